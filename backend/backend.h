@@ -1,0 +1,39 @@
+/* backend.h - code generation through the LLVM C API.
+ *
+ * The only interface between the compiler and LLVM: a typed, bound graph
+ * goes in; an object file, assembly, LLVM IR or nothing comes out. The
+ * types of LLVM never appear here. */
+#ifndef DLC_BACKEND_H
+#define DLC_BACKEND_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "ir.h"
+
+enum cg_emit { CG_EMIT_NONE, CG_EMIT_OBJ, CG_EMIT_ASM, CG_EMIT_LLVM };
+enum cg_weights { CG_WEIGHTS_NONE, CG_WEIGHTS_EMBED, CG_WEIGHTS_EXTERNAL };
+enum cg_reloc { CG_RELOC_NONE, CG_RELOC_PIC, CG_RELOC_STATIC };
+
+struct cg_options {
+	const char *triple;   /* NULL: the host's default triple */
+	const char *cpu;      /* NULL: portable baseline; "native": the host */
+	const char *features; /* --mattr, or NULL */
+	int opt_level;        /* 0..3 */
+	enum cg_reloc reloc;
+	const char *name;     /* symbol prefix (C identifier) */
+	enum cg_weights weights;
+	const char *weights_path; /* EXTERNAL: where to write the weights file */
+};
+
+/* Lowers g and writes the requested form to `out` (binary for OBJ).
+ * Returns false with a diagnostic on failure (bad triple, unwritable
+ * output); LLVM verifier failures are internal errors. */
+bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what,
+             FILE *out, struct diag *d);
+
+/* Lists the targets the linked LLVM supports, for --help. */
+void cg_print_targets(FILE *out);
+
+#endif

@@ -1,0 +1,461 @@
+/* driver.c - the dlc command line.
+ *
+ *   dlc [options] MODEL.dl            compile (see --help)
+ *   dlc run MODEL.dl --input F... --output F...
+ *
+ * Stages: read source -> fe_parse -> fe_lower -> pass pipeline -> emit.
+ * Nothing is written unless the whole run succeeds: text goes to a memory
+ * stream first, files are written to a temporary name and renamed. */
+#include "driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "check.h"
+#include "diag.h"
+#include "frontend.h"
+#include "interp.h"
+#include "ir.h"
+#include "outfile.h"
+#include "pass.h"
+
+/* The largest model source dlc reads; anything larger is refused before
+ * reading, so a hostile file cannot make dlc allocate without bound. */
+#define MAX_SOURCE_BYTES (64u << 20)
+#define MAX_RUN_BYTES ((int64_t)8 << 30)
+
+enum emit_kind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_IR_OPT };
+
+struct options {
+	const char *input;
+	const char *output;
+	enum emit_kind emit;
+	struct pass_options pass;
+	const char *disabled[32];
+	unsigned ndisabled;
+	/* dlc run */
+	bool run;
+	const char *run_inputs[64], *run_outputs[64];
+	unsigned nrun_inputs, nrun_outputs;
+	int64_t max_memory;
+};
+
+static const char usage_text[] =
+	"usage: dlc [options] MODEL.dl\n"
+	"       dlc run [options] MODEL.dl --input IN.bin... --output OUT.bin...\n"
+	"\n"
+	"dlc compiles a neural network described in the dlc language (see\n"
+	"docs/dsl.md) ahead of time.\n"
+	"\n"
+	"Output:\n"
+	"  -o FILE               write the result to FILE ('-' = stdout)\n"
+	"  --emit=STAGE          print a stage instead of compiling:\n"
+	"                          ast     the syntax tree\n"
+	"                          ir      the typed IR with weights bound, before\n"
+	"                                  optimization\n"
+	"                          ir-opt  the IR after the whole pass pipeline\n"
+	"  -O0 -O1 -O2 -O3       optimization level (default -O2; dlc run: -O0)\n"
+	"\n"
+	"Inspecting passes:\n"
+	"  --print-after=PASS    print the IR after PASS (to stderr)\n"
+	"  --print-after-all     print the IR after every pass (to stderr)\n"
+	"  --stop-after=PASS     stop the pipeline after PASS (with --emit=ir-opt,\n"
+	"                        prints the IR at that point)\n"
+	"  --disable-pass=PASS   skip an optional pass (repeatable)\n"
+	"  --list-passes         print the pass pipeline and exit\n"
+	"\n"
+	"Running (reference interpreter):\n"
+	"  --input FILE          raw little-endian input tensor, one per model input\n"
+	"                        in declaration order; a file may hold K samples\n"
+	"                        back to back, then the model runs K times\n"
+	"  --output FILE         raw output tensor, one per model output\n"
+	"  --max-memory=BYTES    refuse to run if tensors need more (default 8 GiB)\n"
+	"\n"
+	"  --help                this text\n"
+	"  --version             the version of dlc\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("dlc: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\ntry 'dlc --help' for more information\n", stderr);
+	return 2;
+}
+
+static bool parse_bytes(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return false;
+	int64_t mult = 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1 << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1 << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mult = 1 << 30, end++;
+	if (*end)
+		return false;
+	return !ckd_mul_i64(out, v, mult);
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int i = 1;
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		o->run = true;
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("dlc %s\n", DLC_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--list-passes")) {
+			for (const struct pass *const *p = pass_pipeline; *p; p++)
+				printf("%-16s -O%d+  %s\n", (*p)->name, (*p)->min_opt, (*p)->summary);
+			return 0;
+		} else if (!strcmp(a, "-o")) {
+			if (!next)
+				return usage_error("%s needs a file name", a);
+			o->output = argv[++i];
+		} else if (!strncmp(a, "--emit=", 7)) {
+			const char *v = a + 7;
+			if (!strcmp(v, "ast"))
+				o->emit = EMIT_AST;
+			else if (!strcmp(v, "ir"))
+				o->emit = EMIT_IR;
+			else if (!strcmp(v, "ir-opt"))
+				o->emit = EMIT_IR_OPT;
+			else
+				return usage_error("unknown --emit stage '%s' (expected ast, ir or ir-opt)", v);
+		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+			o->pass.opt_level = a[2] - '0';
+		} else if (!strncmp(a, "--print-after=", 14)) {
+			if (!pass_find(a + 14))
+				return usage_error("unknown pass '%s' (see --list-passes)", a + 14);
+			o->pass.print_after = a + 14;
+		} else if (!strcmp(a, "--print-after-all")) {
+			o->pass.print_after_all = true;
+		} else if (!strncmp(a, "--stop-after=", 13)) {
+			if (!pass_find(a + 13))
+				return usage_error("unknown pass '%s' (see --list-passes)", a + 13);
+			o->pass.stop_after = a + 13;
+		} else if (!strncmp(a, "--disable-pass=", 15)) {
+			if (!pass_find(a + 15))
+				return usage_error("unknown pass '%s' (see --list-passes)", a + 15);
+			if (o->ndisabled + 1 >= sizeof o->disabled / sizeof o->disabled[0])
+				return usage_error("too many %s options", "--disable-pass");
+			o->disabled[o->ndisabled++] = a + 15;
+		} else if (o->run && !strcmp(a, "--input")) {
+			if (!next)
+				return usage_error("%s needs a file name", a);
+			if (o->nrun_inputs == 64)
+				return usage_error("too many %s options", a);
+			o->run_inputs[o->nrun_inputs++] = argv[++i];
+		} else if (o->run && !strcmp(a, "--output")) {
+			if (!next)
+				return usage_error("%s needs a file name", a);
+			if (o->nrun_outputs == 64)
+				return usage_error("too many %s options", a);
+			o->run_outputs[o->nrun_outputs++] = argv[++i];
+		} else if (o->run && !strncmp(a, "--max-memory=", 13)) {
+			if (!parse_bytes(a + 13, &o->max_memory))
+				return usage_error("invalid byte count '%s'", a + 13);
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option '%s'", a);
+		} else {
+			if (o->input)
+				return usage_error("more than one model file given ('%s')", a);
+			o->input = a;
+		}
+	}
+	if (!o->input)
+		return usage_error("%s", "no model file given");
+	if (!o->run && o->emit == EMIT_NONE)
+		return usage_error("%s", "compiling to an object needs the LLVM backend; use --emit=ast|ir|ir-opt");
+	return -1;
+}
+
+/* Reads a model source file into arena memory, refusing non-regular files
+ * and files over MAX_SOURCE_BYTES. */
+static char *read_source(struct arena *a, const char *path, uint32_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		fprintf(stderr, "dlc: error: cannot open '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "dlc: error: '%s' is not a regular file\n", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > (off_t)MAX_SOURCE_BYTES) {
+		fprintf(stderr, "dlc: error: '%s' is too large (%lld bytes; the limit is %u)\n",
+		        path, (long long)st.st_size, MAX_SOURCE_BYTES);
+		close(fd);
+		return NULL;
+	}
+	size_t size = (size_t)st.st_size;
+	char *text = arena_alloc(a, size + 1);
+	size_t got = 0;
+	while (got < size) {
+		ssize_t r = read(fd, text + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != size) {
+		fprintf(stderr, "dlc: error: cannot read '%s'\n", path);
+		return NULL;
+	}
+	text[size] = 0;
+	*len = (uint32_t)size;
+	return text;
+}
+
+static char *dir_of(struct arena *a, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return arena_strdup(a, ".");
+	if (slash == path)
+		return arena_strdup(a, "/");
+	return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+/* ---- dlc run ---- */
+
+static bool read_file_exact(const char *path, void **data, int64_t *size, int64_t limit)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "dlc: error: cannot read input '%s': %s\n", path,
+		        fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (st.st_size > limit) {
+		fprintf(stderr, "dlc: error: input '%s' is too large (%lld bytes)\n", path,
+		        (long long)st.st_size);
+		close(fd);
+		return false;
+	}
+	*size = st.st_size;
+	*data = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!*data)
+		dlc_fatal_oom((size_t)st.st_size);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, (char *)*data + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		fprintf(stderr, "dlc: error: cannot read input '%s'\n", path);
+		free(*data);
+		return false;
+	}
+	return true;
+}
+
+static int run_model(struct ir_graph *g, struct diag *d, const struct options *o)
+{
+	char buf[160];
+	if (o->nrun_inputs != g->ninputs) {
+		fprintf(stderr, "dlc: error: the model has %u input%s but %u --input file%s given\n",
+		        g->ninputs, g->ninputs == 1 ? "" : "s", o->nrun_inputs,
+		        o->nrun_inputs == 1 ? " was" : "s were");
+		return 1;
+	}
+	if (o->nrun_outputs != g->noutputs) {
+		fprintf(stderr, "dlc: error: the model has %u output%s but %u --output file%s given\n",
+		        g->noutputs, g->noutputs == 1 ? "" : "s", o->nrun_outputs,
+		        o->nrun_outputs == 1 ? " was" : "s were");
+		return 1;
+	}
+	int64_t limit = o->max_memory ? o->max_memory : MAX_RUN_BYTES;
+	void **in = calloc(g->ninputs + 1, sizeof *in);
+	int64_t samples = -1;
+	int status = 1;
+	unsigned loaded = 0;
+	for (; loaded < g->ninputs; loaded++) {
+		const struct ir_value *v = &g->vals[g->inputs[loaded]];
+		int64_t size, each = ir_type_bytes(&v->type);
+		if (!read_file_exact(o->run_inputs[loaded], &in[loaded], &size, limit))
+			goto out;
+		if (size == 0 || size % each) {
+			fprintf(stderr, "dlc: error: input '%s' holds %lld bytes, not a multiple of "
+			        "%lld (input '%s' is %s)\n", o->run_inputs[loaded], (long long)size,
+			        (long long)each, v->name, ir_type_str(&v->type, buf, sizeof buf));
+			loaded++;
+			goto out;
+		}
+		if (samples >= 0 && size / each != samples) {
+			fprintf(stderr, "dlc: error: input '%s' holds %lld samples but the first "
+			        "input holds %lld\n", o->run_inputs[loaded], (long long)(size / each),
+			        (long long)samples);
+			loaded++;
+			goto out;
+		}
+		samples = size / each;
+	}
+	FILE **outf = calloc(g->noutputs + 1, sizeof *outf);
+	void **outbuf = calloc(g->noutputs + 1, sizeof *outbuf);
+	struct outfile *files = calloc(g->noutputs + 1, sizeof *files);
+	bool ok = true;
+	for (unsigned i = 0; i < g->noutputs && ok; i++) {
+		int64_t bytes = ir_type_bytes(&g->vals[g->outputs[i]].type);
+		outbuf[i] = malloc(bytes ? (size_t)bytes : 1);
+		if (!outbuf[i])
+			dlc_fatal_oom((size_t)bytes);
+		ok = outfile_open(&files[i], o->run_outputs[i], d);
+		outf[i] = files[i].f;
+	}
+	const void **ins = calloc(g->ninputs + 1, sizeof *ins);
+	for (int64_t s = 0; ok && s < samples; s++) {
+		for (unsigned i = 0; i < g->ninputs; i++) {
+			int64_t each = ir_type_bytes(&g->vals[g->inputs[i]].type);
+			ins[i] = (const char *)in[i] + s * each;
+		}
+		ok = interp_run(g, d, ins, outbuf, limit);
+		for (unsigned i = 0; ok && i < g->noutputs; i++) {
+			size_t bytes = (size_t)ir_type_bytes(&g->vals[g->outputs[i]].type);
+			ok = fwrite(outbuf[i], 1, bytes, outf[i]) == bytes;
+		}
+	}
+	for (unsigned i = 0; i < g->noutputs; i++) {
+		if (files[i].f)
+			ok = outfile_close(&files[i], ok, d) && ok;
+		free(outbuf[i]);
+	}
+	free(files);
+	free(outf);
+	free(outbuf);
+	free(ins);
+	status = ok ? 0 : 1;
+out:
+	for (unsigned i = 0; i < loaded; i++)
+		free(in[i]);
+	free(in);
+	return status;
+}
+
+/* ---- the pipeline ---- */
+
+static int compile(struct options *o)
+{
+	struct arena arena = { 0 };
+	struct diag d;
+	diag_init(&d, stderr);
+	int status = 1;
+	uint32_t len;
+	char *text = read_source(&arena, o->input, &len);
+	if (!text)
+		goto out;
+	uint32_t file = diag_add_source(&d, o->input, text, len);
+
+	/* Text results go to memory first: nothing is written on error. */
+	char *outtext = NULL;
+	size_t outlen = 0;
+	FILE *mem = open_memstream(&outtext, &outlen);
+	if (!mem)
+		dlc_fatal_oom(0);
+
+	struct ast_model *m = fe_parse(&arena, &d, file);
+	if (!m || d.errors)
+		goto done;
+	if (o->emit == EMIT_AST) {
+		fe_print_ast(m, mem);
+		goto write;
+	}
+	struct ir_graph *g = fe_lower(&arena, &d, m, dir_of(&arena, o->input));
+	if (!g || d.errors)
+		goto done;
+
+	o->pass.print_out = stderr;
+	o->pass.model_dir = dir_of(&arena, o->input);
+	o->disabled[o->ndisabled] = NULL;
+	o->pass.disabled = o->disabled;
+	/* --emit=ir and dlc run stop after the passes correctness needs
+	 * (-O0); --emit=ir-opt runs the whole pipeline at the chosen level. */
+	struct pass_options po = o->pass;
+	if (o->emit == EMIT_IR)
+		po.opt_level = 0;
+	bool stopped = false;
+	if (!pass_run_pipeline(g, &d, &po, &stopped) || d.errors)
+		goto done;
+	if (o->run) {
+		fclose(mem);
+		mem = NULL;
+		status = run_model(g, &d, o);
+		goto done;
+	}
+	ir_print(g, mem);
+
+write:
+	fflush(mem);
+	if (d.errors)
+		goto done;
+	if (!o->output || !strcmp(o->output, "-")) {
+		fwrite(outtext, 1, outlen, stdout);
+		status = fflush(stdout) ? 1 : 0;
+	} else {
+		struct outfile of;
+		if (outfile_open(&of, o->output, &d)) {
+			bool ok = fwrite(outtext, 1, outlen, of.f) == outlen;
+			status = outfile_close(&of, ok, &d) && ok ? 0 : 1;
+		}
+	}
+done:
+	if (mem)
+		fclose(mem);
+	free(outtext);
+	if (d.errors && status == 0)
+		status = 1;
+	if (d.errors)
+		fprintf(stderr, "%d error%s generated.\n", d.errors, d.errors == 1 ? "" : "s");
+out:
+	diag_free(&d);
+	arena_free(&arena);
+	return status;
+}
+
+int dlc_main(int argc, char **argv)
+{
+	struct options o;
+	memset(&o, 0, sizeof o);
+	o.pass.opt_level = 2;
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		o.pass.opt_level = 0;
+	int r = parse_args(argc, argv, &o);
+	if (r >= 0)
+		return r;
+	return compile(&o);
+}

@@ -1,0 +1,177 @@
+/* interp.c - the reference interpreter: runs a typed, bound graph node by
+ * node on the host.
+ *
+ * interp_run gives every node output its own malloc'd buffer (no memory
+ * planning: this is the oracle the planner and the code generator are
+ * checked against), runs the nodes in schedule order through interp_node
+ * and copies the graph outputs out. The kernels live in interp_kernels.c:
+ * one plain loop nest per op, indexing through the layout, fp32
+ * accumulation in an order stated at each kernel.
+ *
+ * Values are tracked as untyped byte pointers so that integer inputs (for
+ * embeddings) can be added; today every kernel reads f32 and any other
+ * dtype is an internal error (f32_view). */
+#include "interp.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* The dtypes the interpreter can hold today. */
+static void assert_supported(const struct ir_value *v)
+{
+	DLC_ASSERT(v->type.dtype == IR_DT_F32);
+}
+
+static const float *f32_view(const struct ir_graph *g, const void *const *ptr, uint32_t id)
+{
+	DLC_ASSERT(id < g->nvals);
+	assert_supported(&g->vals[id]);
+	DLC_ASSERT(ptr[id] != NULL);
+	return ptr[id];
+}
+
+void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                 const float *const *param, float *out)
+{
+	switch (n->op) {
+	case IR_CONV2D:
+		interp_conv2d(g, n, in[0], param[0], param[1], out);
+		return;
+	case IR_DENSE:
+		interp_dense(g, n, in[0], param[0], param[1], out);
+		return;
+	case IR_MAXPOOL2D:
+	case IR_AVGPOOL2D:
+		interp_pool2d(g, n, in[0], out);
+		return;
+	case IR_GLOBAL_AVGPOOL:
+		interp_global_avgpool(g, n, in[0], out);
+		return;
+	case IR_FLATTEN:
+	case IR_RESHAPE:
+	case IR_DROPOUT:
+		interp_copy(g, n, in[0], out);
+		return;
+	case IR_RELU:
+	case IR_SIGMOID:
+	case IR_TANH:
+		interp_activation(g, n, in[0], out);
+		return;
+	case IR_SOFTMAX:
+		interp_softmax(g, n, in[0], out);
+		return;
+	case IR_BATCHNORM:
+		interp_batchnorm(g, n, in[0], param, out);
+		return;
+	case IR_ADD:
+		interp_add(g, n, in, out);
+		return;
+	case IR_CONCAT:
+		interp_concat(g, n, in, out);
+		return;
+	case IR_RESCALE:
+		interp_rescale(g, n, in[0], out);
+		return;
+	case IR_NORMALIZE:
+		interp_normalize(g, n, in[0], out);
+		return;
+	case IR_OP_NONE:
+	case IR_OP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("interp_node: invalid op");
+}
+
+/* Sums the bytes of all node outputs into *total; false on overflow. */
+static bool intermediate_bytes(const struct ir_graph *g, int64_t *total)
+{
+	*total = 0;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const struct ir_value *v = &g->vals[g->nodes[i].out];
+		assert_supported(v);
+		if (ckd_add_i64(total, *total, ir_type_bytes(&v->type)))
+			return false;
+	}
+	return true;
+}
+
+static bool check_budget(const struct ir_graph *g, struct diag *d, int64_t max_bytes)
+{
+	int64_t total;
+	if (!intermediate_bytes(g, &total)) {
+		diag_error(d, (struct src_span){ 0 },
+		           "interpreter needs over %" PRId64 " bytes for intermediate "
+		           "tensors, more than the limit of %" PRId64 " bytes",
+		           INT64_MAX, max_bytes);
+		return false;
+	}
+	if (total > max_bytes) {
+		diag_error(d, (struct src_span){ 0 },
+		           "interpreter needs %" PRId64 " bytes for intermediate tensors, "
+		           "more than the limit of %" PRId64 " bytes",
+		           total, max_bytes);
+		return false;
+	}
+	return true;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		dlc_fatal_oom(n * size);
+	return p;
+}
+
+/* Gathers the node's operands as f32 arrays and runs its kernel. */
+static void run_node(struct ir_graph *g, const struct ir_node *n, const void *const *ptr,
+                     float *out)
+{
+	const float **in = xcalloc(n->nin, sizeof *in);
+	const float *param[IR_MAX_PARAMS] = { 0 };
+	for (unsigned k = 0; k < n->nin; k++)
+		in[k] = f32_view(g, ptr, n->in[k]);
+	for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
+		if (n->param[k] != IR_NONE)
+			param[k] = f32_view(g, ptr, n->param[k]);
+	interp_node(g, n, in, param, out);
+	free(in);
+}
+
+bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
+                void *const *outputs, int64_t max_bytes)
+{
+	if (!check_budget(g, d, max_bytes))
+		return false;
+	/* ptr[value id] = the value's elements (input, weight or node buffer) */
+	const void **ptr = xcalloc(g->nvals, sizeof *ptr);
+	float **owned = xcalloc(g->nnodes, sizeof *owned);
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		ptr[g->inputs[i]] = inputs[i];
+	for (uint32_t v = 0; v < g->nvals; v++)
+		if (g->vals[v].kind == IR_VAL_CONST)
+			ptr[v] = g->vals[v].data;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		size_t bytes = (size_t)ir_type_bytes(&g->vals[n->out].type);
+		owned[i] = malloc(bytes ? bytes : 1);
+		if (!owned[i])
+			dlc_fatal_oom(bytes);
+		run_node(g, n, (const void *const *)ptr, owned[i]);
+		ptr[n->out] = owned[i];
+	}
+	for (uint32_t i = 0; i < g->noutputs; i++) {
+		const struct ir_value *v = &g->vals[g->outputs[i]];
+		assert_supported(v);
+		DLC_ASSERT(ptr[g->outputs[i]] != NULL);
+		memmove(outputs[i], ptr[g->outputs[i]], (size_t)ir_type_bytes(&v->type));
+	}
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		free(owned[i]);
+	free(owned);
+	free(ptr);
+	return true;
+}

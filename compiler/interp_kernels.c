@@ -1,0 +1,380 @@
+/* interp_kernels.c - the reference interpreter's kernels, one per op.
+ *
+ * Each kernel is one plain loop nest over the output, written to be read
+ * rather than to be fast. 4-D activations are indexed through the op's
+ * layout (struct t4); everything else is seen as outer x axis x inner
+ * (struct split). Sums accumulate in a float in the order stated above each
+ * kernel, like fp32 frameworks do, so the generated code can be compared
+ * with these results within rounding. */
+#include "interp.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "check.h"
+
+/* ---- shapes and indexing ---- */
+
+static const struct ir_type *in_type(const struct ir_graph *g, const struct ir_node *n,
+                                     unsigned k)
+{
+	DLC_ASSERT(k < n->nin);
+	return &g->vals[n->in[k]].type;
+}
+
+static const struct ir_type *out_type(const struct ir_graph *g, const struct ir_node *n)
+{
+	return &g->vals[n->out].type;
+}
+
+static const struct ir_type *param_type(const struct ir_graph *g, const struct ir_node *n,
+                                        unsigned k)
+{
+	DLC_ASSERT(n->param[k] != IR_NONE);
+	return &g->vals[n->param[k]].type;
+}
+
+/* A 4-D activation by logical dimension, whatever order it is stored in. */
+struct t4 {
+	int64_t n, c, h, w;
+	enum ir_layout layout;
+};
+
+static struct t4 t4_of(const struct ir_type *t, enum ir_layout layout)
+{
+	DLC_ASSERT(t->rank == 4);
+	if (layout == IR_LAYOUT_NHWC)
+		return (struct t4){ t->dims[0], t->dims[3], t->dims[1], t->dims[2], layout };
+	DLC_ASSERT(layout == IR_LAYOUT_NCHW);
+	return (struct t4){ t->dims[0], t->dims[1], t->dims[2], t->dims[3], layout };
+}
+
+/* Offset of element (n, c, h, w): C order over the stored dimension order. */
+static int64_t t4_at(const struct t4 *t, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+	if (t->layout == IR_LAYOUT_NHWC)
+		return ((n * t->h + h) * t->w + w) * t->c + c;
+	return ((n * t->c + c) * t->h + h) * t->w + w;
+}
+
+/* A tensor split at `axis`: element (o, i, r) is at (o * len + i) * inner + r. */
+struct split {
+	int64_t outer, len, inner;
+};
+
+static struct split split_at(const struct ir_type *t, int axis)
+{
+	DLC_ASSERT(axis >= 0 && axis < t->rank);
+	struct split s = { 1, t->dims[axis], 1 };
+	for (int i = 0; i < axis; i++)
+		s.outer *= t->dims[i];
+	for (int i = axis + 1; i < t->rank; i++)
+		s.inner *= t->dims[i];
+	return s;
+}
+
+/* ---- activations ---- */
+
+/* Takes exp of a non-positive number only, so it never overflows. */
+static float sigmoid1(float x)
+{
+	if (x >= 0.0f)
+		return 1.0f / (1.0f + expf(-x));
+	float e = expf(x);
+	return e / (1.0f + e);
+}
+
+/* "x < 0" rather than "x > 0" so that NaN passes through, as in PyTorch. */
+static float relu1(float x)
+{
+	return x < 0.0f ? 0.0f : x;
+}
+
+static float apply_act(enum ir_act act, float x)
+{
+	switch (act) {
+	case IR_ACT_NONE:
+		return x;
+	case IR_ACT_RELU:
+		return relu1(x);
+	case IR_ACT_SIGMOID:
+		return sigmoid1(x);
+	case IR_ACT_TANH:
+		return tanhf(x);
+	}
+	DLC_UNREACHABLE("apply_act: invalid activation");
+}
+
+void interp_activation(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                       float *out)
+{
+	DLC_ASSERT(n->op == IR_RELU || n->op == IR_SIGMOID || n->op == IR_TANH);
+	enum ir_act act = n->op == IR_RELU      ? IR_ACT_RELU
+	                  : n->op == IR_SIGMOID ? IR_ACT_SIGMOID
+	                                        : IR_ACT_TANH;
+	int64_t numel = ir_type_numel(out_type(g, n));
+	for (int64_t i = 0; i < numel; i++)
+		out[i] = apply_act(act, x[i]);
+}
+
+/* ---- conv2d and dense ---- */
+
+/* One output point of a convolution:
+ *   sum over ic < I/groups, kh < KH, kw < KW (in this nesting order, from
+ *   0.0f) of x[n, c0 + ic, ih, iw] * w[oc, ic, kh, kw]
+ * with ih = oh * stride_h - pad_top + kh * dilation_h (iw likewise);
+ * taps outside the input read the zero padding and are skipped. */
+static float conv_point(const struct ir_conv_attr *a, const struct t4 *xi, const float *x,
+                        const float *w_oc, int64_t icpg, int64_t n, int64_t c0,
+                        int64_t oh, int64_t ow)
+{
+	float acc = 0.0f;
+	for (int64_t ic = 0; ic < icpg; ic++) {
+		for (int64_t kh = 0; kh < a->kernel[0]; kh++) {
+			int64_t ih = oh * a->stride[0] - a->pad[0] + kh * a->dilation[0];
+			if (ih < 0 || ih >= xi->h)
+				continue;
+			for (int64_t kw = 0; kw < a->kernel[1]; kw++) {
+				int64_t iw = ow * a->stride[1] - a->pad[1] + kw * a->dilation[1];
+				if (iw < 0 || iw >= xi->w)
+					continue;
+				float wv = w_oc[(ic * a->kernel[0] + kh) * a->kernel[1] + kw];
+				acc += x[t4_at(xi, n, c0 + ic, ih, iw)] * wv;
+			}
+		}
+	}
+	return acc;
+}
+
+/* y[n, oc, oh, ow] = act(conv_point(...) + b[oc]); output channel oc reads
+ * input channels of its group g = oc / (O / groups). Weights are OIHW. */
+void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                   const float *w, const float *b, float *out)
+{
+	const struct ir_conv_attr *a = &n->attr.conv;
+	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
+	struct t4 yo = t4_of(out_type(g, n), a->layout);
+	const struct ir_type *wt = param_type(g, n, 0);
+	DLC_ASSERT(a->groups >= 1 && xi.c % a->groups == 0 && yo.c % a->groups == 0);
+	int64_t icpg = xi.c / a->groups, ocpg = yo.c / a->groups;
+	DLC_ASSERT(wt->rank == 4 && wt->dims[0] == yo.c && wt->dims[1] == icpg &&
+	           wt->dims[2] == a->kernel[0] && wt->dims[3] == a->kernel[1]);
+	DLC_ASSERT(xi.n == yo.n);
+	int64_t wsize = icpg * a->kernel[0] * a->kernel[1];
+	for (int64_t bn = 0; bn < yo.n; bn++)
+		for (int64_t oc = 0; oc < yo.c; oc++)
+			for (int64_t oh = 0; oh < yo.h; oh++)
+				for (int64_t ow = 0; ow < yo.w; ow++) {
+					float acc = conv_point(a, &xi, x, w + oc * wsize, icpg, bn,
+					                       (oc / ocpg) * icpg, oh, ow);
+					if (b)
+						acc += b[oc];
+					out[t4_at(&yo, bn, oc, oh, ow)] = apply_act(a->act, acc);
+				}
+}
+
+/* y[n, o] = act(sum over i (ascending, from 0.0f) of x[n, i] * W[o, i],
+ * then + b[o]). */
+void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                  const float *w, const float *b, float *out)
+{
+	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
+	const struct ir_type *wt = param_type(g, n, 0);
+	DLC_ASSERT(xt->rank == 2 && yt->rank == 2 && wt->rank == 2);
+	int64_t batch = xt->dims[0], nin = xt->dims[1], nout = yt->dims[1];
+	DLC_ASSERT(yt->dims[0] == batch && wt->dims[0] == nout && wt->dims[1] == nin);
+	for (int64_t bn = 0; bn < batch; bn++)
+		for (int64_t o = 0; o < nout; o++) {
+			float acc = 0.0f;
+			for (int64_t i = 0; i < nin; i++)
+				acc += x[bn * nin + i] * w[o * nin + i];
+			if (b)
+				acc += b[o];
+			out[bn * nout + o] = apply_act(n->attr.dense.act, acc);
+		}
+}
+
+/* ---- pooling ---- */
+
+/* One output point of max or average pooling over the window at
+ * (oh * stride_h - pad_top, ow * stride_w - pad_left), rows then columns.
+ * Padding taps are skipped: -inf for max; for average they count in the
+ * divisor only with count_include_pad. */
+static float pool_point(const struct ir_pool_attr *a, bool is_max, const struct t4 *xi,
+                        const float *x, int64_t n, int64_t c, int64_t oh, int64_t ow)
+{
+	float mx = -INFINITY, sum = 0.0f;
+	int64_t valid = 0;
+	for (int64_t kh = 0; kh < a->kernel[0]; kh++) {
+		int64_t ih = oh * a->stride[0] - a->pad[0] + kh;
+		if (ih < 0 || ih >= xi->h)
+			continue;
+		for (int64_t kw = 0; kw < a->kernel[1]; kw++) {
+			int64_t iw = ow * a->stride[1] - a->pad[1] + kw;
+			if (iw < 0 || iw >= xi->w)
+				continue;
+			float v = x[t4_at(xi, n, c, ih, iw)];
+			if (!isnan(mx) && (v > mx || isnan(v))) /* NaN wins, as in PyTorch */
+				mx = v;
+			sum += v;
+			valid++;
+		}
+	}
+	if (is_max)
+		return mx;
+	/* Shape inference keeps every pad below the kernel, so every window has
+	 * a valid tap. */
+	DLC_ASSERT(valid > 0);
+	int64_t divisor = a->count_include_pad ? a->kernel[0] * a->kernel[1] : valid;
+	return sum / (float)divisor;
+}
+
+void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                   float *out)
+{
+	const struct ir_pool_attr *a = &n->attr.pool;
+	DLC_ASSERT(n->op == IR_MAXPOOL2D || n->op == IR_AVGPOOL2D);
+	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
+	struct t4 yo = t4_of(out_type(g, n), a->layout);
+	DLC_ASSERT(xi.n == yo.n && xi.c == yo.c);
+	for (int64_t bn = 0; bn < yo.n; bn++)
+		for (int64_t c = 0; c < yo.c; c++)
+			for (int64_t oh = 0; oh < yo.h; oh++)
+				for (int64_t ow = 0; ow < yo.w; ow++)
+					out[t4_at(&yo, bn, c, oh, ow)] =
+						pool_point(a, n->op == IR_MAXPOOL2D, &xi, x, bn, c, oh, ow);
+}
+
+/* y[n, c] = (sum over h, then w, of x[n, c, h, w]) / (H * W). */
+void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n,
+                           const float *x, float *out)
+{
+	struct t4 xi = t4_of(in_type(g, n, 0), n->attr.axis.layout);
+	const struct ir_type *yt = out_type(g, n);
+	DLC_ASSERT(yt->rank == 2 && yt->dims[0] == xi.n && yt->dims[1] == xi.c);
+	for (int64_t bn = 0; bn < xi.n; bn++)
+		for (int64_t c = 0; c < xi.c; c++) {
+			float sum = 0.0f;
+			for (int64_t h = 0; h < xi.h; h++)
+				for (int64_t w = 0; w < xi.w; w++)
+					sum += x[t4_at(&xi, bn, c, h, w)];
+			out[bn * xi.c + c] = sum / (float)(xi.h * xi.w);
+		}
+}
+
+/* ---- data movement ---- */
+
+/* flatten, reshape, dropout: same elements in the same order. */
+void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                 float *out)
+{
+	int64_t numel = ir_type_numel(out_type(g, n));
+	DLC_ASSERT(numel == ir_type_numel(in_type(g, n, 0)));
+	memcpy(out, x, (size_t)numel * sizeof *out);
+}
+
+/* Along the axis, each input contributes its slice of every outer row in
+ * input order. */
+void interp_concat(const struct ir_graph *g, const struct ir_node *n,
+                   const float *const *in, float *out)
+{
+	int axis = n->attr.axis.axis;
+	struct split ys = split_at(out_type(g, n), axis);
+	int64_t off = 0; /* position along the axis where input k starts */
+	for (unsigned k = 0; k < n->nin; k++) {
+		struct split xs = split_at(in_type(g, n, k), axis);
+		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
+		for (int64_t o = 0; o < ys.outer; o++)
+			memcpy(out + (o * ys.len + off) * ys.inner, in[k] + o * xs.len * xs.inner,
+			       (size_t)(xs.len * xs.inner) * sizeof *out);
+		off += xs.len;
+	}
+	DLC_ASSERT(off == ys.len);
+}
+
+/* ---- elementwise and per-channel ---- */
+
+/* y = x0 + x1 + ... summed left to right. */
+void interp_add(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                float *out)
+{
+	const struct ir_type *yt = out_type(g, n);
+	int64_t numel = ir_type_numel(yt);
+	for (unsigned k = 0; k < n->nin; k++)
+		DLC_ASSERT(ir_type_eq(in_type(g, n, k), yt));
+	for (int64_t i = 0; i < numel; i++) {
+		float acc = in[0][i];
+		for (unsigned k = 1; k < n->nin; k++)
+			acc += in[k][i];
+		out[i] = acc;
+	}
+}
+
+void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                    float *out)
+{
+	const struct ir_rescale_attr *a = &n->attr.rescale;
+	int64_t numel = ir_type_numel(out_type(g, n));
+	for (int64_t i = 0; i < numel; i++)
+		out[i] = x[i] * a->scale + a->offset;
+}
+
+/* y = (x - mean[c]) / std[c]; one mean/std number applies to every channel. */
+void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out)
+{
+	const struct ir_normalize_attr *a = &n->attr.norm;
+	struct split s = split_at(out_type(g, n), a->axis);
+	DLC_ASSERT(a->nchannels == 1 || a->nchannels == s.len);
+	for (int64_t o = 0; o < s.outer; o++)
+		for (int64_t c = 0; c < s.len; c++) {
+			int64_t k = a->nchannels == 1 ? 0 : c;
+			for (int64_t r = 0; r < s.inner; r++) {
+				int64_t i = (o * s.len + c) * s.inner + r;
+				out[i] = (x[i] - a->mean[k]) / a->std[k];
+			}
+		}
+}
+
+/* y = (x - mean[c]) / sqrtf(var[c] + eps) * gamma[c] + beta[c], evaluated
+ * in exactly this order, as PyTorch's inference batchnorm does.
+ * param: 0 gamma, 1 beta, 2 mean, 3 var. */
+void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      const float *const *param, float *out)
+{
+	const struct ir_batchnorm_attr *a = &n->attr.bn;
+	struct split s = split_at(out_type(g, n), a->axis);
+	for (unsigned k = 0; k < 4; k++)
+		DLC_ASSERT(param[k] && ir_type_numel(param_type(g, n, k)) == s.len);
+	const float *gamma = param[0], *beta = param[1], *mean = param[2], *var = param[3];
+	for (int64_t o = 0; o < s.outer; o++)
+		for (int64_t c = 0; c < s.len; c++) {
+			float den = sqrtf(var[c] + a->epsilon);
+			for (int64_t r = 0; r < s.inner; r++) {
+				int64_t i = (o * s.len + c) * s.inner + r;
+				out[i] = (x[i] - mean[c]) / den * gamma[c] + beta[c];
+			}
+		}
+}
+
+/* y = exp(x - max) / sum(exp(x - max)) along the axis; the sum runs in
+ * ascending index order. */
+void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                    float *out)
+{
+	struct split s = split_at(out_type(g, n), n->attr.axis.axis);
+	for (int64_t o = 0; o < s.outer; o++)
+		for (int64_t r = 0; r < s.inner; r++) {
+			const float *xr = x + o * s.len * s.inner + r;
+			float *yr = out + o * s.len * s.inner + r;
+			float mx = -INFINITY, sum = 0.0f;
+			for (int64_t i = 0; i < s.len; i++)
+				mx = xr[i * s.inner] > mx ? xr[i * s.inner] : mx;
+			for (int64_t i = 0; i < s.len; i++) {
+				yr[i * s.inner] = expf(xr[i * s.inner] - mx);
+				sum += yr[i * s.inner];
+			}
+			for (int64_t i = 0; i < s.len; i++)
+				yr[i * s.inner] /= sum;
+		}
+}

@@ -1,0 +1,303 @@
+/* ir.c - the IR builder, type helpers and the op table.
+ *
+ * Values and nodes live in arena arrays that double when full; ids stay
+ * valid, pointers do not survive an ir_add_* call. */
+#include "ir.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
+	[IR_OP_NONE] = { "none", 0, 0, 0, 0 },
+#define IR_OP(id, name, min_in, max_in, nparams, flags) \
+	[IR_##id] = { name, min_in, max_in, nparams, flags },
+#include "ir_ops.def"
+};
+
+static const struct ir_param_info conv_dense_params[] = {
+	{ "weight", "kernel", false },
+	{ "bias", "bias", true },
+};
+static const struct ir_param_info bn_params[] = {
+	{ "weight", "gamma", false },
+	{ "bias", "beta", false },
+	{ "running_mean", "moving_mean", false },
+	{ "running_var", "moving_variance", false },
+};
+
+const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot)
+{
+	switch (op) {
+	case IR_CONV2D:
+	case IR_DENSE:
+		return slot < 2 ? &conv_dense_params[slot] : NULL;
+	case IR_BATCHNORM:
+		return slot < 4 ? &bn_params[slot] : NULL;
+	default:
+		return NULL;
+	}
+}
+
+struct ir_graph *ir_graph_new(struct arena *a, const char *name)
+{
+	struct ir_graph *g = arena_alloc(a, sizeof *g);
+	g->arena = a;
+	g->name = name;
+	return g;
+}
+
+static uint32_t new_value(struct ir_graph *g)
+{
+	if (g->nvals == g->capvals) {
+		uint32_t cap = g->capvals ? g->capvals * 2 : 64;
+		g->vals = arena_grow(g->arena, g->vals, g->nvals, cap, sizeof *g->vals);
+		g->capvals = cap;
+	}
+	DLC_ASSERT(g->nvals < IR_NONE - 1);
+	uint32_t id = g->nvals++;
+	memset(&g->vals[id], 0, sizeof g->vals[id]);
+	g->vals[id].node = IR_NONE;
+	return id;
+}
+
+uint32_t ir_add_input(struct ir_graph *g, const char *name, struct ir_type t,
+                      enum ir_layout layout, struct src_span loc)
+{
+	uint32_t v = new_value(g);
+	g->vals[v].kind = IR_VAL_INPUT;
+	g->vals[v].type = t;
+	g->vals[v].name = name;
+	g->vals[v].layout = layout;
+	g->vals[v].loc = loc;
+	g->inputs = arena_grow(g->arena, g->inputs, g->ninputs, g->ninputs + 1, sizeof *g->inputs);
+	g->inputs[g->ninputs++] = v;
+	return v;
+}
+
+uint32_t ir_add_const(struct ir_graph *g, const char *name, struct ir_type t,
+                      const void *data, struct src_span loc)
+{
+	uint32_t v = new_value(g);
+	g->vals[v].kind = IR_VAL_CONST;
+	g->vals[v].type = t;
+	g->vals[v].name = name;
+	g->vals[v].data = data;
+	g->vals[v].loc = loc;
+	return v;
+}
+
+uint32_t ir_add_node(struct ir_graph *g, enum ir_op op, const char *name,
+                     const uint32_t *in, unsigned nin, const union ir_attrs *attr,
+                     struct src_span loc)
+{
+	DLC_ASSERT(op > IR_OP_NONE && op < IR_OP_COUNT);
+	DLC_ASSERT(nin < 256);
+	if (g->nnodes == g->capnodes) {
+		uint32_t cap = g->capnodes ? g->capnodes * 2 : 64;
+		g->nodes = arena_grow(g->arena, g->nodes, g->nnodes, cap, sizeof *g->nodes);
+		g->capnodes = cap;
+	}
+	uint32_t id = g->nnodes++;
+	struct ir_node *n = &g->nodes[id];
+	memset(n, 0, sizeof *n);
+	n->op = op;
+	n->name = name;
+	n->loc = loc;
+	n->nin = (uint8_t)nin;
+	n->in = arena_array(g->arena, nin ? nin : 1, sizeof *n->in);
+	if (nin)
+		memcpy(n->in, in, nin * sizeof *in);
+	for (unsigned i = 0; i < IR_MAX_PARAMS; i++)
+		n->param[i] = IR_NONE;
+	if (attr)
+		n->attr = *attr;
+	uint32_t v = new_value(g);
+	n = &g->nodes[id];
+	n->out = v;
+	g->vals[v].kind = IR_VAL_NODE;
+	g->vals[v].name = name;
+	g->vals[v].node = id;
+	g->vals[v].loc = loc;
+	return id;
+}
+
+void ir_add_output(struct ir_graph *g, uint32_t value)
+{
+	g->outputs = arena_grow(g->arena, g->outputs, g->noutputs, g->noutputs + 1,
+	                        sizeof *g->outputs);
+	g->outputs[g->noutputs++] = value;
+}
+
+void ir_replace_uses(struct ir_graph *g, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		struct ir_node *n = &g->nodes[i];
+		for (unsigned k = 0; k < n->nin; k++)
+			if (n->in[k] == from)
+				n->in[k] = to;
+	}
+	for (uint32_t i = 0; i < g->noutputs; i++)
+		if (g->outputs[i] == from)
+			g->outputs[i] = to;
+}
+
+uint32_t *ir_count_uses(struct ir_graph *g, struct arena *scratch)
+{
+	uint32_t *uses = arena_array(scratch, g->nvals ? g->nvals : 1, sizeof *uses);
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		struct ir_node *n = &g->nodes[i];
+		for (unsigned k = 0; k < n->nin; k++)
+			uses[n->in[k]]++;
+		for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
+			if (n->param[k] != IR_NONE)
+				uses[n->param[k]]++;
+	}
+	for (uint32_t i = 0; i < g->noutputs; i++)
+		uses[g->outputs[i]]++;
+	return uses;
+}
+
+void ir_compact(struct ir_graph *g, const bool *keep_node)
+{
+	struct arena tmp = { 0 };
+	uint32_t *newval = arena_array(&tmp, g->nvals ? g->nvals : 1, sizeof *newval);
+	bool *live = arena_array(&tmp, g->nvals ? g->nvals : 1, sizeof *live);
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		live[g->inputs[i]] = true;
+	for (uint32_t i = 0; i < g->noutputs; i++)
+		live[g->outputs[i]] = true;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		if (!keep_node[i])
+			continue;
+		struct ir_node *n = &g->nodes[i];
+		live[n->out] = true;
+		for (unsigned k = 0; k < n->nin; k++)
+			live[n->in[k]] = true;
+		for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
+			if (n->param[k] != IR_NONE)
+				live[n->param[k]] = true;
+	}
+	/* values: keep order, drop dead ones */
+	uint32_t nv = 0;
+	for (uint32_t i = 0; i < g->nvals; i++) {
+		newval[i] = IR_NONE;
+		if (!live[i])
+			continue;
+		newval[i] = nv;
+		g->vals[nv++] = g->vals[i];
+	}
+	g->nvals = nv;
+	uint32_t nn = 0;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		if (!keep_node[i])
+			continue;
+		struct ir_node *n = &g->nodes[nn];
+		*n = g->nodes[i];
+		for (unsigned k = 0; k < n->nin; k++) {
+			DLC_ASSERT(newval[n->in[k]] != IR_NONE);
+			n->in[k] = newval[n->in[k]];
+		}
+		for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
+			if (n->param[k] != IR_NONE)
+				n->param[k] = newval[n->param[k]];
+		n->out = newval[n->out];
+		g->vals[n->out].node = nn;
+		nn++;
+	}
+	g->nnodes = nn;
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		g->inputs[i] = newval[g->inputs[i]];
+	for (uint32_t i = 0; i < g->noutputs; i++) {
+		DLC_ASSERT(newval[g->outputs[i]] != IR_NONE);
+		g->outputs[i] = newval[g->outputs[i]];
+	}
+	arena_free(&tmp);
+}
+
+size_t ir_dtype_size(enum ir_dtype dt)
+{
+	switch (dt) {
+	case IR_DT_F32:
+	case IR_DT_I32:
+		return 4;
+	case IR_DT_I64:
+		return 8;
+	case IR_DT_NONE:
+		break;
+	}
+	return 0;
+}
+
+const char *ir_dtype_name(enum ir_dtype dt)
+{
+	switch (dt) {
+	case IR_DT_F32: return "f32";
+	case IR_DT_I32: return "i32";
+	case IR_DT_I64: return "i64";
+	case IR_DT_NONE: break;
+	}
+	return "?";
+}
+
+int64_t ir_type_numel(const struct ir_type *t)
+{
+	int64_t n = 1;
+	for (unsigned i = 0; i < t->rank; i++)
+		DLC_ASSERT(!ckd_mul_i64(&n, n, t->dims[i]));
+	return n;
+}
+
+int64_t ir_type_bytes(const struct ir_type *t)
+{
+	int64_t b;
+	DLC_ASSERT(!ckd_mul_i64(&b, ir_type_numel(t), (int64_t)ir_dtype_size(t->dtype)));
+	return b;
+}
+
+bool ir_type_eq(const struct ir_type *a, const struct ir_type *b)
+{
+	if (a->dtype != b->dtype || a->rank != b->rank)
+		return false;
+	for (unsigned i = 0; i < a->rank; i++)
+		if (a->dims[i] != b->dims[i])
+			return false;
+	return true;
+}
+
+char *ir_type_str(const struct ir_type *t, char *buf, size_t n)
+{
+	size_t len = 0;
+	int w = snprintf(buf, n, "%s[", ir_dtype_name(t->dtype));
+	len = w > 0 ? (size_t)w : 0;
+	for (unsigned i = 0; i < t->rank && len < n; i++) {
+		w = snprintf(buf + len, n - len, "%s%" PRId64, i ? ", " : "", t->dims[i]);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	if (len < n)
+		snprintf(buf + len, n - len, "]");
+	return buf;
+}
+
+const char *ir_layout_name(enum ir_layout l)
+{
+	switch (l) {
+	case IR_LAYOUT_NHWC: return "nhwc";
+	case IR_LAYOUT_NCHW: return "nchw";
+	case IR_LAYOUT_NONE: break;
+	}
+	return "none";
+}
+
+const char *ir_act_name(enum ir_act a)
+{
+	switch (a) {
+	case IR_ACT_RELU: return "relu";
+	case IR_ACT_SIGMOID: return "sigmoid";
+	case IR_ACT_TANH: return "tanh";
+	case IR_ACT_NONE: break;
+	}
+	return "none";
+}

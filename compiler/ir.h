@@ -1,0 +1,250 @@
+/* ir.h - the graph IR: the contract between frontend, passes and backend.
+ *
+ * A graph is a dense array of values and a dense array of nodes, both
+ * referred to by 32-bit ids (QBE style). A value is a tensor: a model input,
+ * the output of a node, or a constant (a trained weight). Each node applies
+ * one operation (ir_ops.def) to activation inputs `in` and weight
+ * parameters `param`, and defines exactly one output value. The order of
+ * `nodes` is the schedule: every node comes after the nodes defining its
+ * inputs. Derived facts (uses, liveness) are recomputed by whoever needs
+ * them (ir_count_uses), never stored.
+ *
+ * Invariants by stage (checked by ir_verify):
+ *   after lowering:        ops, attributes and edges set; types may be unknown
+ *                          (dtype IR_DT_NONE)
+ *   after shape inference: every live value typed (dtype + static shape),
+ *                          explicit pads resolved, param types set
+ *   after weight binding:  every live constant has data
+ * The text form is documented in docs/ir.md. */
+#ifndef DLC_IR_H
+#define DLC_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+#define IR_NONE UINT32_MAX /* "no value / no node" id */
+#define IR_MAX_RANK 8
+#define IR_MAX_PARAMS 4
+#define IR_VARIADIC 255
+/* Upper bound on the bytes of any one tensor; larger shapes are a user
+ * error ("tensor too large"), which keeps all size arithmetic in range. */
+#define IR_MAX_TENSOR_BYTES ((int64_t)1 << 40)
+
+enum ir_op {
+	IR_OP_NONE,
+#define IR_OP(id, name, min_in, max_in, nparams, flags) IR_##id,
+#include "ir_ops.def"
+	IR_OP_COUNT
+};
+
+enum ir_op_flags {
+	IR_F_ELEMENTWISE = 1 << 0, /* output[i] depends only on input[i] (per channel) */
+	IR_F_VIEW = 1 << 1,        /* output is the input's bytes reinterpreted */
+	IR_F_IDENTITY = 1 << 2,    /* output equals input at inference */
+};
+
+struct ir_op_info {
+	const char *name;
+	uint8_t min_in, max_in, nparams;
+	unsigned flags;
+};
+extern const struct ir_op_info ir_op_table[IR_OP_COUNT];
+
+enum ir_dtype { IR_DT_NONE, IR_DT_F32, IR_DT_I32, IR_DT_I64 };
+
+struct ir_type {
+	enum ir_dtype dtype; /* IR_DT_NONE = not inferred yet (or in error) */
+	uint8_t rank;
+	int64_t dims[IR_MAX_RANK];
+};
+
+/* Data layout of 4-D activations. The frontend records the model's declared
+ * layout on every op that cares; kernels index through it. */
+enum ir_layout { IR_LAYOUT_NONE, IR_LAYOUT_NHWC, IR_LAYOUT_NCHW };
+
+/* Fused activation of conv2d/dense (filled by later fusion passes; the
+ * frontend emits separate activation nodes). */
+enum ir_act { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH };
+
+/* How conv/pool padding was given; shape inference turns SAME/VALID into
+ * explicit pads. */
+enum ir_pad_mode { IR_PAD_NONE, IR_PAD_VALID, IR_PAD_SAME, IR_PAD_EXPLICIT };
+
+/* The weight-file convention: names of parameters and layout of tensors. */
+enum ir_convention { IR_CONV_NONE, IR_CONV_PYTORCH, IR_CONV_KERAS };
+
+struct ir_conv_attr {
+	int64_t filters;
+	int64_t kernel[2], stride[2], dilation[2];
+	int64_t pad[4]; /* top, left, bottom, right (after shape inference) */
+	enum ir_pad_mode pad_mode;
+	int64_t groups;
+	bool bias;
+	enum ir_layout layout;
+	enum ir_act act;
+};
+
+struct ir_dense_attr {
+	int64_t units;
+	bool bias;
+	enum ir_act act;
+};
+
+struct ir_pool_attr {
+	int64_t kernel[2], stride[2];
+	int64_t pad[4]; /* top, left, bottom, right */
+	enum ir_pad_mode pad_mode;
+	bool count_include_pad; /* avgpool: divide by kernel area, not valid taps */
+	enum ir_layout layout;
+};
+
+/* Axis values the frontend may use; shape inference makes every axis
+ * non-negative: IR_AXIS_LAST = rank-1, IR_AXIS_CHANNEL = 1 for rank 2 and
+ * the layout's channel axis for rank 4 (nhwc: 3, nchw: 1). Other negative
+ * axes count from the end as in NumPy. */
+#define IR_AXIS_LAST (-1)
+#define IR_AXIS_CHANNEL (-100)
+
+struct ir_axis_attr {
+	int axis;              /* softmax, concat */
+	enum ir_layout layout; /* global_avgpool; concat's channel axis */
+};
+
+struct ir_batchnorm_attr {
+	int axis;              /* channel axis */
+	float epsilon;
+	enum ir_layout layout;
+};
+
+struct ir_rescale_attr {
+	float scale, offset; /* y = x * scale + offset */
+};
+
+struct ir_normalize_attr {
+	int axis;          /* channel axis */
+	enum ir_layout layout;
+	int64_t nchannels; /* length of mean and std */
+	const float *mean, *std; /* y = (x - mean[c]) / std[c] */
+};
+
+struct ir_reshape_attr {
+	uint8_t rank;
+	int64_t dims[IR_MAX_RANK]; /* dims[0] may be 0 = keep batch; one -1 = infer */
+};
+
+struct ir_dropout_attr {
+	float rate;
+};
+
+union ir_attrs {
+	struct ir_conv_attr conv;
+	struct ir_dense_attr dense;
+	struct ir_pool_attr pool;
+	struct ir_axis_attr axis;
+	struct ir_batchnorm_attr bn;
+	struct ir_rescale_attr rescale;
+	struct ir_normalize_attr norm;
+	struct ir_reshape_attr reshape;
+	struct ir_dropout_attr dropout;
+};
+
+enum ir_value_kind { IR_VAL_NONE, IR_VAL_INPUT, IR_VAL_NODE, IR_VAL_CONST };
+
+struct ir_value {
+	enum ir_value_kind kind;
+	struct ir_type type;
+	const char *name;     /* input name, node name, or weight key ("fc1.weight") */
+	uint32_t node;        /* IR_VAL_NODE: defining node */
+	enum ir_layout layout; /* IR_VAL_INPUT: declared layout of a 4-D input */
+	const void *data;     /* IR_VAL_CONST: little-endian elements, or NULL */
+	struct src_span loc;
+};
+
+struct ir_node {
+	enum ir_op op;
+	const char *name;      /* user's name or a generated one, unique */
+	struct src_span loc;   /* the statement that created it */
+	uint8_t nin;
+	uint32_t *in;          /* nin activation value ids */
+	uint32_t param[IR_MAX_PARAMS]; /* weight value ids or IR_NONE */
+	uint32_t out;          /* output value id */
+	union ir_attrs attr;
+};
+
+/* Where trained weights come from (the model's `weights` statement). */
+enum ir_weights_kind { IR_WEIGHTS_NONE, IR_WEIGHTS_FILE, IR_WEIGHTS_RANDOM };
+struct ir_weights_src {
+	enum ir_weights_kind kind;
+	const char *path;      /* FILE: resolved relative to the model file */
+	enum ir_convention convention;
+	uint64_t seed;         /* RANDOM */
+	struct src_span loc;   /* the statement, for diagnostics */
+	struct src_span path_loc;
+};
+
+struct ir_graph {
+	struct arena *arena;   /* owns everything reachable from the graph */
+	const char *name;      /* model name (C identifier) */
+	struct ir_value *vals;
+	uint32_t nvals, capvals;
+	struct ir_node *nodes;
+	uint32_t nnodes, capnodes;
+	uint32_t *inputs, ninputs;   /* model input value ids, in order */
+	uint32_t *outputs, noutputs; /* model output value ids, in order */
+	struct ir_weights_src weights;
+};
+
+/* Parameter slot description: role names under each convention. */
+struct ir_param_info {
+	const char *pytorch, *keras; /* key suffix after "<prefix>." */
+	bool optional;               /* e.g. bias: absent when attr.bias false */
+};
+const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot);
+
+/* ---- builder ---- */
+struct ir_graph *ir_graph_new(struct arena *a, const char *name);
+uint32_t ir_add_input(struct ir_graph *g, const char *name, struct ir_type t,
+                      enum ir_layout layout, struct src_span loc);
+/* A constant with a key and (possibly unknown) type; data set later. */
+uint32_t ir_add_const(struct ir_graph *g, const char *name, struct ir_type t,
+                      const void *data, struct src_span loc);
+/* Appends a node whose output value is new (type unknown). Copies `in`. */
+uint32_t ir_add_node(struct ir_graph *g, enum ir_op op, const char *name,
+                     const uint32_t *in, unsigned nin, const union ir_attrs *attr,
+                     struct src_span loc);
+void ir_add_output(struct ir_graph *g, uint32_t value);
+static inline struct ir_node *ir_node(struct ir_graph *g, uint32_t id) { return &g->nodes[id]; }
+static inline struct ir_value *ir_val(struct ir_graph *g, uint32_t id) { return &g->vals[id]; }
+/* Replaces every use of value `from` (node inputs, graph outputs) by `to`. */
+void ir_replace_uses(struct ir_graph *g, uint32_t from, uint32_t to);
+/* Removes nodes for which keep[node] is false, renumbering nodes and
+ * dropping values no longer defined or used; value ids are compacted and
+ * all references rewritten. */
+void ir_compact(struct ir_graph *g, const bool *keep_node);
+/* use counts per value (graph outputs count as uses); array of nvals. */
+uint32_t *ir_count_uses(struct ir_graph *g, struct arena *scratch);
+
+/* ---- types ---- */
+size_t ir_dtype_size(enum ir_dtype dt);
+const char *ir_dtype_name(enum ir_dtype dt);
+/* Element count of a typed value; fits because of IR_MAX_TENSOR_BYTES. */
+int64_t ir_type_numel(const struct ir_type *t);
+int64_t ir_type_bytes(const struct ir_type *t);
+bool ir_type_eq(const struct ir_type *a, const struct ir_type *b);
+/* Formats e.g. "f32[1, 28, 28, 1]" into buf; returns buf. */
+char *ir_type_str(const struct ir_type *t, char *buf, size_t n);
+const char *ir_layout_name(enum ir_layout l);
+const char *ir_act_name(enum ir_act a);
+
+/* ---- printer and verifier ---- */
+void ir_print(struct ir_graph *g, FILE *out);
+/* Checks invariants of `stage` (see top of file). Returns the number of
+ * violations, each printed to stderr as an internal error description. */
+enum ir_stage { IR_STAGE_NONE, IR_STAGE_LOWERED, IR_STAGE_TYPED, IR_STAGE_BOUND };
+int ir_verify(struct ir_graph *g, enum ir_stage stage, FILE *out);
+
+#endif

@@ -1,0 +1,57 @@
+/* pass.h - the pass interface and the fixed pass pipeline.
+ *
+ * A pass is a function over one graph with a name (for --print-after,
+ * --stop-after, --disable-pass) and the IR stage it leaves behind (for the
+ * verifier). Passes report user errors through ctx->diag and return false
+ * if any occurred; the pipeline stops after the first pass with errors,
+ * since later passes rely on its invariants. */
+#ifndef DLC_PASS_H
+#define DLC_PASS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ir.h"
+
+struct pass_options {
+	int opt_level;                 /* -O0..-O3 */
+	const char *print_after;       /* pass name or NULL */
+	bool print_after_all;
+	const char *stop_after;        /* pass name or NULL */
+	const char **disabled;         /* pass names; NULL-terminated or NULL */
+	FILE *print_out;               /* where --print-after goes */
+	const char *model_dir;         /* directory of the model file */
+};
+
+struct pass_ctx {
+	struct ir_graph *g;
+	struct diag *diag;
+	struct arena *scratch;         /* freed after each pass */
+	const struct pass_options *opts;
+};
+
+struct pass {
+	const char *name;
+	const char *summary;           /* one line for --help */
+	bool (*run)(struct pass_ctx *ctx);
+	enum ir_stage stage;           /* what the IR satisfies afterwards */
+	int min_opt;                   /* runs only at -O >= min_opt */
+};
+
+/* The passes, each defined in its own file pass_<name>.c. */
+extern const struct pass pass_shape_infer;  /* shape inference and checks */
+extern const struct pass pass_bind_weights; /* load and check the weights */
+extern const struct pass pass_remove_dropout;
+extern const struct pass pass_dce;          /* dead-layer removal */
+
+/* The pipeline, in order; NULL-terminated. */
+extern const struct pass *const pass_pipeline[];
+const struct pass *pass_find(const char *name);
+
+/* Runs the pipeline on g. Returns false if a pass reported errors (or the
+ * verifier failed, which is an internal error). *stopped is set when
+ * --stop-after ended the pipeline early. */
+bool pass_run_pipeline(struct ir_graph *g, struct diag *d, const struct pass_options *o,
+                       bool *stopped);
+
+#endif

@@ -1,0 +1,308 @@
+/* pass_bind_weights.c - gives every parameter constant its data.
+ *
+ * Runs after shape inference, which typed each parameter in PyTorch layout
+ * (conv [O, I/groups, KH, KW], dense [out, in], bias and batchnorm [C]).
+ *   weights "f.safetensors" [pytorch|keras]: the file is loaded and checked
+ *     (safetensors.c); each parameter looks up its key, dtype and shape are
+ *     checked (Keras files hold conv kernels as [KH, KW, I/groups, O] and
+ *     dense kernels as [in, out], transposed here), and the data is copied
+ *     into 64-byte aligned arena memory. Tensors no layer reads are errors,
+ *     except PyTorch's "<bn>.num_batches_tracked" counters.
+ *   weights random(seed=S): deterministic values (weights_random.h).
+ *   no weights statement: an error if any layer has parameters.
+ * All errors are reported, in source order; the file image lives in the
+ * pass's scratch arena and is dropped after the pass. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "check.h"
+#include "pass.h"
+#include "safetensors.h"
+#include "weights_random.h"
+
+#define BIND_MAX_BYTES ((int64_t)16 << 30) /* all weights of one model */
+#define BIND_MAX_UNUSED_LISTED 10          /* unused tensors named one by one */
+#define BIND_SUGGEST_BUDGET 50000000       /* edit-distance cells for did-you-mean */
+
+/* The parameters of the graph in source order: each constant once, with
+ * the first node that reads it and the slot it fills there. */
+struct bind_param {
+	uint32_t val, node;
+	unsigned slot;
+};
+
+struct binder {
+	struct pass_ctx *ctx;
+	struct ir_graph *g;
+	struct diag *d;
+	struct bind_param *params;
+	uint32_t nparams;
+	struct st_file file;
+	bool hinted_convention; /* the convention note was printed */
+	long long suggest_budget;
+};
+
+static void collect_params(struct binder *b)
+{
+	struct ir_graph *g = b->g;
+	bool *seen = arena_array(b->ctx->scratch, g->nvals, sizeof *seen);
+	b->params = arena_array(b->ctx->scratch, g->nvals, sizeof *b->params);
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		for (unsigned s = 0; s < IR_MAX_PARAMS; s++) {
+			uint32_t v = n->param[s];
+			if (v == IR_NONE || seen[v])
+				continue;
+			seen[v] = true;
+			DLC_ASSERT(g->vals[v].kind == IR_VAL_CONST);
+			if (g->vals[v].data)
+				continue;
+			b->params[b->nparams++] = (struct bind_param){ v, i, s };
+		}
+	}
+}
+
+static const struct ir_type *weight_type(struct ir_graph *g, const struct bind_param *p)
+{
+	uint32_t w = g->nodes[p->node].param[0];
+	return w == IR_NONE ? NULL : &g->vals[w].type;
+}
+
+/* Keras stores conv and dense kernels transposed relative to PyTorch. */
+static bool keras_transposed(struct binder *b, const struct bind_param *p)
+{
+	enum ir_op op = b->g->nodes[p->node].op;
+	return b->g->weights.convention == IR_CONV_KERAS && p->slot == 0 &&
+	       (op == IR_CONV2D || op == IR_DENSE);
+}
+
+/* perm[k] = the file axis that becomes IR axis k. */
+static void keras_perm(enum ir_op op, unsigned *perm)
+{
+	static const unsigned conv[4] = { 3, 2, 0, 1 }, dense[2] = { 1, 0 };
+	memcpy(perm, op == IR_CONV2D ? conv : dense, (op == IR_CONV2D ? 4 : 2) * sizeof *perm);
+}
+
+/* The dims the file must hold for parameter p. */
+static void file_dims(struct binder *b, const struct bind_param *p, int64_t *dims)
+{
+	const struct ir_type *t = &b->g->vals[p->val].type;
+	if (!keras_transposed(b, p)) {
+		memcpy(dims, t->dims, t->rank * sizeof *dims);
+		return;
+	}
+	unsigned perm[IR_MAX_RANK];
+	keras_perm(b->g->nodes[p->node].op, perm);
+	for (unsigned k = 0; k < t->rank; k++)
+		dims[perm[k]] = t->dims[k];
+}
+
+/* dst axis k takes src axis perm[k]; elements of esize bytes. */
+static void permute_copy(unsigned char *dst, const unsigned char *src, size_t esize,
+                         unsigned rank, const int64_t *src_dims, const unsigned *perm)
+{
+	int64_t sstride[IR_MAX_RANK], dims[IR_MAX_RANK], stride[IR_MAX_RANK], idx[IR_MAX_RANK];
+	int64_t n = 1;
+	for (unsigned k = rank; k-- > 0;) {
+		sstride[k] = n;
+		n *= src_dims[k];
+	}
+	for (unsigned k = 0; k < rank; k++) {
+		dims[k] = src_dims[perm[k]];
+		stride[k] = sstride[perm[k]];
+		idx[k] = 0;
+	}
+	int64_t off = 0;
+	for (int64_t i = 0; i < n; i++) {
+		memcpy(dst + (size_t)i * esize, src + (size_t)off * esize, esize);
+		for (unsigned k = rank; k-- > 0;) {
+			off += stride[k];
+			if (++idx[k] < dims[k])
+				break;
+			off -= stride[k] * dims[k];
+			idx[k] = 0;
+		}
+	}
+}
+
+static enum st_dtype st_dtype_of(enum ir_dtype dt)
+{
+	switch (dt) {
+	case IR_DT_F32: return ST_F32;
+	case IR_DT_I32: return ST_I32;
+	case IR_DT_I64: return ST_I64;
+	case IR_DT_NONE: break;
+	}
+	DLC_UNREACHABLE("parameter without a type after shape inference");
+}
+
+static void fmt_dims(char *buf, size_t n, const int64_t *dims, unsigned rank)
+{
+	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
+	memcpy(t.dims, dims, rank * sizeof *dims);
+	ir_type_str(&t, buf, n);
+	/* drop the dtype: "f32[1, 2]" -> "[1, 2]" */
+	memmove(buf, buf + 3, strlen(buf + 3) + 1);
+}
+
+#include "bind_suggest.inc"
+
+static bool check_tensor(struct binder *b, const struct bind_param *p,
+                         const struct st_tensor *t)
+{
+	const struct ir_value *v = &b->g->vals[p->val];
+	struct src_span at = b->g->nodes[p->node].loc;
+	bool ok = true;
+	enum st_dtype want = st_dtype_of(v->type.dtype);
+	if (t->dtype != want) {
+		diag_error(b->d, at, "weight '%s' has dtype %s, expected %s", v->name,
+		           st_dtype_name(t->dtype), st_dtype_name(want));
+		ok = false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	file_dims(b, p, dims);
+	if (t->rank != v->type.rank || memcmp(t->dims, dims, t->rank * sizeof *dims)) {
+		char got[256], exp[256];
+		fmt_dims(got, sizeof got, t->dims, t->rank);
+		fmt_dims(exp, sizeof exp, dims, v->type.rank);
+		diag_error(b->d, at, "weight '%s' has shape %s, expected %s", v->name, got, exp);
+		if (keras_transposed(b, p) && !b->hinted_convention) {
+			diag_note(b->d, b->g->weights.path_loc,
+			          "keras files hold %s kernels as %s",
+			          b->g->nodes[p->node].op == IR_CONV2D ? "conv2d" : "dense",
+			          b->g->nodes[p->node].op == IR_CONV2D ? "[kh, kw, in/groups, out]"
+			                                               : "[in, out]");
+			b->hinted_convention = true;
+		}
+		ok = false;
+	}
+	return ok;
+}
+
+static void bind_from_file(struct binder *b, const struct bind_param *p)
+{
+	struct ir_value *v = &b->g->vals[p->val];
+	struct st_tensor *t = st_find(&b->file, v->name);
+	if (!t) {
+		diag_error(b->d, b->g->nodes[p->node].loc, "weight '%s' not found in '%s'", v->name,
+		           b->file.path);
+		suggest_key(b, p);
+		return;
+	}
+	if (!check_tensor(b, p, t))
+		return;
+	void *data = arena_alloc(b->g->arena, (size_t)t->nbytes);
+	if (keras_transposed(b, p)) {
+		unsigned perm[IR_MAX_RANK];
+		keras_perm(b->g->nodes[p->node].op, perm);
+		permute_copy(data, t->data, st_dtype_size(t->dtype), t->rank, t->dims, perm);
+	} else {
+		memcpy(data, t->data, (size_t)t->nbytes);
+	}
+	v->data = data;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !memcmp(s + n - m, suffix, m);
+}
+
+static void report_unused(struct binder *b)
+{
+	uint32_t unused = 0;
+	for (uint32_t i = 0; i < b->file.ntensors; i++) {
+		const struct st_tensor *t = &b->file.tensors[i];
+		if (t->used || ends_with(t->name, ".num_batches_tracked"))
+			continue;
+		if (++unused <= BIND_MAX_UNUSED_LISTED)
+			diag_error(b->d, b->g->weights.loc, "tensor '%s' in '%s' is not used by any layer",
+			           t->name, b->file.path);
+	}
+	if (unused > BIND_MAX_UNUSED_LISTED)
+		diag_error(b->d, b->g->weights.loc, "%" PRIu32 " more tensors in '%s' are not used by any layer",
+		           unused - BIND_MAX_UNUSED_LISTED, b->file.path);
+}
+
+static void bind_file(struct binder *b)
+{
+	struct ir_graph *g = b->g;
+	DLC_ASSERT(g->weights.path);
+	if (!st_load(b->ctx->scratch, b->d, g->weights.path_loc, g->weights.path, &b->file))
+		return;
+	/* Mark the tensors the model reads first, so that did-you-mean
+	 * suggestions only offer tensors nothing else claims. */
+	for (uint32_t i = 0; i < b->nparams; i++) {
+		struct st_tensor *t = st_find(&b->file, g->vals[b->params[i].val].name);
+		if (t)
+			t->used = true;
+	}
+	for (uint32_t i = 0; i < b->nparams; i++)
+		bind_from_file(b, &b->params[i]);
+	report_unused(b);
+}
+
+static void bind_random(struct binder *b)
+{
+	struct ir_graph *g = b->g;
+	for (uint32_t i = 0; i < b->nparams; i++) {
+		const struct bind_param *p = &b->params[i];
+		struct ir_value *v = &g->vals[p->val];
+		DLC_ASSERT(v->type.dtype == IR_DT_F32);
+		float lo, hi;
+		wrand_param_range(g->nodes[p->node].op, p->slot, weight_type(g, p), &lo, &hi);
+		int64_t n = ir_type_numel(&v->type);
+		float *data = arena_array(g->arena, (size_t)n, sizeof *data);
+		wrand_fill(data, n, g->weights.seed, v->name, lo, hi);
+		v->data = data;
+	}
+}
+
+static bool check_total(struct binder *b)
+{
+	int64_t total = 0;
+	for (uint32_t i = 0; i < b->nparams; i++) {
+		const struct ir_value *v = &b->g->vals[b->params[i].val];
+		DLC_ASSERT(v->type.dtype != IR_DT_NONE);
+		if (ckd_add_i64(&total, total, ir_type_bytes(&v->type)) || total > BIND_MAX_BYTES) {
+			diag_error(b->d, b->g->weights.loc,
+			           "the model's weights need more than %" PRId64 " bytes (16 GiB), "
+			           "which is the limit",
+			           BIND_MAX_BYTES);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool bind_weights(struct pass_ctx *ctx)
+{
+	struct binder b = { .ctx = ctx, .g = ctx->g, .d = ctx->diag,
+	                    .suggest_budget = BIND_SUGGEST_BUDGET };
+	int errors = ctx->diag->errors;
+	collect_params(&b);
+	switch (b.g->weights.kind) {
+	case IR_WEIGHTS_NONE:
+		if (b.nparams)
+			diag_error(b.d, b.g->nodes[b.params[0].node].loc,
+			           "model has layers with weights but no 'weights' statement");
+		break;
+	case IR_WEIGHTS_FILE:
+		if (check_total(&b))
+			bind_file(&b);
+		break;
+	case IR_WEIGHTS_RANDOM:
+		if (check_total(&b))
+			bind_random(&b);
+		break;
+	}
+	return ctx->diag->errors == errors;
+}
+
+const struct pass pass_bind_weights = {
+	.name = "bind-weights",
+	.summary = "load the weights and check them against the layers",
+	.run = bind_weights,
+	.stage = IR_STAGE_BOUND,
+	.min_opt = 0,
+};

@@ -1,0 +1,433 @@
+/* pass_shape_infer.c - shape inference: types every value, resolves
+ * padding modes into explicit pads and symbolic axes into numbers, and
+ * sets the expected type of every weight parameter.
+ *
+ * One forward sweep over the schedule. Each op has a rule below; a rule
+ * that finds a user error (a shape mismatch, groups not dividing the
+ * channels, a kernel larger than its input) reports it at the layer's
+ * statement and leaves the output untyped; nodes that consume an untyped
+ * value are skipped silently, so one mistake gives one message while
+ * independent mistakes are all reported. All size arithmetic is checked:
+ * a tensor above IR_MAX_TENSOR_BYTES is an error, so later stages can
+ * compute sizes freely. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "pass.h"
+
+struct sctx {
+	struct ir_graph *g;
+	struct diag *d;
+};
+
+static const char *tstr(const struct ir_type *t, char *buf, size_t n)
+{
+	return ir_type_str(t, buf, n);
+}
+
+/* Sets *t to a type of the given dims after checking sizes. */
+static bool make_type(struct sctx *s, const struct ir_node *n, struct ir_type *t,
+                      enum ir_dtype dt, unsigned rank, const int64_t *dims)
+{
+	memset(t, 0, sizeof *t);
+	int64_t bytes = (int64_t)ir_dtype_size(dt);
+	for (unsigned i = 0; i < rank; i++) {
+		if (dims[i] <= 0) {
+			diag_error(s->d, n->loc, "'%s' would have dimension %u equal to %" PRId64,
+			           n->name, i, dims[i]);
+			return false;
+		}
+		if (ckd_mul_i64(&bytes, bytes, dims[i]) || bytes > IR_MAX_TENSOR_BYTES) {
+			diag_error(s->d, n->loc, "output of '%s' is too large (more than %" PRId64 " bytes)",
+			           n->name, IR_MAX_TENSOR_BYTES);
+			return false;
+		}
+	}
+	t->dtype = dt;
+	t->rank = (uint8_t)rank;
+	memcpy(t->dims, dims, rank * sizeof *dims);
+	return true;
+}
+
+static void set_param(struct sctx *s, struct ir_node *n, unsigned slot, unsigned rank,
+                      const int64_t *dims)
+{
+	if (n->param[slot] == IR_NONE)
+		return;
+	struct ir_type t;
+	if (make_type(s, n, &t, IR_DT_F32, rank, dims))
+		s->g->vals[n->param[slot]].type = t;
+}
+
+/* Resolves an axis attribute against a rank; returns -1 on error. */
+static int resolve_axis(struct sctx *s, const struct ir_node *n, int axis, unsigned rank,
+                        enum ir_layout layout)
+{
+	if (axis == IR_AXIS_CHANNEL) {
+		if (rank == 4)
+			return layout == IR_LAYOUT_NCHW ? 1 : 3;
+		return rank >= 2 && rank != 3 ? 1 : (int)rank - 1;
+	}
+	int a = axis < 0 ? axis + (int)rank : axis;
+	if (a < 0 || a >= (int)rank) {
+		diag_error(s->d, n->loc, "axis %d is out of range for '%s' with a rank-%u input", axis,
+		           n->name, rank);
+		return -1;
+	}
+	return a;
+}
+
+static bool need_rank(struct sctx *s, const struct ir_node *n, const struct ir_type *t,
+                      unsigned rank, const char *what)
+{
+	if (t->rank == rank)
+		return true;
+	char buf[200];
+	diag_error(s->d, n->loc, "%s '%s' expects a rank-%u input (%s), got %s",
+	           ir_op_table[n->op].name, n->name, rank, what, tstr(t, buf, sizeof buf));
+	return false;
+}
+
+/* Positions of H, W and C in a 4-D activation. */
+static void hwc_axes(enum ir_layout l, int *h, int *w, int *c)
+{
+	if (l == IR_LAYOUT_NCHW) {
+		*c = 1, *h = 2, *w = 3;
+	} else {
+		*h = 1, *w = 2, *c = 3;
+	}
+}
+
+/* Computes explicit pads and the output extent of a window op along one
+ * spatial axis: `i` is 0 for height, 1 for width. SAME follows TensorFlow:
+ * out = ceil(in / stride), the odd pixel of padding goes bottom/right. */
+static bool window_extent(struct sctx *s, const struct ir_node *n, unsigned i, int64_t in,
+                          int64_t kernel, int64_t stride, int64_t dilation,
+                          enum ir_pad_mode mode, int64_t *pad, int64_t *out)
+{
+	int64_t eff = dilation * (kernel - 1) + 1; /* attrs are range-checked: no overflow */
+	const char *axis = i ? "width" : "height";
+	if (mode == IR_PAD_SAME) {
+		int64_t o = (in + stride - 1) / stride;
+		int64_t total = (o - 1) * stride + eff - in;
+		if (total < 0)
+			total = 0;
+		pad[i] = total / 2;
+		pad[i + 2] = total - total / 2;
+	} else if (mode != IR_PAD_EXPLICIT) {
+		pad[i] = pad[i + 2] = 0;
+	}
+	int64_t padded = in + pad[i] + pad[i + 2];
+	if (padded < eff) {
+		diag_error(s->d, n->loc,
+		           "%s of '%s' (%" PRId64 " after padding) is smaller than the %s %" PRId64
+		           " of its %s window",
+		           axis, n->name, padded, dilation > 1 ? "dilated extent" : "size", eff,
+		           n->op == IR_CONV2D ? "kernel" : "pooling");
+		return false;
+	}
+	*out = (padded - eff) / stride + 1;
+	return true;
+}
+
+static bool infer_conv(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                       struct ir_type *y)
+{
+	struct ir_conv_attr *a = &n->attr.conv;
+	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+		return false;
+	int h, w, c;
+	hwc_axes(a->layout, &h, &w, &c);
+	int64_t cin = x->dims[c];
+	bool ok = true;
+	if (cin % a->groups) {
+		diag_error(s->d, n->loc, "groups=%" PRId64 " of '%s' does not divide its %" PRId64
+		           " input channels", a->groups, n->name, cin);
+		ok = false;
+	}
+	if (a->filters % a->groups) {
+		diag_error(s->d, n->loc, "groups=%" PRId64 " of '%s' does not divide its %" PRId64
+		           " filters", a->groups, n->name, a->filters);
+		ok = false;
+	}
+	int64_t oh, ow;
+	ok = window_extent(s, n, 0, x->dims[h], a->kernel[0], a->stride[0], a->dilation[0],
+	                   a->pad_mode, a->pad, &oh) && ok;
+	ok = window_extent(s, n, 1, x->dims[w], a->kernel[1], a->stride[1], a->dilation[1],
+	                   a->pad_mode, a->pad, &ow) && ok;
+	if (!ok)
+		return false;
+	int64_t dims[4];
+	dims[0] = x->dims[0];
+	dims[h] = oh;
+	dims[w] = ow;
+	dims[c] = a->filters;
+	int64_t wd[4] = { a->filters, cin / a->groups, a->kernel[0], a->kernel[1] };
+	set_param(s, n, 0, 4, wd);
+	set_param(s, n, 1, 1, &a->filters);
+	return make_type(s, n, y, IR_DT_F32, 4, dims);
+}
+
+static bool infer_pool(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                       struct ir_type *y)
+{
+	struct ir_pool_attr *a = &n->attr.pool;
+	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+		return false;
+	for (int i = 0; i < 4; i++) {
+		if (a->pad_mode == IR_PAD_EXPLICIT && a->pad[i] >= a->kernel[i % 2]) {
+			diag_error(s->d, n->loc, "padding %" PRId64 " of '%s' must be smaller than its "
+			           "pool size %" PRId64, a->pad[i], n->name, a->kernel[i % 2]);
+			return false;
+		}
+	}
+	int h, w, c;
+	hwc_axes(a->layout, &h, &w, &c);
+	int64_t oh, ow;
+	bool ok = window_extent(s, n, 0, x->dims[h], a->kernel[0], a->stride[0], 1, a->pad_mode,
+	                        a->pad, &oh);
+	ok = window_extent(s, n, 1, x->dims[w], a->kernel[1], a->stride[1], 1, a->pad_mode,
+	                   a->pad, &ow) && ok;
+	if (!ok)
+		return false;
+	int64_t dims[4];
+	memcpy(dims, x->dims, sizeof dims);
+	dims[h] = oh;
+	dims[w] = ow;
+	return make_type(s, n, y, IR_DT_F32, 4, dims);
+}
+
+static bool infer_dense(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                        struct ir_type *y)
+{
+	if (x->rank != 2) {
+		char buf[200];
+		diag_error(s->d, n->loc, "dense '%s' expects a rank-2 input [batch, features], got %s",
+		           n->name, tstr(x, buf, sizeof buf));
+		diag_note(s->d, n->loc, "add flatten() before it to turn the input into [batch, features]");
+		return false;
+	}
+	int64_t wd[2] = { n->attr.dense.units, x->dims[1] };
+	set_param(s, n, 0, 2, wd);
+	set_param(s, n, 1, 1, &n->attr.dense.units);
+	int64_t dims[2] = { x->dims[0], n->attr.dense.units };
+	return make_type(s, n, y, IR_DT_F32, 2, dims);
+}
+
+static bool infer_reshape(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                          struct ir_type *y)
+{
+	struct ir_reshape_attr *a = &n->attr.reshape;
+	int64_t dims[IR_MAX_RANK], known = 1, total = ir_type_numel(x);
+	int infer = -1;
+	for (unsigned i = 0; i < a->rank; i++) {
+		dims[i] = i == 0 && a->dims[0] == 0 ? x->dims[0] : a->dims[i];
+		if (dims[i] == -1) {
+			infer = (int)i;
+			continue;
+		}
+		if (ckd_mul_i64(&known, known, dims[i]))
+			known = INT64_MAX;
+	}
+	if (infer >= 0 && known > 0 && total % known == 0)
+		dims[infer] = total / known;
+	else if (infer >= 0)
+		known = -1;
+	if (infer < 0 ? known != total : known < 0) {
+		char buf[200], want[200];
+		size_t len = 0;
+		for (unsigned i = 0; i < a->rank && len < sizeof want; i++)
+			len += (size_t)snprintf(want + len, sizeof want - len, "%s%" PRId64, i ? ", " : "[",
+			                        i == 0 && a->dims[0] == 0 ? x->dims[0] : a->dims[i]);
+		if (len < sizeof want)
+			snprintf(want + len, sizeof want - len, "]");
+		diag_error(s->d, n->loc, "cannot reshape %s (%" PRId64 " elements) into %s",
+		           tstr(x, buf, sizeof buf), total, want);
+		return false;
+	}
+	return make_type(s, n, y, x->dtype, a->rank, dims);
+}
+
+static bool same_shapes(struct sctx *s, struct ir_node *n, int skip_axis)
+{
+	const struct ir_type *first = &s->g->vals[n->in[0]].type;
+	for (unsigned k = 1; k < n->nin; k++) {
+		const struct ir_type *t = &s->g->vals[n->in[k]].type;
+		bool ok = t->rank == first->rank && t->dtype == first->dtype;
+		for (unsigned i = 0; ok && i < t->rank; i++)
+			ok = (int)i == skip_axis || t->dims[i] == first->dims[i];
+		if (!ok) {
+			char a[200], b[200];
+			diag_error(s->d, n->loc, "%s '%s': input '%s' is %s but input '%s' is %s%s",
+			           ir_op_table[n->op].name, n->name, s->g->vals[n->in[0]].name,
+			           tstr(first, a, sizeof a), s->g->vals[n->in[k]].name,
+			           tstr(t, b, sizeof b),
+			           skip_axis >= 0 ? " (only the concatenation axis may differ)" : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool infer_concat(struct sctx *s, struct ir_node *n, struct ir_type *y)
+{
+	const struct ir_type *first = &s->g->vals[n->in[0]].type;
+	int axis = resolve_axis(s, n, n->attr.axis.axis, first->rank, n->attr.axis.layout);
+	if (axis < 0 || !same_shapes(s, n, axis))
+		return false;
+	n->attr.axis.axis = axis;
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, first->dims, sizeof dims);
+	dims[axis] = 0;
+	for (unsigned k = 0; k < n->nin; k++)
+		if (ckd_add_i64(&dims[axis], dims[axis], s->g->vals[n->in[k]].type.dims[axis]))
+			dims[axis] = INT64_MAX;
+	return make_type(s, n, y, first->dtype, first->rank, dims);
+}
+
+static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
+{
+	const struct ir_type *x = &s->g->vals[n->in[0]].type;
+	char buf[200];
+	for (unsigned k = 0; k < n->nin; k++) {
+		const struct ir_type *t = &s->g->vals[n->in[k]].type;
+		if (t->dtype != IR_DT_F32) {
+			diag_error(s->d, n->loc, "%s '%s' needs f32 input, but '%s' is %s",
+			           ir_op_table[n->op].name, n->name, s->g->vals[n->in[k]].name,
+			           tstr(t, buf, sizeof buf));
+			return false;
+		}
+	}
+	switch (n->op) {
+	case IR_CONV2D:
+		return infer_conv(s, n, x, y);
+	case IR_DENSE:
+		return infer_dense(s, n, x, y);
+	case IR_MAXPOOL2D:
+	case IR_AVGPOOL2D:
+		return infer_pool(s, n, x, y);
+	case IR_GLOBAL_AVGPOOL: {
+		if (!need_rank(s, n, x, 4, n->attr.axis.layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+			return false;
+		int h, w, c;
+		hwc_axes(n->attr.axis.layout, &h, &w, &c);
+		int64_t dims[2] = { x->dims[0], x->dims[c] };
+		return make_type(s, n, y, IR_DT_F32, 2, dims);
+	}
+	case IR_FLATTEN: {
+		if (x->rank < 2) {
+			diag_error(s->d, n->loc, "flatten '%s' needs an input with a batch dimension and at "
+			           "least one more, got %s", n->name, tstr(x, buf, sizeof buf));
+			return false;
+		}
+		int64_t dims[2] = { x->dims[0], ir_type_numel(x) / x->dims[0] };
+		return make_type(s, n, y, x->dtype, 2, dims);
+	}
+	case IR_RESHAPE:
+		return infer_reshape(s, n, x, y);
+	case IR_SOFTMAX: {
+		int axis = resolve_axis(s, n, n->attr.axis.axis, x->rank, n->attr.axis.layout);
+		if (axis < 0)
+			return false;
+		n->attr.axis.axis = axis;
+		*y = *x;
+		return true;
+	}
+	case IR_BATCHNORM: {
+		int axis = resolve_axis(s, n, n->attr.bn.axis, x->rank, n->attr.bn.layout);
+		if (axis < 0)
+			return false;
+		n->attr.bn.axis = axis;
+		for (unsigned k = 0; k < 4; k++)
+			set_param(s, n, k, 1, &x->dims[axis]);
+		*y = *x;
+		return true;
+	}
+	case IR_NORMALIZE: {
+		int axis = resolve_axis(s, n, n->attr.norm.axis, x->rank, n->attr.norm.layout);
+		if (axis < 0)
+			return false;
+		n->attr.norm.axis = axis;
+		int64_t nc = n->attr.norm.nchannels;
+		if (nc != 1 && nc != x->dims[axis]) {
+			diag_error(s->d, n->loc, "normalize '%s' has %" PRId64 " mean/std values but its "
+			           "input %s has %" PRId64 " channels (axis %d)", n->name, nc,
+			           tstr(x, buf, sizeof buf), x->dims[axis], axis);
+			return false;
+		}
+		*y = *x;
+		return true;
+	}
+	case IR_ADD:
+		if (!same_shapes(s, n, -1))
+			return false;
+		*y = *x;
+		return true;
+	case IR_CONCAT:
+		return infer_concat(s, n, y);
+	case IR_RESCALE:
+	case IR_RELU:
+	case IR_SIGMOID:
+	case IR_TANH:
+	case IR_DROPOUT:
+		*y = *x;
+		return true;
+	case IR_OP_NONE:
+	case IR_OP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("shape inference: unknown op");
+}
+
+static bool check_input(struct sctx *s, struct ir_value *v)
+{
+	int64_t bytes = (int64_t)ir_dtype_size(v->type.dtype);
+	if (v->type.rank == 0 || bytes == 0)
+		return false;
+	for (unsigned i = 0; i < v->type.rank; i++) {
+		if (v->type.dims[i] <= 0 || ckd_mul_i64(&bytes, bytes, v->type.dims[i]) ||
+		    bytes > IR_MAX_TENSOR_BYTES) {
+			diag_error(s->d, v->loc, "input '%s' is too large (more than %" PRId64 " bytes)",
+			           v->name, IR_MAX_TENSOR_BYTES);
+			v->type.dtype = IR_DT_NONE;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool run(struct pass_ctx *ctx)
+{
+	struct sctx s = { ctx->g, ctx->diag };
+	struct ir_graph *g = ctx->g;
+	bool ok = true;
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		ok = check_input(&s, &g->vals[g->inputs[i]]) && ok;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		struct ir_node *n = &g->nodes[i];
+		bool ready = true;
+		for (unsigned k = 0; k < n->nin; k++)
+			ready &= g->vals[n->in[k]].type.dtype != IR_DT_NONE;
+		if (!ready) {
+			ok = false; /* an earlier error; stay quiet */
+			continue;
+		}
+		struct ir_type y;
+		memset(&y, 0, sizeof y);
+		if (infer_node(&s, n, &y))
+			g->vals[n->out].type = y;
+		else
+			ok = false;
+	}
+	return ok;
+}
+
+const struct pass pass_shape_infer = {
+	.name = "shape-infer",
+	.summary = "infer every tensor's type, resolve padding and axes, check shapes",
+	.run = run,
+	.stage = IR_STAGE_TYPED,
+	.min_opt = 0,
+};

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# run_model.sh DLC TENSOR_CMP DIR
+# Runs the reference interpreter on DIR/model.dl with DIR/input*.bin (sorted)
+# and compares each output with DIR/expected*.bin (sorted) within
+# abs 1e-5 + rel 1e-4 per element (override with a DIR/tolerance file
+# holding "ABS REL").
+set -eu
+dlc=$1 cmp=$2 dir=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+args=()
+for f in $(ls "$dir"/input*.bin | sort); do args+=(--input "$f"); done
+i=0
+for f in $(ls "$dir"/expected*.bin | sort); do args+=(--output "$tmp/out$i.bin"); i=$((i+1)); done
+"$dlc" run "$dir/model.dl" "${args[@]}"
+tol="1e-5 1e-4"
+[ -f "$dir/tolerance" ] && tol=$(cat "$dir/tolerance")
+i=0
+for f in $(ls "$dir"/expected*.bin | sort); do
+  "$cmp" "$tmp/out$i.bin" "$f" $tol
+  i=$((i+1))
+done
