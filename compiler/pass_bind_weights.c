@@ -38,7 +38,8 @@ struct binder {
 	struct bind_param *params;
 	uint32_t nparams;
 	struct st_file file;
-	bool hinted_convention; /* the convention note was printed */
+	bool hinted_convention; /* the "other convention" note was printed */
+	bool hinted_layout;     /* the keras layout note was printed */
 	long long suggest_budget;
 };
 
@@ -145,7 +146,93 @@ static void fmt_dims(char *buf, size_t n, const int64_t *dims, unsigned rank)
 	memmove(buf, buf + 3, strlen(buf + 3) + 1);
 }
 
-#include "bind_suggest.inc"
+/* Levenshtein distance, or SIZE_MAX when it exceeds max (or the strings are
+ * too long to bother). */
+static size_t edit_distance(const char *a, const char *b, size_t max)
+{
+	enum { LONGEST = 256 };
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > LONGEST || lb > LONGEST || (la > lb ? la - lb : lb - la) > max)
+		return SIZE_MAX;
+	size_t row[LONGEST + 1];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0], best = row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t v = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			row[j] = v;
+			diag = up;
+			if (v < best)
+				best = v;
+		}
+		if (best > max)
+			return SIZE_MAX;
+	}
+	return row[lb] <= max ? row[lb] : SIZE_MAX;
+}
+
+/* The weight's key under the other convention ("conv1.weight" <->
+ * "conv1.kernel"), if the two differ. */
+static const char *other_convention_key(struct binder *b, const struct bind_param *p)
+{
+	const struct ir_param_info *info = ir_param_info(b->g->nodes[p->node].op, p->slot);
+	if (!info)
+		return NULL;
+	bool keras = b->g->weights.convention == IR_CONV_KERAS;
+	const char *mine = keras ? info->keras : info->pytorch;
+	const char *other = keras ? info->pytorch : info->keras;
+	const char *name = b->g->vals[p->val].name;
+	size_t n = strlen(name), m = strlen(mine);
+	if (!strcmp(mine, other) || n <= m || name[n - m - 1] != '.' || strcmp(name + n - m, mine))
+		return NULL;
+	return arena_printf(b->ctx->scratch, "%.*s%s", (int)(n - m), name, other);
+}
+
+/* Notes for a missing weight: the file uses the other convention, or an
+ * unclaimed tensor has a similar name. The tensor offered is marked used:
+ * the note already accounts for it. */
+static void suggest_key(struct binder *b, const struct bind_param *p)
+{
+	const char *alt = other_convention_key(b, p);
+	struct st_tensor *t = alt ? st_find(&b->file, alt) : NULL;
+	if (t) {
+		t->used = true;
+		if (!b->hinted_convention) {
+			bool keras = b->g->weights.convention == IR_CONV_KERAS;
+			diag_note(b->d, b->g->weights.loc,
+			          "the file has '%s', the name under the %s convention; %s", alt,
+			          keras ? "pytorch" : "keras",
+			          keras ? "is the file from pytorch? (drop 'keras' here)"
+			                : "is the file from keras? (add 'keras' here)");
+			b->hinted_convention = true;
+		}
+		return;
+	}
+	const char *name = b->g->vals[p->val].name;
+	size_t len = strlen(name), best = len / 5 + 1;
+	struct st_tensor *pick = NULL;
+	for (uint32_t i = 0; i < b->file.ntensors && b->suggest_budget > 0; i++) {
+		struct st_tensor *c = &b->file.tensors[i];
+		if (c->used)
+			continue;
+		b->suggest_budget -= (long long)(len + 1) * (long long)(strlen(c->name) + 1);
+		size_t dist = edit_distance(name, c->name, best);
+		if (dist != SIZE_MAX && (!pick || dist < best)) {
+			pick = c;
+			best = dist;
+		}
+	}
+	if (pick) {
+		pick->used = true;
+		diag_note(b->d, b->g->weights.path_loc, "did you mean '%s'?", pick->name);
+	}
+}
 
 static bool check_tensor(struct binder *b, const struct bind_param *p,
                          const struct st_tensor *t)
@@ -166,13 +253,13 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
 		fmt_dims(got, sizeof got, t->dims, t->rank);
 		fmt_dims(exp, sizeof exp, dims, v->type.rank);
 		diag_error(b->d, at, "weight '%s' has shape %s, expected %s", v->name, got, exp);
-		if (keras_transposed(b, p) && !b->hinted_convention) {
+		if (keras_transposed(b, p) && !b->hinted_layout) {
 			diag_note(b->d, b->g->weights.path_loc,
 			          "keras files hold %s kernels as %s",
 			          b->g->nodes[p->node].op == IR_CONV2D ? "conv2d" : "dense",
 			          b->g->nodes[p->node].op == IR_CONV2D ? "[kh, kw, in/groups, out]"
 			                                               : "[in, out]");
-			b->hinted_convention = true;
+			b->hinted_layout = true;
 		}
 		ok = false;
 	}

@@ -1,0 +1,76 @@
+/* cg.h - state shared by the back end's files (not part of its interface).
+ *
+ * One struct cg owns every LLVM object of a compilation: an explicit
+ * context (never the global one), the module, one builder and the target
+ * machine; common types are cached here. lower_ops.c emits one loop nest
+ * per IR node through the helpers of loops.c; codegen.c builds the module
+ * around them; emit.c writes it out. */
+#ifndef DLC_CG_H
+#define DLC_CG_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "backend.h"
+#include "plan.h"
+
+struct cg {
+	struct ir_graph *g;
+	const struct plan *plan;
+	const struct cg_options *opts;
+	struct arena *arena;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMTargetMachineRef tm;
+	LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_ptr;
+	LLVMValueRef fn;           /* the entry point being built */
+	LLVMBasicBlockRef entry;   /* its entry block, home of every alloca */
+	LLVMValueRef *addr;        /* per IR value: pointer to its first element */
+	LLVMValueRef weights;      /* base of the weights image */
+	LLVMValueRef scratch;      /* base of the scratch region */
+};
+
+/* A counted loop "for (iv = 0; iv < n; iv++)" under construction. */
+struct cg_loop {
+	LLVMBasicBlockRef header, body, exit, pre;
+	LLVMValueRef iv;
+};
+
+/* ---- loops.c: loops, constants, addressing and scalar math ---- */
+LLVMValueRef cg_i64(struct cg *c, int64_t v);
+LLVMValueRef cg_f32(struct cg *c, double v);
+/* Opens a loop over [0, n) and leaves the builder in its body; returns iv. */
+LLVMValueRef cg_loop_begin(struct cg *c, struct cg_loop *l, int64_t n, const char *name);
+/* Closes the loop and leaves the builder after it. */
+void cg_loop_end(struct cg *c, struct cg_loop *l);
+/* "if (cond) { ... }": returns the block after; the builder is in the then-block. */
+LLVMBasicBlockRef cg_if_begin(struct cg *c, LLVMValueRef cond, const char *name);
+void cg_if_end(struct cg *c, LLVMBasicBlockRef after);
+/* A float variable in the entry block. */
+LLVMValueRef cg_var(struct cg *c, const char *name);
+/* i64 arithmetic that cannot overflow (static shapes bound every index). */
+LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
+LLVMValueRef cg_mul(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
+LLVMValueRef cg_madd(struct cg *c, LLVMValueRef a, int64_t m, LLVMValueRef b, const char *name);
+/* &base[i] for float elements, and loads/stores through it. */
+LLVMValueRef cg_elem(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);
+LLVMValueRef cg_load(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);
+void cg_store(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
+/* 0 <= i < n, as one unsigned compare. */
+LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name);
+/* Calls llvm.<name>.f32 (exp, sqrt) or a libm float function (tanhf). */
+LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x);
+LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x);
+/* relu, sigmoid, tanh of one float, as the reference interpreter does them. */
+LLVMValueRef cg_act(struct cg *c, enum ir_act act, LLVMValueRef x);
+
+/* ---- lower_ops.c ---- */
+/* Emits the loop nest of node n at the builder's position. */
+void cg_lower_node(struct cg *c, const struct ir_node *n);
+
+/* ---- emit.c ---- */
+/* Writes the finished module in form `what` to out. */
+bool cg_write(struct cg *c, enum cg_emit what, FILE *out, struct diag *d);
+
+#endif

@@ -1,0 +1,158 @@
+/* loops.c - the small vocabulary the op lowerings are written in: counted
+ * loops, conditionals, entry-block variables, index arithmetic, element
+ * access and scalar math. Loops are emitted in the plain top-tested form;
+ * LLVM's pipeline rotates and simplifies them. */
+#include "cg.h"
+
+#include <string.h>
+
+#include "check.h"
+
+LLVMValueRef cg_i64(struct cg *c, int64_t v)
+{
+	return LLVMConstInt(c->t_i64, (unsigned long long)v, 1);
+}
+
+LLVMValueRef cg_f32(struct cg *c, double v)
+{
+	return LLVMConstReal(c->t_f32, v);
+}
+
+LLVMValueRef cg_loop_begin(struct cg *c, struct cg_loop *l, int64_t n, const char *name)
+{
+	l->pre = LLVMGetInsertBlock(c->b);
+	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	LLVMBuildBr(c->b, l->header);
+	LLVMPositionBuilderAtEnd(c->b, l->header);
+	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
+	LLVMValueRef more = LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, cg_i64(c, n), "more");
+	LLVMBuildCondBr(c->b, more, l->body, l->exit);
+	LLVMPositionBuilderAtEnd(c->b, l->body);
+	return l->iv;
+}
+
+void cg_loop_end(struct cg *c, struct cg_loop *l)
+{
+	LLVMValueRef next = LLVMBuildAdd(c->b, l->iv, cg_i64(c, 1), "next");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, l->header);
+	LLVMValueRef vals[2] = { cg_i64(c, 0), next };
+	LLVMBasicBlockRef from[2] = { l->pre, latch };
+	LLVMAddIncoming(l->iv, vals, from, 2);
+	LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
+LLVMBasicBlockRef cg_if_begin(struct cg *c, LLVMValueRef cond, const char *name)
+{
+	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	LLVMBuildCondBr(c->b, cond, then, after);
+	LLVMPositionBuilderAtEnd(c->b, then);
+	return after;
+}
+
+void cg_if_end(struct cg *c, LLVMBasicBlockRef after)
+{
+	LLVMBuildBr(c->b, after);
+	LLVMPositionBuilderAtEnd(c->b, after);
+}
+
+LLVMValueRef cg_var(struct cg *c, const char *name)
+{
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
+	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
+	if (first)
+		LLVMPositionBuilderBefore(eb, first);
+	else
+		LLVMPositionBuilderAtEnd(eb, c->entry);
+	LLVMValueRef v = LLVMBuildAlloca(eb, c->t_f32, name);
+	LLVMDisposeBuilder(eb);
+	return v;
+}
+
+LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name)
+{
+	return LLVMBuildNSWAdd(c->b, a, b, name);
+}
+
+LLVMValueRef cg_mul(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name)
+{
+	return LLVMBuildNSWMul(c->b, a, b, name);
+}
+
+LLVMValueRef cg_madd(struct cg *c, LLVMValueRef a, int64_t m, LLVMValueRef b, const char *name)
+{
+	return cg_add(c, cg_mul(c, a, cg_i64(c, m), ""), b, name);
+}
+
+LLVMValueRef cg_elem(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name)
+{
+	return LLVMBuildInBoundsGEP2(c->b, c->t_f32, base, &i, 1, name);
+}
+
+LLVMValueRef cg_load(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name)
+{
+	return LLVMBuildLoad2(c->b, c->t_f32, cg_elem(c, base, i, ""), name);
+}
+
+void cg_store(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i)
+{
+	LLVMBuildStore(c->b, v, cg_elem(c, base, i, ""));
+}
+
+LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name)
+{
+	return LLVMBuildICmp(c->b, LLVMIntULT, i, cg_i64(c, n), name);
+}
+
+LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	DLC_ASSERT(id != 0);
+	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, &c->t_f32, 1);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &c->t_f32, 1);
+	return LLVMBuildCall2(c->b, ty, fn, &x, 1, "");
+}
+
+LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x)
+{
+	LLVMTypeRef ty = LLVMFunctionType(c->t_f32, &c->t_f32, 1, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+	if (!fn) {
+		fn = LLVMAddFunction(c->mod, name, ty);
+		LLVMSetLinkage(fn, LLVMExternalLinkage);
+	}
+	return LLVMBuildCall2(c->b, ty, fn, &x, 1, "");
+}
+
+/* sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below:
+ * exp of a non-positive number never overflows. */
+static LLVMValueRef sigmoid(struct cg *c, LLVMValueRef x)
+{
+	LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGE, x, cg_f32(c, 0), "pos");
+	LLVMValueRef negabs = LLVMBuildSelect(c->b, pos, LLVMBuildFNeg(c->b, x, ""), x, "");
+	LLVMValueRef e = cg_intrinsic(c, "llvm.exp.f32", negabs);
+	LLVMValueRef den = LLVMBuildFAdd(c->b, cg_f32(c, 1), e, "");
+	LLVMValueRef num = LLVMBuildSelect(c->b, pos, cg_f32(c, 1), e, "");
+	return LLVMBuildFDiv(c->b, num, den, "sigmoid");
+}
+
+LLVMValueRef cg_act(struct cg *c, enum ir_act act, LLVMValueRef x)
+{
+	switch (act) {
+	case IR_ACT_NONE:
+		return x;
+	case IR_ACT_RELU: {
+		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
+		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_f32(c, 0), "neg");
+		return LLVMBuildSelect(c->b, neg, cg_f32(c, 0), x, "relu");
+	}
+	case IR_ACT_SIGMOID:
+		return sigmoid(c, x);
+	case IR_ACT_TANH:
+		return cg_libm(c, "tanhf", x);
+	}
+	DLC_UNREACHABLE("cg_act: invalid activation");
+}

@@ -1,0 +1,772 @@
+#!/usr/bin/python3
+"""gen_reference.py - generates the PyTorch reference data for dlc's model
+tests and examples.
+
+For every case below it writes tests/models/<case>/: model.dl, weights.
+safetensors (when the model has weights), input.bin or input0.bin,
+input1.bin, ... (one per model input, in declaration order), expected.bin
+or expected0.bin, ... (one per model output, in `output` order). Each case
+pairs a .dl model with the same computation written in PyTorch, with
+seeded random weights (batchnorm running statistics randomized too).
+
+References are computed in float64 from the float32 weights and inputs
+that are stored, so the expected values are the exact results rounded once
+and the tolerance budget of tests/models/run_model.sh is all dlc's.
+
+It also writes examples/mnist_mlp/ and examples/resnet_small/ (weights,
+inputs, PyTorch outputs) and the tests/models/example_* cases, whose
+model.dl points at the example's own weights instead of copying them.
+examples/digits/ comes from scripts/train_digits.py, which must run first.
+
+Run: /usr/bin/python3 scripts/gen_reference.py
+"""
+
+import os
+import shutil
+import sys
+import zlib
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dlcref  # noqa: E402
+from dlcref import same_pads  # noqa: E402
+import ref_examples  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "tests", "models")
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+# ---- random weights under dlc's names ----
+
+class Weights:
+    """Creates seeded random parameters, records them (float32, PyTorch
+    names and layouts) for the safetensors file, and returns float64 copies
+    for the reference computation."""
+
+    def __init__(self, gen):
+        self.gen = gen
+        self.tensors = {}
+
+    def randn(self, *shape, scale=1.0):
+        return torch.randn(*shape, generator=self.gen) * scale
+
+    def uniform(self, *shape, lo=0.0, hi=1.0):
+        return torch.rand(*shape, generator=self.gen) * (hi - lo) + lo
+
+    def _keep(self, name, t):
+        self.tensors[name] = t.float().contiguous()
+        return self.tensors[name].double()
+
+    def conv(self, name, out_c, in_per_group, kh, kw, bias=True):
+        w = self._keep(name + ".weight",
+                       self.randn(out_c, in_per_group, kh, kw,
+                                  scale=(in_per_group * kh * kw) ** -0.5))
+        b = self._keep(name + ".bias", self.randn(out_c, scale=0.2)) if bias else None
+        return w, b
+
+    def dense(self, name, out_f, in_f, bias=True):
+        w = self._keep(name + ".weight", self.randn(out_f, in_f, scale=in_f ** -0.5))
+        b = self._keep(name + ".bias", self.randn(out_f, scale=0.2)) if bias else None
+        return w, b
+
+    def batchnorm(self, name, c, tracked=True):
+        p = (self._keep(name + ".weight", self.uniform(c, lo=0.5, hi=1.5)),
+             self._keep(name + ".bias", self.randn(c, scale=0.3)),
+             self._keep(name + ".running_mean", self.randn(c, scale=0.5)),
+             self._keep(name + ".running_var", self.uniform(c, lo=0.3, hi=2.0)))
+        if tracked:  # PyTorch saves it; dlc must accept and ignore it
+            self.tensors[name + ".num_batches_tracked"] = torch.tensor(100, dtype=torch.int64)
+        return p
+
+
+# ---- dlc layers in PyTorch terms; x is float64 in the model's layout ----
+
+def pair(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def resolve_pads(padding, hw, kernel, stride, dilation=(1, 1)):
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        return same_pads(hw, kernel, stride, dilation)
+    if isinstance(padding, int):
+        return (padding,) * 4
+    if len(padding) == 2:
+        return (padding[0], padding[1], padding[0], padding[1])
+    return tuple(padding)
+
+
+def to_nchw(x, layout):
+    return dlcref.nhwc_to_nchw(x) if layout == "nhwc" else x
+
+
+def from_nchw(x, layout):
+    return dlcref.nchw_to_nhwc(x) if layout == "nhwc" else x
+
+
+def conv(x, wb, layout, stride=1, padding="valid", dilation=1, groups=1):
+    w, b = wb
+    xn = to_nchw(x, layout)
+    stride, dilation = pair(stride), pair(dilation)
+    pads = resolve_pads(padding, xn.shape[2:], w.shape[2:], stride, dilation)
+    y = F.conv2d(dlcref.pad_nchw(xn, pads), w, b, stride, 0, dilation, groups)
+    return from_nchw(y, layout)
+
+
+def dense(x, wb):
+    return F.linear(x, *wb)
+
+
+def batchnorm(x, p, layout, eps=1e-5):
+    w, b, mean, var = p
+    if x.dim() == 2:
+        return F.batch_norm(x, mean, var, w, b, False, 0.0, eps)
+    y = F.batch_norm(to_nchw(x, layout), mean, var, w, b, False, 0.0, eps)
+    return from_nchw(y, layout)
+
+
+def pool(kind, x, layout, kernel, stride=None, padding="valid", count_include_pad=False):
+    xn = to_nchw(x, layout)
+    kernel = pair(kernel)
+    stride = pair(stride) if stride is not None else kernel
+    pads = resolve_pads(padding, xn.shape[2:], kernel, stride)
+    if kind == "max":
+        y = dlcref.maxpool_nchw(xn, kernel, stride, pads)
+    else:
+        y = dlcref.avgpool_nchw(xn, kernel, stride, pads, count_include_pad)
+    return from_nchw(y, layout)
+
+
+def flatten(x, layout):
+    """dlc flattens in the stored order: NHWC as h, w, c; NCHW as c, h, w."""
+    return torch.flatten(x, 1)
+
+
+def f32(v):
+    """A number as dlc stores it (f32 attribute), for exact emulation."""
+    return float(np.float32(v))
+
+
+# ---- the cases ----
+# Each returns (dl source, Weights or None, [inputs f32], [outputs f64]).
+
+HDR = 'weights "weights.safetensors" pytorch\n'
+
+
+@case
+def conv_nhwc_same(W, X):
+    dl = """model conv_nhwc_same
+input x: f32[1, 9, 10, 3]
+%s
+a = conv2d(8, 3, stride=2, padding=same, activation=relu)
+b = conv2d(6, [2, 3], stride=[1, 2], padding=same)
+c = conv2d(4, 4, padding=same, activation=tanh)
+""" % HDR
+    x = X(1, 9, 10, 3)
+    a = torch.relu(conv(x, W.conv("a", 8, 3, 3, 3), "nhwc", 2, "same"))
+    b = conv(a, W.conv("b", 6, 8, 2, 3), "nhwc", (1, 2), "same")
+    c = torch.tanh(conv(b, W.conv("c", 4, 6, 4, 4), "nhwc", 1, "same"))
+    return dl, [x], [c]
+
+
+@case
+def conv_nchw_explicit(W, X):
+    dl = """model conv_nchw_explicit
+input x: f32[1, 3, 10, 11] nchw
+weights "weights.safetensors"          # pytorch is the default convention
+conv2d(6, 3, padding=1, activation=relu)
+conv2d(6, [3, 5], padding=[1, 2])
+conv2d(5, 3, stride=2, padding=[0, 1, 2, 1], activation=sigmoid)
+conv2d(4, [1, 3], stride=[2, 1], padding=valid)
+"""
+    x = X(1, 3, 10, 11)
+    y = torch.relu(conv(x, W.conv("conv2d_1", 6, 3, 3, 3), "nchw", 1, 1))
+    y = conv(y, W.conv("conv2d_2", 6, 6, 3, 5), "nchw", 1, [1, 2])
+    y = torch.sigmoid(conv(y, W.conv("conv2d_3", 5, 6, 3, 3), "nchw", 2, [0, 1, 2, 1]))
+    y = conv(y, W.conv("conv2d_4", 4, 5, 1, 3), "nchw", (2, 1), "valid")
+    return dl, [x], [y]
+
+
+@case
+def conv_same_nchw(W, X):
+    dl = """model conv_same_nchw
+input x: f32[1, 2, 8, 7] nchw
+%s
+c1 = conv2d(4, 3, stride=2, padding=same, activation=relu)
+c2 = conv2d(3, 2, padding=same)
+c3 = conv2d(2, [1, 3], stride=[1, 3], padding=same)
+""" % HDR
+    x = X(1, 2, 8, 7)
+    y = torch.relu(conv(x, W.conv("c1", 4, 2, 3, 3), "nchw", 2, "same"))
+    y = conv(y, W.conv("c2", 3, 4, 2, 2), "nchw", 1, "same")
+    y = conv(y, W.conv("c3", 2, 3, 1, 3), "nchw", (1, 3), "same")
+    return dl, [x], [y]
+
+
+@case
+def conv_dilation_nchw(W, X):
+    dl = """model conv_dilation_nchw
+input x: f32[1, 4, 12, 12] nchw
+%s
+d1 = conv2d(6, 3, dilation=2, padding=same, activation=relu)
+d2 = conv2d(5, 3, stride=2, dilation=[2, 1], padding=same)
+d3 = conv2d(3, [3, 2], dilation=[1, 3], padding=1)
+""" % HDR
+    x = X(1, 4, 12, 12)
+    y = torch.relu(conv(x, W.conv("d1", 6, 4, 3, 3), "nchw", 1, "same", 2))
+    y = conv(y, W.conv("d2", 5, 6, 3, 3), "nchw", 2, "same", (2, 1))
+    y = conv(y, W.conv("d3", 3, 5, 3, 2), "nchw", 1, 1, (1, 3))
+    return dl, [x], [y]
+
+
+@case
+def conv_dilation_nhwc(W, X):
+    dl = """model conv_dilation_nhwc
+input x: f32[1, 11, 9, 2]
+%s
+d1 = conv2d(4, 3, dilation=3, padding=valid)
+d2 = conv2d(4, 2, dilation=2, padding=same, activation=relu)
+""" % HDR
+    x = X(1, 11, 9, 2)
+    y = conv(x, W.conv("d1", 4, 2, 3, 3), "nhwc", 1, "valid", 3)
+    y = torch.relu(conv(y, W.conv("d2", 4, 4, 2, 2), "nhwc", 1, "same", 2))
+    return dl, [x], [y]
+
+
+@case
+def conv_groups_nchw(W, X):
+    dl = """model conv_groups_nchw
+input x: f32[1, 8, 7, 7] nchw
+%s
+g1 = conv2d(12, 3, groups=4, padding=1, activation=relu)
+g2 = conv2d(6, 1, groups=2, bias=false)
+g3 = conv2d(6, 3, stride=2, groups=3, padding=same)
+""" % HDR
+    x = X(1, 8, 7, 7)
+    y = torch.relu(conv(x, W.conv("g1", 12, 2, 3, 3), "nchw", 1, 1, 1, 4))
+    y = conv(y, W.conv("g2", 6, 6, 1, 1, bias=False), "nchw", 1, "valid", 1, 2)
+    y = conv(y, W.conv("g3", 6, 2, 3, 3), "nchw", 2, "same", 1, 3)
+    return dl, [x], [y]
+
+
+@case
+def conv_groups_nhwc(W, X):
+    dl = """model conv_groups_nhwc
+input x: f32[1, 6, 5, 6]
+%s
+g1 = conv2d(9, [2, 3], groups=3, padding=[1, 1])
+g2 = conv2d(3, 1, groups=3, activation=sigmoid)
+""" % HDR
+    x = X(1, 6, 5, 6)
+    y = conv(x, W.conv("g1", 9, 2, 2, 3), "nhwc", 1, [1, 1], 1, 3)
+    y = torch.sigmoid(conv(y, W.conv("g2", 3, 3, 1, 1), "nhwc", 1, "valid", 1, 3))
+    return dl, [x], [y]
+
+
+@case
+def conv_depthwise_nhwc(W, X):
+    dl = """model conv_depthwise_nhwc
+input x: f32[1, 8, 8, 6]
+%s
+dw1 = conv2d(6, 3, groups=6, padding=same, bias=false)
+relu()
+dw2 = conv2d(12, 3, stride=2, groups=6, padding=same)   # channel multiplier 2
+pw = conv2d(5, 1, activation=relu)
+""" % HDR
+    x = X(1, 8, 8, 6)
+    y = torch.relu(conv(x, W.conv("dw1", 6, 1, 3, 3, bias=False), "nhwc", 1, "same", 1, 6))
+    y = conv(y, W.conv("dw2", 12, 1, 3, 3), "nhwc", 2, "same", 1, 6)
+    y = torch.relu(conv(y, W.conv("pw", 5, 12, 1, 1), "nhwc"))
+    return dl, [x], [y]
+
+
+@case
+def conv_depthwise_nchw(W, X):
+    dl = """model conv_depthwise_nchw
+input x: f32[1, 5, 9, 9] nchw
+%s
+dw = conv2d(5, 5, stride=2, groups=5, padding=2, activation=relu)
+pw = conv2d(7, 1, bias=false)
+""" % HDR
+    x = X(1, 5, 9, 9)
+    y = torch.relu(conv(x, W.conv("dw", 5, 1, 5, 5), "nchw", 2, 2, 1, 5))
+    y = conv(y, W.conv("pw", 7, 5, 1, 1, bias=False), "nchw")
+    return dl, [x], [y]
+
+
+@case
+def conv_nobias_batch2(W, X):
+    dl = """model conv_nobias_batch2
+input x: f32[2, 3, 6, 6] nchw
+%s
+conv2d(4, 3, bias=false)
+conv2d(2, 3, padding=same, bias=false, activation=sigmoid)
+""" % HDR
+    x = X(2, 3, 6, 6)
+    y = conv(x, W.conv("conv2d_1", 4, 3, 3, 3, bias=False), "nchw")
+    y = torch.sigmoid(conv(y, W.conv("conv2d_2", 2, 4, 3, 3, bias=False), "nchw", 1, "same"))
+    return dl, [x], [y]
+
+
+@case
+def keras_convention(W, X):
+    """Keras names and layouts: conv kernel [KH, KW, I/groups, O], dense
+    kernel [in, out], batchnorm gamma/beta/moving_*; NHWC throughout."""
+    dl = """model keras_convention
+input x: f32[1, 10, 10, 4]
+weights "weights.safetensors" keras
+conv2d(8, 3, stride=2, padding=same, activation=relu)
+batchnorm(epsilon=1e-3)
+conv2d(6, [3, 2], groups=2, padding=valid)
+flatten()
+dense(7, activation=tanh)
+dense(3, activation=softmax)
+"""
+    x = X(1, 10, 10, 4)
+    c1 = W.conv("c1", 8, 4, 3, 3)
+    bn = W.batchnorm("bn", 8, tracked=False)
+    c2 = W.conv("c2", 6, 4, 3, 2)
+    d1 = W.dense("d1", 7, 3 * 4 * 6)
+    d2 = W.dense("d2", 3, 7)
+    t = W.tensors
+    W.tensors = {
+        "conv2d_1.kernel": t["c1.weight"].permute(2, 3, 1, 0), "conv2d_1.bias": t["c1.bias"],
+        "batchnorm_1.gamma": t["bn.weight"], "batchnorm_1.beta": t["bn.bias"],
+        "batchnorm_1.moving_mean": t["bn.running_mean"],
+        "batchnorm_1.moving_variance": t["bn.running_var"],
+        "conv2d_2.kernel": t["c2.weight"].permute(2, 3, 1, 0), "conv2d_2.bias": t["c2.bias"],
+        "dense_1.kernel": t["d1.weight"].t(), "dense_1.bias": t["d1.bias"],
+        "dense_2.kernel": t["d2.weight"].t(), "dense_2.bias": t["d2.bias"],
+    }
+    y = torch.relu(conv(x, c1, "nhwc", 2, "same"))
+    y = batchnorm(y, bn, "nhwc", f32(1e-3))
+    y = conv(y, c2, "nhwc", 1, "valid", 1, 2)
+    y = torch.tanh(dense(flatten(y, "nhwc"), d1))
+    y = torch.softmax(dense(y, d2), -1)
+    return dl, [x], [y]
+
+
+@case
+def pool_nchw_explicit(W, X):
+    dl = """model pool_nchw_explicit
+input x: f32[1, 3, 9, 8] nchw
+m1 = maxpool2d(3, stride=2, padding=1)(x)
+a1 = avgpool2d(3, stride=2, padding=1, count_include_pad=true)(x)
+a2 = avgpool2d(3, stride=2, padding=1)(x)
+m2 = maxpool2d(2)(x)
+a3 = avgpool2d([2, 3], stride=[1, 2], padding=[0, 1, 1, 0], count_include_pad=false)(x)
+m3 = maxpool2d([3, 2], stride=1, padding=[1, 0, 1, 1])(x)
+output m1, a1, a2, m2, a3, m3
+"""
+    x = X(1, 3, 9, 8, shift=-1.5)   # mostly negative: zero padding would win a max
+    return dl, [x], [
+        pool("max", x, "nchw", 3, 2, 1),
+        pool("avg", x, "nchw", 3, 2, 1, True),
+        pool("avg", x, "nchw", 3, 2, 1, False),
+        pool("max", x, "nchw", 2),
+        pool("avg", x, "nchw", (2, 3), (1, 2), [0, 1, 1, 0], False),
+        pool("max", x, "nchw", (3, 2), 1, [1, 0, 1, 1]),
+    ]
+
+
+@case
+def pool_nhwc_same(W, X):
+    dl = """model pool_nhwc_same
+input x: f32[1, 7, 10, 4]
+m = maxpool2d(3, stride=2, padding=same)(x)
+a = avgpool2d(3, stride=2, padding=same)(x)
+ai = avgpool2d(2, stride=3, padding=same, count_include_pad=true)(x)
+mv = maxpool2d([3, 2], stride=[2, 2])(x)
+output m, a, ai, mv
+"""
+    x = X(1, 7, 10, 4, shift=-1.5)
+    return dl, [x], [
+        pool("max", x, "nhwc", 3, 2, "same"),
+        pool("avg", x, "nhwc", 3, 2, "same", False),
+        pool("avg", x, "nhwc", 2, 3, "same", True),
+        pool("max", x, "nhwc", (3, 2), (2, 2)),
+    ]
+
+
+@case
+def global_avgpool_nhwc(W, X):
+    dl = """model global_avgpool_nhwc
+input x: f32[1, 5, 6, 8]
+%s
+conv = conv2d(8, 3, padding=same, activation=relu)
+global_avgpool()
+fc = dense(4)
+""" % HDR
+    x = X(1, 5, 6, 8)
+    y = torch.relu(conv(x, W.conv("conv", 8, 8, 3, 3), "nhwc", 1, "same"))
+    y = dense(y.mean(dim=(1, 2)), W.dense("fc", 4, 8))
+    return dl, [x], [y]
+
+
+@case
+def global_avgpool_nchw(W, X):
+    dl = """model global_avgpool_nchw
+input x: f32[2, 6, 5, 7] nchw
+%s
+g = global_avgpool()
+fc = dense(3, activation=softmax)
+output g, fc
+""" % HDR
+    x = X(2, 6, 5, 7)
+    g = x.mean(dim=(2, 3))
+    return dl, [x], [g, torch.softmax(dense(g, W.dense("fc", 3, 6)), -1)]
+
+
+@case
+def dense_chain(W, X):
+    dl = """model dense_chain
+input x: f32[3, 20]
+%s
+dense(16, activation=sigmoid)
+dense(12, activation=tanh)
+dense(10, activation=relu, bias=false)
+dense(5, activation=softmax)
+""" % HDR
+    x = X(3, 20)
+    y = torch.sigmoid(dense(x, W.dense("dense_1", 16, 20)))
+    y = torch.tanh(dense(y, W.dense("dense_2", 12, 16)))
+    y = torch.relu(dense(y, W.dense("dense_3", 10, 12, bias=False)))
+    y = torch.softmax(dense(y, W.dense("dense_4", 5, 10)), -1)
+    return dl, [x], [y]
+
+
+@case
+def activations(W, X):
+    dl = """model activations
+input x: f32[2, 12]
+%s
+h = dense(12)(x)
+r = relu()(h)
+s = sigmoid()(h)
+t = tanh()(h)
+p = softmax()(h)
+q = softmax(axis=1)(r)
+output r, s, t, p, q
+""" % HDR
+    x = X(2, 12, scale=3.0)
+    h = dense(x, W.dense("h", 12, 12))
+    r = torch.relu(h)
+    return dl, [x], [r, torch.sigmoid(h), torch.tanh(h), torch.softmax(h, 1), torch.softmax(r, 1)]
+
+
+@case
+def softmax_channels_nchw(W, X):
+    dl = """model softmax_channels_nchw
+input x: f32[1, 5, 3, 4] nchw
+%s
+conv2d(6, 1)
+softmax(axis=1)
+""" % HDR
+    x = X(1, 5, 3, 4)
+    y = torch.softmax(conv(x, W.conv("conv2d_1", 6, 5, 1, 1), "nchw"), 1)
+    return dl, [x], [y]
+
+
+@case
+def batchnorm_rank2(W, X):
+    dl = """model batchnorm_rank2
+input x: f32[4, 10]
+%s
+fc = dense(10)
+bn = batchnorm()
+relu()
+""" % HDR
+    x = X(4, 10)
+    y = torch.relu(batchnorm(dense(x, W.dense("fc", 10, 10)), W.batchnorm("bn", 10), None))
+    return dl, [x], [y]
+
+
+@case
+def batchnorm_nchw(W, X):
+    dl = """model batchnorm_nchw
+input x: f32[1, 6, 5, 5] nchw
+%s
+bn = batchnorm()
+""" % HDR
+    x = X(1, 6, 5, 5)
+    return dl, [x], [batchnorm(x, W.batchnorm("bn", 6), "nchw")]
+
+
+@case
+def batchnorm_nhwc(W, X):
+    dl = """model batchnorm_nhwc
+input x: f32[2, 4, 3, 5]
+%s
+norm = batchnorm(epsilon=0.01)
+""" % HDR
+    x = X(2, 4, 3, 5)
+    return dl, [x], [batchnorm(x, W.batchnorm("norm", 5, tracked=False), "nhwc", f32(0.01))]
+
+
+@case
+def conv_batchnorm_nhwc(W, X):
+    dl = """model conv_batchnorm_nhwc
+input x: f32[1, 8, 8, 3]
+%s
+conv1 = conv2d(8, 3, padding=same, bias=false)
+bn1 = batchnorm(epsilon=1e-3)
+relu()
+conv2 = conv2d(4, 3, stride=2, padding=same)
+bn2 = batchnorm()
+""" % HDR
+    x = X(1, 8, 8, 3)
+    y = conv(x, W.conv("conv1", 8, 3, 3, 3, bias=False), "nhwc", 1, "same")
+    y = torch.relu(batchnorm(y, W.batchnorm("bn1", 8), "nhwc", f32(1e-3)))
+    y = conv(y, W.conv("conv2", 4, 8, 3, 3), "nhwc", 2, "same")
+    y = batchnorm(y, W.batchnorm("bn2", 4), "nhwc")
+    return dl, [x], [y]
+
+
+@case
+def conv_batchnorm_nchw(W, X):
+    dl = """model conv_batchnorm_nchw
+input x: f32[1, 3, 7, 7] nchw
+%s
+conv = conv2d(6, 3, stride=2, padding=1, bias=false)
+bn = batchnorm()
+relu()
+""" % HDR
+    x = X(1, 3, 7, 7)
+    y = conv(x, W.conv("conv", 6, 3, 3, 3, bias=False), "nchw", 2, 1)
+    y = torch.relu(batchnorm(y, W.batchnorm("bn", 6), "nchw"))
+    return dl, [x], [y]
+
+
+@case
+def add3(W, X):
+    dl = """model add3
+input a: f32[1, 4, 4, 3]
+input b: f32[1, 4, 4, 3]
+input c: f32[1, 4, 4, 3]
+s = add()(a, b, c)
+relu()
+"""
+    a, b, c = X(1, 4, 4, 3), X(1, 4, 4, 3), X(1, 4, 4, 3)
+    return dl, [a, b, c], [torch.relu(a + b + c)]
+
+
+@case
+def concat_inception_nchw(W, X):
+    dl = """model concat_inception_nchw
+input x: f32[1, 4, 8, 8] nchw
+%s
+b1 = conv2d(4, 1, activation=relu)(x)
+b2r = conv2d(3, 1, activation=relu)(x)
+b2 = conv2d(5, 3, padding=1, activation=relu)(b2r)
+b3r = conv2d(2, 1)(x)
+b3 = conv2d(3, 5, padding=same, activation=relu)(b3r)
+b4p = maxpool2d(3, stride=1, padding=1)(x)
+b4 = conv2d(2, 1, activation=relu)(b4p)
+cat = concat()(b1, b2, b3, b4)
+mix = conv2d(4, 1)
+""" % HDR
+    x = X(1, 4, 8, 8)
+    b1 = torch.relu(conv(x, W.conv("b1", 4, 4, 1, 1), "nchw"))
+    b2 = torch.relu(conv(x, W.conv("b2r", 3, 4, 1, 1), "nchw"))
+    b2 = torch.relu(conv(b2, W.conv("b2", 5, 3, 3, 3), "nchw", 1, 1))
+    b3 = conv(x, W.conv("b3r", 2, 4, 1, 1), "nchw")
+    b3 = torch.relu(conv(b3, W.conv("b3", 3, 2, 5, 5), "nchw", 1, "same"))
+    b4 = pool("max", x, "nchw", 3, 1, 1)
+    b4 = torch.relu(conv(b4, W.conv("b4", 2, 4, 1, 1), "nchw"))
+    cat = torch.cat([b1, b2, b3, b4], 1)
+    return dl, [x], [conv(cat, W.conv("mix", 4, 14, 1, 1), "nchw")]
+
+
+@case
+def concat_axes(W, X):
+    dl = """model concat_axes
+input a: f32[1, 3, 3, 2]
+input b: f32[1, 3, 3, 5]
+%s
+c = concat(axis=-1)(a, b)
+h = concat(axis=1)(a, a)
+f = flatten()(c)
+d1 = dense(4)(f)
+d2 = dense(3)(f)
+v = concat()(d1, d2, d1)
+output v, h
+""" % HDR
+    a, b = X(1, 3, 3, 2), X(1, 3, 3, 5)
+    f = flatten(torch.cat([a, b], -1), "nhwc")
+    d1 = dense(f, W.dense("d1", 4, 63))
+    d2 = dense(f, W.dense("d2", 3, 63))
+    return dl, [a, b], [torch.cat([d1, d2, d1], 1), torch.cat([a, a], 1)]
+
+
+@case
+def preprocess_nhwc(W, X):
+    dl = """model preprocess_nhwc
+input image: f32[1, 6, 6, 3]
+%s
+rescale(scale=1/255)
+normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+conv2d(4, 3)
+""" % HDR
+    x = torch.randint(0, 256, (1, 6, 6, 3), generator=W.gen).float()
+    mean = torch.tensor([f32(v) for v in (0.485, 0.456, 0.406)], dtype=torch.float64)
+    std = torch.tensor([f32(v) for v in (0.229, 0.224, 0.225)], dtype=torch.float64)
+    y = (x.double() * f32(1 / 255) - mean) / std
+    return dl, [x], [conv(y, W.conv("conv2d_1", 4, 3, 3, 3), "nhwc")]
+
+
+@case
+def preprocess_nchw(W, X):
+    dl = """model preprocess_nchw
+input x: f32[1, 3, 4, 5] nchw
+normalize(mean=[0.5, -1, 2], std=[0.5, 2, 0.25])
+rescale(scale=2, offset=-0.25)
+normalize(mean=0.1, std=3)
+"""
+    x = X(1, 3, 4, 5)
+    mean = torch.tensor([0.5, -1, 2], dtype=torch.float64).view(1, 3, 1, 1)
+    std = torch.tensor([0.5, 2, 0.25], dtype=torch.float64).view(1, 3, 1, 1)
+    y = (x - mean) / std * 2 - 0.25
+    return dl, [x], [(y - f32(0.1)) / 3]
+
+
+@case
+def flatten_nchw_dense(W, X):
+    dl = """model flatten_nchw_dense
+input x: f32[1, 3, 6, 6] nchw
+%s
+conv2d(4, 3, activation=relu)
+flatten()                        # c, h, w order, as torch.flatten
+dense(10)
+""" % HDR
+    x = X(1, 3, 6, 6)
+    y = torch.relu(conv(x, W.conv("conv2d_1", 4, 3, 3, 3), "nchw"))
+    return dl, [x], [dense(torch.flatten(y, 1), W.dense("dense_1", 10, 64))]
+
+
+@case
+def reshape(W, X):
+    dl = """model reshape
+input x: f32[1, 32]
+%s
+reshape([4, 4, 2])               # to NHWC
+conv2d(3, 2, activation=relu)
+reshape([-1])
+dense(5)
+reshape([5, 1, 1])
+""" % HDR
+    x = X(1, 32)
+    y = torch.relu(conv(x.reshape(1, 4, 4, 2), W.conv("conv2d_1", 3, 2, 2, 2), "nhwc"))
+    y = dense(y.reshape(1, -1), W.dense("dense_1", 5, 27))
+    return dl, [x], [y.reshape(1, 5, 1, 1)]
+
+
+@case
+def dropout(W, X):
+    dl = """model dropout
+input x: f32[2, 8]
+%s
+dense(16, activation=relu)
+dropout(0.3)
+dropout(rate=0)
+dense(4)
+""" % HDR
+    x = X(2, 8)
+    y = torch.relu(dense(x, W.dense("dense_1", 16, 8)))
+    y = F.dropout(y, 0.3, training=False)
+    return dl, [x], [dense(y, W.dense("dense_2", 4, 16))]
+
+
+@case
+def two_in_two_out(W, X):
+    dl = """model two_in_two_out
+input a: f32[1, 8]
+input b: f32[1, 6]
+%s
+ha = dense(8, activation=relu)(a)
+hb = dense(8)(b)
+s = add()(ha, hb)
+p = dense(3, activation=softmax)(s)
+q = dense(2)(hb)
+output q, p
+""" % HDR
+    a, b = X(1, 8), X(1, 6)
+    ha = torch.relu(dense(a, W.dense("ha", 8, 8)))
+    hb = dense(b, W.dense("hb", 8, 6))
+    p = torch.softmax(dense(ha + hb, W.dense("p", 3, 8)), -1)
+    q = dense(hb, W.dense("q", 2, 8))
+    return dl, [a, b], [q, p]
+
+
+# ---- writing ----
+
+def numbered(prefix, n):
+    return [prefix + ".bin"] if n == 1 else ["%s%d.bin" % (prefix, i) for i in range(n)]
+
+
+def clean_case_dir(d):
+    """Removes files a previous run wrote, so renamed outputs don't linger."""
+    if not os.path.isdir(d):
+        return
+    for f in os.listdir(d):
+        if f in ("model.dl", "weights.safetensors", "tolerance") or \
+                (f.endswith(".bin") and f.startswith(("input", "expected"))):
+            os.remove(os.path.join(d, f))
+
+
+def write_case(name, dl, weights, inputs, outputs, tolerance=None):
+    d = os.path.join(TESTS, name)
+    clean_case_dir(d)
+    dlcref.write_text(os.path.join(d, "model.dl"), dl)
+    if weights is not None:
+        dlcref.write_safetensors(os.path.join(d, "weights.safetensors"), weights,
+                                 metadata={"format": "pt"})
+    for f, t in zip(numbered("input", len(inputs)), inputs):
+        dlcref.write_bin(os.path.join(d, f), t)
+    for f, t in zip(numbered("expected", len(outputs)), outputs):
+        dlcref.write_bin(os.path.join(d, f), t)
+    if tolerance is not None:
+        dlcref.write_text(os.path.join(d, "tolerance"), tolerance + "\n")
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+    print("%-28s %8d bytes" % (name, size))
+
+
+def run_case(fn):
+    gen = torch.Generator().manual_seed(zlib.crc32(fn.__name__.encode()))
+    W = Weights(gen)
+
+    def X(*shape, scale=1.0, shift=0.0):  # a float32 input, as float64
+        return (torch.randn(*shape, generator=gen) * scale + shift).double()
+
+    dl, inputs, outputs = fn(W, X)
+    for t in inputs:  # the reference must see exactly the stored inputs
+        assert torch.equal(t.float().double(), t.double()), fn.__name__
+    uses_weights = "weights " in dl
+    write_case(fn.__name__, dl, W.tensors if uses_weights else None,
+               [t.float() for t in inputs], [t.float() for t in outputs])
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    for fn in CASES:
+        run_case(fn)
+    for name, ex in ref_examples.build_all():
+        write_case(name, ex["dl"], None, ex["inputs"], ex["outputs"], ex.get("tolerance"))
+
+
+if __name__ == "__main__":
+    if not os.path.isdir(TESTS):
+        sys.exit("run from a dlc checkout: %s missing" % TESTS)
+    main()

@@ -1,0 +1,349 @@
+/* test_shape_infer.c - the shape rules of every op, padding resolution and
+ * the messages for shape errors. Graphs are built by hand with the builder,
+ * as the frontend would build them. */
+#include "harness.h"
+
+#include "pass.h"
+
+struct fixture {
+	struct arena a;
+	struct capture cap;
+	struct ir_graph *g;
+	uint32_t x;
+};
+
+static struct fixture *fx_new(struct ir_type in, enum ir_layout layout)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	capture_begin(&f->cap);
+	f->g = ir_graph_new(&f->a, "t");
+	f->x = ir_add_input(f->g, "x", in, layout, (struct src_span){ 0 });
+	return f;
+}
+
+static void fx_free(struct fixture *f)
+{
+	capture_end(&f->cap);
+	arena_free(&f->a);
+	free(f);
+}
+
+static bool infer(struct fixture *f)
+{
+	struct pass_options o = { 0 };
+	struct arena scratch = { 0 };
+	struct pass_ctx ctx = { f->g, &f->cap.d, &scratch, &o };
+	bool ok = pass_shape_infer.run(&ctx);
+	arena_free(&scratch);
+	return ok;
+}
+
+static uint32_t node(struct fixture *f, enum ir_op op, uint32_t in, const union ir_attrs *a)
+{
+	return ir_add_node(f->g, op, arena_printf(&f->a, "n%u", f->g->nnodes), &in, 1, a,
+	                   (struct src_span){ 0 });
+}
+
+static const struct ir_type *out_type(struct fixture *f, uint32_t n)
+{
+	return &f->g->vals[f->g->nodes[n].out].type;
+}
+
+static void assert_dims(const struct ir_type *t, unsigned rank, const int64_t *dims)
+{
+	assert_int_equal(t->dtype, IR_DT_F32);
+	assert_int_equal(t->rank, rank);
+	for (unsigned i = 0; i < rank; i++)
+		assert_int_equal(t->dims[i], dims[i]);
+}
+
+static union ir_attrs conv(int64_t filters, int64_t k, int64_t s, enum ir_pad_mode mode,
+                           enum ir_layout l)
+{
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.conv = (struct ir_conv_attr){ .filters = filters, .kernel = { k, k }, .stride = { s, s },
+	                                .dilation = { 1, 1 }, .pad_mode = mode, .groups = 1,
+	                                .bias = true, .layout = l };
+	return a;
+}
+
+static void conv_same_stride2_pads_bottom_right(void **state)
+{
+	(void)state;
+	/* in 7x7, k=3, s=2, same: out = ceil(7/2) = 4, total pad = 3*2+3-7 = 2
+	 * -> 1 top/left, 1 bottom/right; in 8x8: out 4, total = 3*2+3-8 = 1
+	 * -> 0 top, 1 bottom (TensorFlow's rule). */
+	struct fixture *f = fx_new(TYPE_F32(1, 8, 7, 3), IR_LAYOUT_NHWC);
+	union ir_attrs a = conv(16, 3, 2, IR_PAD_SAME, IR_LAYOUT_NHWC);
+	uint32_t n = node(f, IR_CONV2D, f->x, &a);
+	f->g->nodes[n].param[0] = ir_add_const(f->g, "c.weight", (struct ir_type){ 0 }, NULL,
+	                                       (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, n), 4, (int64_t[]){ 1, 4, 4, 16 });
+	const int64_t *pad = f->g->nodes[n].attr.conv.pad;
+	assert_int_equal(pad[0], 0); /* top (height 8) */
+	assert_int_equal(pad[2], 1); /* bottom */
+	assert_int_equal(pad[1], 1); /* left (width 7) */
+	assert_int_equal(pad[3], 1); /* right */
+	/* the weight's expected type is PyTorch's OIHW */
+	assert_dims(&f->g->vals[f->g->nodes[n].param[0]].type, 4, (int64_t[]){ 16, 3, 3, 3 });
+	fx_free(f);
+}
+
+static void conv_nchw_dilation_groups(void **state)
+{
+	(void)state;
+	/* NCHW 1x4x10x10, 8 filters, k=3 dilation 2 (extent 5), groups 2, valid:
+	 * out 6x6, weight [8, 2, 3, 3] */
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 10, 10), IR_LAYOUT_NCHW);
+	union ir_attrs a = conv(8, 3, 1, IR_PAD_VALID, IR_LAYOUT_NCHW);
+	a.conv.dilation[0] = a.conv.dilation[1] = 2;
+	a.conv.groups = 2;
+	uint32_t n = node(f, IR_CONV2D, f->x, &a);
+	f->g->nodes[n].param[0] = ir_add_const(f->g, "c.weight", (struct ir_type){ 0 }, NULL,
+	                                       (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, n), 4, (int64_t[]){ 1, 8, 6, 6 });
+	assert_dims(&f->g->vals[f->g->nodes[n].param[0]].type, 4, (int64_t[]){ 8, 2, 3, 3 });
+	fx_free(f);
+}
+
+static void conv_errors_are_all_reported(void **state)
+{
+	(void)state;
+	/* groups 3 divides neither 4 channels nor 8 filters; and kernel 5 on a
+	 * 3-wide input: three independent messages */
+	struct fixture *f = fx_new(TYPE_F32(1, 3, 3, 4), IR_LAYOUT_NHWC);
+	union ir_attrs a = conv(8, 5, 1, IR_PAD_VALID, IR_LAYOUT_NHWC);
+	a.conv.groups = 3;
+	uint32_t n = node(f, IR_CONV2D, f->x, &a);
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_false(infer(f));
+	const char *t = capture_text(&f->cap);
+	assert_contains(t, "groups=3 of 'n0' does not divide its 4 input channels");
+	assert_contains(t, "groups=3 of 'n0' does not divide its 8 filters");
+	assert_contains(t, "height of 'n0' (3 after padding) is smaller than the size 5 of its kernel window");
+	fx_free(f);
+}
+
+static void pools_and_global(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 9, 9, 5), IR_LAYOUT_NHWC);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.pool = (struct ir_pool_attr){ .kernel = { 3, 3 }, .stride = { 2, 2 },
+	                                .pad_mode = IR_PAD_EXPLICIT, .pad = { 1, 1, 1, 1 },
+	                                .layout = IR_LAYOUT_NHWC };
+	uint32_t p = node(f, IR_MAXPOOL2D, f->x, &a);
+	union ir_attrs g;
+	memset(&g, 0, sizeof g);
+	g.axis.layout = IR_LAYOUT_NHWC;
+	uint32_t gp = node(f, IR_GLOBAL_AVGPOOL, f->g->nodes[p].out, &g);
+	ir_add_output(f->g, f->g->nodes[gp].out);
+	assert_true(infer(f));
+	/* (9 + 2 - 3) / 2 + 1 = 5 */
+	assert_dims(out_type(f, p), 4, (int64_t[]){ 1, 5, 5, 5 });
+	assert_dims(out_type(f, gp), 2, (int64_t[]){ 1, 5 });
+	fx_free(f);
+}
+
+static void pool_pad_not_smaller_than_kernel(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 9, 9, 5), IR_LAYOUT_NHWC);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.pool = (struct ir_pool_attr){ .kernel = { 2, 2 }, .stride = { 2, 2 },
+	                                .pad_mode = IR_PAD_EXPLICIT, .pad = { 2, 0, 0, 0 },
+	                                .layout = IR_LAYOUT_NHWC };
+	uint32_t n = node(f, IR_AVGPOOL2D, f->x, &a);
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_false(infer(f));
+	assert_contains(capture_text(&f->cap), "padding 2 of 'n0' must be smaller than its pool size 2");
+	fx_free(f);
+}
+
+static void dense_needs_rank2_with_note(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 4, 2), IR_LAYOUT_NHWC);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.dense.units = 10;
+	uint32_t d = node(f, IR_DENSE, f->x, &a);
+	/* a consumer of the failed dense stays quiet */
+	uint32_t r = node(f, IR_RELU, f->g->nodes[d].out, NULL);
+	ir_add_output(f->g, f->g->nodes[r].out);
+	assert_false(infer(f));
+	const char *t = capture_text(&f->cap);
+	assert_contains(t, "dense 'n0' expects a rank-2 input [batch, features], got f32[1, 4, 4, 2]");
+	assert_contains(t, "note: add flatten() before it");
+	assert_int_equal(f->cap.d.errors, 1);
+	fx_free(f);
+}
+
+static void flatten_dense_params(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(2, 3, 4, 5), IR_LAYOUT_NCHW);
+	uint32_t fl = node(f, IR_FLATTEN, f->x, NULL);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.dense.units = 7;
+	uint32_t d = node(f, IR_DENSE, f->g->nodes[fl].out, &a);
+	f->g->nodes[d].param[0] = ir_add_const(f->g, "d.weight", (struct ir_type){ 0 }, NULL,
+	                                       (struct src_span){ 0 });
+	f->g->nodes[d].param[1] = ir_add_const(f->g, "d.bias", (struct ir_type){ 0 }, NULL,
+	                                       (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[d].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, fl), 2, (int64_t[]){ 2, 60 });
+	assert_dims(out_type(f, d), 2, (int64_t[]){ 2, 7 });
+	assert_dims(&f->g->vals[f->g->nodes[d].param[0]].type, 2, (int64_t[]){ 7, 60 });
+	assert_dims(&f->g->vals[f->g->nodes[d].param[1]].type, 1, (int64_t[]){ 7 });
+	fx_free(f);
+}
+
+static void reshape_infers_and_rejects(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 24), IR_LAYOUT_NONE);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.reshape = (struct ir_reshape_attr){ .rank = 3, .dims = { 0, -1, 4 } };
+	uint32_t r = node(f, IR_RESHAPE, f->x, &a);
+	union ir_attrs b;
+	memset(&b, 0, sizeof b);
+	b.reshape = (struct ir_reshape_attr){ .rank = 3, .dims = { 0, 5, 5 } };
+	uint32_t bad = node(f, IR_RESHAPE, f->x, &b);
+	ir_add_output(f->g, f->g->nodes[r].out);
+	ir_add_output(f->g, f->g->nodes[bad].out);
+	assert_false(infer(f));
+	assert_dims(out_type(f, r), 3, (int64_t[]){ 1, 6, 4 });
+	assert_contains(capture_text(&f->cap), "cannot reshape f32[1, 24] (24 elements) into [1, 5, 5]");
+	fx_free(f);
+}
+
+static void add_shows_both_shapes(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 8), IR_LAYOUT_NONE);
+	uint32_t y = ir_add_input(f->g, "y", TYPE_F32(1, 9), IR_LAYOUT_NONE, (struct src_span){ 0 });
+	uint32_t in[2] = { f->x, y };
+	uint32_t n = ir_add_node(f->g, IR_ADD, "sum", in, 2, NULL, (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_false(infer(f));
+	assert_contains(capture_text(&f->cap),
+	                "add 'sum': input 'x' is f32[1, 8] but input 'y' is f32[1, 9]");
+	fx_free(f);
+}
+
+static void concat_channel_axis(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 4, 3), IR_LAYOUT_NHWC);
+	uint32_t y = ir_add_input(f->g, "y", TYPE_F32(1, 4, 4, 5), IR_LAYOUT_NHWC, (struct src_span){ 0 });
+	uint32_t in[3] = { f->x, y, f->x };
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.axis = (struct ir_axis_attr){ IR_AXIS_CHANNEL, IR_LAYOUT_NHWC };
+	uint32_t n = ir_add_node(f->g, IR_CONCAT, "cat", in, 3, &a, (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_true(infer(f));
+	assert_int_equal(f->g->nodes[n].attr.axis.axis, 3);
+	assert_dims(out_type(f, n), 4, (int64_t[]){ 1, 4, 4, 11 });
+	fx_free(f);
+}
+
+static void concat_mismatch_and_axis_range(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 4, 3), IR_LAYOUT_NHWC);
+	uint32_t y = ir_add_input(f->g, "y", TYPE_F32(1, 5, 4, 3), IR_LAYOUT_NHWC, (struct src_span){ 0 });
+	uint32_t in[2] = { f->x, y };
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.axis = (struct ir_axis_attr){ IR_AXIS_CHANNEL, IR_LAYOUT_NHWC };
+	uint32_t cat = ir_add_node(f->g, IR_CONCAT, "cat", in, 2, &a, (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[cat].out);
+	union ir_attrs s;
+	memset(&s, 0, sizeof s);
+	s.axis.axis = 4;
+	uint32_t sm = node(f, IR_SOFTMAX, f->x, &s);
+	ir_add_output(f->g, f->g->nodes[sm].out);
+	assert_false(infer(f));
+	const char *t = capture_text(&f->cap);
+	assert_contains(t, "input 'x' is f32[1, 4, 4, 3] but input 'y' is f32[1, 5, 4, 3] (only the "
+	                   "concatenation axis may differ)");
+	assert_contains(t, "axis 4 is out of range for 'n1' with a rank-4 input");
+	fx_free(f);
+}
+
+static void batchnorm_params_and_normalize(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 6, 5, 5), IR_LAYOUT_NCHW);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.bn = (struct ir_batchnorm_attr){ IR_AXIS_CHANNEL, 1e-5f, IR_LAYOUT_NCHW };
+	uint32_t n = node(f, IR_BATCHNORM, f->x, &a);
+	for (unsigned k = 0; k < 4; k++)
+		f->g->nodes[n].param[k] = ir_add_const(f->g, arena_printf(&f->a, "bn.%u", k),
+		                                       (struct ir_type){ 0 }, NULL, (struct src_span){ 0 });
+	union ir_attrs nm;
+	memset(&nm, 0, sizeof nm);
+	static const float three[3] = { 1, 2, 3 };
+	nm.norm = (struct ir_normalize_attr){ IR_AXIS_CHANNEL, IR_LAYOUT_NCHW, 3, three, three };
+	uint32_t bad = node(f, IR_NORMALIZE, f->g->nodes[n].out, &nm);
+	ir_add_output(f->g, f->g->nodes[bad].out);
+	assert_false(infer(f));
+	assert_int_equal(f->g->nodes[n].attr.bn.axis, 1);
+	for (unsigned k = 0; k < 4; k++)
+		assert_dims(&f->g->vals[f->g->nodes[n].param[k]].type, 1, (int64_t[]){ 6 });
+	assert_contains(capture_text(&f->cap), "normalize 'n1' has 3 mean/std values but its input "
+	                                       "f32[1, 6, 5, 5] has 6 channels (axis 1)");
+	fx_free(f);
+}
+
+static void huge_tensors_are_refused(void **state)
+{
+	(void)state;
+	/* 1 x 2^20 x 2^20 x 4 floats = 2^44 bytes > IR_MAX_TENSOR_BYTES; the
+	 * conv output size overflows int64 if computed naively */
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 4, 1), IR_LAYOUT_NHWC);
+	union ir_attrs a = conv(INT64_C(1) << 40, 1, 1, IR_PAD_VALID, IR_LAYOUT_NHWC);
+	uint32_t n = node(f, IR_CONV2D, f->x, &a);
+	ir_add_output(f->g, f->g->nodes[n].out);
+	assert_false(infer(f));
+	assert_contains(capture_text(&f->cap), "output of 'n0' is too large");
+	uint32_t big = ir_add_input(f->g, "big", TYPE_F32(INT64_C(1) << 62, 4), IR_LAYOUT_NONE,
+	                            (struct src_span){ 0 });
+	(void)big;
+	assert_false(infer(f));
+	assert_contains(capture_text(&f->cap), "input 'big' is too large");
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(conv_same_stride2_pads_bottom_right),
+		cmocka_unit_test(conv_nchw_dilation_groups),
+		cmocka_unit_test(conv_errors_are_all_reported),
+		cmocka_unit_test(pools_and_global),
+		cmocka_unit_test(pool_pad_not_smaller_than_kernel),
+		cmocka_unit_test(dense_needs_rank2_with_note),
+		cmocka_unit_test(flatten_dense_params),
+		cmocka_unit_test(reshape_infers_and_rejects),
+		cmocka_unit_test(add_shows_both_shapes),
+		cmocka_unit_test(concat_channel_axis),
+		cmocka_unit_test(concat_mismatch_and_axis_range),
+		cmocka_unit_test(batchnorm_params_and_normalize),
+		cmocka_unit_test(huge_tensors_are_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
