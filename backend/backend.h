@@ -12,6 +12,8 @@
 #include "diag.h"
 #include "ir.h"
 
+struct plan;
+
 enum cg_emit { CG_EMIT_NONE, CG_EMIT_OBJ, CG_EMIT_ASM, CG_EMIT_LLVM };
 enum cg_weights { CG_WEIGHTS_NONE, CG_WEIGHTS_EMBED, CG_WEIGHTS_EXTERNAL };
 enum cg_reloc { CG_RELOC_NONE, CG_RELOC_PIC, CG_RELOC_STATIC };
@@ -25,6 +27,7 @@ struct cg_options {
 	const char *name;     /* symbol prefix (C identifier) */
 	enum cg_weights weights;
 	const char *weights_path; /* EXTERNAL: where to write the weights file */
+	const struct plan *plan;  /* memory plan; NULL: cg_emit builds plan_build's */
 };
 
 /* Lowers g and writes the requested form to `out` (binary for OBJ).

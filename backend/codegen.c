@@ -83,6 +83,7 @@ static LLVMValueRef embed_weights(struct cg *c, const uint8_t *img)
 	LLVMSetInitializer(gv, init);
 	LLVMSetGlobalConstant(gv, 1);
 	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
 	LLVMSetAlignment(gv, PLAN_ALIGN);
 	return gv;
 }
@@ -115,4 +116,235 @@ static void declare_entry(struct cg *c, const char **pnames, bool external)
 		if ((external && i == 0) || k < g->ninputs)
 			add_attr(c, c->fn, i + 1, "readonly");
 	}
+}
+
+/* Points c->addr[v] at every planned value. */
+static void bind_addresses(struct cg *c, bool external)
+{
+	struct ir_graph *g = c->g;
+	const struct plan *p = c->plan;
+	unsigned first = external ? 1 : 0;
+	c->addr = arena_array(c->arena, g->nvals ? g->nvals : 1, sizeof *c->addr);
+	for (uint32_t v = 0; v < g->nvals; v++) {
+		const char *nm = g->vals[v].name ? g->vals[v].name : "t";
+		switch (p->home[v]) {
+		case PLAN_HOME_NONE:
+			break;
+		case PLAN_HOME_INPUT:
+			c->addr[v] = byte_offset(c, LLVMGetParam(c->fn, first + p->index[v]), p->offset[v], nm);
+			break;
+		case PLAN_HOME_OUTPUT:
+			c->addr[v] = byte_offset(
+				c, LLVMGetParam(c->fn, first + g->ninputs + p->index[v]), p->offset[v], nm);
+			break;
+		case PLAN_HOME_WEIGHTS:
+			c->addr[v] = byte_offset(c, c->weights, p->offset[v], nm);
+			break;
+		case PLAN_HOME_SCRATCH:
+			c->addr[v] = byte_offset(c, c->scratch, p->offset[v], nm);
+			break;
+		}
+	}
+}
+
+static void build_entry(struct cg *c, const uint8_t *img)
+{
+	struct ir_graph *g = c->g;
+	bool external = c->opts->weights == CG_WEIGHTS_EXTERNAL;
+	declare_entry(c, hdr_param_names(g, c->arena), external);
+	c->entry = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "entry");
+	LLVMPositionBuilderAtEnd(c->b, c->entry);
+	unsigned nparams = LLVMCountParams(c->fn);
+	for (unsigned i = 0; i + 1 < nparams; i++)
+		check_buffer(c, LLVMGetParam(c->fn, i), external && i == 0 ? PLAN_ALIGN : IO_ALIGN);
+	c->scratch = LLVMGetParam(c->fn, nparams - 1);
+	if (c->plan->scratch_bytes)
+		check_buffer(c, c->scratch, PLAN_ALIGN);
+	if (external)
+		c->weights = LLVMGetParam(c->fn, 0);
+	else if (img)
+		c->weights = embed_weights(c, img);
+	bind_addresses(c, external);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		cg_lower_node(c, &g->nodes[i]);
+	unsigned first_out = (external ? 1 : 0) + g->ninputs;
+	for (uint32_t k = 0; k < g->noutputs; k++) {
+		uint32_t v = g->outputs[k];
+		if (c->plan->home[v] == PLAN_HOME_OUTPUT && c->plan->index[v] == k &&
+		    c->plan->offset[v] == 0)
+			continue;
+		LLVMBuildMemCpy(c->b, LLVMGetParam(c->fn, first_out + k), IO_ALIGN, c->addr[v],
+		                IO_ALIGN, cg_i64(c, ir_type_bytes(&g->vals[v].type)));
+	}
+	LLVMBuildRet(c->b, LLVMConstInt(c->t_i32, STATUS_OK, 0));
+}
+
+/* A private NUL-terminated string constant. */
+static LLVMValueRef const_cstring(struct cg *c, const char *s)
+{
+	LLVMValueRef init = LLVMConstStringInContext2(c->ctx, s, strlen(s), 0);
+	const char *sym = arena_printf(c->arena, "%s.name", s);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), sym);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
+	return gv;
+}
+
+/* <name>_inputs / <name>_outputs: arrays of struct dlc_tensor_info
+ * { const char *name; int32_t dtype, rank; int64_t count, bytes, dims[8]; }. */
+static void build_table(struct cg *c, const char *suffix, const uint32_t *vals, uint32_t n)
+{
+	LLVMTypeRef dims_ty = LLVMArrayType2(c->t_i64, IR_MAX_RANK);
+	LLVMTypeRef fields[6] = { c->t_ptr, c->t_i32, c->t_i32, c->t_i64, c->t_i64, dims_ty };
+	LLVMTypeRef rec = LLVMStructTypeInContext(c->ctx, fields, 6, 0);
+	LLVMValueRef *rows = arena_array(c->arena, n ? n : 1, sizeof *rows);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ir_value *v = &c->g->vals[vals[i]];
+		LLVMValueRef dims[IR_MAX_RANK];
+		for (unsigned d = 0; d < IR_MAX_RANK; d++)
+			dims[d] = cg_i64(c, d < v->type.rank ? v->type.dims[d] : 0);
+		LLVMValueRef f[6] = {
+			const_cstring(c, v->name ? v->name : ""),
+			LLVMConstInt(c->t_i32, (unsigned long long)v->type.dtype, 0),
+			LLVMConstInt(c->t_i32, v->type.rank, 0),
+			cg_i64(c, ir_type_numel(&v->type)),
+			cg_i64(c, ir_type_bytes(&v->type)),
+			LLVMConstArray2(c->t_i64, dims, IR_MAX_RANK),
+		};
+		rows[i] = LLVMConstNamedStruct(rec, f, 6);
+	}
+	LLVMValueRef init = LLVMConstArray2(rec, rows, n);
+	const char *name = arena_printf(c->arena, "%s_%s", c->opts->name, suffix);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+}
+
+/* The CPU when none is given: a portable baseline for the architecture. */
+static const char *baseline_cpu(const char *triple)
+{
+	if (!strncmp(triple, "x86_64", 6))
+		return "x86-64";
+	return "generic";
+}
+
+static bool create_target(struct cg *c, struct diag *d)
+{
+	static const struct src_span none;
+	const struct cg_options *o = c->opts;
+	LLVMInitializeAllTargetInfos();
+	LLVMInitializeAllTargets();
+	LLVMInitializeAllTargetMCs();
+	LLVMInitializeAllAsmPrinters();
+	char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple) : LLVMGetDefaultTargetTriple();
+	LLVMTargetRef target;
+	char *err = NULL;
+	if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+		diag_error(d, none, "unsupported target '%s': %s", o->triple ? o->triple : triple, err);
+		LLVMDisposeMessage(err);
+		LLVMDisposeMessage(triple);
+		return false;
+	}
+	bool native = o->cpu && !strcmp(o->cpu, "native");
+	char *host_cpu = native ? LLVMGetHostCPUName() : NULL;
+	char *host_feat = native && !o->features ? LLVMGetHostCPUFeatures() : NULL;
+	const char *cpu = native ? host_cpu : o->cpu ? o->cpu : baseline_cpu(triple);
+	const char *feat = host_feat ? host_feat : o->features ? o->features : "";
+	static const LLVMCodeGenOptLevel levels[4] = { LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
+	                                               LLVMCodeGenLevelDefault,
+	                                               LLVMCodeGenLevelAggressive };
+	int lvl = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
+	LLVMRelocMode reloc = o->reloc == CG_RELOC_STATIC ? LLVMRelocStatic : LLVMRelocPIC;
+	c->tm = LLVMCreateTargetMachine(target, triple, cpu, feat, levels[lvl], reloc,
+	                                LLVMCodeModelDefault);
+	LLVMSetTarget(c->mod, triple);
+	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(c->tm);
+	LLVMSetModuleDataLayout(c->mod, dl);
+	LLVMDisposeTargetData(dl);
+	LLVMDisposeMessage(host_feat);
+	LLVMDisposeMessage(host_cpu);
+	LLVMDisposeMessage(triple);
+	return true;
+}
+
+static void verify_module(struct cg *c)
+{
+	char *msg = NULL;
+	if (LLVMVerifyModule(c->mod, LLVMReturnStatusAction, &msg)) {
+		fprintf(stderr, "dlc: LLVM module verification failed:\n%s\n", msg);
+		LLVMDisposeMessage(msg);
+		DLC_UNREACHABLE("generated LLVM IR is invalid");
+	}
+	LLVMDisposeMessage(msg);
+}
+
+static bool optimize(struct cg *c, struct diag *d)
+{
+	static const struct src_span none;
+	char pipeline[32];
+	int lvl = c->opts->opt_level < 0 ? 0 : c->opts->opt_level > 3 ? 3 : c->opts->opt_level;
+	snprintf(pipeline, sizeof pipeline, "default<O%d>", lvl);
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef err = LLVMRunPasses(c->mod, pipeline, c->tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (err) {
+		char *msg = LLVMGetErrorMessage(err);
+		diag_error(d, none, "llvm pass pipeline failed: %s", msg);
+		LLVMDisposeErrorMessage(msg);
+		return false;
+	}
+	return true;
+}
+
+/* Writes the weights image for --weights=external. */
+static bool write_weights(const char *path, const uint8_t *img, int64_t n, struct diag *d)
+{
+	struct outfile of;
+	if (!outfile_open(&of, path, d))
+		return false;
+	bool ok = n == 0 || fwrite(img, 1, (size_t)n, of.f) == (size_t)n;
+	return outfile_close(&of, ok, d) && ok;
+}
+
+bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, FILE *out,
+             struct diag *d)
+{
+	static const struct src_span none;
+	if (!is_c_identifier(o->name)) {
+		diag_error(d, none, "model name '%s' is not a C identifier", o->name ? o->name : "");
+		return false;
+	}
+	struct arena arena = { 0 };
+	struct cg c = { .g = g, .opts = o, .arena = &arena };
+	c.plan = o->plan ? o->plan : plan_build(g, &arena);
+	const uint8_t *img = plan_weights_image(g, c.plan, &arena);
+	c.ctx = LLVMContextCreate();
+	c.mod = LLVMModuleCreateWithNameInContext(o->name, c.ctx);
+	LLVMSetSourceFileName(c.mod, o->name, strlen(o->name));
+	bool ok = create_target(&c, d);
+	if (ok) {
+		c.b = LLVMCreateBuilderInContext(c.ctx);
+		c.t_void = LLVMVoidTypeInContext(c.ctx);
+		c.t_i1 = LLVMInt1TypeInContext(c.ctx);
+		c.t_i8 = LLVMInt8TypeInContext(c.ctx);
+		c.t_i32 = LLVMInt32TypeInContext(c.ctx);
+		c.t_i64 = LLVMInt64TypeInContext(c.ctx);
+		c.t_f32 = LLVMFloatTypeInContext(c.ctx);
+		c.t_ptr = LLVMPointerTypeInContext(c.ctx, 0);
+		build_entry(&c, img);
+		build_table(&c, "inputs", g->inputs, g->ninputs);
+		build_table(&c, "outputs", g->outputs, g->noutputs);
+		LLVMDisposeBuilder(c.b);
+		verify_module(&c);
+		ok = optimize(&c, d) && cg_write(&c, what, out, d);
+		if (ok && what == CG_EMIT_OBJ && o->weights == CG_WEIGHTS_EXTERNAL && o->weights_path)
+			ok = write_weights(o->weights_path, img, c.plan->weights_bytes, d);
+		LLVMDisposeTargetMachine(c.tm);
+	}
+	LLVMDisposeModule(c.mod);
+	LLVMContextDispose(c.ctx);
+	arena_free(&arena);
+	return ok;
 }

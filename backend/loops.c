@@ -4,6 +4,7 @@
  * LLVM's pipeline rotates and simplifies them. */
 #include "cg.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -20,10 +21,15 @@ LLVMValueRef cg_f32(struct cg *c, double v)
 
 LLVMValueRef cg_loop_begin(struct cg *c, struct cg_loop *l, int64_t n, const char *name)
 {
+	char bname[64];
 	l->pre = LLVMGetInsertBlock(c->b);
-	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
-	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
-	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, name);
+	/* Blocks and values share one namespace: suffixes keep `name` for iv. */
+	snprintf(bname, sizeof bname, "%s.head", name);
+	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
+	snprintf(bname, sizeof bname, "%s.body", name);
+	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
+	snprintf(bname, sizeof bname, "%s.end", name);
+	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
 	LLVMBuildBr(c->b, l->header);
 	LLVMPositionBuilderAtEnd(c->b, l->header);
 	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
@@ -41,6 +47,8 @@ void cg_loop_end(struct cg *c, struct cg_loop *l)
 	LLVMValueRef vals[2] = { cg_i64(c, 0), next };
 	LLVMBasicBlockRef from[2] = { l->pre, latch };
 	LLVMAddIncoming(l->iv, vals, from, 2);
+	/* Keep blocks in program order so that --emit=llvm reads top down. */
+	LLVMMoveBasicBlockAfter(l->exit, latch);
 	LLVMPositionBuilderAtEnd(c->b, l->exit);
 }
 
@@ -55,7 +63,9 @@ LLVMBasicBlockRef cg_if_begin(struct cg *c, LLVMValueRef cond, const char *name)
 
 void cg_if_end(struct cg *c, LLVMBasicBlockRef after)
 {
+	LLVMBasicBlockRef last = LLVMGetInsertBlock(c->b);
 	LLVMBuildBr(c->b, after);
+	LLVMMoveBasicBlockAfter(after, last);
 	LLVMPositionBuilderAtEnd(c->b, after);
 }
 

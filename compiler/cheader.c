@@ -75,7 +75,7 @@ static void tensor_macros(FILE *out, const char *P, const char *kind, uint32_t i
 	char up[256], ty[256];
 	upper(up, pname, sizeof up);
 	const struct ir_type *t = &v->type;
-	fprintf(out, "/* %s %" PRIu32 " '%s': %s", kind, idx, v->name,
+	fprintf(out, "/* %s %" PRIu32 " '%s': %s", kind[0] == 'I' ? "input" : "output", idx, v->name,
 	        ir_type_str(t, ty, sizeof ty));
 	if (v->kind == IR_VAL_INPUT && t->rank == 4 && v->layout)
 		fprintf(out, " %s", ir_layout_name(v->layout));

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "backend.h"
+#include "cheader.h"
 #include "check.h"
 #include "diag.h"
 #include "frontend.h"
@@ -26,19 +29,23 @@
 #include "ir.h"
 #include "outfile.h"
 #include "pass.h"
+#include "plan.h"
 
 /* The largest model source dlc reads; anything larger is refused before
  * reading, so a hostile file cannot make dlc allocate without bound. */
 #define MAX_SOURCE_BYTES (64u << 20)
 #define MAX_RUN_BYTES ((int64_t)8 << 30)
 
-enum emit_kind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_IR_OPT };
+enum emit_kind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_IR_OPT, EMIT_LLVM, EMIT_ASM, EMIT_HEADER,
+                 EMIT_OBJ };
 
 struct options {
 	const char *input;
 	const char *output;
 	enum emit_kind emit;
 	struct pass_options pass;
+	struct cg_options cg;
+	const char *header;     /* --header=PATH */
 	const char *disabled[32];
 	unsigned ndisabled;
 	/* dlc run */
@@ -56,19 +63,40 @@ static const char usage_text[] =
 	"docs/dsl.md) ahead of time.\n"
 	"\n"
 	"Output:\n"
-	"  -o FILE               write the result to FILE ('-' = stdout)\n"
-	"  --emit=STAGE          print a stage instead of compiling:\n"
+	"  -o FILE               write the result to FILE ('-' = stdout); for an\n"
+	"                        object the default is MODEL.o in the current\n"
+	"                        directory, and the header goes next to it\n"
+	"  --emit=STAGE          what to produce (default obj):\n"
+	"                          obj     a native object file plus a C header\n"
+	"                          header  the C header only\n"
+	"                          llvm    the LLVM IR of the object\n"
+	"                          asm     the assembly of the object\n"
 	"                          ast     the syntax tree\n"
 	"                          ir      the typed IR with weights bound, before\n"
 	"                                  optimization\n"
 	"                          ir-opt  the IR after the whole pass pipeline\n"
+	"  --header=FILE         where to write the header (default: the object's\n"
+	"                        path with .h instead of .o)\n"
+	"  --name=NAME           prefix of every symbol and macro (default: the\n"
+	"                        model's name)\n"
+	"  --weights=embed       weights in the object's read-only data (default)\n"
+	"  --weights=external    weights in FILE.weights next to the object; the\n"
+	"                        caller loads them and passes them to the entry point\n"
 	"  -O0 -O1 -O2 -O3       optimization level (default -O2; dlc run: -O0)\n"
+	"\n"
+	"Target (as LLVM spells it):\n"
+	"  --target=TRIPLE       e.g. x86_64-unknown-linux-gnu (default: the host)\n"
+	"  --mcpu=CPU            e.g. skylake-avx512; 'native' for the host (default:\n"
+	"                        a portable baseline: x86-64, generic)\n"
+	"  --mattr=FEATURES      e.g. +avx2,+fma\n"
+	"  --reloc=pic|static    relocation model (default pic)\n"
+	"  --print-targets       list the targets this dlc can generate code for\n"
 	"\n"
 	"Inspecting passes:\n"
 	"  --print-after=PASS    print the IR after PASS (to stderr)\n"
 	"  --print-after-all     print the IR after every pass (to stderr)\n"
-	"  --stop-after=PASS     stop the pipeline after PASS (with --emit=ir-opt,\n"
-	"                        prints the IR at that point)\n"
+	"  --stop-after=PASS     stop the pipeline after PASS and print the IR at\n"
+	"                        that point instead of compiling\n"
 	"  --disable-pass=PASS   skip an optional pass (repeatable)\n"
 	"  --list-passes         print the pass pipeline and exit\n"
 	"\n"
@@ -82,10 +110,13 @@ static const char usage_text[] =
 	"  --help                this text\n"
 	"  --version             the version of dlc\n";
 
-static int usage_error(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fputs("dlc: error: ", stderr);
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\ntry 'dlc --help' for more information\n", stderr);
 	return 2;
 }
@@ -142,8 +173,44 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->emit = EMIT_IR;
 			else if (!strcmp(v, "ir-opt"))
 				o->emit = EMIT_IR_OPT;
+			else if (!strcmp(v, "llvm"))
+				o->emit = EMIT_LLVM;
+			else if (!strcmp(v, "asm"))
+				o->emit = EMIT_ASM;
+			else if (!strcmp(v, "header"))
+				o->emit = EMIT_HEADER;
+			else if (!strcmp(v, "obj"))
+				o->emit = EMIT_OBJ;
 			else
-				return usage_error("unknown --emit stage '%s' (expected ast, ir or ir-opt)", v);
+				return usage_error("unknown --emit stage '%s' (expected obj, header, llvm, "
+				                   "asm, ast, ir or ir-opt)", v);
+		} else if (!strcmp(a, "--print-targets")) {
+			cg_print_targets(stdout);
+			return 0;
+		} else if (!strncmp(a, "--target=", 9)) {
+			o->cg.triple = a + 9;
+		} else if (!strncmp(a, "--mcpu=", 7)) {
+			o->cg.cpu = a + 7;
+		} else if (!strncmp(a, "--mattr=", 8)) {
+			o->cg.features = a + 8;
+		} else if (!strncmp(a, "--reloc=", 8)) {
+			if (!strcmp(a + 8, "pic"))
+				o->cg.reloc = CG_RELOC_PIC;
+			else if (!strcmp(a + 8, "static"))
+				o->cg.reloc = CG_RELOC_STATIC;
+			else
+				return usage_error("unknown relocation model '%s' (expected pic or static)", a + 8);
+		} else if (!strncmp(a, "--name=", 7)) {
+			o->cg.name = a + 7;
+		} else if (!strncmp(a, "--header=", 9)) {
+			o->header = a + 9;
+		} else if (!strncmp(a, "--weights=", 10)) {
+			if (!strcmp(a + 10, "embed"))
+				o->cg.weights = CG_WEIGHTS_EMBED;
+			else if (!strcmp(a + 10, "external"))
+				o->cg.weights = CG_WEIGHTS_EXTERNAL;
+			else
+				return usage_error("unknown weights mode '%s' (expected embed or external)", a + 10);
 		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
 			o->pass.opt_level = a[2] - '0';
 		} else if (!strncmp(a, "--print-after=", 14)) {
@@ -187,8 +254,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->input)
 		return usage_error("%s", "no model file given");
+	if (o->run && o->emit != EMIT_NONE)
+		return usage_error("%s", "dlc run does not take --emit");
 	if (!o->run && o->emit == EMIT_NONE)
-		return usage_error("%s", "compiling to an object needs the LLVM backend; use --emit=ast|ir|ir-opt");
+		o->emit = EMIT_OBJ;
 	return -1;
 }
 
@@ -367,6 +436,79 @@ out:
 	return status;
 }
 
+/* ---- code generation ---- */
+
+/* Fills the backend and header options from the command line and plans
+ * the graph's memory. */
+static struct plan *backend_options(struct ir_graph *g, struct arena *a, const struct options *o,
+                                    struct cg_options *cg, struct hdr_options *ho)
+{
+	struct plan *plan = plan_build(g, a);
+	*cg = o->cg;
+	cg->opt_level = o->pass.opt_level;
+	cg->plan = plan;
+	if (!cg->name)
+		cg->name = g->name;
+	if (!cg->weights)
+		cg->weights = CG_WEIGHTS_EMBED;
+	if (!cg->reloc)
+		cg->reloc = CG_RELOC_PIC;
+	memset(ho, 0, sizeof *ho);
+	ho->name = cg->name;
+	ho->external_weights = cg->weights == CG_WEIGHTS_EXTERNAL;
+	return plan;
+}
+
+/* "dir/model.o" -> "dir/model" + ext; other names get ext appended. */
+static char *swap_ext(struct arena *a, const char *path, const char *from, const char *to)
+{
+	size_t n = strlen(path), f = strlen(from);
+	if (n > f && !strcmp(path + n - f, from))
+		n -= f;
+	return arena_printf(a, "%.*s%s", (int)n, path, to);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Writes the object and its header; both appear only if both succeed. */
+static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, const struct options *o)
+{
+	const char *obj = o->output;
+	if (obj && !strcmp(obj, "-")) {
+		diag_error(d, (struct src_span){ 0 }, "an object file cannot be written to stdout; "
+		           "use --emit=llvm or --emit=asm for text");
+		return 1;
+	}
+	if (!obj)
+		obj = swap_ext(a, base_name(o->input), ".dl", ".o");
+	const char *hdr = o->header ? o->header : swap_ext(a, obj, ".o", ".h");
+	struct cg_options cg;
+	struct hdr_options ho;
+	struct plan *plan = backend_options(g, a, o, &cg, &ho);
+	if (cg.weights == CG_WEIGHTS_EXTERNAL) {
+		cg.weights_path = swap_ext(a, obj, ".o", ".weights");
+		ho.weights_file = base_name(cg.weights_path);
+	}
+	struct outfile of, hf;
+	if (!outfile_open(&of, obj, d))
+		return 1;
+	if (!outfile_open(&hf, hdr, d)) {
+		outfile_close(&of, false, d);
+		return 1;
+	}
+	bool ok = cg_emit(g, &cg, CG_EMIT_OBJ, of.f, d) && !d->errors;
+	ok = ok && hdr_emit(g, plan, &ho, hf.f);
+	bool ok_obj = outfile_close(&of, ok, d);
+	ok = outfile_close(&hf, ok && ok_obj, d) && ok && ok_obj;
+	if (!ok && cg.weights_path)
+		unlink(cg.weights_path);
+	return ok ? 0 : 1;
+}
+
 /* ---- the pipeline ---- */
 
 static int compile(struct options *o)
@@ -417,7 +559,21 @@ static int compile(struct options *o)
 		status = run_model(g, &d, o);
 		goto done;
 	}
-	ir_print(g, mem);
+	if (stopped || o->emit == EMIT_IR || o->emit == EMIT_IR_OPT) {
+		ir_print(g, mem);
+		goto write;
+	}
+	if (o->emit == EMIT_OBJ) {
+		status = emit_object(g, &arena, &d, o);
+		goto done;
+	}
+	struct cg_options cg;
+	struct hdr_options ho;
+	struct plan *plan = backend_options(g, &arena, o, &cg, &ho);
+	if (o->emit == EMIT_HEADER)
+		hdr_emit(g, plan, &ho, mem);
+	else
+		cg_emit(g, &cg, o->emit == EMIT_LLVM ? CG_EMIT_LLVM : CG_EMIT_ASM, mem, &d);
 
 write:
 	fflush(mem);

@@ -16,7 +16,7 @@
 bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
                 void *const *outputs, int64_t max_bytes);
 
-/* The kernels, one per op; exposed for unit tests. `in` holds the
+/* Runs one node through its kernel; exposed for unit tests. `in` holds the
  * activation inputs, `param` the weights (NULL where absent). */
 void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const *in,
                  const float *const *param, float *out);

@@ -237,12 +237,13 @@ void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const floa
 	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
 	struct t4 yo = t4_of(out_type(g, n), a->layout);
 	DLC_ASSERT(xi.n == yo.n && xi.c == yo.c);
+	bool is_max = n->op == IR_MAXPOOL2D;
 	for (int64_t bn = 0; bn < yo.n; bn++)
 		for (int64_t c = 0; c < yo.c; c++)
 			for (int64_t oh = 0; oh < yo.h; oh++)
 				for (int64_t ow = 0; ow < yo.w; ow++)
 					out[t4_at(&yo, bn, c, oh, ow)] =
-						pool_point(a, n->op == IR_MAXPOOL2D, &xi, x, bn, c, oh, ow);
+						pool_point(a, is_max, &xi, x, bn, c, oh, ow);
 }
 
 /* y[n, c] = (sum over h, then w, of x[n, c, h, w]) / (H * W). */

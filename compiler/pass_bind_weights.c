@@ -137,13 +137,17 @@ static enum st_dtype st_dtype_of(enum ir_dtype dt)
 	DLC_UNREACHABLE("parameter without a type after shape inference");
 }
 
+/* "[2, 3, 3, 3]" (truncated to n bytes) */
 static void fmt_dims(char *buf, size_t n, const int64_t *dims, unsigned rank)
 {
-	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
-	memcpy(t.dims, dims, rank * sizeof *dims);
-	ir_type_str(&t, buf, n);
-	/* drop the dtype: "f32[1, 2]" -> "[1, 2]" */
-	memmove(buf, buf + 3, strlen(buf + 3) + 1);
+	int w = snprintf(buf, n, "[");
+	size_t len = w > 0 ? (size_t)w : 0;
+	for (unsigned i = 0; i < rank && len < n; i++) {
+		w = snprintf(buf + len, n - len, "%s%" PRId64, i ? ", " : "", dims[i]);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	if (len < n)
+		snprintf(buf + len, n - len, "]");
 }
 
 /* Levenshtein distance, or SIZE_MAX when it exceeds max (or the strings are
@@ -278,6 +282,7 @@ static void bind_from_file(struct binder *b, const struct bind_param *p)
 	}
 	if (!check_tensor(b, p, t))
 		return;
+	DLC_ASSERT((int64_t)t->nbytes == ir_type_bytes(&v->type));
 	void *data = arena_alloc(b->g->arena, (size_t)t->nbytes);
 	if (keras_transposed(b, p)) {
 		unsigned perm[IR_MAX_RANK];

@@ -131,10 +131,15 @@ const char *ast_value_describe(struct arena *a, const struct ast_value *v)
 }
 
 /* The shortest %g spelling that reads back as the same double, with a
- * ".0" added when it would otherwise look like an integer. */
+ * ".0" added when it would otherwise look like an integer; whole numbers
+ * are written out in full. */
 static void print_double(FILE *out, double f)
 {
 	char buf[40];
+	if (f > -1e15 && f < 1e15 && f == (double)(int64_t)f) {
+		fprintf(out, "%.1f", f); /* 2000.0, not 2e+03 */
+		return;
+	}
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, sizeof buf, "%.*g", prec, f);
 		if (strtod(buf, NULL) == f)

@@ -2,7 +2,7 @@
 # run_golden.sh MODE DLC FILECHECK CASE.dl
 # Runs dlc on CASE in the mode its folder names and feeds the result to
 # FileCheck with CASE's own '# CHECK' lines as expectations.
-#   ast, ir, ir-opt  dlc --emit=MODE CASE; must exit 0; checks stdout
+#   ast, ir, ir-opt, llvm  dlc --emit=MODE CASE (plus '# ARGS:'); must exit 0; checks stdout
 #   passes           dlc with the options on CASE's '# ARGS:' line; checks stdout
 #   errors           dlc CASE -o OUT (plus '# ARGS:'); must exit 1, must not
 #                    create OUT; checks stderr (and the exit status)
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$(dirname "$case")"
 base=$(basename "$case")
 case $mode in
-ast|ir|ir-opt)
+ast|ir|ir-opt|llvm)
   "$dlc" --emit="$mode" $args "$base" >"$tmp/out" 2>"$tmp/err"; rc=$?
   if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/err"; exit 1; fi ;;
 passes)

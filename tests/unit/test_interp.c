@@ -123,7 +123,8 @@ static void test_conv2d_valid_bias(void **state)
 	(void)state;
 	struct arena ar = { 0 };
 	struct ir_graph *g = ir_graph_new(&ar, "t");
-	static const float x[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, w[] = { 1, 2, 3, 4 }, b[] = { 0.5f };
+	static const float x[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, w[] = { 1, 2, 3, 4 };
+	static const float b[] = { 0.5f };
 	union ir_attrs a = conv_attr(1, 2, 2, IR_LAYOUT_NHWC);
 	conv_graph(g, TY(1, 3, 3, 1), &a, TY(1, 1, 2, 2), w, b, TY(1, 2, 2, 1));
 	static const float want[] = { 37.5f, 47.5f, 67.5f, 77.5f };
@@ -505,7 +506,8 @@ static void test_batchnorm(void **state)
 		struct ir_graph *g = ir_graph_new(&ar, "t");
 		enum ir_layout l = nhwc ? IR_LAYOUT_NHWC : IR_LAYOUT_NCHW;
 		struct ir_type t = nhwc ? TY(1, 1, 2, 2) : TY(1, 2, 1, 2);
-		union ir_attrs a = { .bn = { .axis = nhwc ? 3 : 1, .epsilon = 0.25f, .layout = l } };
+		union ir_attrs a = { .bn = { .axis = nhwc ? 3 : 1, .epsilon = 0.25f,
+			                     .layout = l } };
 		uint32_t in = add_input(g, t, l);
 		uint32_t y = add_op(g, IR_BATCHNORM, &in, 1, &a, t);
 		for (unsigned k = 0; k < 4; k++)

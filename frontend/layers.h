@@ -1,0 +1,91 @@
+/* layers.h - the layer table (layers.def) as C data.
+ *
+ * fe_layers[] and fe_params[] are generated from layers.def; each
+ * layer's parameters are a contiguous run of fe_params[] in positional
+ * order. Code that needs one particular parameter names it at compile
+ * time: FE_ARG_INDEX(CONV2D, kernel) is kernel's index among conv2d's
+ * parameters. */
+#ifndef DLC_FE_LAYERS_H
+#define DLC_FE_LAYERS_H
+
+#include <stdint.h>
+
+#include "ir.h"
+
+/* What a parameter accepts. */
+enum fe_ptype {
+	FE_PT_NONE,
+	FE_PT_INT,    /* an integer */
+	FE_PT_INT2,   /* an integer or a list of two: [h, w] */
+	FE_PT_PAD,    /* valid | same | p | [ph, pw] | [top, left, bottom, right] */
+	FE_PT_FLOAT,  /* a number */
+	FE_PT_BOOL,   /* true | false */
+	FE_PT_ACT,    /* none | relu | sigmoid | tanh | softmax */
+	FE_PT_AXIS,   /* an integer or `channel` */
+	FE_PT_FLOATS, /* a number or a list of numbers */
+	FE_PT_DIMS,   /* a list of integers, each >= 1 or -1 */
+	FE_PT_STRING, /* a string */
+};
+
+/* Bounds checked on every number of a parameter. */
+enum fe_range {
+	FE_RG_NONE,
+	FE_RG_GE0,  /* >= 0 */
+	FE_RG_GE1,  /* >= 1 */
+	FE_RG_POS,  /* > 0 */
+	FE_RG_UNIT, /* in [0, 1) */
+};
+
+enum fe_param_flags {
+	FE_PF_KEYWORD = 1 << 0, /* only as key=value */
+	FE_PF_DERIVED = 1 << 1, /* default computed by lowering */
+};
+
+enum fe_layer_id {
+	FE_LAYER_NONE,
+#define LAYER(id, name, op, doc) FE_LAYER_##id,
+#define PARAM(layer, name, type, def, range, flags, doc)
+#include "layers.def"
+	FE_LAYER_COUNT
+};
+
+/* Every parameter's index in fe_params[]. FE_PSTART_<layer> equals the
+ * index of the layer's first parameter without taking up a value. */
+enum fe_param_id {
+#define LAYER(id, name, op, doc) FE_PSTART_##id, FE_PBEFORE_##id = FE_PSTART_##id - 1,
+#define PARAM(layer, name, type, def, range, flags, doc) FE_P_##layer##_##name,
+#include "layers.def"
+	FE_PARAM_COUNT
+};
+
+#define FE_ARG_INDEX(layer, name) (FE_P_##layer##_##name - FE_PSTART_##layer)
+
+/* The most parameters any one layer has (checked by fe_layer_params). */
+#define FE_MAX_LAYER_PARAMS 12
+
+struct fe_layer {
+	const char *name;
+	enum ir_op op;
+	const char *doc;
+	uint32_t first; /* index of its first parameter in fe_params */
+};
+
+struct fe_param {
+	enum fe_layer_id layer;
+	const char *name;
+	enum fe_ptype type;
+	const char *def;   /* default as source text; NULL = required */
+	enum fe_range range;
+	unsigned flags;    /* enum fe_param_flags */
+	const char *doc;
+};
+
+extern const struct fe_layer fe_layers[FE_LAYER_COUNT];
+extern const struct fe_param fe_params[FE_PARAM_COUNT];
+
+/* The layer spelled `name`, or FE_LAYER_NONE. */
+enum fe_layer_id fe_layer_find(const char *name);
+/* The parameters of a layer (a run of fe_params) and their number. */
+const struct fe_param *fe_layer_params(enum fe_layer_id id, unsigned *n);
+
+#endif

@@ -1,0 +1,228 @@
+/* lower.c - a checked model to IR through the builder (compiler/ir.h).
+ *
+ * Runs fe_check first; on success every layer statement becomes one node
+ * (plus a separate activation node for `activation=`), weight-bearing
+ * layers get one constant per parameter slot named `<prefix>.<suffix>`
+ * after the weights convention, and types are left unknown for shape
+ * inference. Lowering itself cannot fail: everything it relies on was
+ * checked. */
+#include <string.h>
+
+#include "check.h"
+#include "frontend.h"
+#include "sema.h"
+
+struct lowerer {
+	struct ir_graph *g;
+	const struct sema *s;
+	uint32_t *val;             /* fe_ref -> IR value id */
+};
+
+#define ARG(l, layer, name) (&(l)->args[FE_ARG_INDEX(layer, name)])
+
+static void copy2(int64_t *dst, const struct fe_arg *a)
+{
+	dst[0] = a->i[0];
+	dst[1] = a->i[1];
+}
+
+static void set_pad(int64_t *pad, enum ir_pad_mode *mode, const struct fe_arg *a)
+{
+	*mode = a->pad_mode;
+	if (a->pad_mode == IR_PAD_EXPLICIT)
+		memcpy(pad, a->i, 4 * sizeof *pad);
+}
+
+static void conv_attrs(const struct sema_layer *l, enum ir_layout layout, union ir_attrs *at)
+{
+	struct ir_conv_attr *c = &at->conv;
+	c->filters = ARG(l, CONV2D, filters)->i[0];
+	copy2(c->kernel, ARG(l, CONV2D, kernel));
+	copy2(c->stride, ARG(l, CONV2D, stride));
+	copy2(c->dilation, ARG(l, CONV2D, dilation));
+	set_pad(c->pad, &c->pad_mode, ARG(l, CONV2D, padding));
+	c->groups = ARG(l, CONV2D, groups)->i[0];
+	c->bias = ARG(l, CONV2D, bias)->i[0] != 0;
+	c->layout = layout;
+}
+
+/* maxpool2d and avgpool2d share their parameter order. */
+static void pool_attrs(const struct sema_layer *l, enum ir_layout layout, union ir_attrs *at)
+{
+	_Static_assert(FE_ARG_INDEX(MAXPOOL2D, pool) == FE_ARG_INDEX(AVGPOOL2D, pool) &&
+	               FE_ARG_INDEX(MAXPOOL2D, stride) == FE_ARG_INDEX(AVGPOOL2D, stride) &&
+	               FE_ARG_INDEX(MAXPOOL2D, padding) == FE_ARG_INDEX(AVGPOOL2D, padding),
+	               "pool parameters differ");
+	struct ir_pool_attr *p = &at->pool;
+	const struct fe_arg *stride = ARG(l, MAXPOOL2D, stride);
+	copy2(p->kernel, ARG(l, MAXPOOL2D, pool));
+	copy2(p->stride, stride->given ? stride : ARG(l, MAXPOOL2D, pool));
+	set_pad(p->pad, &p->pad_mode, ARG(l, MAXPOOL2D, padding));
+	if (l->id == FE_LAYER_AVGPOOL2D)
+		p->count_include_pad = ARG(l, AVGPOOL2D, count_include_pad)->i[0] != 0;
+	p->layout = layout;
+}
+
+static void normalize_attrs(struct arena *a, const struct sema_layer *l, enum ir_layout layout,
+                            union ir_attrs *at)
+{
+	const struct fe_arg *mean = ARG(l, NORMALIZE, mean), *std = ARG(l, NORMALIZE, std);
+	unsigned n = mean->n > std->n ? mean->n : std->n;
+	float *m = arena_array(a, n, sizeof *m), *s = arena_array(a, n, sizeof *s);
+	for (unsigned i = 0; i < n; i++) {
+		m[i] = mean->fs[mean->n == 1 ? 0 : i];
+		s[i] = std->fs[std->n == 1 ? 0 : i];
+	}
+	at->norm = (struct ir_normalize_attr){ IR_AXIS_CHANNEL, layout, n, m, s };
+}
+
+/* The attributes of layer l; layouts are the model's. */
+static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_layout layout,
+                        union ir_attrs *at)
+{
+	memset(at, 0, sizeof *at);
+	switch (l->id) {
+	case FE_LAYER_CONV2D:
+		conv_attrs(l, layout, at);
+		break;
+	case FE_LAYER_DENSE:
+		at->dense.units = ARG(l, DENSE, units)->i[0];
+		at->dense.bias = ARG(l, DENSE, bias)->i[0] != 0;
+		break;
+	case FE_LAYER_MAXPOOL2D:
+	case FE_LAYER_AVGPOOL2D:
+		pool_attrs(l, layout, at);
+		break;
+	case FE_LAYER_GLOBAL_AVGPOOL:
+		at->axis.layout = layout;
+		break;
+	case FE_LAYER_RESHAPE: {
+		const struct fe_arg *shape = ARG(l, RESHAPE, shape);
+		at->reshape.rank = (uint8_t)(shape->n + 1);
+		memcpy(&at->reshape.dims[1], shape->i, shape->n * sizeof shape->i[0]);
+		break;
+	}
+	case FE_LAYER_SOFTMAX:
+		at->axis.axis = (int)ARG(l, SOFTMAX, axis)->i[0];
+		at->axis.layout = layout;
+		break;
+	case FE_LAYER_BATCHNORM:
+		at->bn.epsilon = (float)ARG(l, BATCHNORM, epsilon)->f;
+		at->bn.axis = (int)ARG(l, BATCHNORM, axis)->i[0];
+		at->bn.layout = layout;
+		break;
+	case FE_LAYER_DROPOUT:
+		at->dropout.rate = (float)ARG(l, DROPOUT, rate)->f;
+		break;
+	case FE_LAYER_CONCAT:
+		at->axis.axis = (int)ARG(l, CONCAT, axis)->i[0];
+		at->axis.layout = layout;
+		break;
+	case FE_LAYER_RESCALE:
+		at->rescale.scale = (float)ARG(l, RESCALE, scale)->f;
+		at->rescale.offset = (float)ARG(l, RESCALE, offset)->f;
+		break;
+	case FE_LAYER_NORMALIZE:
+		normalize_attrs(a, l, layout, at);
+		break;
+	case FE_LAYER_FLATTEN:
+	case FE_LAYER_RELU:
+	case FE_LAYER_SIGMOID:
+	case FE_LAYER_TANH:
+	case FE_LAYER_ADD:
+		break;
+	case FE_LAYER_NONE:
+	case FE_LAYER_COUNT:
+		DLC_UNREACHABLE("lowering an unchecked layer");
+	}
+}
+
+/* The activation requested with `activation=`, or IR_OP_NONE. */
+static enum ir_op layer_activation(const struct sema_layer *l)
+{
+	if (l->id == FE_LAYER_CONV2D)
+		return ARG(l, CONV2D, activation)->op;
+	if (l->id == FE_LAYER_DENSE)
+		return ARG(l, DENSE, activation)->op;
+	return IR_OP_NONE;
+}
+
+/* One constant per parameter slot; the optional bias only with bias=true. */
+static void add_params(struct lowerer *lw, const struct sema_layer *l, enum ir_op op,
+                       const union ir_attrs *at, uint32_t *param)
+{
+	struct ir_graph *g = lw->g;
+	bool bias = op == IR_CONV2D ? at->conv.bias : op == IR_DENSE ? at->dense.bias : true;
+	bool keras = lw->s->weights.convention == IR_CONV_KERAS;
+	for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
+		param[k] = IR_NONE;
+		const struct ir_param_info *pi = k < ir_op_table[op].nparams ? ir_param_info(op, k) : NULL;
+		if (!pi || (pi->optional && !bias))
+			continue;
+		struct ir_type unknown = { 0 };
+		const char *key = arena_printf(g->arena, "%s.%s", l->prefix, keras ? pi->keras : pi->pytorch);
+		param[k] = ir_add_const(g, key, unknown, NULL, l->stmt->loc);
+	}
+}
+
+static void lower_layer(struct lowerer *lw, uint32_t k)
+{
+	struct ir_graph *g = lw->g;
+	const struct sema_layer *l = &lw->s->layers[k];
+	enum ir_op op = fe_layers[l->id].op;
+	union ir_attrs at;
+	layer_attrs(g->arena, l, lw->s->layout, &at);
+	uint32_t param[IR_MAX_PARAMS];
+	add_params(lw, l, op, &at, param);
+	uint32_t *in = arena_array(g->arena, l->nin, sizeof *in);
+	for (uint32_t i = 0; i < l->nin; i++)
+		in[i] = lw->val[l->in[i]];
+	uint32_t id = ir_add_node(g, op, l->name, in, l->nin, &at, l->stmt->loc);
+	memcpy(ir_node(g, id)->param, param, sizeof param);
+	uint32_t out = ir_node(g, id)->out;
+
+	enum ir_op act = layer_activation(l);
+	if (act != IR_OP_NONE) {
+		union ir_attrs aa;
+		memset(&aa, 0, sizeof aa);
+		aa.axis.axis = IR_AXIS_LAST;
+		aa.axis.layout = lw->s->layout;
+		const char *name = arena_printf(g->arena, "%s.%s", l->name, ir_op_table[act].name);
+		uint32_t aid = ir_add_node(g, act, name, &out, 1, &aa, l->stmt->loc);
+		out = ir_node(g, aid)->out;
+	}
+	lw->val[lw->s->ninputs + k] = out;
+}
+
+/* The weights path relative to the model file's directory. */
+static const char *join_path(struct arena *a, const char *dir, const char *path)
+{
+	if (path[0] == '/' || !dir || !dir[0] || !strcmp(dir, "."))
+		return path;
+	size_t n = strlen(dir);
+	return arena_printf(a, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", path);
+}
+
+struct ir_graph *fe_lower(struct arena *a, struct diag *d, const struct ast_model *m,
+                          const char *model_dir)
+{
+	if (!m)
+		return NULL;
+	struct sema s;
+	if (!fe_check(a, d, m, &s))
+		return NULL;
+	struct ir_graph *g = ir_graph_new(a, s.name);
+	struct lowerer lw = { g, &s, arena_array(a, s.ninputs + s.nlayers + 1, sizeof(uint32_t)) };
+	for (uint32_t i = 0; i < s.ninputs; i++) {
+		const struct sema_input *in = &s.inputs[i];
+		lw.val[i] = ir_add_input(g, in->name, in->type, in->layout, in->stmt->loc);
+	}
+	g->weights = s.weights;
+	if (g->weights.kind == IR_WEIGHTS_FILE)
+		g->weights.path = join_path(a, model_dir, g->weights.path);
+	for (uint32_t k = 0; k < s.nlayers; k++)
+		lower_layer(&lw, k);
+	for (uint32_t i = 0; i < s.noutputs; i++)
+		ir_add_output(g, lw.val[s.outputs[i]]);
+	return g;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# run_e2e.sh DLC TENSOR_CMP HARNESS_SRC DLCRT_DIR DLCRT_LIB DIR
+# Compiles DIR/model.dl to an object with `dlc --name=model`, links it with
+# the generic harness and the runtime, and checks:
+#   - outputs against DIR/expected*.bin (tolerance as run_model.sh: DIR/tolerance
+#     or abs 1e-5 rel 1e-4) and against `dlc run` (the interpreter);
+#   - the harness self-test: NULL/misaligned buffers rejected, two threads
+#     with separate scratch give identical results;
+#   - a second compilation gives a byte-identical object and header;
+#   - no writable data in the object (.data/.bss empty) and, with weights,
+#     the weights in .rodata; --weights=external (weights file next to the
+#     object, model.weights) gives the same outputs.
+set -eu
+dlc=$1 cmp=$2 harness=$3 rtdir=$4 rtlib=$5 dir=$6
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "run_e2e: $(basename "$dir"): $*" >&2; exit 1; }
+
+"$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/model.o"
+[ -f "$tmp/model.h" ] || fail "no header model.h next to model.o"
+cc -O1 -I"$tmp" -I"$rtdir" "$harness" "$tmp/model.o" "$rtlib" -lm -lpthread -o "$tmp/run"
+
+ins=() outs=() refs=() runargs=()
+for f in $(ls "$dir"/input*.bin | sort); do ins+=("$f"); runargs+=(--input "$f"); done
+i=0
+for f in $(ls "$dir"/expected*.bin | sort); do
+  outs+=("$tmp/out$i.bin"); refs+=("$tmp/ref$i.bin"); runargs+=(--output "$tmp/ref$i.bin")
+  i=$((i+1))
+done
+"$tmp/run" --selftest "${ins[@]}" "${outs[@]}" || fail "harness failed"
+"$dlc" run "$dir/model.dl" "${runargs[@]}"
+tol="1e-5 1e-4"
+[ -f "$dir/tolerance" ] && tol=$(cat "$dir/tolerance")
+i=0
+for f in $(ls "$dir"/expected*.bin | sort); do
+  "$cmp" "${outs[$i]}" "$f" $tol || fail "output $i differs from $(basename "$f")"
+  "$cmp" "${outs[$i]}" "${refs[$i]}" 1e-5 1e-4 || fail "output $i differs from dlc run"
+  i=$((i+1))
+done
+
+# Deterministic output.
+"$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/again.o" --header="$tmp/again.h"
+cmp "$tmp/model.o" "$tmp/again.o" || fail "two compilations gave different objects"
+cmp "$tmp/again.h" "$tmp/model.h" || fail "two compilations gave different headers"
+
+# No mutable state; weights are read-only data.
+# (.data.rel.ro holds the tables' name pointers: read-only after relocation.)
+writable=$(size -A "$tmp/model.o" |
+  awk '$1 ~ /^\.(data|bss)/ && $1 !~ /^\.data\.rel\.ro/ {s += $2} END {print s + 0}')
+[ "$writable" -eq 0 ] || fail "object has $writable bytes of writable data"
+mkdir -p "$tmp/ext"
+"$dlc" "$dir/model.dl" --name=model -O2 --weights=external -o "$tmp/ext/model.o"
+wbytes=$(sed -n 's/^#define MODEL_WEIGHTS_BYTES //p' "$tmp/ext/model.h")
+if [ "${wbytes:-0}" -gt 0 ]; then
+  rodata=$(size -A "$tmp/model.o" | awk '$1 ~ /^\.rodata/ {s += $2} END {print s + 0}')
+  [ "$rodata" -ge "$wbytes" ] || fail ".rodata ($rodata bytes) cannot hold the weights ($wbytes)"
+  cc -O1 -I"$tmp/ext" -I"$rtdir" "$harness" "$tmp/ext/model.o" "$rtlib" -lm -lpthread \
+    -o "$tmp/ext/run"
+  i=0
+  for o in "${outs[@]}"; do eouts[$i]="$tmp/ext/out$i.bin"; i=$((i+1)); done
+  "$tmp/ext/run" --selftest --weights "$tmp/ext/model.weights" "${ins[@]}" "${eouts[@]}" ||
+    fail "external-weights harness failed"
+  i=0
+  for o in "${outs[@]}"; do
+    cmp "$o" "${eouts[$i]}" || fail "external weights change output $i"
+    i=$((i+1))
+  done
+fi
+echo "run_e2e: $(basename "$dir"): ok"
