@@ -458,12 +458,26 @@ static void check_prefix(struct checker *c, struct sema_layer *l, unsigned param
 	l->prefix = p->given ? p->s : l->name;
 	struct name_entry *e = table_slot(&c->prefixes, l->prefix);
 	if (!e->name) {
-		table_put(&c->prefixes, (struct name_entry){ l->prefix, 0, 0, p->loc });
+		table_put(&c->prefixes, (struct name_entry){ l->prefix, 0, 0,
+		                                             p->given ? p->loc : l->stmt->loc });
 		return;
 	}
 	diag_error(c->d, p->loc, "layer '%s' reads the same weights '%s.*' as an earlier layer",
 	           l->name, l->prefix);
 	diag_note(c->d, e->loc, "the earlier layer is here");
+}
+
+/* Checks between arguments of one layer. */
+static bool check_combination(struct checker *c, const struct sema_layer *l)
+{
+	if (l->id != FE_LAYER_NORMALIZE)
+		return true;
+	const struct fe_arg *mean = &l->args[FE_ARG_INDEX(NORMALIZE, mean)];
+	const struct fe_arg *std = &l->args[FE_ARG_INDEX(NORMALIZE, std)];
+	if (mean->n == std->n || mean->n == 1 || std->n == 1)
+		return true;
+	diag_error(c->d, l->stmt->call, "'mean' has %u values but 'std' has %u", mean->n, std->n);
+	return false;
 }
 
 static void check_layer(struct checker *c, uint32_t k, uint32_t *counter)
@@ -487,6 +501,7 @@ static void check_layer(struct checker *c, uint32_t k, uint32_t *counter)
 	const struct fe_param *params = fe_layer_params(l->id, &np);
 	bool ok = fe_check_args(c->a, c->d, fe_layers[l->id].name, params, np, &s->args, s->call,
 	                        l->args);
+	ok = ok && check_combination(c, l);
 	for (unsigned i = 0; i < np; i++)
 		if (ok && params[i].type == FE_PT_STRING && !strcmp(params[i].name, "params"))
 			check_prefix(c, l, i);

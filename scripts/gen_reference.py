@@ -22,13 +22,11 @@ Run: /usr/bin/python3 scripts/gen_reference.py
 """
 
 import os
-import shutil
 import sys
 import zlib
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -149,7 +147,7 @@ def pool(kind, x, layout, kernel, stride=None, padding="valid", count_include_pa
     return from_nchw(y, layout)
 
 
-def flatten(x, layout):
+def flatten(x):
     """dlc flattens in the stored order: NHWC as h, w, c; NCHW as c, h, w."""
     return torch.flatten(x, 1)
 
@@ -353,7 +351,7 @@ dense(3, activation=softmax)
     y = torch.relu(conv(x, c1, "nhwc", 2, "same"))
     y = batchnorm(y, bn, "nhwc", f32(1e-3))
     y = conv(y, c2, "nhwc", 1, "valid", 1, 2)
-    y = torch.tanh(dense(flatten(y, "nhwc"), d1))
+    y = torch.tanh(dense(flatten(y), d1))
     y = torch.softmax(dense(y, d2), -1)
     return dl, [x], [y]
 
@@ -604,7 +602,7 @@ v = concat()(d1, d2, d1)
 output v, h
 """ % HDR
     a, b = X(1, 3, 3, 2), X(1, 3, 3, 5)
-    f = flatten(torch.cat([a, b], -1), "nhwc")
+    f = flatten(torch.cat([a, b], -1))
     d1 = dense(f, W.dense("d1", 4, 63))
     d2 = dense(f, W.dense("d2", 3, 63))
     return dl, [a, b], [torch.cat([d1, d2, d1], 1), torch.cat([a, a], 1)]

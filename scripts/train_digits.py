@@ -124,7 +124,7 @@ def main():
     dlcref.write_bin(os.path.join(OUT, "test_images.bin"), x_test)
     dlcref.write_bin(os.path.join(OUT, "test_labels.bin"), y_test, np.int32)
     dlcref.write_bin(os.path.join(OUT, "torch_logits.bin"), logits)
-    dlcref.write_text(os.path.join(OUT, "torch_accuracy.txt"), "%.4f\n" % acc)
+    dlcref.write_text(os.path.join(OUT, "torch_accuracy.txt"), "%.12f\n" % acc)
 
 
 if __name__ == "__main__":

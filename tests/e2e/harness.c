@@ -37,21 +37,37 @@ static void *xalloc(size_t n)
 	return p;
 }
 
-static void *load(const char *path, size_t want)
+/* Reads a whole file into 64-byte-aligned memory; *size gets its length. */
+static void *load_all(const char *path, size_t *size)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		perror(path);
 		exit(2);
 	}
-	void *p = xalloc(want);
-	size_t got = fread(p, 1, want, f);
-	int extra = fgetc(f);
-	fclose(f);
-	if (got != want || extra != EOF) {
-		fprintf(stderr, "harness: %s: expected exactly %zu bytes\n", path, want);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *p = xalloc(n > 0 ? (size_t)n : 0);
+	if (n < 0 || fread(p, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "harness: %s: read failed\n", path);
 		exit(2);
 	}
+	fclose(f);
+	*size = (size_t)n;
+	return p;
+}
+
+/* Reads a file that must hold a whole number K >= 1 of `each`-byte samples. */
+static void *load(const char *path, size_t each, size_t *samples)
+{
+	size_t size;
+	void *p = load_all(path, &size);
+	if (size == 0 || size % each) {
+		fprintf(stderr, "harness: %s: %zu bytes is not a multiple of %zu\n", path, size, each);
+		exit(2);
+	}
+	*samples = size / each;
 	return p;
 }
 
@@ -157,26 +173,68 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: this model needs --weights FILE\n");
 		return 2;
 	}
-	weights = load(wpath, MODEL_WEIGHTS_BYTES);
+	size_t wsamples;
+	weights = load(wpath, MODEL_WEIGHTS_BYTES, &wsamples);
+	if (wsamples != 1) {
+		fprintf(stderr, "harness: %s: expected exactly %d bytes\n", wpath,
+		        (int)MODEL_WEIGHTS_BYTES);
+		return 2;
+	}
 #else
 	(void)wpath;
 #endif
-	for (int i = 0; i < MODEL_NUM_INPUTS; i++)
-		inputs[i] = load(argv[a + i], (size_t)model_inputs[i].bytes);
-	void *outs[MODEL_NUM_OUTPUTS + 1];
-	int st = run_once(outs, xalloc(MODEL_SCRATCH_BYTES));
-	if (st != DLC_OK) {
-		fprintf(stderr, "harness: model_run failed: %s\n", dlc_status_str(st));
-		return 1;
+	/* Each input file may hold K samples back to back: run K times and
+	 * write the K outputs back to back (as dlc run does). */
+	void *files[MODEL_NUM_INPUTS + 1];
+	size_t samples = 0;
+	for (int i = 0; i < MODEL_NUM_INPUTS; i++) {
+		size_t k;
+		files[i] = load(argv[a + i], (size_t)model_inputs[i].bytes, &k);
+		if (i && k != samples) {
+			fprintf(stderr, "harness: inputs hold different numbers of samples\n");
+			return 2;
+		}
+		samples = k;
 	}
+	FILE *outf[MODEL_NUM_OUTPUTS + 1];
 	for (int i = 0; i < MODEL_NUM_OUTPUTS; i++) {
-		FILE *f = fopen(argv[a + MODEL_NUM_INPUTS + i], "wb");
-		if (!f || fwrite(outs[i], 1, (size_t)model_outputs[i].bytes, f) !=
-		                  (size_t)model_outputs[i].bytes || fclose(f)) {
+		outf[i] = fopen(argv[a + MODEL_NUM_INPUTS + i], "wb");
+		if (!outf[i]) {
 			perror(argv[a + MODEL_NUM_INPUTS + i]);
 			return 2;
 		}
 	}
+	void *outs[MODEL_NUM_OUTPUTS + 1];
+	void *scratch = xalloc(MODEL_SCRATCH_BYTES);
+	for (size_t k = 0; k < samples; k++) {
+		for (int i = 0; i < MODEL_NUM_INPUTS; i++) {
+			/* copy so every sample's buffer is aligned like a caller's */
+			size_t each = (size_t)model_inputs[i].bytes;
+			if (!inputs[i])
+				inputs[i] = xalloc(each);
+			memcpy(inputs[i], (char *)files[i] + k * each, each);
+		}
+		int st = run_once(outs, scratch);
+		if (st != DLC_OK) {
+			fprintf(stderr, "harness: model_run failed: %s\n", dlc_status_str(st));
+			return 1;
+		}
+		for (int i = 0; i < MODEL_NUM_OUTPUTS; i++) {
+			size_t bytes = (size_t)model_outputs[i].bytes;
+			if (fwrite(outs[i], 1, bytes, outf[i]) != bytes) {
+				perror(argv[a + MODEL_NUM_INPUTS + i]);
+				return 2;
+			}
+			if (k + 1 < samples)
+				free(outs[i]);
+		}
+	}
+	for (int i = 0; i < MODEL_NUM_OUTPUTS; i++)
+		if (fclose(outf[i])) {
+			perror(argv[a + MODEL_NUM_INPUTS + i]);
+			return 2;
+		}
+	/* the self-test runs on the last sample */
 	if (check)
 		selftest(outs);
 	return fails ? 1 : 0;
