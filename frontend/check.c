@@ -462,7 +462,8 @@ static void check_prefix(struct checker *c, struct sema_layer *l, unsigned param
 		                                             p->given ? p->loc : l->stmt->loc });
 		return;
 	}
-	diag_error(c->d, p->loc, "layer '%s' reads the same weights '%s.*' as an earlier layer",
+	diag_error(c->d, p->given ? p->loc : l->stmt->loc,
+	           "layer '%s' reads the same weights '%s.*' as an earlier layer",
 	           l->name, l->prefix);
 	diag_note(c->d, e->loc, "the earlier layer is here");
 }
