@@ -48,7 +48,12 @@ const char **hdr_param_names(struct ir_graph *g, struct arena *a)
 	bool ok = true;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t v = i < g->ninputs ? g->inputs[i] : g->outputs[i - g->ninputs];
-		names[i] = g->vals[v].name;
+		/* "probs.softmax" (a layer's activation) -> "probs_softmax" */
+		char *c = arena_strdup(a, g->vals[v].name);
+		for (char *q = c; *q; q++)
+			if (*q == '.')
+				*q = '_';
+		names[i] = c;
 		ok = ok && usable_name(names[i]);
 		for (uint32_t j = 0; ok && j < i; j++)
 			ok = !same_upper(names[i], names[j]);

@@ -26,9 +26,9 @@ bool hdr_emit(struct ir_graph *g, const struct plan *p, const struct hdr_options
               FILE *out);
 
 /* The names the entry point gives its buffer parameters, in order: inputs,
- * then outputs. They are the tensors' own names unless one would clash with
- * another, a C keyword or `scratch`/`weights`; then all are `inputN` and
- * `outputN`. Returns an arena array of ninputs + noutputs strings. */
+ * then outputs. They are the tensors' own names ('.' becomes '_') unless one
+ * would clash with another, a C keyword or `scratch`/`weights`; then all are
+ * `inputN` and `outputN`. Returns an arena array of ninputs + noutputs strings. */
 const char **hdr_param_names(struct ir_graph *g, struct arena *a);
 
 #endif

@@ -480,7 +480,7 @@ bool fe_check_args(struct arena *a, struct diag *d, const char *what,
 {
 	const struct ast_arg *slot[FE_MAX_LAYER_PARAMS] = { 0 };
 	DLC_ASSERT(np <= FE_MAX_LAYER_PARAMS);
-	bool ok = match(a, d, what, params, np, args, slot);
+	bool matched = match(a, d, what, params, np, args, slot), ok = matched;
 	for (unsigned k = 0; k < np; k++) {
 		const struct fe_param *p = &params[k];
 		struct actx c = { a, d, p };
@@ -491,7 +491,10 @@ bool fe_check_args(struct arena *a, struct diag *d, const char *what,
 			out[k].loc = slot[k]->val->loc;
 			ok = convert(&c, slot[k]->val, &out[k]) && ok;
 		} else if (!p->def) {
-			diag_error(d, call, "'%s' is missing required argument '%s'", what, p->name);
+			/* after a matching error the "missing" one is likely a cascade */
+			if (matched)
+				diag_error(d, call, "'%s' is missing required argument '%s'", what,
+				           p->name);
 			ok = false;
 		} else if (!(p->flags & FE_PF_DERIVED)) {
 			struct ast_value v = default_value(p->def, call);

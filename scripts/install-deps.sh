@@ -3,7 +3,7 @@
 # Idempotent; run as root (or with sudo available) on a fresh machine.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config flex bison libcmocka-dev libcjson-dev
+pkgs=(build-essential cmake pkg-config flex bison libcmocka-dev libcjson-dev valgrind
       llvm-19-dev llvm-19-tools clang-19 zlib1g-dev libzstd-dev libedit-dev
       libxml2-dev libffi-dev libncurses-dev)
 

@@ -2,8 +2,10 @@
 # The whole test suite, from a fresh Debian 12 machine:
 #   1. installs missing packages (scripts/install-deps.sh)
 #   2. builds dlc with -Werror and runs every test (ctest)
-#   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and
-#      runs the unit, golden and model tests under them
+#   3. builds again with AddressSanitizer + UndefinedBehaviorSanitizer (dlc,
+#      the runtime, the tests and the example programs) and runs every test
+#      again under them, except the valgrind ones (valgrind and ASan exclude
+#      each other)
 # Build trees: build/ and build-asan/ (override with DLC_BUILD_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +22,5 @@ if [ "${DLC_SKIP_SANITIZERS:-0}" != 1 ]; then
   cmake -S . -B "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DDLC_WERROR=ON -DDLC_SANITIZE=ON >/dev/null
   cmake --build "$build-asan" -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir "$build-asan" -j"$jobs" --output-on-failure -L 'unit|golden|model'
+    ctest --test-dir "$build-asan" -j"$jobs" --output-on-failure -LE valgrind
 fi

@@ -3,7 +3,8 @@
 # Runs dlc on CASE in the mode its folder names and feeds the result to
 # FileCheck with CASE's own '# CHECK' lines as expectations.
 #   ast, ir, ir-opt, llvm  dlc --emit=MODE CASE (plus '# ARGS:'); must exit 0; checks stdout
-#   passes           dlc with the options on CASE's '# ARGS:' line; checks stdout
+#   passes           dlc with the options on CASE's '# ARGS:' line; checks
+#                    stdout and stderr (where --print-after goes) together
 #   errors           dlc CASE -o OUT (plus '# ARGS:'); must exit 1, must not
 #                    create OUT; checks stderr (and the exit status)
 set -u
@@ -18,8 +19,8 @@ ast|ir|ir-opt|llvm)
   "$dlc" --emit="$mode" $args "$base" >"$tmp/out" 2>"$tmp/err"; rc=$?
   if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/err"; exit 1; fi ;;
 passes)
-  "$dlc" $args "$base" >"$tmp/out" 2>"$tmp/err"; rc=$?
-  if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/err"; exit 1; fi ;;
+  "$dlc" $args "$base" >"$tmp/out" 2>&1; rc=$?
+  if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/out"; exit 1; fi ;;
 errors)
   "$dlc" --emit=ir $args "$base" -o "$tmp/never-written" >/dev/null 2>"$tmp/out"; rc=$?
   if [ $rc -ne 1 ]; then echo "expected exit status 1, got $rc"; cat "$tmp/out"; exit 1; fi

@@ -430,7 +430,7 @@ static void test_check_messages(void **state)
 	expect_diags(HEADER "normalize(mean=[1, 2], std=[1, 2, 3])\nnormalize([], 1)\n",
 	             "t.dl:4:1: error: 'mean' has 2 values but 'std' has 3\n"
 	             "    4 | normalize(mean=[1, 2], std=[1, 2, 3])\n"
-	             "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+	             "      | ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
 	             "t.dl:5:11: error: 'mean' needs at least one value\n"
 	             "    5 | normalize([], 1)\n"
 	             "      |           ^~\n");
