@@ -63,7 +63,10 @@ LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *na
 LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x);
 LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x);
 /* relu, sigmoid, tanh of one float, as the reference interpreter does them. */
-LLVMValueRef cg_act(struct cg *c, enum ir_act act, LLVMValueRef x);
+/* The fused activation of conv2d/dense; lo and hi bound IR_ACT_CLIP. */
+LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x);
+/* min(max(x, lo), hi) with NaN passing through. */
+LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 
 /* ---- lower_ops.c ---- */
 /* Emits the loop nest of node n at the builder's position. */

@@ -149,11 +149,22 @@ static LLVMValueRef sigmoid(struct cg *c, LLVMValueRef x)
 	return LLVMBuildFDiv(c->b, num, den, "sigmoid");
 }
 
-LLVMValueRef cg_act(struct cg *c, enum ir_act act, LLVMValueRef x)
+LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi)
+{
+	/* "x < lo ? lo : x > hi ? hi : x", NaN passing through like relu */
+	LLVMValueRef below = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_f32(c, lo), "below");
+	LLVMValueRef y = LLVMBuildSelect(c->b, below, cg_f32(c, lo), x, "");
+	LLVMValueRef above = LLVMBuildFCmp(c->b, LLVMRealOGT, y, cg_f32(c, hi), "above");
+	return LLVMBuildSelect(c->b, above, cg_f32(c, hi), y, "clip");
+}
+
+LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x)
 {
 	switch (act) {
 	case IR_ACT_NONE:
 		return x;
+	case IR_ACT_CLIP:
+		return cg_clamp(c, x, lo, hi);
 	case IR_ACT_RELU: {
 		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
 		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_f32(c, 0), "neg");

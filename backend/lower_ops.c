@@ -84,6 +84,28 @@ static LLVMValueRef param_addr(struct cg *c, const struct ir_node *n, unsigned k
 
 /* ---- elementwise ---- */
 
+/* One step of a fused elementwise chain (the interpreter's eltwise_step). */
+static LLVMValueRef eltwise_step(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v)
+{
+	switch (s->kind) {
+	case IR_STEP_RELU:
+		return cg_act(c, IR_ACT_RELU, 0, 0, v);
+	case IR_STEP_SIGMOID:
+		return cg_act(c, IR_ACT_SIGMOID, 0, 0, v);
+	case IR_STEP_TANH:
+		return cg_act(c, IR_ACT_TANH, 0, 0, v);
+	case IR_STEP_CLIP:
+		return cg_clamp(c, v, s->a, s->b);
+	case IR_STEP_AFFINE:
+		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_f32(c, s->a), ""),
+		                     cg_f32(c, s->b), "affine");
+	case IR_STEP_NONE:
+	case IR_STEP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("eltwise_step: invalid step");
+}
+
 static void lower_elementwise(struct cg *c, const struct ir_node *n)
 {
 	int64_t numel = ir_type_numel(vtype(c, n->out));
@@ -93,13 +115,13 @@ static void lower_elementwise(struct cg *c, const struct ir_node *n)
 	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], i, "x");
 	switch (n->op) {
 	case IR_RELU:
-		v = cg_act(c, IR_ACT_RELU, v);
+		v = cg_act(c, IR_ACT_RELU, 0, 0, v);
 		break;
 	case IR_SIGMOID:
-		v = cg_act(c, IR_ACT_SIGMOID, v);
+		v = cg_act(c, IR_ACT_SIGMOID, 0, 0, v);
 		break;
 	case IR_TANH:
-		v = cg_act(c, IR_ACT_TANH, v);
+		v = cg_act(c, IR_ACT_TANH, 0, 0, v);
 		break;
 	case IR_RESCALE:
 		v = LLVMBuildFMul(c->b, v, cg_f32(c, n->attr.rescale.scale), "scaled");
@@ -108,6 +130,13 @@ static void lower_elementwise(struct cg *c, const struct ir_node *n)
 	case IR_ADD:
 		for (unsigned k = 1; k < n->nin; k++)
 			v = LLVMBuildFAdd(c->b, v, cg_load(c, c->addr[n->in[k]], i, "x"), "sum");
+		break;
+	case IR_CLIP:
+		v = cg_clamp(c, v, n->attr.clip.min, n->attr.clip.max);
+		break;
+	case IR_ELTWISE:
+		for (unsigned k = 0; k < n->attr.eltwise.nsteps; k++)
+			v = eltwise_step(c, &n->attr.eltwise.steps[k], v);
 		break;
 	default:
 		DLC_UNREACHABLE("lower_elementwise: not an elementwise op");
@@ -161,6 +190,23 @@ static void lower_batchnorm(struct cg *c, const struct ir_node *n)
 	l2 = LLVMBuildFDiv(c->b, l2, den, "normed");
 	l2 = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, l2, gamma, ""), beta, "bn");
 	cg_store(c, l2, y, i);
+	for (int k = 2; k >= 0; k--)
+		cg_loop_end(c, &l[k]);
+}
+
+/* y = x * scale[ch] + bias[ch] along the channel axis. */
+static void lower_scale_bias(struct cg *c, const struct ir_node *n)
+{
+	struct split s = split_at(vtype(c, n->out), n->attr.scale_bias.axis);
+	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch;
+	struct cg_loop l[3];
+	LLVMValueRef row = channel_loops(c, l, &s, &ch);
+	LLVMValueRef scale = cg_load(c, param_addr(c, n, 0), ch, "scale");
+	LLVMValueRef bias = cg_load(c, param_addr(c, n, 1), ch, "bias");
+	LLVMValueRef r = cg_loop_begin(c, &l[2], s.inner, "r");
+	LLVMValueRef i = cg_add(c, row, r, "i");
+	LLVMValueRef v = LLVMBuildFMul(c->b, cg_load(c, x, i, "x"), scale, "scaled");
+	cg_store(c, LLVMBuildFAdd(c->b, v, bias, "biased"), y, i);
 	for (int k = 2; k >= 0; k--)
 		cg_loop_end(c, &l[k]);
 }
@@ -270,7 +316,11 @@ static void lower_dense(struct cg *c, const struct ir_node *n)
 	LLVMValueRef r = LLVMBuildLoad2(c->b, c->t_f32, acc, "dot");
 	if (b)
 		r = LLVMBuildFAdd(c->b, r, cg_load(c, b, o, "bias"), "biased");
-	cg_store(c, cg_act(c, n->attr.dense.act, r), y, cg_madd(c, bn, nout, o, "at"));
+	LLVMValueRef at = cg_madd(c, bn, nout, o, "at");
+	if (n->nin > 1) /* fused residual */
+		r = LLVMBuildFAdd(c->b, r, cg_load(c, c->addr[n->in[1]], at, "res"), "residual");
+	const struct ir_dense_attr *da = &n->attr.dense;
+	cg_store(c, cg_act(c, da->act, da->act_min, da->act_max, r), y, at);
 	cg_loop_end(c, &lo);
 	cg_loop_end(c, &lb);
 }
@@ -331,7 +381,10 @@ static void lower_conv2d(struct cg *c, const struct ir_node *n)
 	LLVMValueRef r = LLVMBuildLoad2(c->b, c->t_f32, acc, "conv");
 	if (b)
 		r = LLVMBuildFAdd(c->b, r, cg_load(c, b, iv[1], "bias"), "biased");
-	cg_store(c, cg_act(c, a->act, r), c->addr[n->out], t4_at(c, &yo, iv[0], iv[1], iv[2], iv[3]));
+	LLVMValueRef at = t4_at(c, &yo, iv[0], iv[1], iv[2], iv[3]);
+	if (n->nin > 1) /* fused residual: same shape and layout as the output */
+		r = LLVMBuildFAdd(c->b, r, cg_load(c, c->addr[n->in[1]], at, "res"), "residual");
+	cg_store(c, cg_act(c, a->act, a->act_min, a->act_max, r), c->addr[n->out], at);
 	nest4_end(c, &ns);
 }
 
@@ -404,6 +457,51 @@ static void lower_global_avgpool(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lb);
 }
 
+/* Zero padding: every output element is an input element or 0. */
+static void lower_zeropad2d(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_pad_attr *a = &n->attr.pad;
+	struct t4 xi = t4_of(vtype(c, n->in[0]), a->layout);
+	struct t4 yo = t4_of(vtype(c, n->out), a->layout);
+	LLVMValueRef iv[4];
+	struct nest4 ns;
+	nest4_begin(c, &ns, &yo, iv);
+	LLVMValueRef ih = cg_add(c, iv[2], cg_i64(c, -a->pad[0]), "ih");
+	LLVMValueRef iw = cg_add(c, iv[3], cg_i64(c, -a->pad[1]), "iw");
+	LLVMValueRef inside = LLVMBuildAnd(c->b, cg_in_range(c, ih, xi.h, "inh"), cg_in_range(c, iw, xi.w, "inw"),
+	                                   "inside");
+	/* clamp the address so the load is always in bounds, then select */
+	LLVMValueRef sh = LLVMBuildSelect(c->b, inside, ih, cg_i64(c, 0), "");
+	LLVMValueRef sw = LLVMBuildSelect(c->b, inside, iw, cg_i64(c, 0), "");
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], t4_at(c, &xi, iv[0], iv[1], sh, sw), "x");
+	v = LLVMBuildSelect(c->b, inside, v, cg_f32(c, 0), "padded");
+	cg_store(c, v, c->addr[n->out], t4_at(c, &yo, iv[0], iv[1], iv[2], iv[3]));
+	nest4_end(c, &ns);
+}
+
+/* out[i_0..i_r] = x[sum_k i_k * stride_in[perm[k]]]: loops over the
+ * output in memory order, gathering from the input. */
+static void lower_transpose(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
+	const struct ir_transpose_attr *a = &n->attr.transpose;
+	int64_t xstride[IR_MAX_RANK], st = 1;
+	for (unsigned i = xt->rank; i-- > 0;) {
+		xstride[i] = st;
+		st *= xt->dims[i];
+	}
+	struct cg_loop l[IR_MAX_RANK];
+	LLVMValueRef src = cg_i64(c, 0), dst = cg_i64(c, 0);
+	for (unsigned k = 0; k < a->rank; k++) {
+		LLVMValueRef i = cg_loop_begin(c, &l[k], yt->dims[k], "t");
+		dst = cg_madd(c, dst, yt->dims[k], i, "dst");
+		src = cg_add(c, src, cg_mul(c, i, cg_i64(c, xstride[a->perm[k]]), ""), "src");
+	}
+	cg_store(c, cg_load(c, c->addr[n->in[0]], src, "x"), c->addr[n->out], dst);
+	for (unsigned k = a->rank; k-- > 0;)
+		cg_loop_end(c, &l[k]);
+}
+
 void cg_lower_node(struct cg *c, const struct ir_node *n)
 {
 	switch (n->op) {
@@ -412,7 +510,18 @@ void cg_lower_node(struct cg *c, const struct ir_node *n)
 	case IR_TANH:
 	case IR_RESCALE:
 	case IR_ADD:
+	case IR_CLIP:
+	case IR_ELTWISE:
 		lower_elementwise(c, n);
+		return;
+	case IR_SCALE_BIAS:
+		lower_scale_bias(c, n);
+		return;
+	case IR_ZEROPAD2D:
+		lower_zeropad2d(c, n);
+		return;
+	case IR_TRANSPOSE:
+		lower_transpose(c, n);
 		return;
 	case IR_NORMALIZE:
 		lower_normalize(c, n);

@@ -38,10 +38,10 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
 {
 	switch (n->op) {
 	case IR_CONV2D:
-		interp_conv2d(g, n, in[0], param[0], param[1], out);
+		interp_conv2d(g, n, in[0], n->nin > 1 ? in[1] : NULL, param[0], param[1], out);
 		return;
 	case IR_DENSE:
-		interp_dense(g, n, in[0], param[0], param[1], out);
+		interp_dense(g, n, in[0], n->nin > 1 ? in[1] : NULL, param[0], param[1], out);
 		return;
 	case IR_MAXPOOL2D:
 	case IR_AVGPOOL2D:
@@ -77,6 +77,21 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
 		return;
 	case IR_NORMALIZE:
 		interp_normalize(g, n, in[0], out);
+		return;
+	case IR_CLIP:
+		interp_clip(g, n, in[0], out);
+		return;
+	case IR_ZEROPAD2D:
+		interp_zeropad2d(g, n, in[0], out);
+		return;
+	case IR_SCALE_BIAS:
+		interp_scale_bias(g, n, in[0], param[0], param[1], out);
+		return;
+	case IR_ELTWISE:
+		interp_eltwise(g, n, in[0], out);
+		return;
+	case IR_TRANSPOSE:
+		interp_transpose(g, n, in[0], out);
 		return;
 	case IR_OP_NONE:
 	case IR_OP_COUNT:

@@ -24,9 +24,9 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
 /* The kernels behind interp_node (interp_kernels.c). Each reads the shapes
  * and attributes of node n in graph g; `out` holds the output's elements. */
 void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   const float *w, const float *b, float *out);
+                   const float *res, const float *w, const float *b, float *out);
 void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                  const float *w, const float *b, float *out);
+                  const float *res, const float *w, const float *b, float *out);
 void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
                    float *out);
 void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n,
@@ -46,6 +46,16 @@ void interp_concat(const struct ir_graph *g, const struct ir_node *n,
 void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *x,
                     float *out);
 void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out);
+
+void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
+void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out);
+void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                       const float *scale, const float *bias, float *out);
+void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                    float *out);
+void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
                       float *out);
 
 #endif

@@ -90,9 +90,17 @@ static float relu1(float x)
 	return x < 0.0f ? 0.0f : x;
 }
 
-static float apply_act(enum ir_act act, float x)
+static float clamp1(float x, float lo, float hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* The fused activation of conv2d/dense; lo and hi bound IR_ACT_CLIP. */
+static float apply_act(enum ir_act act, float lo, float hi, float x)
 {
 	switch (act) {
+	case IR_ACT_CLIP:
+		return clamp1(x, lo, hi);
 	case IR_ACT_NONE:
 		return x;
 	case IR_ACT_RELU:
@@ -114,7 +122,7 @@ void interp_activation(const struct ir_graph *g, const struct ir_node *n, const 
 	                                        : IR_ACT_TANH;
 	int64_t numel = ir_type_numel(out_type(g, n));
 	for (int64_t i = 0; i < numel; i++)
-		out[i] = apply_act(act, x[i]);
+		out[i] = apply_act(act, 0.0f, 0.0f, x[i]);
 }
 
 /* ---- conv2d and dense ---- */
@@ -146,12 +154,14 @@ static float conv_point(const struct ir_conv_attr *a, const struct t4 *xi, const
 	return acc;
 }
 
-/* y[n, oc, oh, ow] = act(conv_point(...) + b[oc]); output channel oc reads
- * input channels of its group g = oc / (O / groups). Weights are OIHW. */
+/* y[n, oc, oh, ow] = act(conv_point(...) + b[oc] + res[n, oc, oh, ow]);
+ * output channel oc reads input channels of its group g = oc / (O / groups).
+ * Weights are OIHW; res (the fused residual, in[1]) may be NULL. */
 void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   const float *w, const float *b, float *out)
+                   const float *res, const float *w, const float *b, float *out)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
+	DLC_ASSERT(!a->tile.packed);
 	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
 	struct t4 yo = t4_of(out_type(g, n), a->layout);
 	const struct ir_type *wt = param_type(g, n, 0);
@@ -169,15 +179,19 @@ void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const floa
 					                       (oc / ocpg) * icpg, oh, ow);
 					if (b)
 						acc += b[oc];
-					out[t4_at(&yo, bn, oc, oh, ow)] = apply_act(a->act, acc);
+					int64_t at = t4_at(&yo, bn, oc, oh, ow);
+					if (res)
+						acc += res[at];
+					out[at] = apply_act(a->act, a->act_min, a->act_max, acc);
 				}
 }
 
 /* y[n, o] = act(sum over i (ascending, from 0.0f) of x[n, i] * W[o, i],
- * then + b[o]). */
+ * then + b[o], then + res[n, o]). */
 void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                  const float *w, const float *b, float *out)
+                  const float *res, const float *w, const float *b, float *out)
 {
+	DLC_ASSERT(!n->attr.dense.tile.packed);
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	const struct ir_type *wt = param_type(g, n, 0);
 	DLC_ASSERT(xt->rank == 2 && yt->rank == 2 && wt->rank == 2);
@@ -190,7 +204,10 @@ void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float
 				acc += x[bn * nin + i] * w[o * nin + i];
 			if (b)
 				acc += b[o];
-			out[bn * nout + o] = apply_act(n->attr.dense.act, acc);
+			if (res)
+				acc += res[bn * nout + o];
+			out[bn * nout + o] = apply_act(n->attr.dense.act, n->attr.dense.act_min,
+			                               n->attr.dense.act_max, acc);
 		}
 }
 
@@ -378,4 +395,116 @@ void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const flo
 			for (int64_t i = 0; i < s.len; i++)
 				yr[i * s.inner] /= sum;
 		}
+}
+
+/* ---- ops made by the optimizer (they also have language syntax where
+ * the user may write them) ---- */
+
+/* y = min(max(x, lo), hi) */
+void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+{
+	int64_t count = ir_type_numel(out_type(g, n));
+	for (int64_t i = 0; i < count; i++)
+		out[i] = clamp1(x[i], n->attr.clip.min, n->attr.clip.max);
+}
+
+/* Zero padding of the two spatial axes: out[n, c, h, w] = x[n, c, h - top,
+ * w - left] inside the input, 0 outside. */
+void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out)
+{
+	const struct ir_pad_attr *a = &n->attr.pad;
+	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
+	struct t4 yo = t4_of(out_type(g, n), a->layout);
+	for (int64_t bn = 0; bn < yo.n; bn++)
+		for (int64_t c = 0; c < yo.c; c++)
+			for (int64_t h = 0; h < yo.h; h++)
+				for (int64_t w = 0; w < yo.w; w++) {
+					int64_t ih = h - a->pad[0], iw = w - a->pad[1];
+					bool inside = ih >= 0 && ih < xi.h && iw >= 0 && iw < xi.w;
+					out[t4_at(&yo, bn, c, h, w)] =
+						inside ? x[t4_at(&xi, bn, c, ih, iw)] : 0.0f;
+				}
+}
+
+/* Per-channel affine along attr.scale_bias.axis: y = x * scale[c] + bias[c]
+ * (what a batchnorm folds into when no conv or dense precedes it). */
+void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                       const float *scale, const float *bias, float *out)
+{
+	const struct ir_type *t = out_type(g, n);
+	int axis = n->attr.scale_bias.axis;
+	int64_t outer = 1, inner = 1, nc = t->dims[axis];
+	for (int i = 0; i < axis; i++)
+		outer *= t->dims[i];
+	for (unsigned i = (unsigned)axis + 1; i < t->rank; i++)
+		inner *= t->dims[i];
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t c = 0; c < nc; c++)
+			for (int64_t i = 0; i < inner; i++) {
+				int64_t at = (o * nc + c) * inner + i;
+				out[at] = x[at] * scale[c] + bias[c];
+			}
+}
+
+/* One step of a fused elementwise chain. */
+static float eltwise_step(const struct ir_eltwise_step *s, float x)
+{
+	switch (s->kind) {
+	case IR_STEP_RELU:
+		return relu1(x);
+	case IR_STEP_SIGMOID:
+		return sigmoid1(x);
+	case IR_STEP_TANH:
+		return tanhf(x);
+	case IR_STEP_CLIP:
+		return clamp1(x, s->a, s->b);
+	case IR_STEP_AFFINE:
+		return x * s->a + s->b;
+	case IR_STEP_NONE:
+	case IR_STEP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("eltwise_step: invalid step");
+}
+
+/* y = step_n(... step_1(x)), element by element. */
+void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                    float *out)
+{
+	int64_t count = ir_type_numel(out_type(g, n));
+	const struct ir_eltwise_attr *a = &n->attr.eltwise;
+	for (int64_t i = 0; i < count; i++) {
+		float v = x[i];
+		for (unsigned k = 0; k < a->nsteps; k++)
+			v = eltwise_step(&a->steps[k], v);
+		out[i] = v;
+	}
+}
+
+/* out[i_0, ..., i_r] = x[j] where input axis perm[k] has index i_k. */
+void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out)
+{
+	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
+	const struct ir_transpose_attr *a = &n->attr.transpose;
+	DLC_ASSERT(a->rank == xt->rank && a->rank == yt->rank);
+	int64_t xstride[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
+	int64_t st = 1;
+	for (unsigned i = xt->rank; i-- > 0;) {
+		xstride[i] = st;
+		st *= xt->dims[i];
+	}
+	int64_t count = ir_type_numel(yt);
+	for (int64_t o = 0; o < count; o++) {
+		int64_t src = 0;
+		for (unsigned k = 0; k < a->rank; k++)
+			src += idx[k] * xstride[a->perm[k]];
+		out[o] = x[src];
+		for (unsigned k = a->rank; k-- > 0;) { /* odometer over output dims */
+			if (++idx[k] < yt->dims[k])
+				break;
+			idx[k] = 0;
+		}
+	}
 }

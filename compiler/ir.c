@@ -21,6 +21,10 @@ static const struct ir_param_info conv_dense_params[] = {
 	{ "weight", "kernel", false },
 	{ "bias", "bias", true },
 };
+static const struct ir_param_info scale_bias_params[] = {
+	{ "scale", "scale", false },
+	{ "bias", "bias", false },
+};
 static const struct ir_param_info bn_params[] = {
 	{ "weight", "gamma", false },
 	{ "bias", "beta", false },
@@ -36,6 +40,8 @@ const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot)
 		return slot < 2 ? &conv_dense_params[slot] : NULL;
 	case IR_BATCHNORM:
 		return slot < 4 ? &bn_params[slot] : NULL;
+	case IR_SCALE_BIAS:
+		return slot < 2 ? &scale_bias_params[slot] : NULL;
 	default:
 		return NULL;
 	}
@@ -297,6 +303,7 @@ const char *ir_act_name(enum ir_act a)
 	case IR_ACT_RELU: return "relu";
 	case IR_ACT_SIGMOID: return "sigmoid";
 	case IR_ACT_TANH: return "tanh";
+	case IR_ACT_CLIP: return "clip";
 	case IR_ACT_NONE: break;
 	}
 	return "none";

@@ -66,9 +66,22 @@ struct ir_type {
  * layout on every op that cares; kernels index through it. */
 enum ir_layout { IR_LAYOUT_NONE, IR_LAYOUT_NHWC, IR_LAYOUT_NCHW };
 
-/* Fused activation of conv2d/dense (filled by later fusion passes; the
- * frontend emits separate activation nodes). */
-enum ir_act { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH };
+/* Fused activation of conv2d/dense (filled by the fusion pass; the
+ * frontend emits separate activation nodes). CLIP clamps to
+ * [act_min, act_max] (relu6 is CLIP 0..6). */
+enum ir_act { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH, IR_ACT_CLIP };
+
+/* Loop tiling of conv2d/dense, chosen per layer and target by the tiling
+ * pass (vec == 0: not tiled, the backend emits plain loops). M runs over
+ * output pixels (conv) or batch rows (dense), N over output channels, K
+ * over the reduction (input channels x kernel taps). */
+struct ir_tile {
+	int32_t vec;        /* vector width in floats */
+	int32_t mr, nr;     /* register block: mr rows x nr columns (nr % vec == 0) */
+	int32_t mc, nc, kc; /* cache blocks along M, N and K */
+	bool packed;        /* weight param 0 is pre-packed in nr-wide panels
+	                       (layout in docs/ir.md) rather than PyTorch layout */
+};
 
 /* How conv/pool padding was given; shape inference turns SAME/VALID into
  * explicit pads. */
@@ -86,12 +99,16 @@ struct ir_conv_attr {
 	bool bias;
 	enum ir_layout layout;
 	enum ir_act act;
+	float act_min, act_max; /* IR_ACT_CLIP */
+	struct ir_tile tile;
 };
 
 struct ir_dense_attr {
 	int64_t units;
 	bool bias;
 	enum ir_act act;
+	float act_min, act_max; /* IR_ACT_CLIP */
+	struct ir_tile tile;
 };
 
 struct ir_pool_attr {
@@ -140,6 +157,35 @@ struct ir_dropout_attr {
 	float rate;
 };
 
+struct ir_clip_attr {
+	float min, max; /* y = min(max(x, min), max) */
+};
+
+struct ir_pad_attr {
+	int64_t pad[4]; /* zeros added: top, left, bottom, right */
+	enum ir_layout layout;
+};
+
+/* A chain of elementwise steps run in one loop: y = step_n(...step_1(x)). */
+enum ir_step_kind { IR_STEP_NONE, IR_STEP_RELU, IR_STEP_SIGMOID, IR_STEP_TANH,
+                    IR_STEP_CLIP,   /* clamp to [a, b] */
+                    IR_STEP_AFFINE, /* a * x + b */
+                    IR_STEP_COUNT };
+#define IR_MAX_STEPS 8
+struct ir_eltwise_step {
+	enum ir_step_kind kind;
+	float a, b;
+};
+struct ir_eltwise_attr {
+	uint8_t nsteps;
+	struct ir_eltwise_step steps[IR_MAX_STEPS];
+};
+
+struct ir_transpose_attr {
+	uint8_t rank;
+	uint8_t perm[IR_MAX_RANK]; /* output axis i is input axis perm[i] */
+};
+
 union ir_attrs {
 	struct ir_conv_attr conv;
 	struct ir_dense_attr dense;
@@ -150,6 +196,11 @@ union ir_attrs {
 	struct ir_normalize_attr norm;
 	struct ir_reshape_attr reshape;
 	struct ir_dropout_attr dropout;
+	struct ir_clip_attr clip;
+	struct ir_pad_attr pad;
+	struct ir_eltwise_attr eltwise;
+	struct ir_transpose_attr transpose;
+	struct ir_axis_attr scale_bias; /* axis = channel axis; params: scale, bias */
 };
 
 enum ir_value_kind { IR_VAL_NONE, IR_VAL_INPUT, IR_VAL_NODE, IR_VAL_CONST };

@@ -64,6 +64,40 @@ static void print_floats(FILE *out, const char *key, const float *v, int64_t n)
 	fputs("]", out);
 }
 
+static void print_act(FILE *out, enum ir_act act, float lo, float hi)
+{
+	if (act == IR_ACT_CLIP)
+		fprintf(out, " act=clip(%.9g, %.9g)", (double)lo, (double)hi);
+	else if (act)
+		fprintf(out, " act=%s", ir_act_name(act));
+}
+
+static void print_tile(FILE *out, const struct ir_tile *t)
+{
+	if (!t->vec)
+		return;
+	fprintf(out, " tile={vec=%d mr=%d nr=%d mc=%d nc=%d kc=%d%s}", t->vec, t->mr, t->nr, t->mc,
+	        t->nc, t->kc, t->packed ? " packed" : "");
+}
+
+/* eltwise chains print as "steps=[relu, affine(0.5, 1), clip(0, 6)]" */
+static void print_steps(FILE *out, const struct ir_eltwise_attr *a)
+{
+	static const char *const names[IR_STEP_COUNT] = {
+		[IR_STEP_RELU] = "relu", [IR_STEP_SIGMOID] = "sigmoid", [IR_STEP_TANH] = "tanh",
+		[IR_STEP_CLIP] = "clip", [IR_STEP_AFFINE] = "affine",
+	};
+	fputs(" steps=[", out);
+	for (unsigned i = 0; i < a->nsteps; i++) {
+		const struct ir_eltwise_step *s = &a->steps[i];
+		fprintf(out, "%s%s", i ? ", " : "", s->kind < IR_STEP_COUNT && names[s->kind] ?
+		        names[s->kind] : "?");
+		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE)
+			fprintf(out, "(%.9g, %.9g)", (double)s->a, (double)s->b);
+	}
+	fputs("]", out);
+}
+
 static void print_attrs(FILE *out, const struct ir_node *n)
 {
 	const union ir_attrs *a = &n->attr;
@@ -76,13 +110,13 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 		print_pad(out, a->conv.pad_mode, a->conv.pad);
 		fprintf(out, " groups=%" PRId64 " layout=%s", a->conv.groups,
 		        ir_layout_name(a->conv.layout));
-		if (a->conv.act)
-			fprintf(out, " act=%s", ir_act_name(a->conv.act));
+		print_act(out, a->conv.act, a->conv.act_min, a->conv.act_max);
+		print_tile(out, &a->conv.tile);
 		break;
 	case IR_DENSE:
 		fprintf(out, " units=%" PRId64, a->dense.units);
-		if (a->dense.act)
-			fprintf(out, " act=%s", ir_act_name(a->dense.act));
+		print_act(out, a->dense.act, a->dense.act_min, a->dense.act_max);
+		print_tile(out, &a->dense.tile);
 		break;
 	case IR_MAXPOOL2D:
 	case IR_AVGPOOL2D:
@@ -121,6 +155,26 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 		break;
 	case IR_DROPOUT:
 		fprintf(out, " rate=%.9g", (double)a->dropout.rate);
+		break;
+	case IR_CLIP:
+		fprintf(out, " min=%.9g max=%.9g", (double)a->clip.min, (double)a->clip.max);
+		break;
+	case IR_ZEROPAD2D:
+		fprintf(out, " pad=[%" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 "] layout=%s",
+		        a->pad.pad[0], a->pad.pad[1], a->pad.pad[2], a->pad.pad[3],
+		        ir_layout_name(a->pad.layout));
+		break;
+	case IR_SCALE_BIAS:
+		print_axis(out, a->scale_bias.axis);
+		break;
+	case IR_ELTWISE:
+		print_steps(out, &a->eltwise);
+		break;
+	case IR_TRANSPOSE:
+		fputs(" perm=[", out);
+		for (unsigned i = 0; i < a->transpose.rank; i++)
+			fprintf(out, "%s%u", i ? ", " : "", a->transpose.perm[i]);
+		fputs("]", out);
 		break;
 	default:
 		break;

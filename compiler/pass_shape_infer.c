@@ -287,6 +287,59 @@ static bool infer_concat(struct sctx *s, struct ir_node *n, struct ir_type *y)
 	return make_type(s, n, y, first->dtype, first->rank, dims);
 }
 
+static bool infer_pad(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                      struct ir_type *y)
+{
+	const struct ir_pad_attr *a = &n->attr.pad;
+	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+		return false;
+	int h, w, c;
+	hwc_axes(a->layout, &h, &w, &c);
+	int64_t dims[4];
+	memcpy(dims, x->dims, sizeof dims);
+	/* pads are range-checked by the frontend (< 2^31), so no overflow */
+	dims[h] += a->pad[0] + a->pad[2];
+	dims[w] += a->pad[1] + a->pad[3];
+	return make_type(s, n, y, x->dtype, 4, dims);
+}
+
+static bool infer_transpose(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                            struct ir_type *y)
+{
+	const struct ir_transpose_attr *a = &n->attr.transpose;
+	unsigned seen = 0;
+	bool ok = a->rank == x->rank;
+	for (unsigned i = 0; ok && i < a->rank; i++) {
+		ok = a->perm[i] < a->rank && !(seen & (1u << a->perm[i]));
+		seen |= 1u << a->perm[i];
+	}
+	if (!ok) {
+		char buf[200];
+		diag_error(s->d, n->loc, "transpose '%s' needs a permutation of the %u axes of %s",
+		           n->name, x->rank, tstr(x, buf, sizeof buf));
+		return false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	for (unsigned i = 0; i < a->rank; i++)
+		dims[i] = x->dims[a->perm[i]];
+	return make_type(s, n, y, x->dtype, a->rank, dims);
+}
+
+/* A fused residual (in[1] of conv2d/dense) must match the output exactly. */
+static bool check_residual(struct sctx *s, struct ir_node *n, const struct ir_type *y)
+{
+	if (n->nin < 2)
+		return true;
+	const struct ir_type *r = &s->g->vals[n->in[1]].type;
+	if (ir_type_eq(r, y))
+		return true;
+	char a[200], b[200];
+	diag_error(s->d, n->loc, "%s '%s': residual '%s' is %s but the output is %s",
+	           ir_op_table[n->op].name, n->name, s->g->vals[n->in[1]].name,
+	           tstr(r, a, sizeof a), tstr(y, b, sizeof b));
+	return false;
+}
+
 static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 {
 	const struct ir_type *x = &s->g->vals[n->in[0]].type;
@@ -302,9 +355,24 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 	}
 	switch (n->op) {
 	case IR_CONV2D:
-		return infer_conv(s, n, x, y);
+		return infer_conv(s, n, x, y) && check_residual(s, n, y);
 	case IR_DENSE:
-		return infer_dense(s, n, x, y);
+		return infer_dense(s, n, x, y) && check_residual(s, n, y);
+	case IR_ZEROPAD2D:
+		return infer_pad(s, n, x, y);
+	case IR_TRANSPOSE:
+		return infer_transpose(s, n, x, y);
+	case IR_SCALE_BIAS: {
+		int axis = resolve_axis(s, n, n->attr.scale_bias.axis, x->rank,
+		                        n->attr.scale_bias.layout);
+		if (axis < 0)
+			return false;
+		n->attr.scale_bias.axis = axis;
+		for (unsigned k = 0; k < 2; k++)
+			set_param(s, n, k, 1, &x->dims[axis]);
+		*y = *x;
+		return true;
+	}
 	case IR_MAXPOOL2D:
 	case IR_AVGPOOL2D:
 		return infer_pool(s, n, x, y);
@@ -368,6 +436,8 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 	case IR_CONCAT:
 		return infer_concat(s, n, y);
 	case IR_RESCALE:
+	case IR_CLIP:
+	case IR_ELTWISE:
 	case IR_RELU:
 	case IR_SIGMOID:
 	case IR_TANH:

@@ -171,18 +171,10 @@ static void print_string(FILE *out, const char *s)
 void ast_print_value(FILE *out, const struct ast_value *v)
 {
 	switch (v->kind) {
-	case AST_VAL_INT:
-		fprintf(out, "%" PRId64, v->i);
-		break;
-	case AST_VAL_FLOAT:
-		print_double(out, v->f);
-		break;
-	case AST_VAL_IDENT:
-		fputs(v->s, out);
-		break;
-	case AST_VAL_STRING:
-		print_string(out, v->s);
-		break;
+	case AST_VAL_INT: fprintf(out, "%" PRId64, v->i); break;
+	case AST_VAL_FLOAT: print_double(out, v->f); break;
+	case AST_VAL_IDENT: fputs(v->s, out); break;
+	case AST_VAL_STRING: print_string(out, v->s); break;
 	case AST_VAL_LIST:
 		fputc(v->paren ? '(' : '[', out);
 		for (uint32_t i = 0; i < v->list.n; i++) {
@@ -194,9 +186,7 @@ void ast_print_value(FILE *out, const struct ast_value *v)
 			fputc(',', out);
 		fputc(v->paren ? ')' : ']', out);
 		break;
-	case AST_VAL_NONE:
-		fputs("?", out);
-		break;
+	case AST_VAL_NONE: fputs("?", out); break;
 	}
 }
 
@@ -223,9 +213,7 @@ static void print_stmt(FILE *out, const struct ast_stmt *s)
 {
 	fprintf(out, "%u:%u: %s", s->line, s->col, ast_stmt_kind_name(s->kind));
 	switch (s->kind) {
-	case AST_STMT_MODEL:
-		fprintf(out, " %s", s->name.s);
-		break;
+	case AST_STMT_MODEL: fprintf(out, " %s", s->name.s); break;
 	case AST_STMT_INPUT:
 		fprintf(out, " %s: %s", s->name.s, s->dtype.s);
 		ast_print_value(out, s->dims);
@@ -259,8 +247,7 @@ static void print_stmt(FILE *out, const struct ast_stmt *s)
 		fputc(' ', out);
 		print_names(out, &s->inputs);
 		break;
-	case AST_STMT_NONE:
-		break;
+	case AST_STMT_NONE: break;
 	}
 	fputc('\n', out);
 }

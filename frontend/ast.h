@@ -54,9 +54,9 @@ struct ast_value {
 };
 
 struct ast_arg {
-	struct ast_name key;    /* key.s == NULL for a positional argument */
+	struct ast_name key; /* key.s == NULL for a positional argument */
 	struct ast_value *val;
-	struct src_span loc;    /* key=value or just the value */
+	struct src_span loc; /* key=value or just the value */
 };
 
 struct ast_args {

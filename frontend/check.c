@@ -23,7 +23,7 @@ enum { SUGGEST_MAX_NAMES = 4096 };
 struct name_entry {
 	const char *name; /* NULL = empty slot */
 	fe_ref ref;
-	uint32_t order;   /* 0 = model input, k + 1 = layer k */
+	uint32_t order; /* 0 = model input, k + 1 = layer k */
 	struct src_span loc;
 };
 
@@ -31,7 +31,7 @@ struct name_entry {
 struct name_table {
 	struct name_entry *v;
 	uint32_t cap, n;
-	uint32_t *used;   /* indices of filled slots, in insertion order */
+	uint32_t *used; /* indices of filled slots, in insertion order */
 };
 
 struct checker {
@@ -42,7 +42,7 @@ struct checker {
 	const struct ast_stmt *model, *weights, *output;
 	const struct ast_stmt **inputs, **layers;
 	uint32_t ninputs, nlayers;
-	struct name_table names;   /* values */
+	struct name_table names;    /* values */
 	struct name_table prefixes; /* weight prefixes */
 };
 
@@ -113,7 +113,8 @@ static void collect(struct checker *c)
 			break;
 		case AST_STMT_INPUT:
 			if (phase > PH_INPUT)
-				diag_error(c->d, s->loc, "'input' must come before 'weights' and the layers");
+				diag_error(c->d, s->loc,
+				           "'input' must come before 'weights' and the layers");
 			phase = phase > PH_INPUT ? phase : PH_INPUT;
 			c->inputs[c->ninputs++] = s;
 			break;
@@ -123,13 +124,15 @@ static void collect(struct checker *c)
 				break;
 			}
 			if (phase > PH_WEIGHTS)
-				diag_error(c->d, s->loc, "'weights' must come before the first layer");
+				diag_error(c->d, s->loc,
+				           "'weights' must come before the first layer");
 			phase = phase > PH_WEIGHTS ? phase : PH_WEIGHTS;
 			c->weights = s;
 			break;
 		case AST_STMT_LAYER:
 			if (c->output && !misplaced_output)
-				diag_error(c->d, c->output->loc, "'output' must be the last statement");
+				diag_error(c->d, c->output->loc,
+				           "'output' must be the last statement");
 			misplaced_output = misplaced_output || c->output;
 			phase = PH_LAYERS;
 			c->layers[c->nlayers++] = s;
@@ -140,8 +143,7 @@ static void collect(struct checker *c)
 			else
 				c->output = s;
 			break;
-		case AST_STMT_NONE:
-			DLC_UNREACHABLE("statement without a kind");
+		case AST_STMT_NONE: DLC_UNREACHABLE("statement without a kind");
 		}
 	}
 	if (!c->model) {
@@ -202,7 +204,8 @@ static bool check_dims(struct checker *c, const struct ast_stmt *s, struct ir_ty
 			           ast_value_describe(c->a, v));
 			ok = false;
 		} else if (v->i <= 0) {
-			diag_error(c->d, v->loc, "dimension of input '%s' must be positive, got %" PRId64,
+			diag_error(c->d, v->loc,
+			           "dimension of input '%s' must be positive, got %" PRId64,
 			           s->name.s, v->i);
 			ok = false;
 		} else {
@@ -213,8 +216,9 @@ static bool check_dims(struct checker *c, const struct ast_stmt *s, struct ir_ty
 	}
 	t->rank = (uint8_t)l->n;
 	if (ok && overflow) {
-		diag_error(c->d, s->dims->loc, "input '%s' is too large (more than %" PRId64 " bytes)",
-		           s->name.s, (int64_t)IR_MAX_TENSOR_BYTES);
+		diag_error(c->d, s->dims->loc,
+		           "input '%s' is too large (more than %" PRId64 " bytes)", s->name.s,
+		           (int64_t)IR_MAX_TENSOR_BYTES);
 		ok = false;
 	}
 	return ok;
@@ -237,8 +241,10 @@ static void check_inputs(struct checker *c)
 		enum ir_layout l = st->layout.s ? parse_layout(c, st->layout) : IR_LAYOUT_NHWC;
 		if (in->type.rank != 4) {
 			if (st->layout.s)
-				diag_error(c->d, st->layout.loc, "layout '%s' needs a 4-D input, but '%s' "
-				           "has %u dimensions", st->layout.s, in->name, in->type.rank);
+				diag_error(c->d, st->layout.loc,
+				           "layout '%s' needs a 4-D input, but '%s' "
+				           "has %u dimensions",
+				           st->layout.s, in->name, in->type.rank);
 			continue;
 		}
 		in->layout = l;
@@ -248,8 +254,9 @@ static void check_inputs(struct checker *c)
 		} else if (l && s->layout && l != s->layout) {
 			diag_error(c->d, st->layout.s ? st->layout.loc : st->loc,
 			           "input '%s' has layout %s but input '%s' has %s; all 4-D inputs "
-			           "must share one layout", in->name, ir_layout_name(l),
-			           first4d->name.s, ir_layout_name(s->layout));
+			           "must share one layout",
+			           in->name, ir_layout_name(l), first4d->name.s,
+			           ir_layout_name(s->layout));
 			diag_note(c->d, first4d->loc, "'%s' is declared here", first4d->name.s);
 		}
 	}
@@ -287,21 +294,29 @@ static void check_weights(struct checker *c)
 		static const char *const names[] = { "pytorch", "keras" };
 		const char *best = fe_closest(w->convention.s, names, 2);
 		if (best)
-			diag_error(c->d, w->convention.loc, "unknown weights convention '%s'; did you "
-			           "mean '%s'?", w->convention.s, best);
+			diag_error(c->d, w->convention.loc,
+			           "unknown weights convention '%s'; did you "
+			           "mean '%s'?",
+			           w->convention.s, best);
 		else
-			diag_error(c->d, w->convention.loc, "unknown weights convention '%s' (expected "
-			           "pytorch or keras)", w->convention.s);
+			diag_error(c->d, w->convention.loc,
+			           "unknown weights convention '%s' (expected "
+			           "pytorch or keras)",
+			           w->convention.s);
 		return;
 	}
 	if (strcmp(w->func.s, "random")) {
 		static const char *const names[] = { "random" };
 		if (fe_closest(w->func.s, names, 1))
-			diag_error(c->d, w->func.loc, "unknown weights source '%s'; did you mean "
-			           "'random'?", w->func.s);
+			diag_error(c->d, w->func.loc,
+			           "unknown weights source '%s'; did you mean "
+			           "'random'?",
+			           w->func.s);
 		else
-			diag_error(c->d, w->func.loc, "unknown weights source '%s' (expected a file "
-			           "name in quotes or random(seed=N))", w->func.s);
+			diag_error(c->d, w->func.loc,
+			           "unknown weights source '%s' (expected a file "
+			           "name in quotes or random(seed=N))",
+			           w->func.s);
 		return;
 	}
 	struct fe_arg seed;
@@ -327,9 +342,9 @@ static void declare_names(struct checker *c)
 			diag_note(c->d, e->loc, "'%s' was first defined here", s->name.s);
 			continue;
 		}
-		table_put(&c->names, (struct name_entry){ s->name.s, i,
-		                                          is_input ? 0 : i - c->ninputs + 1,
-		                                          s->name.loc });
+		table_put(&c->names,
+		          (struct name_entry){ s->name.s, i, is_input ? 0 : i - c->ninputs + 1,
+		                               s->name.loc });
 	}
 }
 
@@ -381,12 +396,20 @@ static const char *generate_name(struct checker *c, enum fe_layer_id id, uint32_
 
 /* Spellings from Keras and PyTorch, mapped to ours for suggestions. */
 static const char *const layer_aliases[][2] = {
-	{ "linear", "dense" }, { "conv", "conv2d" }, { "convolution2d", "conv2d" },
-	{ "batchnorm2d", "batchnorm" }, { "batchnormalization", "batchnorm" },
-	{ "maxpooling2d", "maxpool2d" }, { "averagepooling2d", "avgpool2d" },
-	{ "globalaveragepooling2d", "global_avgpool" }, { "adaptiveavgpool2d", "global_avgpool" },
-	{ "concatenate", "concat" }, { "cat", "concat" }, { "view", "reshape" },
-	{ "rescaling", "rescale" }, { "normalization", "normalize" },
+	{ "linear", "dense" },
+	{ "conv", "conv2d" },
+	{ "convolution2d", "conv2d" },
+	{ "batchnorm2d", "batchnorm" },
+	{ "batchnormalization", "batchnorm" },
+	{ "maxpooling2d", "maxpool2d" },
+	{ "averagepooling2d", "avgpool2d" },
+	{ "globalaveragepooling2d", "global_avgpool" },
+	{ "adaptiveavgpool2d", "global_avgpool" },
+	{ "concatenate", "concat" },
+	{ "cat", "concat" },
+	{ "view", "reshape" },
+	{ "rescaling", "rescale" },
+	{ "normalization", "normalize" },
 };
 
 static const char *suggest_layer(const char *name)
@@ -410,13 +433,13 @@ static const char *suggest_layer(const char *name)
 static bool layer_inputs(struct checker *c, uint32_t k, struct sema_layer *l)
 {
 	const struct ast_stmt *s = l->stmt;
-	const struct ir_op_info *op = &ir_op_table[fe_layers[l->id].op];
-	const char *what = fe_layers[l->id].name;
+	const struct fe_layer *lay = &fe_layers[l->id];
+	const char *what = lay->name;
 	if (!s->has_inputs) {
 		l->in = arena_alloc(c->a, sizeof *l->in);
-		if (op->min_in > 1) {
-			diag_error(c->d, s->call, "'%s' needs its inputs listed, as in %s()(a, b)", what,
-			           what);
+		if (lay->min_in > 1) {
+			diag_error(c->d, s->call, "'%s' needs its inputs listed, as in %s()(a, b)",
+			           what, what);
 			return false;
 		}
 		l->nin = 1;
@@ -425,21 +448,24 @@ static bool layer_inputs(struct checker *c, uint32_t k, struct sema_layer *l)
 			return true;
 		l->in[0] = 0;
 		if (c->ninputs > 1)
-			diag_error(c->d, s->call, "the first layer must name its input, as in %s(...)(%s): "
-			           "the model has %u inputs", what, c->inputs[0]->name.s, c->ninputs);
+			diag_error(c->d, s->call,
+			           "the first layer must name its input, as in %s(...)(%s): "
+			           "the model has %u inputs",
+			           what, c->inputs[0]->name.s, c->ninputs);
 		return c->ninputs == 1;
 	}
 	uint32_t n = s->inputs.n;
-	unsigned max = op->max_in == IR_VARIADIC ? IR_VARIADIC : op->max_in;
-	if (n < op->min_in || n > max) {
-		if (op->min_in == max)
+	unsigned max = lay->max_in;
+	if (n < lay->min_in || n > max) {
+		if (lay->min_in == max)
 			diag_error(c->d, s->inputs_loc, "'%s' takes %u input%s, got %u", what, max,
 			           max == 1 ? "" : "s", n);
-		else if (n < op->min_in)
-			diag_error(c->d, s->inputs_loc, "'%s' takes at least %u inputs, got %u", what,
-			           op->min_in, n);
+		else if (n < lay->min_in)
+			diag_error(c->d, s->inputs_loc, "'%s' takes at least %u inputs, got %u",
+			           what, lay->min_in, n);
 		else
-			diag_error(c->d, s->inputs_loc, "'%s' takes at most %u inputs, got %u", what, max, n);
+			diag_error(c->d, s->inputs_loc, "'%s' takes at most %u inputs, got %u",
+			           what, max, n);
 		return false;
 	}
 	l->in = arena_array(c->a, n, sizeof *l->in);
@@ -458,13 +484,13 @@ static void check_prefix(struct checker *c, struct sema_layer *l, unsigned param
 	l->prefix = p->given ? p->s : l->name;
 	struct name_entry *e = table_slot(&c->prefixes, l->prefix);
 	if (!e->name) {
-		table_put(&c->prefixes, (struct name_entry){ l->prefix, 0, 0,
-		                                             p->given ? p->loc : l->stmt->loc });
+		table_put(&c->prefixes,
+		          (struct name_entry){ l->prefix, 0, 0, p->given ? p->loc : l->stmt->loc });
 		return;
 	}
 	diag_error(c->d, p->given ? p->loc : l->stmt->loc,
-	           "layer '%s' reads the same weights '%s.*' as an earlier layer",
-	           l->name, l->prefix);
+	           "layer '%s' reads the same weights '%s.*' as an earlier layer", l->name,
+	           l->prefix);
 	diag_note(c->d, e->loc, "the earlier layer is here");
 }
 

@@ -111,8 +111,8 @@ static const char *expectation(enum fe_ptype t)
 
 static bool type_error(struct actx *c, const struct ast_value *v)
 {
-	diag_error(c->d, v->loc, "expected %s for '%s', got %s", expectation(c->p->type), c->p->name,
-	           ast_value_describe(c->a, v));
+	diag_error(c->d, v->loc, "expected %s for '%s', got %s", expectation(c->p->type),
+	           c->p->name, ast_value_describe(c->a, v));
 	return false;
 }
 
@@ -125,8 +125,8 @@ static bool unknown_ident(struct actx *c, const struct ast_value *v, const char 
 		diag_error(c->d, v->loc, "unknown value '%s' for '%s'; did you mean '%s'?", v->s,
 		           c->p->name, best);
 	else
-		diag_error(c->d, v->loc, "unknown value '%s' for '%s' (expected %s)", v->s, c->p->name,
-		           expectation(c->p->type));
+		diag_error(c->d, v->loc, "unknown value '%s' for '%s' (expected %s)", v->s,
+		           c->p->name, expectation(c->p->type));
 	return false;
 }
 
@@ -164,8 +164,7 @@ static bool check_range(struct actx *c, const struct ast_value *v, double x)
 		want = "in [0, 1)";
 		break;
 	case FE_RG_NONE:
-	default:
-		return true;
+	default: return true;
 	}
 	const char *text = v->kind == AST_VAL_INT ? arena_printf(c->a, "%" PRId64, v->i)
 	                                          : arena_printf(c->a, "%g", x);
@@ -311,7 +310,8 @@ static bool conv_dims(struct actx *c, const struct ast_value *v, struct fe_arg *
 		return type_error(c, v);
 	unsigned n = v->list.n;
 	if (n == 0 || n > IR_MAX_RANK - 1) {
-		diag_error(c->d, v->loc, "'%s' needs 1 to %d dimensions (the batch is implicit), got %u",
+		diag_error(c->d, v->loc,
+		           "'%s' needs 1 to %d dimensions (the batch is implicit), got %u",
 		           c->p->name, IR_MAX_RANK - 1, n);
 		return false;
 	}
@@ -324,7 +324,8 @@ static bool conv_dims(struct actx *c, const struct ast_value *v, struct fe_arg *
 			diag_error(c->d, e->loc, "'%s' may contain only one -1", c->p->name);
 			ok = false;
 		} else if (e->i < 1 && e->i != -1) {
-			diag_error(c->d, e->loc, "dimension in '%s' must be positive or -1, got %" PRId64,
+			diag_error(c->d, e->loc,
+			           "dimension in '%s' must be positive or -1, got %" PRId64,
 			           c->p->name, e->i);
 			ok = false;
 		}
@@ -338,15 +339,10 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 {
 	int k;
 	switch (c->p->type) {
-	case FE_PT_INT:
-		out->n = 1;
-		return get_int(c, v, false, &out->i[0]);
-	case FE_PT_INT2:
-		return conv_int2(c, v, out);
-	case FE_PT_PAD:
-		return conv_pad(c, v, out);
-	case FE_PT_FLOAT:
-		return get_number(c, v, false, &out->f);
+	case FE_PT_INT: out->n = 1; return get_int(c, v, false, &out->i[0]);
+	case FE_PT_INT2: return conv_int2(c, v, out);
+	case FE_PT_PAD: return conv_pad(c, v, out);
+	case FE_PT_FLOAT: return get_number(c, v, false, &out->f);
 	case FE_PT_BOOL:
 	case FE_PT_ACT: {
 		bool is_bool = c->p->type == FE_PT_BOOL;
@@ -360,12 +356,9 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 		out->op = is_bool ? IR_OP_NONE : act_ops[k];
 		return true;
 	}
-	case FE_PT_AXIS:
-		return conv_axis(c, v, out);
-	case FE_PT_FLOATS:
-		return conv_floats(c, v, out);
-	case FE_PT_DIMS:
-		return conv_dims(c, v, out);
+	case FE_PT_AXIS: return conv_axis(c, v, out);
+	case FE_PT_FLOATS: return conv_floats(c, v, out);
+	case FE_PT_DIMS: return conv_dims(c, v, out);
 	case FE_PT_STRING:
 		if (v->kind != AST_VAL_STRING)
 			return type_error(c, v);
@@ -375,8 +368,7 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 		}
 		out->s = v->s;
 		return true;
-	case FE_PT_NONE:
-		break;
+	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");
 }
@@ -429,14 +421,15 @@ static void too_many(struct diag *d, const char *what, unsigned npos, unsigned g
 	if (npos == 0)
 		diag_error(d, arg->loc, "'%s' takes no positional arguments", what);
 	else
-		diag_error(d, arg->loc, "too many arguments: '%s' takes at most %u positional "
-		           "argument%s, got %u", what, npos, npos == 1 ? "" : "s", given);
+		diag_error(d, arg->loc,
+		           "too many arguments: '%s' takes at most %u positional "
+		           "argument%s, got %u",
+		           what, npos, npos == 1 ? "" : "s", given);
 }
 
 /* Assigns arguments to parameter slots; returns false on errors. */
-static bool match(struct arena *a, struct diag *d, const char *what,
-                  const struct fe_param *params, unsigned np, const struct ast_args *args,
-                  const struct ast_arg **slot)
+static bool match(struct arena *a, struct diag *d, const char *what, const struct fe_param *params,
+                  unsigned np, const struct ast_args *args, const struct ast_arg **slot)
 {
 	unsigned npos = 0, given = 0, pos = 0;
 	while (npos < np && !(params[npos].flags & FE_PF_KEYWORD))
@@ -474,9 +467,9 @@ static bool match(struct arena *a, struct diag *d, const char *what,
 	return ok;
 }
 
-bool fe_check_args(struct arena *a, struct diag *d, const char *what,
-                   const struct fe_param *params, unsigned np, const struct ast_args *args,
-                   struct src_span call, struct fe_arg *out)
+bool fe_check_args(struct arena *a, struct diag *d, const char *what, const struct fe_param *params,
+                   unsigned np, const struct ast_args *args, struct src_span call,
+                   struct fe_arg *out)
 {
 	const struct ast_arg *slot[FE_MAX_LAYER_PARAMS] = { 0 };
 	DLC_ASSERT(np <= FE_MAX_LAYER_PARAMS);

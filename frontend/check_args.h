@@ -20,8 +20,8 @@ const char *fe_did_you_mean(struct arena *a, const char *suggestion);
  * params[0, np), converts each (or its default) into out[0, np) and
  * reports every mistake at the argument concerned. Returns false on
  * errors. `call` locates messages about missing arguments. */
-bool fe_check_args(struct arena *a, struct diag *d, const char *what,
-                   const struct fe_param *params, unsigned np, const struct ast_args *args,
-                   struct src_span call, struct fe_arg *out);
+bool fe_check_args(struct arena *a, struct diag *d, const char *what, const struct fe_param *params,
+                   unsigned np, const struct ast_args *args, struct src_span call,
+                   struct fe_arg *out);
 
 #endif

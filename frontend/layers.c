@@ -6,15 +6,16 @@
 #include "check.h"
 
 const struct fe_layer fe_layers[FE_LAYER_COUNT] = {
-	[FE_LAYER_NONE] = { "none", IR_OP_NONE, "", 0 },
-#define LAYER(id, name, op, doc) [FE_LAYER_##id] = { #name, op, doc, FE_PSTART_##id },
+	[FE_LAYER_NONE] = { "none", IR_OP_NONE, 0, 0, "", 0 },
+#define LAYER(id, name, op, min_in, max_in, doc) \
+	[FE_LAYER_##id] = { #name, op, min_in, max_in, doc, FE_PSTART_##id },
 #define PARAM(layer, name, type, def, range, flags, doc)
 #include "layers.def"
 };
 
 const struct fe_param fe_params[FE_PARAM_COUNT] = {
-#define LAYER(id, name, op, doc)
-#define PARAM(layer, name, type, def, range, flags, doc) \
+#define LAYER(id, name, op, min_in, max_in, doc)
+#define PARAM(layer, name, type, def, range, flags, doc)                                           \
 	[FE_P_##layer##_##name] = { FE_LAYER_##layer, #name, type, def, range, flags, doc },
 #include "layers.def"
 };

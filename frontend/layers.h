@@ -43,7 +43,7 @@ enum fe_param_flags {
 
 enum fe_layer_id {
 	FE_LAYER_NONE,
-#define LAYER(id, name, op, doc) FE_LAYER_##id,
+#define LAYER(id, name, op, min_in, max_in, doc) FE_LAYER_##id,
 #define PARAM(layer, name, type, def, range, flags, doc)
 #include "layers.def"
 	FE_LAYER_COUNT
@@ -52,7 +52,8 @@ enum fe_layer_id {
 /* Every parameter's index in fe_params[]. FE_PSTART_<layer> equals the
  * index of the layer's first parameter without taking up a value. */
 enum fe_param_id {
-#define LAYER(id, name, op, doc) FE_PSTART_##id, FE_PBEFORE_##id = FE_PSTART_##id - 1,
+#define LAYER(id, name, op, min_in, max_in, doc) \
+	FE_PSTART_##id, FE_PBEFORE_##id = FE_PSTART_##id - 1,
 #define PARAM(layer, name, type, def, range, flags, doc) FE_P_##layer##_##name,
 #include "layers.def"
 	FE_PARAM_COUNT
@@ -66,17 +67,18 @@ enum fe_param_id {
 struct fe_layer {
 	const char *name;
 	enum ir_op op;
+	uint8_t min_in, max_in; /* activation inputs; IR_VARIADIC = up to 255 */
 	const char *doc;
-	uint32_t first; /* index of its first parameter in fe_params */
+	uint32_t first;         /* index of its first parameter in fe_params */
 };
 
 struct fe_param {
 	enum fe_layer_id layer;
 	const char *name;
 	enum fe_ptype type;
-	const char *def;   /* default as source text; NULL = required */
+	const char *def; /* default as source text; NULL = required */
 	enum fe_range range;
-	unsigned flags;    /* enum fe_param_flags */
+	unsigned flags; /* enum fe_param_flags */
 	const char *doc;
 };
 

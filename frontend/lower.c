@@ -15,7 +15,7 @@
 struct lowerer {
 	struct ir_graph *g;
 	const struct sema *s;
-	uint32_t *val;             /* fe_ref -> IR value id */
+	uint32_t *val; /* fe_ref -> IR value id */
 };
 
 #define ARG(l, layer, name) (&(l)->args[FE_ARG_INDEX(layer, name)])
@@ -50,8 +50,8 @@ static void conv_attrs(const struct sema_layer *l, enum ir_layout layout, union 
 static void pool_attrs(const struct sema_layer *l, enum ir_layout layout, union ir_attrs *at)
 {
 	_Static_assert(FE_ARG_INDEX(MAXPOOL2D, pool) == FE_ARG_INDEX(AVGPOOL2D, pool) &&
-	               FE_ARG_INDEX(MAXPOOL2D, stride) == FE_ARG_INDEX(AVGPOOL2D, stride) &&
-	               FE_ARG_INDEX(MAXPOOL2D, padding) == FE_ARG_INDEX(AVGPOOL2D, padding),
+	                   FE_ARG_INDEX(MAXPOOL2D, stride) == FE_ARG_INDEX(AVGPOOL2D, stride) &&
+	                   FE_ARG_INDEX(MAXPOOL2D, padding) == FE_ARG_INDEX(AVGPOOL2D, padding),
 	               "pool parameters differ");
 	struct ir_pool_attr *p = &at->pool;
 	const struct fe_arg *stride = ARG(l, MAXPOOL2D, stride);
@@ -82,20 +82,14 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 {
 	memset(at, 0, sizeof *at);
 	switch (l->id) {
-	case FE_LAYER_CONV2D:
-		conv_attrs(l, layout, at);
-		break;
+	case FE_LAYER_CONV2D: conv_attrs(l, layout, at); break;
 	case FE_LAYER_DENSE:
 		at->dense.units = ARG(l, DENSE, units)->i[0];
 		at->dense.bias = ARG(l, DENSE, bias)->i[0] != 0;
 		break;
 	case FE_LAYER_MAXPOOL2D:
-	case FE_LAYER_AVGPOOL2D:
-		pool_attrs(l, layout, at);
-		break;
-	case FE_LAYER_GLOBAL_AVGPOOL:
-		at->axis.layout = layout;
-		break;
+	case FE_LAYER_AVGPOOL2D: pool_attrs(l, layout, at); break;
+	case FE_LAYER_GLOBAL_AVGPOOL: at->axis.layout = layout; break;
 	case FE_LAYER_RESHAPE: {
 		const struct fe_arg *shape = ARG(l, RESHAPE, shape);
 		at->reshape.rank = (uint8_t)(shape->n + 1);
@@ -111,9 +105,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->bn.axis = (int)ARG(l, BATCHNORM, axis)->i[0];
 		at->bn.layout = layout;
 		break;
-	case FE_LAYER_DROPOUT:
-		at->dropout.rate = (float)ARG(l, DROPOUT, rate)->f;
-		break;
+	case FE_LAYER_DROPOUT: at->dropout.rate = (float)ARG(l, DROPOUT, rate)->f; break;
 	case FE_LAYER_CONCAT:
 		at->axis.axis = (int)ARG(l, CONCAT, axis)->i[0];
 		at->axis.layout = layout;
@@ -122,18 +114,14 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->rescale.scale = (float)ARG(l, RESCALE, scale)->f;
 		at->rescale.offset = (float)ARG(l, RESCALE, offset)->f;
 		break;
-	case FE_LAYER_NORMALIZE:
-		normalize_attrs(a, l, layout, at);
-		break;
+	case FE_LAYER_NORMALIZE: normalize_attrs(a, l, layout, at); break;
 	case FE_LAYER_FLATTEN:
 	case FE_LAYER_RELU:
 	case FE_LAYER_SIGMOID:
 	case FE_LAYER_TANH:
-	case FE_LAYER_ADD:
-		break;
+	case FE_LAYER_ADD: break;
 	case FE_LAYER_NONE:
-	case FE_LAYER_COUNT:
-		DLC_UNREACHABLE("lowering an unchecked layer");
+	case FE_LAYER_COUNT: DLC_UNREACHABLE("lowering an unchecked layer");
 	}
 }
 
@@ -156,11 +144,13 @@ static void add_params(struct lowerer *lw, const struct sema_layer *l, enum ir_o
 	bool keras = lw->s->weights.convention == IR_CONV_KERAS;
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
 		param[k] = IR_NONE;
-		const struct ir_param_info *pi = k < ir_op_table[op].nparams ? ir_param_info(op, k) : NULL;
+		const struct ir_param_info *pi =
+		    k < ir_op_table[op].nparams ? ir_param_info(op, k) : NULL;
 		if (!pi || (pi->optional && !bias))
 			continue;
 		struct ir_type unknown = { 0 };
-		const char *key = arena_printf(g->arena, "%s.%s", l->prefix, keras ? pi->keras : pi->pytorch);
+		const char *key =
+		    arena_printf(g->arena, "%s.%s", l->prefix, keras ? pi->keras : pi->pytorch);
 		param[k] = ir_add_const(g, key, unknown, NULL, l->stmt->loc);
 	}
 }

@@ -27,14 +27,14 @@ struct fe_state {
 	struct arena *a;
 	struct diag *d;
 	uint32_t file;
-	const char *text;       /* the source, for quoting tokens in messages */
+	const char *text; /* the source, for quoting tokens in messages */
 	uint32_t len;
 	struct ast_model *model;
 	/* scanner */
-	uint32_t off;           /* byte offset of the next token */
-	int depth;              /* open brackets on this line */
-	bool line_error;        /* a lexical error was reported on this line */
-	bool eof_newline;       /* the implicit final newline was returned */
+	uint32_t off;     /* byte offset of the next token */
+	int depth;        /* open brackets on this line */
+	bool line_error;  /* a lexical error was reported on this line */
+	bool eof_newline; /* the implicit final newline was returned */
 };
 
 static inline struct src_span fe_span(const struct fe_state *st, struct fe_loc l)

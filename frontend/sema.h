@@ -26,8 +26,8 @@
  *   DIMS          i[0..n)
  *   STRING        s */
 struct fe_arg {
-	bool given;             /* written in the source (else the default) */
-	struct src_span loc;    /* the value, or the call when defaulted */
+	bool given;          /* written in the source (else the default) */
+	struct src_span loc; /* the value, or the call when defaulted */
 	int64_t i[IR_MAX_RANK];
 	unsigned n;
 	double f;
@@ -50,16 +50,16 @@ struct sema_input {
 struct sema_layer {
 	const struct ast_stmt *stmt;
 	enum fe_layer_id id;
-	const char *name;       /* the user's or a generated one */
-	const char *prefix;     /* weight name prefix (params= or name) */
+	const char *name;   /* the user's or a generated one */
+	const char *prefix; /* weight name prefix (params= or name) */
 	struct fe_arg args[FE_MAX_LAYER_PARAMS];
 	fe_ref *in;
 	uint32_t nin;
 };
 
 struct sema {
-	const char *name;            /* model name */
-	enum ir_layout layout;       /* of every 4-D activation */
+	const char *name;      /* model name */
+	enum ir_layout layout; /* of every 4-D activation */
 	struct sema_input *inputs;
 	uint32_t ninputs;
 	struct ir_weights_src weights; /* path not yet joined to the model dir */

@@ -9,7 +9,7 @@ struct lexrun {
 	struct capture cap;
 	struct arena a;
 	struct ast_model *m;
-	char *ast;   /* fe_print_ast output (malloc'd), "" on errors */
+	char *ast; /* fe_print_ast output (malloc'd), "" on errors */
 	size_t astlen;
 };
 
@@ -83,8 +83,9 @@ static void test_strings_idents_lists(void **state)
 	(void)state;
 	expect_ast("weights \"a \\\"b\\\" \\\\ c\\n\\t\" keras\n",
 	           "1:1: weights \"a \\\"b\\\" \\\\ c\\n\\t\" keras\n");
-	expect_ast("x_1 = _f9(A, b_, [1, 2], (3, 4), (5,), [], [1, 2,], [[1], (2, 3)])\n",
-	           "1:1: layer x_1 = _f9(A, b_, [1, 2], (3, 4), (5,), [], [1, 2], [[1], (2, 3)])\n");
+	expect_ast(
+	    "x_1 = _f9(A, b_, [1, 2], (3, 4), (5,), [], [1, 2,], [[1], (2, 3)])\n",
+	    "1:1: layer x_1 = _f9(A, b_, [1, 2], (3, 4), (5,), [], [1, 2], [[1], (2, 3)])\n");
 	/* keywords are reserved only as whole words */
 	expect_ast("models = inputs(outputs=weights_)\n",
 	           "1:1: layer models = inputs(outputs=weights_)\n");
@@ -104,10 +105,9 @@ static void test_terminators_comments(void **state)
 static void test_invalid_characters(void **state)
 {
 	(void)state;
-	expect_diags("relu() $\n",
-	             "t.dl:1:8: error: invalid character '$'\n"
-	             "    1 | relu() $\n"
-	             "      |        ^\n");
+	expect_diags("relu() $\n", "t.dl:1:8: error: invalid character '$'\n"
+	                           "    1 | relu() $\n"
+	                           "      |        ^\n");
 	/* a run of bad bytes on one line is reported once */
 	expect_diags_bytes("a\x01\x02\x03\nb = \xff\n", 11,
 	                   "t.dl:1:2: error: invalid character '\\x01'\n"
@@ -121,10 +121,9 @@ static void test_invalid_characters(void **state)
 	                   "    1 | f(?)\n"
 	                   "      |   ^\n");
 	/* valid UTF-8 is named by code point; a no-break space is invisible */
-	expect_diags("f(\xc2\xa0)\n",
-	             "t.dl:1:3: error: invalid character '\xc2\xa0' (U+00A0)\n"
-	             "    1 | f(\xc2\xa0)\n"
-	             "      |   ^~\n");
+	expect_diags("f(\xc2\xa0)\n", "t.dl:1:3: error: invalid character '\xc2\xa0' (U+00A0)\n"
+	                              "    1 | f(\xc2\xa0)\n"
+	                              "      |   ^~\n");
 	/* UTF-8 is fine in comments */
 	expect_ast("relu() # \xc3\xa9\xe2\x82\xac\n", "1:1: layer relu()\n");
 }
@@ -132,25 +131,21 @@ static void test_invalid_characters(void **state)
 static void test_malformed_numbers(void **state)
 {
 	(void)state;
-	expect_diags("f(1e)\n",
-	             "t.dl:1:3: error: malformed number '1e'\n"
-	             "    1 | f(1e)\n"
-	             "      |   ^~\n");
-	expect_diags("f(0x)\n",
-	             "t.dl:1:3: error: malformed number '0x'\n"
-	             "    1 | f(0x)\n"
-	             "      |   ^~\n");
-	expect_diags("f(1e+)\n",
-	             "t.dl:1:3: error: malformed number '1e+'\n"
-	             "    1 | f(1e+)\n"
-	             "      |   ^~~\n");
-	expect_diags("f(3x3, 1.2.3)\n",
-	             "t.dl:1:3: error: malformed number '3x3'\n"
-	             "    1 | f(3x3, 1.2.3)\n"
-	             "      |   ^~~\n"
-	             "t.dl:1:8: error: malformed number '1.2.3'\n"
-	             "    1 | f(3x3, 1.2.3)\n"
-	             "      |        ^~~~~\n");
+	expect_diags("f(1e)\n", "t.dl:1:3: error: malformed number '1e'\n"
+	                        "    1 | f(1e)\n"
+	                        "      |   ^~\n");
+	expect_diags("f(0x)\n", "t.dl:1:3: error: malformed number '0x'\n"
+	                        "    1 | f(0x)\n"
+	                        "      |   ^~\n");
+	expect_diags("f(1e+)\n", "t.dl:1:3: error: malformed number '1e+'\n"
+	                         "    1 | f(1e+)\n"
+	                         "      |   ^~~\n");
+	expect_diags("f(3x3, 1.2.3)\n", "t.dl:1:3: error: malformed number '3x3'\n"
+	                                "    1 | f(3x3, 1.2.3)\n"
+	                                "      |   ^~~\n"
+	                                "t.dl:1:8: error: malformed number '1.2.3'\n"
+	                                "    1 | f(3x3, 1.2.3)\n"
+	                                "      |        ^~~~~\n");
 }
 
 static void test_out_of_range(void **state)
@@ -166,27 +161,23 @@ static void test_out_of_range(void **state)
 	             "(the maximum is 9223372036854775807)\n"
 	             "    1 | f(0x8000000000000000)\n"
 	             "      |   ^~~~~~~~~~~~~~~~~~\n");
-	expect_diags("f(1e999)\n",
-	             "t.dl:1:3: error: number '1e999' is out of range\n"
-	             "    1 | f(1e999)\n"
-	             "      |   ^~~~~\n");
-	expect_diags("f(1/0)\n",
-	             "t.dl:1:5: error: division by zero\n"
-	             "    1 | f(1/0)\n"
-	             "      |     ^\n");
+	expect_diags("f(1e999)\n", "t.dl:1:3: error: number '1e999' is out of range\n"
+	                           "    1 | f(1e999)\n"
+	                           "      |   ^~~~~\n");
+	expect_diags("f(1/0)\n", "t.dl:1:5: error: division by zero\n"
+	                         "    1 | f(1/0)\n"
+	                         "      |     ^\n");
 }
 
 static void test_string_errors(void **state)
 {
 	(void)state;
-	expect_diags("weights \"abc\nrelu()\n",
-	             "t.dl:1:9: error: unterminated string\n"
-	             "    1 | weights \"abc\n"
-	             "      |         ^~~~\n");
-	expect_diags("weights \"abc",
-	             "t.dl:1:9: error: unterminated string\n"
-	             "    1 | weights \"abc\n"
-	             "      |         ^~~~\n");
+	expect_diags("weights \"abc\nrelu()\n", "t.dl:1:9: error: unterminated string\n"
+	                                        "    1 | weights \"abc\n"
+	                                        "      |         ^~~~\n");
+	expect_diags("weights \"abc", "t.dl:1:9: error: unterminated string\n"
+	                              "    1 | weights \"abc\n"
+	                              "      |         ^~~~\n");
 	expect_diags("weights \"a\\qb\"\n",
 	             "t.dl:1:11: error: unknown escape sequence '\\q' in string\n"
 	             "    1 | weights \"a\\qb\"\n"
@@ -202,13 +193,12 @@ static void test_string_errors(void **state)
 static void test_errors_on_every_line(void **state)
 {
 	(void)state;
-	expect_diags("f(1e)\nrelu()\ng(@)\n",
-	             "t.dl:1:3: error: malformed number '1e'\n"
-	             "    1 | f(1e)\n"
-	             "      |   ^~\n"
-	             "t.dl:3:3: error: invalid character '@'\n"
-	             "    3 | g(@)\n"
-	             "      |   ^\n");
+	expect_diags("f(1e)\nrelu()\ng(@)\n", "t.dl:1:3: error: malformed number '1e'\n"
+	                                      "    1 | f(1e)\n"
+	                                      "      |   ^~\n"
+	                                      "t.dl:3:3: error: invalid character '@'\n"
+	                                      "    3 | g(@)\n"
+	                                      "      |   ^\n");
 }
 
 static void test_nesting(void **state)

@@ -78,24 +78,25 @@ static const struct ir_node *def(struct ir_graph *g, uint32_t v)
 static void test_syntax_errors_all_reported(void **state)
 {
 	(void)state;
-	expect_diags("model m\n"
-	             "conv2d(64, 3\n"
-	             "dense(10))\n"
-	             "relu()\n"
-	             "x = = relu()\n"
-	             "input x f32[1]\n",
-	             "t.dl:2:13: error: syntax error, unexpected end of line, expecting ')', ',' or '/'\n"
-	             "    2 | conv2d(64, 3\n"
-	             "      |             ^\n"
-	             "t.dl:3:10: error: syntax error, unexpected ')', expecting end of line or '('\n"
-	             "    3 | dense(10))\n"
-	             "      |          ^\n"
-	             "t.dl:5:5: error: syntax error, unexpected '=', expecting identifier\n"
-	             "    5 | x = = relu()\n"
-	             "      |     ^\n"
-	             "t.dl:6:9: error: syntax error, unexpected identifier 'f32', expecting ':'\n"
-	             "    6 | input x f32[1]\n"
-	             "      |         ^~~\n");
+	expect_diags(
+	    "model m\n"
+	    "conv2d(64, 3\n"
+	    "dense(10))\n"
+	    "relu()\n"
+	    "x = = relu()\n"
+	    "input x f32[1]\n",
+	    "t.dl:2:13: error: syntax error, unexpected end of line, expecting ')', ',' or '/'\n"
+	    "    2 | conv2d(64, 3\n"
+	    "      |             ^\n"
+	    "t.dl:3:10: error: syntax error, unexpected ')', expecting end of line or '('\n"
+	    "    3 | dense(10))\n"
+	    "      |          ^\n"
+	    "t.dl:5:5: error: syntax error, unexpected '=', expecting identifier\n"
+	    "    5 | x = = relu()\n"
+	    "      |     ^\n"
+	    "t.dl:6:9: error: syntax error, unexpected identifier 'f32', expecting ':'\n"
+	    "    6 | input x f32[1]\n"
+	    "      |         ^~~\n");
 }
 
 static void test_syntax_messages(void **state)
@@ -111,18 +112,20 @@ static void test_syntax_messages(void **state)
 	             "t.dl:1:6: error: syntax error, unexpected end of file, expecting identifier\n"
 	             "    1 | model\n"
 	             "      |      ^\n");
-	expect_diags("conv2d(64, kernel 3)\n",
-	             "t.dl:1:19: error: syntax error, unexpected integer '3', expecting ')', ',' or '='\n"
-	             "    1 | conv2d(64, kernel 3)\n"
-	             "      |                   ^\n");
+	expect_diags(
+	    "conv2d(64, kernel 3)\n",
+	    "t.dl:1:19: error: syntax error, unexpected integer '3', expecting ')', ',' or '='\n"
+	    "    1 | conv2d(64, kernel 3)\n"
+	    "      |                   ^\n");
 	expect_diags("output\n",
 	             "t.dl:1:7: error: syntax error, unexpected end of line, expecting identifier\n"
 	             "    1 | output\n"
 	             "      |       ^\n");
-	expect_diags("input x: f32[1] nchw extra\n",
-	             "t.dl:1:22: error: syntax error, unexpected identifier 'extra', expecting end of line\n"
-	             "    1 | input x: f32[1] nchw extra\n"
-	             "      |                      ^~~~~\n");
+	expect_diags(
+	    "input x: f32[1] nchw extra\n",
+	    "t.dl:1:22: error: syntax error, unexpected identifier 'extra', expecting end of line\n"
+	    "    1 | input x: f32[1] nchw extra\n"
+	    "      |                      ^~~~~\n");
 }
 
 /* ---- lowering ---- */
@@ -131,16 +134,15 @@ static void test_lower_cnn(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r,
-		"model cifar_cnn\n"
-		"input image: f32[1, 32, 32, 3]\n"
-		"weights \"cnn.safetensors\"\n"
-		"rescale(scale=1/255)\n"
-		"conv1 = conv2d(64, 3, padding=same, activation=relu)\n"
-		"maxpool2d(2)\n"
-		"conv2d(128, kernel=3)\n"
-		"flatten()\n"
-		"probs = dense(10, activation=softmax)\n");
+	struct ir_graph *g = lower_ok(&r, "model cifar_cnn\n"
+	                                  "input image: f32[1, 32, 32, 3]\n"
+	                                  "weights \"cnn.safetensors\"\n"
+	                                  "rescale(scale=1/255)\n"
+	                                  "conv1 = conv2d(64, 3, padding=same, activation=relu)\n"
+	                                  "maxpool2d(2)\n"
+	                                  "conv2d(128, kernel=3)\n"
+	                                  "flatten()\n"
+	                                  "probs = dense(10, activation=softmax)\n");
 	assert_string_equal(g->name, "cifar_cnn");
 	assert_int_equal(g->ninputs, 1);
 	struct ir_value *in = &g->vals[g->inputs[0]];
@@ -152,10 +154,12 @@ static void test_lower_cnn(void **state)
 	assert_string_equal(g->weights.path, "cnn.safetensors");
 	assert_int_equal(g->weights.convention, IR_CONV_PYTORCH);
 
-	static const char *const names[] = { "rescale_1", "conv1", "conv1.relu", "maxpool2d_1",
-	                                     "conv2d_1", "flatten_1", "probs", "probs.softmax" };
-	static const enum ir_op ops[] = { IR_RESCALE, IR_CONV2D, IR_RELU, IR_MAXPOOL2D,
-	                                  IR_CONV2D, IR_FLATTEN, IR_DENSE, IR_SOFTMAX };
+	static const char *const names[] = {
+		"rescale_1", "conv1",     "conv1.relu", "maxpool2d_1",
+		"conv2d_1",  "flatten_1", "probs",      "probs.softmax"
+	};
+	static const enum ir_op ops[] = { IR_RESCALE, IR_CONV2D,  IR_RELU,  IR_MAXPOOL2D,
+		                          IR_CONV2D,  IR_FLATTEN, IR_DENSE, IR_SOFTMAX };
 	assert_int_equal(g->nnodes, 8);
 	for (unsigned i = 0; i < 8; i++) {
 		assert_string_equal(g->nodes[i].name, names[i]);
@@ -206,12 +210,12 @@ static void test_lower_keras_and_params(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r,
-		"model m\ninput x: f32[1, 8, 8, 3]\nweights \"w.h5.safetensors\" keras\n"
-		"c = conv2d(4, 3, bias=false, params=\"features.0\")\n"
-		"bn = batchnorm()\n"
-		"flatten()\n"
-		"dense(2, params=\"head\")\n");
+	struct ir_graph *g =
+	    lower_ok(&r, "model m\ninput x: f32[1, 8, 8, 3]\nweights \"w.h5.safetensors\" keras\n"
+	                 "c = conv2d(4, 3, bias=false, params=\"features.0\")\n"
+	                 "bn = batchnorm()\n"
+	                 "flatten()\n"
+	                 "dense(2, params=\"head\")\n");
 	assert_int_equal(g->weights.convention, IR_CONV_KERAS);
 	const struct ir_node *c = find_node(g, "c");
 	assert_string_equal(param_name(g, c, 0), "features.0.kernel");
@@ -247,12 +251,13 @@ static void test_lower_padding_forms(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r, HEADER
-		"a = conv2d(1, [3, 5], stride=(2, 1), padding=2, dilation=[1, 2], groups=1)\n"
-		"b = conv2d(1, 3, padding=[1, 2])\n"
-		"c = conv2d(1, 3, padding=[1, 2, 3, 4])\n"
-		"d = avgpool2d([2, 3], stride=1, padding=same, count_include_pad=true)\n"
-		"e = maxpool2d(3, 2, [0, 1])\n");
+	struct ir_graph *g =
+	    lower_ok(&r, HEADER
+	             "a = conv2d(1, [3, 5], stride=(2, 1), padding=2, dilation=[1, 2], groups=1)\n"
+	             "b = conv2d(1, 3, padding=[1, 2])\n"
+	             "c = conv2d(1, 3, padding=[1, 2, 3, 4])\n"
+	             "d = avgpool2d([2, 3], stride=1, padding=same, count_include_pad=true)\n"
+	             "e = maxpool2d(3, 2, [0, 1])\n");
 	const struct ir_conv_attr *a = &find_node(g, "a")->attr.conv;
 	assert_int_equal(a->kernel[0], 3);
 	assert_int_equal(a->kernel[1], 5);
@@ -267,7 +272,8 @@ static void test_lower_padding_forms(void **state)
 	const int64_t *pc = find_node(g, "c")->attr.conv.pad;
 	assert_true(pc[0] == 1 && pc[1] == 2 && pc[2] == 3 && pc[3] == 4);
 	const struct ir_pool_attr *d = &find_node(g, "d")->attr.pool;
-	assert_true(d->kernel[0] == 2 && d->kernel[1] == 3 && d->stride[0] == 1 && d->stride[1] == 1);
+	assert_true(d->kernel[0] == 2 && d->kernel[1] == 3 && d->stride[0] == 1 &&
+	            d->stride[1] == 1);
 	assert_int_equal(d->pad_mode, IR_PAD_SAME);
 	assert_true(d->count_include_pad);
 	const struct ir_pool_attr *e = &find_node(g, "e")->attr.pool;
@@ -282,17 +288,16 @@ static void test_lower_other_layers(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r, HEADER
-		"n = normalize(mean=[0.5, 0.25, 0.125], std=2)\n"
-		"n1 = normalize(0, 1)\n"
-		"g = global_avgpool()\n"
-		"s = reshape([3, -1])\n"
-		"sm = softmax(axis=1)\n"
-		"dr = dropout()\n"
-		"d2 = dropout(rate=0)\n"
-		"t = tanh()\n"
-		"sg = sigmoid()\n"
-		"rs = rescale(2, offset=-1)\n");
+	struct ir_graph *g = lower_ok(&r, HEADER "n = normalize(mean=[0.5, 0.25, 0.125], std=2)\n"
+	                                         "n1 = normalize(0, 1)\n"
+	                                         "g = global_avgpool()\n"
+	                                         "s = reshape([3, -1])\n"
+	                                         "sm = softmax(axis=1)\n"
+	                                         "dr = dropout()\n"
+	                                         "d2 = dropout(rate=0)\n"
+	                                         "t = tanh()\n"
+	                                         "sg = sigmoid()\n"
+	                                         "rs = rescale(2, offset=-1)\n");
 	const struct ir_normalize_attr *n = &find_node(g, "n")->attr.norm;
 	assert_int_equal(n->nchannels, 3);
 	assert_float_equal(n->mean[2], 0.125, 0);
@@ -319,15 +324,14 @@ static void test_lower_graph_inputs_outputs(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r,
-		"model two\n"
-		"input a: f32[1, 4, 4, 2]\n"
-		"input b: f32[1, 4, 4, 2] nhwc\n"
-		"input v: i64[1, 3]\n"
-		"s = add()(a, b)\n"
-		"c = concat()(s, a, b)\n"
-		"k = concat(axis=-1)(a, b)\n"
-		"output c, s\n");
+	struct ir_graph *g = lower_ok(&r, "model two\n"
+	                                  "input a: f32[1, 4, 4, 2]\n"
+	                                  "input b: f32[1, 4, 4, 2] nhwc\n"
+	                                  "input v: i64[1, 3]\n"
+	                                  "s = add()(a, b)\n"
+	                                  "c = concat()(s, a, b)\n"
+	                                  "k = concat(axis=-1)(a, b)\n"
+	                                  "output c, s\n");
 	assert_int_equal(g->ninputs, 3);
 	assert_int_equal(g->vals[g->inputs[2]].type.dtype, IR_DT_I64);
 	assert_int_equal(g->vals[g->inputs[2]].layout, IR_LAYOUT_NONE);
@@ -352,15 +356,14 @@ static void test_generated_names(void **state)
 {
 	(void)state;
 	struct run r;
-	struct ir_graph *g = lower_ok(&r, HEADER
-		"relu()\n"
-		"relu_2 = relu()\n"
-		"relu()\n"
-		"relu()\n"
-		"sigmoid()\n"
-		"y = relu()(relu_3)\n");
-	static const char *const names[] = { "relu_1", "relu_2", "relu_3", "relu_4", "sigmoid_1",
-	                                     "y" };
+	struct ir_graph *g = lower_ok(&r, HEADER "relu()\n"
+	                                         "relu_2 = relu()\n"
+	                                         "relu()\n"
+	                                         "relu()\n"
+	                                         "sigmoid()\n"
+	                                         "y = relu()(relu_3)\n");
+	static const char *const names[] = { "relu_1", "relu_2",    "relu_3",
+		                             "relu_4", "sigmoid_1", "y" };
 	for (unsigned i = 0; i < 6; i++)
 		assert_string_equal(g->nodes[i].name, names[i]);
 	assert_int_equal(g->nodes[5].in[0], g->nodes[2].out);
@@ -404,10 +407,11 @@ static void test_check_messages(void **state)
 	             "t.dl:6:1: error: unknown layer 'linear'; did you mean 'dense'?\n"
 	             "    6 | linear(3)\n"
 	             "      | ^~~~~~\n");
-	expect_diags(HEADER "conv2d(8, 3, strides=2)\n",
-	             "t.dl:4:14: error: 'conv2d' has no parameter 'strides'; did you mean 'stride'?\n"
-	             "    4 | conv2d(8, 3, strides=2)\n"
-	             "      |              ^~~~~~~\n");
+	expect_diags(
+	    HEADER "conv2d(8, 3, strides=2)\n",
+	    "t.dl:4:14: error: 'conv2d' has no parameter 'strides'; did you mean 'stride'?\n"
+	    "    4 | conv2d(8, 3, strides=2)\n"
+	    "      |              ^~~~~~~\n");
 	expect_diags(HEADER "relu(1)\nflatten(x=1)\n",
 	             "t.dl:4:6: error: 'relu' takes no positional arguments\n"
 	             "    4 | relu(1)\n"
@@ -419,14 +423,15 @@ static void test_check_messages(void **state)
 	             "t.dl:4:1: error: 'conv2d' is missing required argument 'kernel'\n"
 	             "    4 | conv2d(8)\n"
 	             "      | ^~~~~~~~~\n");
-	expect_diags(HEADER "a = relu()\nb = dense(2, params=\"a\")\nc = dense(2)(a)\n"
-	             "dense(2, params=\"c\")\n",
-	             "t.dl:7:17: error: layer 'dense_1' reads the same weights 'c.*' as an earlier layer\n"
-	             "    7 | dense(2, params=\"c\")\n"
-	             "      |                 ^~~\n"
-	             "t.dl:6:1: note: the earlier layer is here\n"
-	             "    6 | c = dense(2)(a)\n"
-	             "      | ^~~~~~~~~~~~~~~\n");
+	expect_diags(
+	    HEADER "a = relu()\nb = dense(2, params=\"a\")\nc = dense(2)(a)\n"
+	           "dense(2, params=\"c\")\n",
+	    "t.dl:7:17: error: layer 'dense_1' reads the same weights 'c.*' as an earlier layer\n"
+	    "    7 | dense(2, params=\"c\")\n"
+	    "      |                 ^~~\n"
+	    "t.dl:6:1: note: the earlier layer is here\n"
+	    "    6 | c = dense(2)(a)\n"
+	    "      | ^~~~~~~~~~~~~~~\n");
 	expect_diags(HEADER "normalize(mean=[1, 2], std=[1, 2, 3])\nnormalize([], 1)\n",
 	             "t.dl:4:1: error: 'mean' has 2 values but 'std' has 3\n"
 	             "    4 | normalize(mean=[1, 2], std=[1, 2, 3])\n"
@@ -453,10 +458,11 @@ static void test_every_layer_defaults(void **state)
 			if (ps[k].def)
 				continue;
 			const char *v = ps[k].type == FE_PT_DIMS ? "[-1]" : "1";
-			len += snprintf(src + len, sizeof src - (size_t)len, "%s%s", first ? "" : ", ", v);
+			len += snprintf(src + len, sizeof src - (size_t)len, "%s%s",
+			                first ? "" : ", ", v);
 			first = false;
 		}
-		bool two = ir_op_table[fe_layers[id].op].min_in > 1;
+		bool two = fe_layers[id].min_in > 1;
 		snprintf(src + len, sizeof src - (size_t)len, ")%s\n", two ? "(x, x)" : "");
 		struct run r;
 		struct ir_graph *g = lower_ok(&r, src);
