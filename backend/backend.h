@@ -36,6 +36,9 @@ struct cg_options {
 bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what,
              FILE *out, struct diag *d);
 
+/* Writes the host CPU's LLVM name (what --mcpu=native means) into buf. */
+void cg_host_cpu(char *buf, size_t n);
+
 /* Lists the targets the linked LLVM supports, for --help. */
 void cg_print_targets(FILE *out);
 

@@ -348,3 +348,10 @@ bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, 
 	arena_free(&arena);
 	return ok;
 }
+
+void cg_host_cpu(char *buf, size_t n)
+{
+	char *cpu = LLVMGetHostCPUName();
+	snprintf(buf, n, "%s", cpu ? cpu : "");
+	LLVMDisposeMessage(cpu);
+}

@@ -542,6 +542,15 @@ static int compile(struct options *o)
 		goto done;
 
 	o->pass.print_out = stderr;
+	/* The optimizer's view of the target: "native" asks the backend (the
+	 * only code that knows LLVM) for the host CPU's name. */
+	char host_cpu[64];
+	const char *cpu = o->cg.cpu;
+	if (cpu && !strcmp(cpu, "native")) {
+		cg_host_cpu(host_cpu, sizeof host_cpu);
+		cpu = host_cpu;
+	}
+	o->pass.target = target_lookup(o->cg.triple, cpu, o->cg.features);
 	o->pass.model_dir = dir_of(&arena, o->input);
 	o->disabled[o->ndisabled] = NULL;
 	o->pass.disabled = o->disabled;

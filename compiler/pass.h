@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "ir.h"
+#include "target.h"
 
 struct pass_options {
 	int opt_level;                 /* -O0..-O3 */
@@ -21,6 +22,7 @@ struct pass_options {
 	const char **disabled;         /* pass names; NULL-terminated or NULL */
 	FILE *print_out;               /* where --print-after goes */
 	const char *model_dir;         /* directory of the model file */
+	const struct target_desc *target; /* for tiling and packing; NULL = baseline */
 };
 
 struct pass_ctx {
