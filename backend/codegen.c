@@ -100,11 +100,19 @@ static void declare_entry(struct cg *c, const char **pnames, bool external)
 	const char *fname = arena_printf(c->arena, "%s_run", c->opts->name);
 	c->fn = LLVMAddFunction(c->mod, fname, fty);
 	add_attr(c, c->fn, LLVMAttributeFunctionIndex, "nounwind");
-	add_str_attr(c, c->fn, "target-cpu", LLVMGetTargetMachineCPU(c->tm));
+	char *cpu = LLVMGetTargetMachineCPU(c->tm);
+	add_str_attr(c, c->fn, "target-cpu", cpu);
+	LLVMDisposeMessage(cpu);
 	char *feat = LLVMGetTargetMachineFeatureString(c->tm);
 	if (feat && *feat)
 		add_str_attr(c, c->fn, "target-features", feat);
 	LLVMDisposeMessage(feat);
+	/* Without these LLVM narrows 512-bit vectors (tiled kernels and
+	 * vectorized loops) to 256 bits on AVX-512 machines. */
+	if (c->target->vec_floats == 16) {
+		add_str_attr(c, c->fn, "prefer-vector-width", "512");
+		add_str_attr(c, c->fn, "min-legal-vector-width", "512");
+	}
 	for (unsigned i = 0; i < nparams; i++) {
 		LLVMValueRef p = LLVMGetParam(c->fn, i);
 		unsigned k = i - (external ? 1 : 0);
@@ -259,6 +267,7 @@ static bool create_target(struct cg *c, struct diag *d)
 	LLVMRelocMode reloc = o->reloc == CG_RELOC_STATIC ? LLVMRelocStatic : LLVMRelocPIC;
 	c->tm = LLVMCreateTargetMachine(target, triple, cpu, feat, levels[lvl], reloc,
 	                                LLVMCodeModelDefault);
+	c->target = target_lookup(triple, cpu, feat);
 	LLVMSetTarget(c->mod, triple);
 	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(c->tm);
 	LLVMSetModuleDataLayout(c->mod, dl);

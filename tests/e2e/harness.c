@@ -71,11 +71,12 @@ static void *load(const char *path, size_t each, size_t *samples)
 	return p;
 }
 
-/* Runs the model into freshly allocated outputs; returns the status. */
+/* Runs the model into outs (allocated on first use); returns the status. */
 static int run_once(void **outs, void *scratch)
 {
 	for (int i = 0; i < MODEL_NUM_OUTPUTS; i++)
-		outs[i] = xalloc((size_t)model_outputs[i].bytes);
+		if (!outs[i])
+			outs[i] = xalloc((size_t)model_outputs[i].bytes);
 	return RUN(weights, inputs, outs, scratch);
 }
 
@@ -90,6 +91,7 @@ static void *thread_main(void *arg)
 	void *scratch = xalloc(MODEL_SCRATCH_BYTES);
 	for (int rep = 0; rep < 20 && j->status == 0; rep++)
 		j->status = run_once(j->outs, scratch);
+	free(scratch);
 	return NULL;
 }
 
@@ -142,12 +144,16 @@ static void selftest(void **outs)
 		pthread_join(th[t], NULL);
 	for (int t = 0; t < 2; t++) {
 		expect(jobs[t].status, DLC_OK, "threaded run");
-		for (int i = 0; i < MODEL_NUM_OUTPUTS; i++)
-			if (memcmp(jobs[t].outs[i], outs[i], (size_t)model_outputs[i].bytes)) {
+		for (int i = 0; i < MODEL_NUM_OUTPUTS; i++) {
+			if (jobs[t].outs[i] &&
+			    memcmp(jobs[t].outs[i], outs[i], (size_t)model_outputs[i].bytes)) {
 				fprintf(stderr, "selftest: thread %d output %d differs\n", t, i);
 				fails++;
 			}
+			free(jobs[t].outs[i]);
+		}
 	}
+	free(scratch);
 }
 
 int main(int argc, char **argv)
@@ -204,7 +210,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	void *outs[MODEL_NUM_OUTPUTS + 1];
+	void *outs[MODEL_NUM_OUTPUTS + 1] = { 0 };
 	void *scratch = xalloc(MODEL_SCRATCH_BYTES);
 	for (size_t k = 0; k < samples; k++) {
 		for (int i = 0; i < MODEL_NUM_INPUTS; i++) {
@@ -225,8 +231,6 @@ int main(int argc, char **argv)
 				perror(argv[a + MODEL_NUM_INPUTS + i]);
 				return 2;
 			}
-			if (k + 1 < samples)
-				free(outs[i]);
 		}
 	}
 	for (int i = 0; i < MODEL_NUM_OUTPUTS; i++)
@@ -237,5 +241,13 @@ int main(int argc, char **argv)
 	/* the self-test runs on the last sample */
 	if (check)
 		selftest(outs);
+	for (int i = 0; i < MODEL_NUM_OUTPUTS; i++)
+		free(outs[i]);
+	for (int i = 0; i < MODEL_NUM_INPUTS; i++) {
+		free(files[i]);
+		free(inputs[i]);
+	}
+	free(scratch);
+	free(weights);
 	return fails ? 1 : 0;
 }

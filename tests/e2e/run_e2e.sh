@@ -4,6 +4,10 @@
 # the generic harness and the runtime, and checks:
 #   - outputs against DIR/expected*.bin (tolerance as run_model.sh: DIR/tolerance
 #     or abs 1e-5 rel 1e-4) and against `dlc run` (the interpreter);
+#   - equivalence of the optimizer: the model compiled at -O0 and at -O2
+#     gives outputs that agree with each other, with `dlc run` (the
+#     reference interpreter on the unoptimized IR) within abs 1e-5 + rel
+#     1e-4, and with DIR/expected*.bin;
 #   - the harness self-test: NULL/misaligned buffers rejected, two threads
 #     with separate scratch give identical results;
 #   - a second compilation gives a byte-identical object and header;
@@ -18,7 +22,7 @@ fail() { echo "run_e2e: $(basename "$dir"): $*" >&2; exit 1; }
 
 "$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/model.o"
 [ -f "$tmp/model.h" ] || fail "no header model.h next to model.o"
-cc -O1 -I"$tmp" -I"$rtdir" "$harness" "$tmp/model.o" "$rtlib" -lm -lpthread -o "$tmp/run"
+cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp" -I"$rtdir" "$harness" "$tmp/model.o" "$rtlib" -lm -lpthread -o "$tmp/run"
 
 ins=() outs=() refs=() runargs=()
 for f in $(ls "$dir"/input*.bin | sort); do ins+=("$f"); runargs+=(--input "$f"); done
@@ -38,6 +42,24 @@ for f in $(ls "$dir"/expected*.bin | sort); do
   i=$((i+1))
 done
 
+# -O0 runs only the passes correctness needs; it must agree with -O2 and
+# the interpreter (which `dlc run` runs at -O0 by default).
+mkdir -p "$tmp/o0"
+"$dlc" "$dir/model.dl" --name=model -O0 -o "$tmp/o0/model.o"
+cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp/o0" -I"$rtdir" "$harness" "$tmp/o0/model.o" "$rtlib" -lm \
+  -lpthread -o "$tmp/o0/run"
+o0outs=()
+i=0
+for o in "${outs[@]}"; do o0outs+=("$tmp/o0/out$i.bin"); i=$((i+1)); done
+"$tmp/o0/run" "${ins[@]}" "${o0outs[@]}" || fail "-O0 harness failed"
+i=0
+for f in $(ls "$dir"/expected*.bin | sort); do
+  "$cmp" "${o0outs[$i]}" "$f" $tol || fail "-O0 output $i differs from $(basename "$f")"
+  "$cmp" "${o0outs[$i]}" "${refs[$i]}" 1e-5 1e-4 || fail "-O0 output $i differs from dlc run"
+  "$cmp" "${outs[$i]}" "${o0outs[$i]}" 1e-5 1e-4 || fail "-O2 output $i differs from -O0"
+  i=$((i+1))
+done
+
 # Deterministic output.
 "$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/again.o" --header="$tmp/again.h"
 cmp "$tmp/model.o" "$tmp/again.o" || fail "two compilations gave different objects"
@@ -54,7 +76,7 @@ wbytes=$(sed -n 's/^#define MODEL_WEIGHTS_BYTES //p' "$tmp/ext/model.h")
 if [ "${wbytes:-0}" -gt 0 ]; then
   rodata=$(size -A "$tmp/model.o" | awk '$1 ~ /^\.rodata/ {s += $2} END {print s + 0}')
   [ "$rodata" -ge "$wbytes" ] || fail ".rodata ($rodata bytes) cannot hold the weights ($wbytes)"
-  cc -O1 -I"$tmp/ext" -I"$rtdir" "$harness" "$tmp/ext/model.o" "$rtlib" -lm -lpthread \
+  cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp/ext" -I"$rtdir" "$harness" "$tmp/ext/model.o" "$rtlib" -lm -lpthread \
     -o "$tmp/ext/run"
   i=0
   for o in "${outs[@]}"; do eouts[$i]="$tmp/ext/out$i.bin"; i=$((i+1)); done

@@ -138,13 +138,21 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/* Extra flags for the C compiler that builds test programs: the sanitizer
+ * build passes its -fsanitize flags so they link with its runtime. */
+static const char *cflags(void)
+{
+	const char *f = getenv("DLC_E2E_CFLAGS");
+	return f ? f : "";
+}
+
 /* Runs the compiled model "model" and the interpreter on the same random
  * inputs; outputs must agree within 1e-5 + 1e-4 * |ref|. */
 static void check_against_interp(struct tc *t, bool external, int opt)
 {
 	struct ir_graph *g = t->g;
 	compile(t, "model", external, opt);
-	assert_int_equal(sh("cc -O1 -I%s -I%s %s %s/model.o %s -lm -lpthread -o %s/run", t->dir,
+	assert_int_equal(sh("cc %s -O1 -I%s -I%s %s %s/model.o %s -lm -lpthread -o %s/run", cflags(), t->dir,
 	                    DLCRT_DIR, HARNESS_SRC, t->dir, DLCRT_LIB, t->dir), 0);
 	const void *ins[MAXT];
 	void *refs[MAXT], *outs[MAXT];
@@ -477,9 +485,10 @@ static void test_two_models(void **state)
 		"  printf(\"%s %s %.3f\\n\", alpha_outputs[0].name, beta_inputs[0].name, sum);\n"
 		"  return 0;\n}\n";
 	write_file(path, src, strlen(src));
-	assert_int_equal(sh("cc -std=c11 -Wall -Werror -I%s -I%s %s/main.c %s/alpha.o %s/beta.o %s "
+	assert_int_equal(sh("cc %s -std=c11 -Wall -Werror -I%s -I%s %s/main.c %s/alpha.o %s/beta.o %s "
 	                    "-lm -o %s/two && %s/two > %s/two.txt",
-	                    t.dir, DLCRT_DIR, t.dir, t.dir, t.dir, DLCRT_LIB, t.dir, t.dir, t.dir),
+	                    cflags(), t.dir, DLCRT_DIR, t.dir, t.dir, t.dir, DLCRT_LIB, t.dir, t.dir,
+	                    t.dir),
 	                 0);
 	char out[64] = { 0 };
 	snprintf(path, sizeof path, "%s/two.txt", t.dir);

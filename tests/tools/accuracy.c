@@ -4,6 +4,7 @@
  * accuracy as a fraction, e.g. PyTorch's, possibly rounded), exits 1 unless
  * equal to the precision written there. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("matches the reference accuracy %.2f%%\n", 100 * want);
+		free(text);
 	}
+	free((float *)(uintptr_t)logits);
+	free((int *)(uintptr_t)labels);
 	return 0;
 }
