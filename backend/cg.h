@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "plan.h"
+#include "target.h"
 
 struct cg {
 	struct ir_graph *g;
@@ -29,6 +30,7 @@ struct cg {
 	LLVMValueRef *addr;        /* per IR value: pointer to its first element */
 	LLVMValueRef weights;      /* base of the weights image */
 	LLVMValueRef scratch;      /* base of the scratch region */
+	const struct target_desc *target; /* the table entry of the target machine */
 };
 
 /* A counted loop "for (iv = 0; iv < n; iv++)" under construction. */
@@ -71,6 +73,11 @@ LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 /* ---- lower_ops.c ---- */
 /* Emits the loop nest of node n at the builder's position. */
 void cg_lower_node(struct cg *c, const struct ir_node *n);
+
+/* ---- lower_tiled.c ---- */
+/* Emits conv2d/dense n with tile.vec != 0 and packed weights as a tiled
+ * GEMM loop nest with explicit vector code (see the file). */
+void cg_lower_tiled(struct cg *c, const struct ir_node *n);
 
 /* ---- emit.c ---- */
 /* Writes the finished module in form `what` to out. */

@@ -268,7 +268,8 @@ static void lower_softmax(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lo);
 }
 
-/* ---- concat: one memcpy per input per outer row ---- */
+/* ---- concat: one memcpy per input per outer row, none for inputs the
+ * plan computed straight into their slice ---- */
 
 static void lower_concat(struct cg *c, const struct ir_node *n)
 {
@@ -278,6 +279,10 @@ static void lower_concat(struct cg *c, const struct ir_node *n)
 	for (unsigned k = 0; k < n->nin; k++) {
 		struct split xs = split_at(vtype(c, n->in[k]), axis);
 		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
+		if (plan_concat_slice(c->plan, n->in[k])) {
+			off += xs.len; /* planned into its slice: already in place */
+			continue;
+		}
 		int64_t chunk = xs.len * xs.inner;
 		struct cg_loop l;
 		LLVMValueRef o = cg_loop_begin(c, &l, ys.outer, "o");
@@ -296,6 +301,10 @@ static void lower_concat(struct cg *c, const struct ir_node *n)
 
 static void lower_dense(struct cg *c, const struct ir_node *n)
 {
+	if (n->attr.dense.tile.vec && n->attr.dense.tile.packed) {
+		cg_lower_tiled(c, n); /* the tiled GEMM of lower_tiled.c */
+		return;
+	}
 	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
 	int64_t batch = xt->dims[0], nin = xt->dims[1], nout = yt->dims[1];
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out];
@@ -370,6 +379,10 @@ static void conv_taps(struct cg *c, const struct ir_node *n, const struct t4 *xi
 static void lower_conv2d(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
+	if (a->tile.vec && a->tile.packed) {
+		cg_lower_tiled(c, n); /* implicit GEMM of lower_tiled.c */
+		return;
+	}
 	struct t4 xi = t4_of(vtype(c, n->in[0]), a->layout);
 	struct t4 yo = t4_of(vtype(c, n->out), a->layout);
 	DLC_ASSERT(a->groups >= 1 && xi.c % a->groups == 0 && yo.c % a->groups == 0);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include "frontend.h"
 #include "interp.h"
 #include "ir.h"
+#include "mem_report.h"
 #include "outfile.h"
 #include "pass.h"
 #include "plan.h"
@@ -37,7 +39,7 @@
 #define MAX_RUN_BYTES ((int64_t)8 << 30)
 
 enum emit_kind { EMIT_NONE, EMIT_AST, EMIT_IR, EMIT_IR_OPT, EMIT_LLVM, EMIT_ASM, EMIT_HEADER,
-                 EMIT_OBJ };
+                 EMIT_OBJ, EMIT_DOT };
 
 struct options {
 	const char *input;
@@ -53,6 +55,12 @@ struct options {
 	const char *run_inputs[64], *run_outputs[64];
 	unsigned nrun_inputs, nrun_outputs;
 	int64_t max_memory;
+	/* the memory plan */
+	bool mem_report;         /* --mem-report */
+	bool report_only;        /* --mem-report without -o or --emit: print and stop */
+	bool has_max_scratch;    /* --max-scratch given */
+	int64_t max_scratch;     /* its value in bytes */
+	const char *max_scratch_arg;
 };
 
 static const char usage_text[] =
@@ -75,6 +83,8 @@ static const char usage_text[] =
 	"                          ir      the typed IR with weights bound, before\n"
 	"                                  optimization\n"
 	"                          ir-opt  the IR after the whole pass pipeline\n"
+	"                          dot     the same IR (or the IR at --stop-after)\n"
+	"                                  as a Graphviz graph: dot -Tsvg\n"
 	"  --header=FILE         where to write the header (default: the object's\n"
 	"                        path with .h instead of .o)\n"
 	"  --name=NAME           prefix of every symbol and macro (default: the\n"
@@ -99,6 +109,15 @@ static const char usage_text[] =
 	"                        that point instead of compiling\n"
 	"  --disable-pass=PASS   skip an optional pass (repeatable)\n"
 	"  --list-passes         print the pass pipeline and exit\n"
+	"\n"
+	"Memory plan:\n"
+	"  --mem-report          print the memory plan (per layer: shape, bytes, live\n"
+	"                        range, offset, MACs; totals: scratch size, lower\n"
+	"                        bound, weights) to stdout and stop; with -o or\n"
+	"                        --emit, compile as usual and print it to stderr\n"
+	"  --max-scratch=BYTES   fail (exit 1, nothing written, the plan on stderr)\n"
+	"                        when the scratch region needs more than BYTES\n"
+	"                        (suffixes K, M, G as for --max-memory)\n"
 	"\n"
 	"Running (reference interpreter):\n"
 	"  --input FILE          raw little-endian input tensor, one per model input\n"
@@ -173,6 +192,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->emit = EMIT_IR;
 			else if (!strcmp(v, "ir-opt"))
 				o->emit = EMIT_IR_OPT;
+			else if (!strcmp(v, "dot"))
+				o->emit = EMIT_DOT;
 			else if (!strcmp(v, "llvm"))
 				o->emit = EMIT_LLVM;
 			else if (!strcmp(v, "asm"))
@@ -183,7 +204,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->emit = EMIT_OBJ;
 			else
 				return usage_error("unknown --emit stage '%s' (expected obj, header, llvm, "
-				                   "asm, ast, ir or ir-opt)", v);
+				                   "asm, ast, ir, ir-opt or dot)", v);
 		} else if (!strcmp(a, "--print-targets")) {
 			cg_print_targets(stdout);
 			return 0;
@@ -241,6 +262,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->nrun_outputs == 64)
 				return usage_error("too many %s options", a);
 			o->run_outputs[o->nrun_outputs++] = argv[++i];
+		} else if (!strcmp(a, "--mem-report")) {
+			o->mem_report = true;
+		} else if (!strncmp(a, "--max-scratch=", 14)) {
+			if (!parse_bytes(a + 14, &o->max_scratch))
+				return usage_error("invalid byte count '%s'", a + 14);
+			o->has_max_scratch = true;
+			o->max_scratch_arg = a + 14;
 		} else if (o->run && !strncmp(a, "--max-memory=", 13)) {
 			if (!parse_bytes(a + 13, &o->max_memory))
 				return usage_error("invalid byte count '%s'", a + 13);
@@ -256,6 +284,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return usage_error("%s", "no model file given");
 	if (o->run && o->emit != EMIT_NONE)
 		return usage_error("%s", "dlc run does not take --emit");
+	if (o->run && (o->mem_report || o->has_max_scratch))
+		return usage_error("%s", "dlc run does not take --mem-report or --max-scratch");
+	if ((o->mem_report || o->has_max_scratch) && (o->emit == EMIT_AST || o->pass.stop_after))
+		return usage_error("%s", "--mem-report and --max-scratch need the whole pipeline; they "
+		                   "cannot be combined with --emit=ast or --stop-after");
+	o->report_only = o->mem_report && o->emit == EMIT_NONE && !o->output;
 	if (!o->run && o->emit == EMIT_NONE)
 		o->emit = EMIT_OBJ;
 	return -1;
@@ -438,12 +472,36 @@ out:
 
 /* ---- code generation ---- */
 
-/* Fills the backend and header options from the command line and plans
- * the graph's memory. */
-static struct plan *backend_options(struct ir_graph *g, struct arena *a, const struct options *o,
-                                    struct cg_options *cg, struct hdr_options *ho)
+/* --mem-report and --max-scratch on the final plan. Returns -1 to go on
+ * compiling, or an exit status. */
+static int report_plan(struct ir_graph *g, const struct plan *p, const struct options *o)
 {
-	struct plan *plan = plan_build(g, a);
+	if (o->has_max_scratch && p->scratch_bytes > o->max_scratch) {
+		fprintf(stderr, "dlc: error: scratch plan needs %" PRId64 " bytes, more than "
+		        "--max-scratch=%s", p->scratch_bytes, o->max_scratch_arg);
+		if (strspn(o->max_scratch_arg, "0123456789") != strlen(o->max_scratch_arg))
+			fprintf(stderr, " (%" PRId64 " bytes)", o->max_scratch);
+		fputc('\n', stderr);
+		mem_report_print(g, p, stderr);
+		return 1;
+	}
+	if (!o->mem_report)
+		return -1;
+	if (!o->report_only) {
+		mem_report_print(g, p, stderr);
+		return -1;
+	}
+	mem_report_print(g, p, stdout);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* Fills the backend and header options from the command line and plans
+ * the graph's memory (unless given the plan). */
+static struct plan *backend_options(struct ir_graph *g, struct arena *a, const struct options *o,
+                                    struct plan *plan, struct cg_options *cg, struct hdr_options *ho)
+{
+	if (!plan)
+		plan = plan_build(g, a);
 	*cg = o->cg;
 	cg->opt_level = o->pass.opt_level;
 	cg->plan = plan;
@@ -475,7 +533,8 @@ static const char *base_name(const char *path)
 }
 
 /* Writes the object and its header; both appear only if both succeed. */
-static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, const struct options *o)
+static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, const struct options *o,
+                       struct plan *planned)
 {
 	const char *obj = o->output;
 	if (obj && !strcmp(obj, "-")) {
@@ -488,7 +547,7 @@ static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, cons
 	const char *hdr = o->header ? o->header : swap_ext(a, obj, ".o", ".h");
 	struct cg_options cg;
 	struct hdr_options ho;
-	struct plan *plan = backend_options(g, a, o, &cg, &ho);
+	struct plan *plan = backend_options(g, a, o, planned, &cg, &ho);
 	if (cg.weights == CG_WEIGHTS_EXTERNAL) {
 		cg.weights_path = swap_ext(a, obj, ".o", ".weights");
 		ho.weights_file = base_name(cg.weights_path);
@@ -552,6 +611,11 @@ static int compile(struct options *o)
 	}
 	o->pass.target = target_lookup(o->cg.triple, cpu, o->cg.features);
 	o->pass.model_dir = dir_of(&arena, o->input);
+	/* The interpreter reads weights in PyTorch layout: dlc run at -O1+
+	 * runs every optimization but the packing of weights for the tiled
+	 * kernels. */
+	if (o->run && o->ndisabled + 1 < sizeof o->disabled / sizeof o->disabled[0])
+		o->disabled[o->ndisabled++] = "pack";
 	o->disabled[o->ndisabled] = NULL;
 	o->pass.disabled = o->disabled;
 	/* --emit=ir and dlc run stop after the passes correctness needs
@@ -568,17 +632,28 @@ static int compile(struct options *o)
 		status = run_model(g, &d, o);
 		goto done;
 	}
-	if (stopped || o->emit == EMIT_IR || o->emit == EMIT_IR_OPT) {
-		ir_print(g, mem);
+	struct plan *planned = NULL;
+	if (o->mem_report || o->has_max_scratch) {
+		planned = plan_build(g, &arena);
+		status = report_plan(g, planned, o);
+		if (status >= 0)
+			goto done;
+		status = 1;
+	}
+	if (stopped || o->emit == EMIT_IR || o->emit == EMIT_IR_OPT || o->emit == EMIT_DOT) {
+		if (o->emit == EMIT_DOT)
+			ir_print_dot(g, mem);
+		else
+			ir_print(g, mem);
 		goto write;
 	}
 	if (o->emit == EMIT_OBJ) {
-		status = emit_object(g, &arena, &d, o);
+		status = emit_object(g, &arena, &d, o, planned);
 		goto done;
 	}
 	struct cg_options cg;
 	struct hdr_options ho;
-	struct plan *plan = backend_options(g, &arena, o, &cg, &ho);
+	struct plan *plan = backend_options(g, &arena, o, planned, &cg, &ho);
 	if (o->emit == EMIT_HEADER)
 		hdr_emit(g, plan, &ho, mem);
 	else

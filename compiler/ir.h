@@ -293,6 +293,8 @@ const char *ir_act_name(enum ir_act a);
 
 /* ---- printer and verifier ---- */
 void ir_print(struct ir_graph *g, FILE *out);
+/* Writes the graph as a Graphviz digraph (dlc --emit=dot, ir_dot.c). */
+void ir_print_dot(struct ir_graph *g, FILE *out);
 /* Checks invariants of `stage` (see top of file). Returns the number of
  * violations, each printed to stderr as an internal error description. */
 enum ir_stage { IR_STAGE_NONE, IR_STAGE_LOWERED, IR_STAGE_TYPED, IR_STAGE_BOUND };

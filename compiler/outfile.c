@@ -20,6 +20,21 @@ bool outfile_open(struct outfile *of, const char *path, struct diag *d)
 		return false;
 	}
 	size_t n = strlen(path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or pipe (/dev/null, /dev/stdout): written in place, as
+		 * renaming onto it would replace the device with a plain file */
+		of->f = fopen(path, "wb");
+		of->path = malloc(n + 1);
+		if (!of->path)
+			dlc_fatal_oom(n + 1);
+		memcpy(of->path, path, n + 1);
+		if (!of->f) {
+			diag_error(d, nowhere, "cannot write '%s': %s", path, strerror(errno));
+			free(of->path);
+			memset(of, 0, sizeof *of);
+		}
+		return of->f != NULL;
+	}
 	of->path = malloc(n + 1);
 	of->tmppath = malloc(n + 16);
 	if (!of->path || !of->tmppath)
@@ -52,11 +67,11 @@ bool outfile_close(struct outfile *of, bool ok, struct diag *d)
 		ok = false;
 	}
 	of->f = NULL;
-	if (ok && rename(of->tmppath, of->path) != 0) {
+	if (ok && of->tmppath && rename(of->tmppath, of->path) != 0) {
 		diag_error(d, nowhere, "cannot write '%s': %s", of->path, strerror(errno));
 		ok = false;
 	}
-	if (!ok)
+	if (!ok && of->tmppath)
 		unlink(of->tmppath);
 	free(of->path);
 	free(of->tmppath);

@@ -18,6 +18,14 @@ const struct pass *const pass_pipeline[] = {
 	&pass_verify,
 	&pass_remove_dropout,
 	&pass_dce,
+	&pass_fold_batchnorm,
+	&pass_fold_rescale,
+	&pass_fold_pad,
+	&pass_layout,
+	&pass_fuse_epilogue,
+	&pass_fuse_eltwise,
+	&pass_tile,
+	&pass_pack,
 	NULL,
 };
 

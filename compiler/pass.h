@@ -45,6 +45,14 @@ extern const struct pass pass_shape_infer;  /* shape inference and checks */
 extern const struct pass pass_bind_weights; /* load and check the weights */
 extern const struct pass pass_remove_dropout;
 extern const struct pass pass_dce;          /* dead-layer removal */
+extern const struct pass pass_fold_batchnorm; /* batchnorm into conv/dense or scale_bias */
+extern const struct pass pass_fold_rescale;   /* input preprocessing into the first layer */
+extern const struct pass pass_fold_pad;       /* zeropad2d into the conv/avgpool after it */
+extern const struct pass pass_layout;       /* NHWC inside, declared layout at the edges */
+extern const struct pass pass_fuse_epilogue;  /* activation + residual into conv/dense */
+extern const struct pass pass_fuse_eltwise;   /* elementwise chains into one loop */
+extern const struct pass pass_tile;         /* register/cache blocks of conv2d/dense */
+extern const struct pass pass_pack;         /* weights pre-packed into kernel panels */
 
 /* The pipeline, in order; NULL-terminated. */
 extern const struct pass *const pass_pipeline[];

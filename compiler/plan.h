@@ -2,12 +2,14 @@
  *
  * A static plan for straight-line code: each value gets a home (a model
  * input buffer, a model output buffer, the weights image or the caller's
- * scratch region) and a byte offset in it. This first planner gives every
- * intermediate its own 64-byte-aligned slot in scratch (no reuse); views
- * (flatten, reshape, dropout) alias their input; a model output is written
- * straight into the caller's output buffer by the node that produces it
- * (through any views in between). A later liveness-based planner keeps this
- * interface. The header generator and the back end read the same plan. */
+ * scratch region) and a byte offset in it. Intermediates share one scratch
+ * region by liveness (plan.c explains the algorithm); views (flatten,
+ * reshape, dropout) alias their input; elementwise layers may run in place
+ * over a dying input; concat inputs may be computed straight into their
+ * slice of the concat's output; a model output is written straight into
+ * the caller's output buffer by the node that produces it (through any
+ * views in between). The header generator, the back end and the memory
+ * report read the same plan, so SCRATCH_BYTES is exact. */
 #ifndef DLC_PLAN_H
 #define DLC_PLAN_H
 
@@ -27,6 +29,13 @@ enum plan_home {
 	PLAN_HOME_SCRATCH, /* the caller's scratch region */
 };
 
+/* Why a value shares bytes with another value (source[v]). */
+enum plan_share {
+	PLAN_SHARE_NONE,     /* storage of its own (or none) */
+	PLAN_SHARE_VIEW,     /* a view or identity of source[v] */
+	PLAN_SHARE_IN_PLACE, /* elementwise layer computed over its input source[v] */
+};
+
 struct plan {
 	uint32_t nvals;
 	enum plan_home *home;  /* per value */
@@ -34,6 +43,16 @@ struct plan {
 	int64_t *offset;       /* per value: byte offset within its home */
 	int64_t scratch_bytes; /* size of the scratch region (multiple of 64) */
 	int64_t weights_bytes; /* size of the weights image (multiple of 64) */
+	/* Why each value is where it is (for the report and the back end). */
+	enum plan_share *share; /* per value */
+	uint32_t *source;       /* per value: the value share refers to, or IR_NONE */
+	uint32_t *slice_of;     /* per value: the concat output whose slice holds it
+	                           (the concat copies nothing for it), or IR_NONE */
+	uint32_t *first, *last; /* per node output: defining node and last reading
+	                           node (schedule indices); last == nnodes when a
+	                           model output (live to the end) */
+	int64_t lower_bound;    /* max over schedule points of the 64-aligned bytes
+	                           of the scratch buffers live there */
 };
 
 /* Plans a typed, bound graph. Views must follow their input (schedule
@@ -46,5 +65,31 @@ uint8_t *plan_weights_image(struct ir_graph *g, const struct plan *p, struct are
 
 /* True for ops whose output is their first input's bytes. */
 bool plan_is_view(enum ir_op op);
+
+/* True when value v (an input of a concat) was computed directly into its
+ * slice of the concat's output: the concat must not copy it. */
+bool plan_concat_slice(const struct plan *p, uint32_t v);
+
+/* True when every input of concat node n is such a slice: the concat is a
+ * no-op. */
+bool plan_concat_in_place(const struct plan *p, const struct ir_node *n);
+
+/* ---- the placement core, exposed for tests ---- */
+
+/* One buffer to place: live from schedule point first to last inclusive. */
+struct plan_interval {
+	int64_t bytes;         /* size; placement rounds it up to PLAN_ALIGN */
+	uint32_t first, last;  /* first <= last */
+	int64_t offset;        /* result: a multiple of PLAN_ALIGN */
+};
+
+/* Gives every interval an offset such that two intervals live at a common
+ * point never overlap in bytes; returns the region's size (a multiple of
+ * PLAN_ALIGN), never more than the sum of the aligned sizes. Deterministic. */
+int64_t plan_place(struct plan_interval *iv, uint32_t n, struct arena *scratch);
+
+/* The largest sum of aligned sizes of intervals live at one point: no
+ * placement can be smaller. */
+int64_t plan_lower_bound(const struct plan_interval *iv, uint32_t n, struct arena *scratch);
 
 #endif

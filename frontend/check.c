@@ -410,6 +410,9 @@ static const char *const layer_aliases[][2] = {
 	{ "view", "reshape" },
 	{ "rescaling", "rescale" },
 	{ "normalization", "normalize" },
+	{ "zeropadding2d", "zeropad2d" },
+	{ "clamp", "clip" },
+	{ "hardtanh", "clip" },
 };
 
 static const char *suggest_layer(const char *name)
@@ -494,9 +497,32 @@ static void check_prefix(struct checker *c, struct sema_layer *l, unsigned param
 	diag_note(c->d, e->loc, "the earlier layer is here");
 }
 
+/* zeropad2d takes explicit pads only; clip needs min < max. */
+static bool check_pad_clip(struct checker *c, const struct sema_layer *l)
+{
+	if (l->id == FE_LAYER_ZEROPAD2D) {
+		const struct fe_arg *p = &l->args[FE_ARG_INDEX(ZEROPAD2D, padding)];
+		if (p->pad_mode == IR_PAD_EXPLICIT)
+			return true;
+		diag_error(c->d, p->loc,
+		           "expected an integer or a list of 2 or 4 integers for 'padding', got '%s'",
+		           p->pad_mode == IR_PAD_SAME ? "same" : "valid");
+		return false;
+	}
+	const struct fe_arg *lo = &l->args[FE_ARG_INDEX(CLIP, min)];
+	const struct fe_arg *hi = &l->args[FE_ARG_INDEX(CLIP, max)];
+	if ((float)lo->f < (float)hi->f)
+		return true;
+	diag_error(c->d, l->stmt->call, "'min' must be less than 'max', got min=%g and max=%g",
+	           (double)(float)lo->f, (double)(float)hi->f);
+	return false;
+}
+
 /* Checks between arguments of one layer. */
 static bool check_combination(struct checker *c, const struct sema_layer *l)
 {
+	if (l->id == FE_LAYER_ZEROPAD2D || l->id == FE_LAYER_CLIP)
+		return check_pad_clip(c, l);
 	if (l->id != FE_LAYER_NORMALIZE)
 		return true;
 	const struct fe_arg *mean = &l->args[FE_ARG_INDEX(NORMALIZE, mean)];

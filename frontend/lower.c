@@ -115,6 +115,15 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->rescale.offset = (float)ARG(l, RESCALE, offset)->f;
 		break;
 	case FE_LAYER_NORMALIZE: normalize_attrs(a, l, layout, at); break;
+	case FE_LAYER_ZEROPAD2D:
+		memcpy(at->pad.pad, ARG(l, ZEROPAD2D, padding)->i, 4 * sizeof at->pad.pad[0]);
+		at->pad.layout = layout;
+		break;
+	case FE_LAYER_CLIP:
+		at->clip.min = (float)ARG(l, CLIP, min)->f;
+		at->clip.max = (float)ARG(l, CLIP, max)->f;
+		break;
+	case FE_LAYER_RELU6: at->clip = (struct ir_clip_attr){ 0.0f, 6.0f }; break;
 	case FE_LAYER_FLATTEN:
 	case FE_LAYER_RELU:
 	case FE_LAYER_SIGMOID:

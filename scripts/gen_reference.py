@@ -707,6 +707,58 @@ output q, p
     return dl, [a, b], [q, p]
 
 
+def zeropad(x, layout, pads):
+    """zeropad2d: pads = (top, left, bottom, right)."""
+    return from_nchw(dlcref.pad_nchw(to_nchw(x, layout), pads), layout)
+
+
+@case
+def zeropad_conv(W, X):
+    dl = """model zeropad_conv
+input x: f32[1, 3, 7, 8] nchw
+%s
+z1 = zeropad2d([1, 2, 0, 1])
+c1 = conv2d(4, 3, padding=[0, 1, 1, 0], activation=relu)
+z2 = zeropad2d(1)
+a = avgpool2d(3, stride=2, count_include_pad=true)
+z3 = zeropad2d([1, 0])
+m = maxpool2d(2)
+""" % HDR
+    x = X(1, 3, 7, 8)
+    y = zeropad(x, "nchw", (1, 2, 0, 1))
+    y = torch.relu(conv(y, W.conv("c1", 4, 3, 3, 3), "nchw", 1, [0, 1, 1, 0]))
+    y = pool("avg", zeropad(y, "nchw", (1, 1, 1, 1)), "nchw", 3, 2, "valid", True)
+    y = pool("max", zeropad(y, "nchw", (1, 0, 1, 0)), "nchw", 2)
+    return dl, [x], [y]
+
+
+@case
+def relu6_clip(W, X):
+    dl = """model relu6_clip
+input x: f32[2, 5, 5, 3]
+%s
+c = conv2d(6, 3, padding=same)
+relu6()
+d = conv2d(4, 1)
+clip(-0.5, 0.75)
+rescale(scale=2)
+clip(min=0, max=1)
+flatten()
+fc = dense(8)
+relu6()
+fc2 = dense(3)
+clip(-1, 1)
+tanh()
+""" % HDR
+    x = X(2, 5, 5, 3, scale=4.0)
+    y = torch.clamp(conv(x, W.conv("c", 6, 3, 3, 3), "nhwc", 1, "same"), 0, 6)
+    y = torch.clamp(conv(y, W.conv("d", 4, 6, 1, 1), "nhwc"), -0.5, 0.75)
+    y = torch.clamp(y * 2, 0, 1)
+    y = torch.clamp(dense(flatten(y), W.dense("fc", 8, 100)), 0, 6)
+    y = torch.tanh(torch.clamp(dense(y, W.dense("fc2", 3, 8)), -1, 1))
+    return dl, [x], [y]
+
+
 # ---- writing ----
 
 def numbered(prefix, n):

@@ -3,6 +3,8 @@
 # Runs dlc on CASE in the mode its folder names and feeds the result to
 # FileCheck with CASE's own '# CHECK' lines as expectations.
 #   ast, ir, ir-opt, llvm  dlc --emit=MODE CASE (plus '# ARGS:'); must exit 0; checks stdout
+#   dot              dlc --emit=dot CASE (plus '# ARGS:'); must exit 0, and Graphviz
+#                    (dot -Tsvg) must render the result; checks the DOT text
 #   passes           dlc with the options on CASE's '# ARGS:' line; checks
 #                    stdout and stderr (where --print-after goes) together
 #   errors           dlc CASE -o OUT (plus '# ARGS:'); must exit 1, must not
@@ -18,6 +20,13 @@ case $mode in
 ast|ir|ir-opt|llvm)
   "$dlc" --emit="$mode" $args "$base" >"$tmp/out" 2>"$tmp/err"; rc=$?
   if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/err"; exit 1; fi ;;
+dot)
+  "$dlc" --emit=dot $args "$base" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/err"; exit 1; fi
+  dot -Tsvg -o "$tmp/out.svg" "$tmp/out" 2>"$tmp/err"; rc=$?
+  if [ $rc -ne 0 ] || [ -s "$tmp/err" ]; then
+    echo "dot -Tsvg failed ($rc)"; cat "$tmp/err"; exit 1
+  fi ;;
 passes)
   "$dlc" $args "$base" >"$tmp/out" 2>&1; rc=$?
   if [ $rc -ne 0 ]; then echo "dlc exited $rc"; cat "$tmp/out"; exit 1; fi ;;

@@ -457,7 +457,10 @@ static void test_every_layer_defaults(void **state)
 		for (unsigned k = 0; k < np; k++) {
 			if (ps[k].def)
 				continue;
-			const char *v = ps[k].type == FE_PT_DIMS ? "[-1]" : "1";
+			/* a later required number is 2, so that clip(1, 2) has min < max */
+			const char *v = ps[k].type == FE_PT_DIMS                ? "[-1]"
+			                : ps[k].type == FE_PT_FLOAT && !first ? "2"
+			                                                        : "1";
 			len += snprintf(src + len, sizeof src - (size_t)len, "%s%s",
 			                first ? "" : ", ", v);
 			first = false;

@@ -1,0 +1,532 @@
+/* lower_tiled.c - conv2d and dense as tiled GEMM loop nests with explicit
+ * vector code, for layers the tiling pass tiled and the packing pass packed
+ * (compiler/pass_tile.c, pass_pack.c, docs/ir.md "Packed weights").
+ *
+ * The layer is C[M, N] = A[M, K] x B[K, N] (+ bias, + residual, act): M
+ * output pixels or batch rows, N output channels, K the reduction. The loop
+ * nest is Goto's: nc blocks of N, kc chunks of K, mc blocks of M, then the
+ * nr-wide panels and mr-row blocks; the innermost code is a register block
+ * of mr x nr/vec <vec x float> accumulators (entry-block allocas that SROA
+ * turns into registers) updated per k by a broadcast of one A element per
+ * row and nr/vec aligned vector loads of the packed B panel, with llvm.fma
+ * where the target has FMA (fmul + fadd otherwise).
+ *
+ * A conv2d on NHWC is an implicit GEMM: no im2col buffer; k runs over taps
+ * (kh, kw) and, inside, over input channels, which are contiguous in x. Per
+ * tap each row of the block gets one pointer: its input pixel, or a zero
+ * row when the tap falls into the padding, so the channel loop is free of
+ * tests. A 1x1, stride-1, unpadded conv and a dense layer are plain GEMMs
+ * whose A rows are contiguous.
+ *
+ * Tails: the last rows of M get a register block of M % mr rows; the last
+ * panel is only as many vectors wide as it needs, and its last vector is
+ * loaded and stored with masks when N is not a multiple of vec. When K is
+ * chunked, partial sums go through the output: the first chunk starts from
+ * zero, later ones add what is there, only the last applies the epilogue. */
+#include "cg.h"
+
+#include <string.h>
+
+#include "check.h"
+
+/* Bounds of the register block the tiling pass may choose. */
+#define MR_MAX 16
+#define NVEC_MAX 8
+
+/* One tiled layer (see the top of the file). */
+struct gemm {
+	const struct ir_node *node;
+	struct ir_tile t;
+	int64_t m, n, k;
+	int64_t kc;         /* K chunk; a multiple of c when implicit */
+	int64_t nchunks;    /* ceil(K / kc) */
+	bool implicit;      /* conv through taps; else row m of A is x + m * k */
+	int64_t c, h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl; /* conv geometry */
+	LLVMValueRef x, wp, bias, res, y;
+	LLVMValueRef zeros; /* implicit: c zero floats, read by padded taps */
+	LLVMTypeRef vty;    /* <vec x float> */
+	enum ir_act act;
+	float lo, hi;
+	bool fma;
+};
+
+/* One register block to emit: rows x nvec vectors at row m0 of panel j. */
+struct block {
+	int rows, nvec, lanes; /* lanes: valid lanes of the last vector */
+	LLVMValueRef m0, j, chunk;
+	LLVMValueRef first, last; /* i1: first/last K chunk; NULL with one chunk */
+};
+
+/* ---- small vector vocabulary ---- */
+
+/* A loop "for (iv = lo; iv < hi; iv++)" with run-time bounds. */
+struct rloop {
+	LLVMBasicBlockRef header, body, exit, pre;
+	LLVMValueRef iv, lo;
+};
+
+static LLVMValueRef rloop_begin(struct cg *c, struct rloop *l, LLVMValueRef lo, LLVMValueRef hi,
+                                const char *name)
+{
+	l->pre = LLVMGetInsertBlock(c->b);
+	l->lo = lo;
+	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.head");
+	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.body");
+	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.end");
+	LLVMBuildBr(c->b, l->header);
+	LLVMPositionBuilderAtEnd(c->b, l->header);
+	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, hi, "more"), l->body, l->exit);
+	LLVMPositionBuilderAtEnd(c->b, l->body);
+	return l->iv;
+}
+
+static void rloop_end(struct cg *c, struct rloop *l)
+{
+	LLVMValueRef next = LLVMBuildAdd(c->b, l->iv, cg_i64(c, 1), "next");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, l->header);
+	LLVMValueRef vals[2] = { l->lo, next };
+	LLVMBasicBlockRef from[2] = { l->pre, latch };
+	LLVMAddIncoming(l->iv, vals, from, 2);
+	LLVMMoveBasicBlockAfter(l->exit, latch);
+	LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
+static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, int64_t b)
+{
+	LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, a, cg_i64(c, b), "");
+	return LLVMBuildSelect(c->b, lt, a, cg_i64(c, b), "min");
+}
+
+/* A vector variable in the entry block. */
+static LLVMValueRef vec_var(struct cg *c, LLVMTypeRef ty)
+{
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
+	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
+	if (first)
+		LLVMPositionBuilderBefore(eb, first);
+	else
+		LLVMPositionBuilderAtEnd(eb, c->entry);
+	LLVMValueRef v = LLVMBuildAlloca(eb, ty, "acc");
+	LLVMDisposeBuilder(eb);
+	return v;
+}
+
+static LLVMValueRef splat_const(struct cg *c, const struct gemm *g, double x)
+{
+	LLVMValueRef e[64];
+	unsigned vec = (unsigned)g->t.vec;
+	for (unsigned i = 0; i < vec; i++)
+		e[i] = cg_f32(c, x);
+	return LLVMConstVector(e, vec);
+}
+
+static LLVMValueRef splat(struct cg *c, const struct gemm *g, LLVMValueRef s)
+{
+	LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(g->vty), s,
+	                                        LLVMConstInt(c->t_i32, 0, 0), "");
+	LLVMValueRef zero_mask = LLVMConstNull(LLVMVectorType(c->t_i32, (unsigned)g->t.vec));
+	return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(g->vty), zero_mask, "bcast");
+}
+
+/* The first `lanes` lanes set. */
+static LLVMValueRef lane_mask(struct cg *c, const struct gemm *g, int lanes)
+{
+	LLVMValueRef e[64];
+	for (int i = 0; i < g->t.vec; i++)
+		e[i] = LLVMConstInt(c->t_i1, i < lanes, 0);
+	return LLVMConstVector(e, (unsigned)g->t.vec);
+}
+
+static LLVMValueRef call_intrinsic(struct cg *c, const char *name, LLVMTypeRef *over,
+                                   unsigned nover, LLVMValueRef *args, unsigned nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	DLC_ASSERT(id != 0);
+	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, over, nover);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, over, nover);
+	return LLVMBuildCall2(c->b, ty, fn, args, nargs, "");
+}
+
+/* A vector of floats at base[i]: `lanes` of them valid (the rest read as 0
+ * and never touch memory). */
+static LLVMValueRef vload(struct cg *c, const struct gemm *g, LLVMValueRef base, LLVMValueRef i,
+                          int lanes, unsigned align)
+{
+	LLVMValueRef p = cg_elem(c, base, i, "");
+	if (lanes == g->t.vec) {
+		LLVMValueRef v = LLVMBuildLoad2(c->b, g->vty, p, "v");
+		LLVMSetAlignment(v, align);
+		return v;
+	}
+	LLVMTypeRef over[2] = { g->vty, c->t_ptr };
+	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, align, 0), lane_mask(c, g, lanes),
+		                 LLVMConstNull(g->vty) };
+	return call_intrinsic(c, "llvm.masked.load", over, 2, args, 4);
+}
+
+static void vstore(struct cg *c, const struct gemm *g, LLVMValueRef v, LLVMValueRef base,
+                   LLVMValueRef i, int lanes)
+{
+	LLVMValueRef p = cg_elem(c, base, i, "");
+	if (lanes == g->t.vec) {
+		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
+		return;
+	}
+	LLVMTypeRef over[2] = { g->vty, c->t_ptr };
+	LLVMValueRef args[4] = { v, p, LLVMConstInt(c->t_i32, 4, 0), lane_mask(c, g, lanes) };
+	call_intrinsic(c, "llvm.masked.store", over, 2, args, 4);
+}
+
+/* acc + a * b */
+static LLVMValueRef vfma(struct cg *c, const struct gemm *g, LLVMValueRef a, LLVMValueRef b,
+                         LLVMValueRef acc)
+{
+	if (!g->fma)
+		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, a, b, ""), "acc");
+	LLVMTypeRef over = g->vty;
+	LLVMValueRef args[3] = { a, b, acc };
+	return call_intrinsic(c, "llvm.fma", &over, 1, args, 3);
+}
+
+/* The fused activation on a vector, with the formulas of cg_act. */
+static LLVMValueRef vact(struct cg *c, const struct gemm *g, LLVMValueRef x)
+{
+	LLVMValueRef zero = splat_const(c, g, 0), one = splat_const(c, g, 1);
+	switch (g->act) {
+	case IR_ACT_NONE:
+		return x;
+	case IR_ACT_RELU:
+		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, zero, "neg"), zero, x,
+		                       "relu");
+	case IR_ACT_CLIP: {
+		LLVMValueRef lo = splat_const(c, g, g->lo), hi = splat_const(c, g, g->hi);
+		LLVMValueRef y = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, lo, ""), lo,
+		                                 x, "");
+		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, y, hi, ""), hi, y, "clip");
+	}
+	case IR_ACT_SIGMOID: {
+		LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGE, x, zero, "pos");
+		LLVMValueRef negabs = LLVMBuildSelect(c->b, pos, LLVMBuildFNeg(c->b, x, ""), x, "");
+		LLVMTypeRef over = g->vty;
+		LLVMValueRef e = call_intrinsic(c, "llvm.exp", &over, 1, &negabs, 1);
+		LLVMValueRef num = LLVMBuildSelect(c->b, pos, one, e, "");
+		return LLVMBuildFDiv(c->b, num, LLVMBuildFAdd(c->b, one, e, ""), "sigmoid");
+	}
+	case IR_ACT_TANH:
+		/* libm's tanhf lane by lane, as the scalar code does */
+		for (int i = 0; i < g->t.vec; i++) {
+			LLVMValueRef at = LLVMConstInt(c->t_i32, (unsigned)i, 0);
+			LLVMValueRef v = cg_libm(c, "tanhf", LLVMBuildExtractElement(c->b, x, at, ""));
+			x = LLVMBuildInsertElement(c->b, x, v, at, "tanh");
+		}
+		return x;
+	}
+	DLC_UNREACHABLE("vact: invalid activation");
+}
+
+/* ---- the register block ---- */
+
+/* Loads the B vectors of row k of the panel. */
+static void load_b(struct cg *c, const struct gemm *g, const struct block *bl, LLVMValueRef panel,
+                   LLVMValueRef k, LLVMValueRef bv[NVEC_MAX])
+{
+	int64_t width = (int64_t)bl->nvec * g->t.vec;
+	LLVMValueRef row = cg_mul(c, k, cg_i64(c, width), "brow");
+	for (int v = 0; v < bl->nvec; v++)
+		bv[v] = vload(c, g, panel, cg_add(c, row, cg_i64(c, v * g->t.vec), ""), g->t.vec,
+		              (unsigned)g->t.vec * 4);
+}
+
+/* acc[r][v] += arow[r][i] * bv[v] for every row and vector. */
+static void update(struct cg *c, const struct gemm *g, const struct block *bl,
+                   LLVMValueRef acc[MR_MAX][NVEC_MAX], LLVMValueRef *arow, LLVMValueRef i,
+                   LLVMValueRef bv[NVEC_MAX])
+{
+	for (int r = 0; r < bl->rows; r++) {
+		LLVMValueRef a = splat(c, g, cg_load(c, arow[r], i, "a"));
+		for (int v = 0; v < bl->nvec; v++) {
+			LLVMValueRef old = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "");
+			LLVMBuildStore(c->b, vfma(c, g, a, bv[v], old), acc[r][v]);
+		}
+	}
+}
+
+/* k range [lo, hi) of the block's chunk, in units of `step` (1 or c). */
+static void chunk_range(struct cg *c, const struct gemm *g, const struct block *bl, int64_t step,
+                        LLVMValueRef *lo, LLVMValueRef *hi)
+{
+	int64_t len = g->kc / step, total = g->k / step;
+	if (!bl->chunk) {
+		*lo = cg_i64(c, 0);
+		*hi = cg_i64(c, total);
+		return;
+	}
+	*lo = cg_mul(c, bl->chunk, cg_i64(c, len), "k0");
+	*hi = min_i64(c, cg_add(c, *lo, cg_i64(c, len), ""), total);
+}
+
+/* Plain GEMM: row r of A is x + (m0 + r) * K. */
+static void gemm_k_loop(struct cg *c, const struct gemm *g, const struct block *bl,
+                        LLVMValueRef panel, LLVMValueRef acc[MR_MAX][NVEC_MAX])
+{
+	LLVMValueRef arow[MR_MAX], lo, hi, bv[NVEC_MAX];
+	for (int r = 0; r < bl->rows; r++)
+		arow[r] = cg_elem(c, g->x, cg_mul(c, cg_add(c, bl->m0, cg_i64(c, r), ""),
+		                                  cg_i64(c, g->k), ""), "arow");
+	chunk_range(c, g, bl, 1, &lo, &hi);
+	struct rloop l;
+	LLVMValueRef k = rloop_begin(c, &l, lo, hi, "k");
+	load_b(c, g, bl, panel, k, bv);
+	update(c, g, bl, acc, arow, k, bv);
+	rloop_end(c, &l);
+}
+
+/* Implicit-GEMM conv: per tap, one pointer per row (pixel or zero row). */
+static void conv_k_loop(struct cg *c, const struct gemm *g, const struct block *bl,
+                        LLVMValueRef panel, LLVMValueRef acc[MR_MAX][NVEC_MAX])
+{
+	LLVMValueRef ih0[MR_MAX], iw0[MR_MAX], base[MR_MAX], ptr[MR_MAX], lo, hi, bv[NVEC_MAX];
+	for (int r = 0; r < bl->rows; r++) {
+		LLVMValueRef m = cg_add(c, bl->m0, cg_i64(c, r), "m");
+		LLVMValueRef img = LLVMBuildUDiv(c->b, m, cg_i64(c, g->oh * g->ow), "img");
+		LLVMValueRef pix = LLVMBuildURem(c->b, m, cg_i64(c, g->oh * g->ow), "");
+		LLVMValueRef oh = LLVMBuildUDiv(c->b, pix, cg_i64(c, g->ow), "oh");
+		LLVMValueRef ow = LLVMBuildURem(c->b, pix, cg_i64(c, g->ow), "ow");
+		ih0[r] = cg_add(c, cg_mul(c, oh, cg_i64(c, g->sh), ""), cg_i64(c, -g->pt), "ih0");
+		iw0[r] = cg_add(c, cg_mul(c, ow, cg_i64(c, g->sw), ""), cg_i64(c, -g->pl), "iw0");
+		base[r] = cg_mul(c, img, cg_i64(c, g->h * g->w * g->c), "img.at");
+	}
+	chunk_range(c, g, bl, g->c, &lo, &hi);
+	struct rloop lt;
+	LLVMValueRef tap = rloop_begin(c, &lt, lo, hi, "tap");
+	LLVMValueRef th = LLVMBuildUDiv(c->b, tap, cg_i64(c, g->kw), "th");
+	LLVMValueRef tw = LLVMBuildSub(c->b, tap, cg_mul(c, th, cg_i64(c, g->kw), ""), "tw");
+	LLVMValueRef dh = cg_mul(c, th, cg_i64(c, g->dh), ""), dw = cg_mul(c, tw, cg_i64(c, g->dw), "");
+	for (int r = 0; r < bl->rows; r++) {
+		LLVMValueRef ih = cg_add(c, ih0[r], dh, "ih"), iw = cg_add(c, iw0[r], dw, "iw");
+		LLVMValueRef ok = LLVMBuildAnd(c->b, cg_in_range(c, ih, g->h, ""),
+		                               cg_in_range(c, iw, g->w, ""), "inside");
+		/* Outside the image the index may be negative and the address is
+		 * never used: plain (not nsw, not inbounds) arithmetic and GEP. */
+		LLVMValueRef pix = LLVMBuildAdd(c->b, LLVMBuildMul(c->b, ih, cg_i64(c, g->w), ""), iw, "");
+		LLVMValueRef at = LLVMBuildAdd(c->b, base[r], LLVMBuildMul(c->b, pix, cg_i64(c, g->c), ""),
+		                               "");
+		LLVMValueRef p = LLVMBuildGEP2(c->b, c->t_f32, g->x, &at, 1, "pixel");
+		ptr[r] = LLVMBuildSelect(c->b, ok, p, g->zeros, "arow");
+	}
+	LLVMValueRef kbase = cg_mul(c, tap, cg_i64(c, g->c), "kbase");
+	struct cg_loop lc;
+	LLVMValueRef ch = cg_loop_begin(c, &lc, g->c, "ch");
+	load_b(c, g, bl, panel, cg_add(c, kbase, ch, "k"), bv);
+	update(c, g, bl, acc, ptr, ch, bv);
+	cg_loop_end(c, &lc);
+	rloop_end(c, &lt);
+}
+
+/* Output index of row r, vector v of the block. */
+static LLVMValueRef out_index(struct cg *c, const struct gemm *g, const struct block *bl, int r,
+                              int v)
+{
+	LLVMValueRef col = cg_madd(c, bl->j, g->t.nr, cg_i64(c, (int64_t)v * g->t.vec), "col");
+	return cg_madd(c, cg_add(c, bl->m0, cg_i64(c, r), ""), g->n, col, "at");
+}
+
+static int lanes_of(const struct block *bl, const struct gemm *g, int v)
+{
+	return v == bl->nvec - 1 ? bl->lanes : g->t.vec;
+}
+
+/* Stores the block: act(acc + bias + residual) when `epilogue`, else the
+ * raw partial sums. */
+static void store_block(struct cg *c, const struct gemm *g, const struct block *bl,
+                        LLVMValueRef acc[MR_MAX][NVEC_MAX], bool epilogue)
+{
+	for (int r = 0; r < bl->rows; r++)
+		for (int v = 0; v < bl->nvec; v++) {
+			int lanes = lanes_of(bl, g, v);
+			LLVMValueRef at = out_index(c, g, bl, r, v);
+			LLVMValueRef s = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "sum");
+			if (epilogue && g->bias) {
+				LLVMValueRef col = cg_madd(c, bl->j, g->t.nr,
+				                           cg_i64(c, (int64_t)v * g->t.vec), "col");
+				s = LLVMBuildFAdd(c->b, s, vload(c, g, g->bias, col, lanes, 4), "biased");
+			}
+			if (epilogue && g->res)
+				s = LLVMBuildFAdd(c->b, s, vload(c, g, g->res, at, lanes, 4), "residual");
+			if (epilogue)
+				s = vact(c, g, s);
+			vstore(c, g, s, g->y, at, lanes);
+		}
+}
+
+/* Adds the partial sums of earlier K chunks (kept in the output). */
+static void add_partial(struct cg *c, const struct gemm *g, const struct block *bl,
+                        LLVMValueRef acc[MR_MAX][NVEC_MAX])
+{
+	LLVMBasicBlockRef after = cg_if_begin(c, LLVMBuildNot(c->b, bl->first, ""), "partial");
+	for (int r = 0; r < bl->rows; r++)
+		for (int v = 0; v < bl->nvec; v++) {
+			LLVMValueRef old = vload(c, g, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v), 4);
+			LLVMValueRef s = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "");
+			LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, s, old, ""), acc[r][v]);
+		}
+	cg_if_end(c, after);
+}
+
+static void emit_block(struct cg *c, const struct gemm *g, const struct block *bl)
+{
+	DLC_ASSERT(bl->rows >= 1 && bl->rows <= MR_MAX && bl->nvec >= 1 && bl->nvec <= NVEC_MAX);
+	LLVMValueRef acc[MR_MAX][NVEC_MAX];
+	for (int r = 0; r < bl->rows; r++)
+		for (int v = 0; v < bl->nvec; v++) {
+			acc[r][v] = vec_var(c, g->vty);
+			LLVMBuildStore(c->b, LLVMConstNull(g->vty), acc[r][v]);
+		}
+	LLVMValueRef panel = cg_elem(c, g->wp, cg_mul(c, bl->j, cg_i64(c, g->t.nr * g->k), ""),
+	                             "panel");
+	if (g->implicit)
+		conv_k_loop(c, g, bl, panel, acc);
+	else
+		gemm_k_loop(c, g, bl, panel, acc);
+	if (!bl->last) {
+		store_block(c, g, bl, acc, true);
+		return;
+	}
+	add_partial(c, g, bl, acc);
+	LLVMBasicBlockRef epi = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "epilogue");
+	LLVMBasicBlockRef raw = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "partial.store");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "block.end");
+	LLVMBuildCondBr(c->b, bl->last, epi, raw);
+	LLVMPositionBuilderAtEnd(c->b, epi);
+	store_block(c, g, bl, acc, true);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, raw);
+	store_block(c, g, bl, acc, false);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
+}
+
+/* ---- the loop nest ---- */
+
+/* Panels [p0, p0 + np), each nvec vectors wide (last vector `lanes`). */
+static void emit_panels(struct cg *c, const struct gemm *g, int64_t p0, int64_t np, int nvec,
+                        int lanes)
+{
+	int64_t mr = g->t.mr, nr = g->t.nr;
+	int64_t ncb = g->t.nc / nr > 0 ? g->t.nc / nr : 1, mcb = g->t.mc / mr > 0 ? g->t.mc / mr : 1;
+	int64_t full = g->m / mr, tail = g->m % mr;
+	struct cg_loop ljc, lkc, lic;
+	struct rloop ljr, lir;
+	LLVMValueRef jc = cg_loop_begin(c, &ljc, (np + ncb - 1) / ncb, "jc");
+	LLVMValueRef jlo = cg_madd(c, jc, ncb, cg_i64(c, p0), "jlo");
+	LLVMValueRef jhi = min_i64(c, cg_add(c, jlo, cg_i64(c, ncb), ""), p0 + np);
+	struct block bl = { .rows = (int)mr, .nvec = nvec, .lanes = lanes };
+	if (g->nchunks > 1) {
+		bl.chunk = cg_loop_begin(c, &lkc, g->nchunks, "kc");
+		bl.first = LLVMBuildICmp(c->b, LLVMIntEQ, bl.chunk, cg_i64(c, 0), "first");
+		bl.last = LLVMBuildICmp(c->b, LLVMIntEQ, bl.chunk, cg_i64(c, g->nchunks - 1), "last");
+	}
+	LLVMValueRef ic = cg_loop_begin(c, &lic, (full + mcb - 1) / mcb, "ic");
+	LLVMValueRef ilo = cg_mul(c, ic, cg_i64(c, mcb), "ilo");
+	LLVMValueRef ihi = min_i64(c, cg_add(c, ilo, cg_i64(c, mcb), ""), full);
+	bl.j = rloop_begin(c, &ljr, jlo, jhi, "jr");
+	LLVMValueRef ir = rloop_begin(c, &lir, ilo, ihi, "ir");
+	bl.m0 = cg_mul(c, ir, cg_i64(c, mr), "m0");
+	emit_block(c, g, &bl);
+	rloop_end(c, &lir);
+	rloop_end(c, &ljr);
+	cg_loop_end(c, &lic);
+	if (tail) {
+		bl.rows = (int)tail;
+		bl.m0 = cg_i64(c, full * mr);
+		bl.j = rloop_begin(c, &ljr, jlo, jhi, "jr");
+		emit_block(c, g, &bl);
+		rloop_end(c, &ljr);
+	}
+	if (g->nchunks > 1)
+		cg_loop_end(c, &lkc);
+	cg_loop_end(c, &ljc);
+}
+
+/* The GEMM view of node n (conv geometry when implicit). */
+static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
+{
+	const struct ir_type *xt = &c->g->vals[n->in[0]].type, *yt = &c->g->vals[n->out].type;
+	g->node = n;
+	g->x = c->addr[n->in[0]];
+	g->y = c->addr[n->out];
+	g->wp = c->addr[n->param[0]];
+	g->bias = n->param[1] == IR_NONE ? NULL : c->addr[n->param[1]];
+	g->res = n->nin > 1 ? c->addr[n->in[1]] : NULL;
+	if (n->op == IR_DENSE) {
+		const struct ir_dense_attr *a = &n->attr.dense;
+		g->t = a->tile;
+		g->act = a->act, g->lo = a->act_min, g->hi = a->act_max;
+		g->m = yt->dims[0], g->n = yt->dims[1], g->k = xt->dims[1];
+		return;
+	}
+	const struct ir_conv_attr *a = &n->attr.conv;
+	DLC_ASSERT(n->op == IR_CONV2D && a->groups == 1 && a->layout == IR_LAYOUT_NHWC);
+	g->t = a->tile;
+	g->act = a->act, g->lo = a->act_min, g->hi = a->act_max;
+	g->c = xt->dims[3], g->h = xt->dims[1], g->w = xt->dims[2];
+	g->oh = yt->dims[1], g->ow = yt->dims[2];
+	g->kh = a->kernel[0], g->kw = a->kernel[1];
+	g->sh = a->stride[0], g->sw = a->stride[1];
+	g->dh = a->dilation[0], g->dw = a->dilation[1];
+	g->pt = a->pad[0], g->pl = a->pad[1];
+	g->m = yt->dims[0] * g->oh * g->ow, g->n = yt->dims[3], g->k = g->c * g->kh * g->kw;
+	bool pointwise = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !a->pad[0] &&
+	                 !a->pad[1] && !a->pad[2] && !a->pad[3];
+	g->implicit = !pointwise;
+}
+
+/* The K chunk: the tile's kc, whole taps for an implicit conv, all of K
+ * with a residual (the output may share the residual's bytes, so partial
+ * sums cannot be parked there). */
+static void choose_chunks(struct gemm *g)
+{
+	int64_t step = g->implicit ? g->c : 1;
+	g->kc = g->t.kc > 0 ? g->t.kc / step * step : g->k;
+	if (g->kc < step)
+		g->kc = step;
+	if (g->kc > g->k || g->res)
+		g->kc = g->k;
+	g->nchunks = (g->k + g->kc - 1) / g->kc;
+}
+
+/* A private constant row of n zero floats: where padded taps read. */
+static LLVMValueRef zero_row(struct cg *c, int64_t n)
+{
+	LLVMTypeRef ty = LLVMArrayType2(c->t_f32, (uint64_t)n);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, ty, "zeros");
+	LLVMSetInitializer(gv, LLVMConstNull(ty));
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
+	LLVMSetAlignment(gv, PLAN_ALIGN);
+	return gv;
+}
+
+void cg_lower_tiled(struct cg *c, const struct ir_node *n)
+{
+	struct gemm g = { 0 };
+	gemm_of(c, n, &g);
+	const struct ir_tile *t = &g.t;
+	DLC_ASSERT(t->packed && t->vec >= 1 && t->vec <= 64 && t->nr % t->vec == 0 &&
+	           t->mr >= 1 && t->mr <= MR_MAX && t->nr / t->vec <= NVEC_MAX && t->mr <= g.m);
+	g.vty = LLVMVectorType(c->t_f32, (unsigned)t->vec);
+	g.fma = c->target && c->target->fma;
+	choose_chunks(&g);
+	if (g.implicit)
+		g.zeros = zero_row(c, g.c);
+	int64_t full = g.n / t->nr, rest = g.n % t->nr;
+	if (full)
+		emit_panels(c, &g, 0, full, t->nr / t->vec, t->vec);
+	if (rest) {
+		int nvec = (int)((rest + t->vec - 1) / t->vec);
+		emit_panels(c, &g, full, 1, nvec, (int)(rest - (int64_t)(nvec - 1) * t->vec));
+	}
+}

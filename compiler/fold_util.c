@@ -1,0 +1,91 @@
+/* fold_util.c - graph edits shared by the folding and fusion passes.
+ *
+ * Merging keeps the producer at its place in the schedule and hands it the
+ * consumer's output value, so every later reader is still scheduled after
+ * its definition and no use needs rewiring. */
+#include "fold_util.h"
+
+#include <string.h>
+
+#include "check.h"
+
+uint32_t fold_producer(const struct ir_graph *g, uint32_t v)
+{
+	return g->vals[v].kind == IR_VAL_NODE ? g->vals[v].node : IR_NONE;
+}
+
+bool fold_is_output(const struct ir_graph *g, uint32_t v)
+{
+	for (uint32_t i = 0; i < g->noutputs; i++)
+		if (g->outputs[i] == v)
+			return true;
+	return false;
+}
+
+const char *fold_join(struct ir_graph *g, const char *a, const char *b)
+{
+	const char *last = strrchr(a, '+'); /* the name a ends with */
+	last = last ? last + 1 : a;
+	size_t n = strlen(last);
+	if (!strncmp(last, b, n) && b[n] == '.' && b[n + 1])
+		b += n + 1;
+	return arena_printf(g->arena, "%s+%s", a, b);
+}
+
+uint32_t fold_add_const(struct ir_graph *g, const char *name, struct ir_type t, float **data,
+                        struct src_span loc)
+{
+	DLC_ASSERT(t.dtype == IR_DT_F32);
+	int64_t n = ir_type_numel(&t);
+	*data = arena_array(g->arena, (size_t)(n ? n : 1), sizeof **data);
+	return ir_add_const(g, name, t, *data, loc);
+}
+
+const float *fold_const_data(const struct ir_graph *g, uint32_t v)
+{
+	const struct ir_value *c = &g->vals[v];
+	DLC_ASSERT(c->kind == IR_VAL_CONST && c->type.dtype == IR_DT_F32 && c->data);
+	return c->data;
+}
+
+const char *fold_bias_key(struct ir_graph *g, const char *w)
+{
+	const char *plus = strchr(w, '+');
+	size_t n = plus ? (size_t)(plus - w) : strlen(w);
+	size_t dot = n;
+	while (dot > 0 && w[dot - 1] != '.')
+		dot--;
+	if (dot > 0)
+		n = dot - 1;
+	return arena_printf(g->arena, "%.*s.bias", (int)n, w);
+}
+
+void fold_rename(struct ir_graph *g, uint32_t n, const char *name)
+{
+	struct ir_node *node = &g->nodes[n];
+	node->name = name;
+	if (!fold_is_output(g, node->out))
+		g->vals[node->out].name = name;
+}
+
+void fold_absorb(struct ir_graph *g, uint32_t prod, uint32_t cons, bool *dead)
+{
+	struct ir_node *p = &g->nodes[prod], *c = &g->nodes[cons];
+	DLC_ASSERT(prod < cons && !dead[prod] && !dead[cons]);
+	uint32_t mid = p->out, v = c->out;
+	/* Swap the outputs: the dead node keeps a consistent (dead) value. */
+	p->out = v;
+	g->vals[v].node = prod;
+	c->out = mid;
+	g->vals[mid].node = cons;
+	dead[cons] = true;
+	fold_rename(g, prod, fold_join(g, p->name, c->name));
+}
+
+void fold_finish(struct ir_graph *g, const bool *dead, struct arena *scratch)
+{
+	bool *keep = arena_array(scratch, g->nnodes ? g->nnodes : 1, sizeof *keep);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		keep[i] = !dead[i];
+	ir_compact(g, keep);
+}

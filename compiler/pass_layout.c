@@ -1,0 +1,380 @@
+/* pass_layout.c - the compiler picks the internal layout of activations:
+ * NHWC (channels innermost), whatever layout the model declared.
+ *
+ * Only models with NCHW layers change. One forward sweep over the schedule
+ * gives every 4-D value one of two forms: its declared form, or its NHWC
+ * twin (dims [N, C, H, W] stored as [N, H, W, C], axis a of the declared
+ * form at axis to_nhwc_axis[a]). Each node states which form it wants for
+ * its inputs:
+ *   - conv2d, pools, global_avgpool and zeropad2d declared NCHW want the
+ *     NHWC form and are switched to NHWC;
+ *   - elementwise and per-channel ops (batchnorm, normalize, scale_bias,
+ *     softmax) take whatever form arrives and remap their channel axis;
+ *     add and concat take NHWC if any input is NHWC;
+ *   - flatten (or a rank-2 reshape) feeding only the weight input of a
+ *     dense takes the NHWC form, and the dense weight's columns are
+ *     permuted at compile time so the product is exactly the same;
+ *   - everything else (other flattens and reshapes, transposes, model
+ *     outputs, layers declared NHWC) wants the declared form.
+ * A value needed in the other form gets one conversion node, created where
+ * first needed and shared by later users: a transpose, or a reshape when
+ * the two forms have the same memory order (C == 1 or H * W == 1). So an
+ * NCHW input is converted once before its first layout-sensitive layer,
+ * and NHWC results are converted back only where they leave the model or
+ * reach a layer that reads the declared order. The conversions are moved
+ * into the schedule right before their first user.
+ *
+ * Only elements move: no arithmetic changes, so results are bit-exact. A
+ * second run finds no NCHW layer and changes nothing. */
+#include <string.h>
+
+#include "check.h"
+#include "pass.h"
+
+static const uint8_t to_nhwc_perm[4] = { 0, 2, 3, 1 }; /* NHWC axis i = NCHW axis perm[i] */
+static const uint8_t to_nchw_perm[4] = { 0, 3, 1, 2 };
+static const int to_nhwc_axis[4] = { 0, 3, 1, 2 };     /* NCHW axis a -> NHWC axis */
+
+struct lctx {
+	struct ir_graph *g;
+	uint32_t nvals0;   /* values before the pass: those the arrays below index */
+	bool *nhwc;        /* value is in NHWC form */
+	uint32_t *twin;    /* value -> its conversion to the other form, or IR_NONE */
+	uint32_t *uses;    /* use counts (graph outputs count) */
+	uint32_t *user;    /* value -> a node using it (the only one when uses == 1) */
+	uint32_t *order;   /* the new schedule, node ids */
+	uint32_t norder, caporder;
+	bool changed;
+};
+
+static struct ir_type permuted(const struct ir_type *t, const uint8_t *perm)
+{
+	DLC_ASSERT(t->rank == 4);
+	struct ir_type r = *t;
+	for (unsigned i = 0; i < 4; i++)
+		r.dims[i] = t->dims[perm[i]];
+	return r;
+}
+
+/* True when the NCHW type t and its NHWC twin have the same memory order:
+ * the axes longer than 1 keep their relative order. */
+static bool same_memory_order(const struct ir_type *t)
+{
+	return t->dims[1] == 1 || (t->dims[2] == 1 && t->dims[3] == 1);
+}
+
+static void schedule(struct lctx *l, uint32_t node)
+{
+	if (l->norder == l->caporder) {
+		uint32_t cap = l->caporder * 2 + 16;
+		l->order = arena_grow(l->g->arena, l->order, l->norder, cap, sizeof *l->order);
+		l->caporder = cap;
+	}
+	l->order[l->norder++] = node;
+}
+
+/* Appends a node converting value v to the other form and returns the new
+ * value; its type is v's type permuted by perm. */
+static uint32_t add_conversion(struct lctx *l, uint32_t v, const uint8_t *perm,
+                               const char *suffix)
+{
+	struct ir_graph *g = l->g;
+	const struct ir_type *t = &g->vals[v].type;
+	struct ir_type nt = permuted(t, perm);
+	const struct ir_type *nchw = perm == to_nhwc_perm ? t : &nt;
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	enum ir_op op = IR_TRANSPOSE;
+	if (same_memory_order(nchw)) {
+		op = IR_RESHAPE;
+		a.reshape.rank = 4;
+		memcpy(a.reshape.dims, nt.dims, sizeof nt.dims[0] * 4);
+	} else {
+		a.transpose.rank = 4;
+		memcpy(a.transpose.perm, perm, 4);
+	}
+	const char *name = arena_printf(g->arena, "%s.%s", g->vals[v].name, suffix);
+	uint32_t id = ir_add_node(g, op, name, &v, 1, &a, g->vals[v].loc);
+	uint32_t out = g->nodes[id].out;
+	g->vals[out].type = nt;
+	schedule(l, id);
+	l->changed = true;
+	return out;
+}
+
+/* Value v in the form `want_nhwc`, converting it (once) if needed. */
+static uint32_t in_form(struct lctx *l, uint32_t v, bool want_nhwc)
+{
+	DLC_ASSERT(v < l->nvals0);
+	if (l->nhwc[v] == want_nhwc)
+		return v;
+	if (l->twin[v] == IR_NONE)
+		l->twin[v] = want_nhwc ? add_conversion(l, v, to_nhwc_perm, "nhwc")
+		                       : add_conversion(l, v, to_nchw_perm, "nchw");
+	return l->twin[v];
+}
+
+/* The node's output is now in NHWC form: permute its type. */
+static void mark_nhwc(struct lctx *l, struct ir_node *n)
+{
+	struct ir_value *y = &l->g->vals[n->out];
+	if (y->type.rank != 4)
+		return;
+	y->type = permuted(&y->type, to_nhwc_perm);
+	l->nhwc[n->out] = true;
+	l->changed = true;
+}
+
+static void remap_axis(int *axis)
+{
+	DLC_ASSERT(*axis >= 0 && *axis < 4);
+	*axis = to_nhwc_axis[*axis];
+}
+
+/* Window layers: declared NCHW, they switch to NHWC with their inputs;
+ * declared NHWC, they read the declared form. */
+static void switch_layer(struct lctx *l, struct ir_node *n, enum ir_layout *layout)
+{
+	bool nchw = *layout == IR_LAYOUT_NCHW;
+	for (unsigned k = 0; k < n->nin; k++)
+		n->in[k] = in_form(l, n->in[k], nchw);
+	if (!nchw)
+		return;
+	*layout = IR_LAYOUT_NHWC;
+	l->changed = true;
+	mark_nhwc(l, n);
+}
+
+/* Ops computing per element or per channel take either form. */
+static void pass_through(struct lctx *l, struct ir_node *n, int *axis)
+{
+	bool nhwc = false;
+	for (unsigned k = 0; k < n->nin; k++)
+		nhwc |= l->nhwc[n->in[k]];
+	if (!nhwc)
+		return;
+	for (unsigned k = 0; k < n->nin; k++)
+		n->in[k] = in_form(l, n->in[k], true);
+	if (axis)
+		remap_axis(axis);
+	mark_nhwc(l, n);
+}
+
+/* The dense whose activation input is flatten output v, if v has no other
+ * use and the dense's weight can be permuted; else IR_NONE. */
+static uint32_t dense_user(struct lctx *l, uint32_t v)
+{
+	if (l->uses[v] != 1 || l->user[v] == IR_NONE)
+		return IR_NONE;
+	struct ir_node *d = &l->g->nodes[l->user[v]];
+	if (d->op != IR_DENSE || d->in[0] != v)
+		return IR_NONE;
+	const struct ir_value *w = &l->g->vals[d->param[0]];
+	if (w->kind != IR_VAL_CONST || !w->data || w->type.dtype != IR_DT_F32 ||
+	    d->attr.dense.tile.packed)
+		return IR_NONE;
+	return l->user[v];
+}
+
+/* Replaces the dense weight [U, C*H*W] (columns in c, h, w order) by a new
+ * constant whose columns are in h, w, c order: dense(flatten(nhwc)) then
+ * adds the same products as dense(flatten(nchw)), only in another order
+ * (so the last bits may round differently). The old constant stays for
+ * any other user; ir_compact drops it otherwise. */
+static void permute_dense_columns(struct lctx *l, uint32_t dense, const struct ir_type *x)
+{
+	struct ir_graph *g = l->g;
+	struct ir_node *d = &g->nodes[dense];
+	const struct ir_value *w = &g->vals[d->param[0]];
+	int64_t c = x->dims[1], h = x->dims[2], wd = x->dims[3];
+	int64_t units = w->type.dims[0], f = w->type.dims[1];
+	DLC_ASSERT(w->type.rank == 2 && f == c * h * wd);
+	const float *src = w->data;
+	float *dst = arena_array(g->arena, (size_t)(units * f), sizeof *dst);
+	for (int64_t u = 0; u < units; u++)
+		for (int64_t ci = 0; ci < c; ci++)
+			for (int64_t hi = 0; hi < h; hi++)
+				for (int64_t wi = 0; wi < wd; wi++)
+					dst[u * f + (hi * wd + wi) * c + ci] =
+						src[u * f + (ci * h + hi) * wd + wi];
+	const char *name = arena_printf(g->arena, "%s.nhwc", w->name);
+	uint32_t nw = ir_add_const(g, name, w->type, dst, w->loc);
+	g->nodes[dense].param[0] = nw;
+	l->changed = true;
+}
+
+/* flatten, reshape: they read elements in memory order. */
+static void view(struct lctx *l, struct ir_node *n)
+{
+	uint32_t x = n->in[0];
+	if (!l->nhwc[x])
+		return;
+	const struct ir_type *xt = &l->g->vals[x].type; /* NHWC form */
+	struct ir_type decl = permuted(xt, to_nchw_perm);
+	if (same_memory_order(&decl))
+		return; /* the NHWC bytes are the declared bytes */
+	const struct ir_type *yt = &l->g->vals[n->out].type;
+	bool flat = n->op == IR_FLATTEN || (yt->rank == 2 && yt->dims[0] == xt->dims[0]);
+	uint32_t d = flat ? dense_user(l, n->out) : IR_NONE;
+	if (d != IR_NONE)
+		permute_dense_columns(l, d, &decl);
+	else
+		n->in[0] = in_form(l, x, false);
+}
+
+/* transpose of an NHWC value: compose the permutations instead. */
+static void transpose(struct lctx *l, struct ir_node *n)
+{
+	uint32_t x = n->in[0];
+	if (!l->nhwc[x])
+		return;
+	struct ir_transpose_attr *a = &n->attr.transpose;
+	DLC_ASSERT(a->rank == 4);
+	for (unsigned i = 0; i < 4; i++)
+		a->perm[i] = (uint8_t)to_nhwc_axis[a->perm[i]];
+	l->changed = true;
+}
+
+static void visit(struct lctx *l, struct ir_node *n)
+{
+	union ir_attrs *a = &n->attr;
+	switch (n->op) {
+	case IR_CONV2D:
+		switch_layer(l, n, &a->conv.layout);
+		return;
+	case IR_MAXPOOL2D:
+	case IR_AVGPOOL2D:
+		switch_layer(l, n, &a->pool.layout);
+		return;
+	case IR_GLOBAL_AVGPOOL:
+		switch_layer(l, n, &a->axis.layout);
+		return;
+	case IR_ZEROPAD2D:
+		switch_layer(l, n, &a->pad.layout);
+		return;
+	case IR_RESCALE:
+	case IR_RELU:
+	case IR_SIGMOID:
+	case IR_TANH:
+	case IR_CLIP:
+	case IR_ELTWISE:
+	case IR_DROPOUT:
+	case IR_ADD:
+		pass_through(l, n, NULL);
+		return;
+	case IR_BATCHNORM:
+		pass_through(l, n, &a->bn.axis);
+		if (l->nhwc[n->out])
+			a->bn.layout = IR_LAYOUT_NHWC;
+		return;
+	case IR_NORMALIZE:
+		pass_through(l, n, &a->norm.axis);
+		if (l->nhwc[n->out])
+			a->norm.layout = IR_LAYOUT_NHWC;
+		return;
+	case IR_SCALE_BIAS:
+		pass_through(l, n, &a->scale_bias.axis);
+		return;
+	case IR_SOFTMAX:
+	case IR_CONCAT:
+		pass_through(l, n, &a->axis.axis);
+		if (l->nhwc[n->out])
+			a->axis.layout = IR_LAYOUT_NHWC;
+		return;
+	case IR_FLATTEN:
+	case IR_RESHAPE:
+		view(l, n);
+		return;
+	case IR_TRANSPOSE:
+		transpose(l, n);
+		return;
+	case IR_DENSE:
+		for (unsigned k = 0; k < n->nin; k++)
+			n->in[k] = in_form(l, n->in[k], false);
+		return;
+	case IR_OP_NONE:
+	case IR_OP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("layout: unknown op");
+}
+
+/* A model output in NHWC form is converted back; the conversion takes the
+ * output's name (the generated header and callers use it) and the NHWC
+ * value is renamed. An output listed twice is renamed once. */
+static void convert_outputs(struct lctx *l)
+{
+	struct ir_graph *g = l->g;
+	for (uint32_t i = 0; i < g->noutputs; i++) {
+		uint32_t v = g->outputs[i];
+		if (v >= l->nvals0 || !l->nhwc[v])
+			continue;
+		uint32_t t = in_form(l, v, false);
+		for (uint32_t k = i; k < g->noutputs; k++)
+			if (g->outputs[k] == v)
+				g->outputs[k] = t;
+		const char *name = g->vals[v].name;
+		const char *renamed = arena_printf(g->arena, "%s.nhwc", name);
+		g->vals[v].name = renamed;
+		g->nodes[g->vals[v].node].name = renamed;
+		g->vals[t].name = name;
+		g->nodes[g->vals[t].node].name = name;
+	}
+}
+
+/* Puts the nodes in the order of l->order and relinks values to them. */
+static void reorder(struct lctx *l)
+{
+	struct ir_graph *g = l->g;
+	DLC_ASSERT(l->norder == g->nnodes);
+	struct ir_node *nodes = arena_array(g->arena, g->nnodes, sizeof *nodes);
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		nodes[i] = g->nodes[l->order[i]];
+		g->vals[nodes[i].out].node = i;
+	}
+	g->nodes = nodes;
+	g->capnodes = g->nnodes;
+}
+
+static bool run(struct pass_ctx *ctx)
+{
+	struct ir_graph *g = ctx->g;
+	struct lctx l = { .g = g, .nvals0 = g->nvals };
+	size_t nv = g->nvals ? g->nvals : 1;
+	l.nhwc = arena_array(ctx->scratch, nv, sizeof *l.nhwc);
+	l.twin = arena_array(ctx->scratch, nv, sizeof *l.twin);
+	l.user = arena_array(ctx->scratch, nv, sizeof *l.user);
+	l.uses = ir_count_uses(g, ctx->scratch);
+	for (uint32_t v = 0; v < g->nvals; v++)
+		l.twin[v] = l.user[v] = IR_NONE;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		for (unsigned k = 0; k < g->nodes[i].nin; k++)
+			l.user[g->nodes[i].in[k]] = i;
+	uint32_t nnodes0 = g->nnodes;
+	/* At most one conversion per value is added: reserving room for them
+	 * keeps node pointers valid while visiting. */
+	uint32_t cap = nnodes0 + g->nvals + 1;
+	g->nodes = arena_grow(g->arena, g->nodes, g->nnodes, cap, sizeof *g->nodes);
+	g->capnodes = cap;
+	for (uint32_t i = 0; i < nnodes0; i++) {
+		visit(&l, &g->nodes[i]);
+		schedule(&l, i);
+	}
+	convert_outputs(&l);
+	if (!l.changed)
+		return true;
+	DLC_ASSERT(g->capnodes == cap);
+	reorder(&l);
+	bool *keep = arena_array(ctx->scratch, g->nnodes, sizeof *keep);
+	memset(keep, 1, g->nnodes * sizeof *keep);
+	ir_compact(g, keep); /* drops dense weights replaced by permuted ones */
+	return true;
+}
+
+const struct pass pass_layout = {
+	.name = "layout",
+	.summary = "store activations NHWC inside the model; convert only at inputs and outputs",
+	.run = run,
+	.stage = IR_STAGE_BOUND,
+	.min_opt = 1,
+};
