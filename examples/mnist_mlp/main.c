@@ -13,8 +13,8 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : DATA_DIR;
 	long nin, nref;
-	const float *in = ex_read(dir, "input.bin", &nin);
-	const float *ref = ex_read(dir, "torch_output.bin", &nref);
+	float *in = ex_read(dir, "input.bin", &nin);
+	float *ref = ex_read(dir, "torch_output.bin", &nref);
 	long n = nin / MNIST_MLP_INPUT0_BYTES;
 	if (n == 0 || nin % MNIST_MLP_INPUT0_BYTES || nref != n * MNIST_MLP_OUTPUT0_BYTES) {
 		fprintf(stderr, "mnist_mlp: input and reference sizes do not match the model\n");
@@ -32,5 +32,9 @@ int main(int argc, char **argv)
 	}
 	double per = (ex_now() - t0) / (double)n;
 	printf("mnist_mlp: %ld samples, %.1f us per inference\n", n, per * 1e6);
-	return ex_compare(out, ref, n * MNIST_MLP_OUTPUT0_COUNT) ? 1 : 0;
+	long bad = ex_compare(out, ref, n * MNIST_MLP_OUTPUT0_COUNT);
+	free(in);
+	free(ref);
+	free(out);
+	return bad ? 1 : 0;
 }

@@ -13,8 +13,8 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : DATA_DIR;
 	long nin, nref;
-	const float *in = ex_read(dir, "input.bin", &nin);
-	const float *ref = ex_read(dir, "torch_output.bin", &nref);
+	float *in = ex_read(dir, "input.bin", &nin);
+	float *ref = ex_read(dir, "torch_output.bin", &nref);
 	long n = nin / RESNET_SMALL_INPUT0_BYTES;
 	if (n == 0 || nin % RESNET_SMALL_INPUT0_BYTES ||
 	    nref != n * RESNET_SMALL_OUTPUT0_BYTES) {
@@ -34,5 +34,9 @@ int main(int argc, char **argv)
 	}
 	double per = (ex_now() - t0) / (double)n;
 	printf("resnet_small: %ld samples, %.1f us per inference\n", n, per * 1e6);
-	return ex_compare(out, ref, n * RESNET_SMALL_OUTPUT0_COUNT) ? 1 : 0;
+	long bad = ex_compare(out, ref, n * RESNET_SMALL_OUTPUT0_COUNT);
+	free(in);
+	free(ref);
+	free(out);
+	return bad ? 1 : 0;
 }
