@@ -36,6 +36,13 @@ struct cg_options {
 bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what,
              FILE *out, struct diag *d);
 
+/* Writes a module holding only the vectorized math of the back end, for
+ * measuring it (tests/e2e/test_vmath.c): float <name>_tanh(float) and
+ * <name>_sigmoid(float) (the scalar forms), and void <name>_tanh_v(const
+ * float *x, float *y) and <name>_sigmoid_v (one vector of
+ * <name>_vmath_width floats, an exported const int32_t). */
+bool cg_emit_vmath(const struct cg_options *o, enum cg_emit what, FILE *out, struct diag *d);
+
 /* Writes the host CPU's LLVM name (what --mcpu=native means) into buf. */
 void cg_host_cpu(char *buf, size_t n);
 

@@ -70,6 +70,17 @@ LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValue
 /* min(max(x, lo), hi) with NaN passing through. */
 LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 
+/* ---- vmath.c: vectorized transcendental functions ---- */
+/* acc + a * b for float or vector values: llvm.fma when the target has
+ * FMA, else fmul and fadd (a libm fmaf call would be slow). */
+LLVMValueRef cg_fma(struct cg *c, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc);
+/* tanh and sigmoid of a float or <n x float> value, inline, without libm
+ * (approximations; error bounds in docs/ir.md "Math approximations"). */
+LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x);
+LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x);
+/* Adds the test functions of cg_emit_vmath (backend.h) to c->mod. */
+void cg_build_vmath_tests(struct cg *c);
+
 /* ---- lower_ops.c ---- */
 /* Emits the loop nest of node n at the builder's position. */
 void cg_lower_node(struct cg *c, const struct ir_node *n);
@@ -78,6 +89,13 @@ void cg_lower_node(struct cg *c, const struct ir_node *n);
 /* Emits conv2d/dense n with tile.vec != 0 and packed weights as a tiled
  * GEMM loop nest with explicit vector code (see the file). */
 void cg_lower_tiled(struct cg *c, const struct ir_node *n);
+
+/* ---- lower_seq.c ---- */
+/* Emits embedding, onehot, lstm, gru or timestep node n. */
+void cg_lower_sequence(struct cg *c, const struct ir_node *n);
+/* At the top of the entry point, before any node: returns DLC_ERR_INDEX
+ * if an id that embedding/onehot reads from a model input is out of range. */
+void cg_check_indices(struct cg *c);
 
 /* ---- emit.c ---- */
 /* Writes the finished module in form `what` to out. */

@@ -22,7 +22,7 @@
 
 /* Status codes of dlcrt.h; the runtime is not linked into the compiler. */
 enum { STATUS_OK = 0, STATUS_NULL_BUFFER = 1, STATUS_MISALIGNED = 2 };
-#define IO_ALIGN 4
+#define IO_ALIGN 4 /* f32 and i32 tensors; i64 inputs need 8 (io_align) */
 
 static bool is_c_identifier(const char *s)
 {
@@ -61,6 +61,15 @@ static void check_buffer(struct cg *c, LLVMValueRef p, unsigned align)
 	after = cg_if_begin(c, mis, "misaligned");
 	LLVMBuildRet(c->b, LLVMConstInt(c->t_i32, STATUS_MISALIGNED, 0));
 	LLVMPositionBuilderAtEnd(c->b, after);
+}
+
+/* Alignment the entry point demands of input/output buffer k (in table
+ * order): the element size, at least IO_ALIGN. */
+static unsigned io_align(struct cg *c, unsigned k)
+{
+	uint32_t v = k < c->g->ninputs ? c->g->inputs[k] : c->g->outputs[k - c->g->ninputs];
+	size_t es = ir_dtype_size(c->g->vals[v].type.dtype);
+	return es > IO_ALIGN ? (unsigned)es : IO_ALIGN;
 }
 
 static LLVMValueRef byte_offset(struct cg *c, LLVMValueRef base, int64_t off, const char *name)
@@ -162,9 +171,10 @@ static void build_entry(struct cg *c, const uint8_t *img)
 	declare_entry(c, hdr_param_names(g, c->arena), external);
 	c->entry = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "entry");
 	LLVMPositionBuilderAtEnd(c->b, c->entry);
-	unsigned nparams = LLVMCountParams(c->fn);
+	unsigned nparams = LLVMCountParams(c->fn), first = external ? 1 : 0;
 	for (unsigned i = 0; i + 1 < nparams; i++)
-		check_buffer(c, LLVMGetParam(c->fn, i), external && i == 0 ? PLAN_ALIGN : IO_ALIGN);
+		check_buffer(c, LLVMGetParam(c->fn, i),
+		             external && i == 0 ? PLAN_ALIGN : io_align(c, i - first));
 	c->scratch = LLVMGetParam(c->fn, nparams - 1);
 	if (c->plan->scratch_bytes)
 		check_buffer(c, c->scratch, PLAN_ALIGN);
@@ -173,6 +183,7 @@ static void build_entry(struct cg *c, const uint8_t *img)
 	else if (img)
 		c->weights = embed_weights(c, img);
 	bind_addresses(c, external);
+	cg_check_indices(c); /* before anything writes an output */
 	for (uint32_t i = 0; i < g->nnodes; i++)
 		cg_lower_node(c, &g->nodes[i]);
 	unsigned first_out = (external ? 1 : 0) + g->ninputs;
@@ -317,6 +328,41 @@ static bool write_weights(const char *path, const uint8_t *img, int64_t n, struc
 	return outfile_close(&of, ok, d) && ok;
 }
 
+/* The builder and the cached types. */
+static void init_types(struct cg *c)
+{
+	c->b = LLVMCreateBuilderInContext(c->ctx);
+	c->t_void = LLVMVoidTypeInContext(c->ctx);
+	c->t_i1 = LLVMInt1TypeInContext(c->ctx);
+	c->t_i8 = LLVMInt8TypeInContext(c->ctx);
+	c->t_i32 = LLVMInt32TypeInContext(c->ctx);
+	c->t_i64 = LLVMInt64TypeInContext(c->ctx);
+	c->t_f32 = LLVMFloatTypeInContext(c->ctx);
+	c->t_ptr = LLVMPointerTypeInContext(c->ctx, 0);
+}
+
+bool cg_emit_vmath(const struct cg_options *o, enum cg_emit what, FILE *out, struct diag *d)
+{
+	DLC_ASSERT(is_c_identifier(o->name));
+	struct arena arena = { 0 };
+	struct cg c = { .opts = o, .arena = &arena };
+	c.ctx = LLVMContextCreate();
+	c.mod = LLVMModuleCreateWithNameInContext(o->name, c.ctx);
+	bool ok = create_target(&c, d);
+	if (ok) {
+		init_types(&c);
+		cg_build_vmath_tests(&c);
+		LLVMDisposeBuilder(c.b);
+		verify_module(&c);
+		ok = optimize(&c, d) && cg_write(&c, what, out, d);
+		LLVMDisposeTargetMachine(c.tm);
+	}
+	LLVMDisposeModule(c.mod);
+	LLVMContextDispose(c.ctx);
+	arena_free(&arena);
+	return ok;
+}
+
 bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, FILE *out,
              struct diag *d)
 {
@@ -334,14 +380,7 @@ bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, 
 	LLVMSetSourceFileName(c.mod, o->name, strlen(o->name));
 	bool ok = create_target(&c, d);
 	if (ok) {
-		c.b = LLVMCreateBuilderInContext(c.ctx);
-		c.t_void = LLVMVoidTypeInContext(c.ctx);
-		c.t_i1 = LLVMInt1TypeInContext(c.ctx);
-		c.t_i8 = LLVMInt8TypeInContext(c.ctx);
-		c.t_i32 = LLVMInt32TypeInContext(c.ctx);
-		c.t_i64 = LLVMInt64TypeInContext(c.ctx);
-		c.t_f32 = LLVMFloatTypeInContext(c.ctx);
-		c.t_ptr = LLVMPointerTypeInContext(c.ctx, 0);
+		init_types(&c);
 		build_entry(&c, img);
 		build_table(&c, "inputs", g->inputs, g->ninputs);
 		build_table(&c, "outputs", g->outputs, g->noutputs);

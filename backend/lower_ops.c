@@ -305,8 +305,10 @@ static void lower_dense(struct cg *c, const struct ir_node *n)
 		cg_lower_tiled(c, n); /* the tiled GEMM of lower_tiled.c */
 		return;
 	}
+	/* rows over all leading positions: [N, T, F] is N * T rows of F */
 	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
-	int64_t batch = xt->dims[0], nin = xt->dims[1], nout = yt->dims[1];
+	int64_t nin = xt->dims[xt->rank - 1], nout = yt->dims[yt->rank - 1];
+	int64_t batch = ir_type_numel(xt) / nin;
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out];
 	LLVMValueRef w = param_addr(c, n, 0), b = param_addr(c, n, 1);
 	LLVMValueRef acc = cg_var(c, "acc");
@@ -565,6 +567,13 @@ void cg_lower_node(struct cg *c, const struct ir_node *n)
 	case IR_RESHAPE:
 	case IR_DROPOUT:
 		return; /* views: planned to share their input's bytes */
+	case IR_EMBEDDING:
+	case IR_ONEHOT:
+	case IR_LSTM:
+	case IR_GRU:
+	case IR_TIMESTEP:
+		cg_lower_sequence(c, n);
+		return;
 	case IR_OP_NONE:
 	case IR_OP_COUNT:
 		break;

@@ -464,7 +464,9 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
 		const struct ir_dense_attr *a = &n->attr.dense;
 		g->t = a->tile;
 		g->act = a->act, g->lo = a->act_min, g->hi = a->act_max;
-		g->m = yt->dims[0], g->n = yt->dims[1], g->k = xt->dims[1];
+		/* rows over all leading positions: [N, T, F] is M = N * T */
+		g->n = yt->dims[yt->rank - 1], g->k = xt->dims[xt->rank - 1];
+		g->m = ir_type_numel(yt) / g->n;
 		return;
 	}
 	const struct ir_conv_attr *a = &n->attr.conv;

@@ -66,6 +66,19 @@ const char **hdr_param_names(struct ir_graph *g, struct arena *a)
 	return names;
 }
 
+/* The C element type of a tensor: float, int32_t (i32) or int64_t (i64). */
+static const char *c_type(const struct ir_type *t)
+{
+	return t->dtype == IR_DT_I64 ? "int64_t" : t->dtype == IR_DT_I32 ? "int32_t" : "float";
+}
+
+/* The buffer alignment the entry point checks: the element size, at least
+ * 4 (codegen.c agrees). */
+static int io_align(const struct ir_type *t)
+{
+	return t->dtype == IR_DT_I64 ? 8 : 4;
+}
+
 static void upper(char *dst, const char *src, size_t n)
 {
 	size_t i = 0;
@@ -94,6 +107,9 @@ static void tensor_macros(FILE *out, const char *P, const char *kind, uint32_t i
 		fprintf(out, "#define %s_%s_%s_DIM%u %" PRId64 "\n", P, kind, up, d, t->dims[d]);
 	fprintf(out, "#define %s_%s_%s_COUNT %" PRId64 "\n", P, kind, up, ir_type_numel(t));
 	fprintf(out, "#define %s_%s_%s_BYTES %" PRId64 "\n", P, kind, up, ir_type_bytes(t));
+	if (t->dtype != IR_DT_F32)
+		fprintf(out, "#define %s_%s_%s_ALIGN %d /* %s elements */\n", P, kind, up,
+		        io_align(t), c_type(t));
 	fprintf(out, "#define %s_%s%" PRIu32 "_COUNT %s_%s_%s_COUNT\n", P, kind, idx, P, kind, up);
 	fprintf(out, "#define %s_%s%" PRIu32 "_BYTES %s_%s_%s_BYTES\n\n", P, kind, idx, P, kind,
 	        up);
@@ -109,8 +125,9 @@ static void intro(FILE *out, const char *p, const char *P, const struct hdr_opti
 	        " *     cc app.c %s.o -ldlcrt -lm\n"
 	        " *\n"
 	        " * Call %s_run() with caller-owned buffers:\n"
-	        " *   - each input: %s_INPUT_<NAME>_COUNT floats (C order, the shape in\n"
-	        " *     %s_INPUT_<NAME>_SHAPE), aligned to %s_IO_ALIGN bytes;\n"
+	        " *   - each input: %s_INPUT_<NAME>_COUNT elements (C order, the shape\n"
+	        " *     in %s_INPUT_<NAME>_SHAPE; floats, or int32_t/int64_t token ids\n"
+	        " *     where the parameter says so), aligned to %s_IO_ALIGN bytes;\n"
 	        " *   - each output: %s_OUTPUT_<NAME>_COUNT floats, written by the call;\n"
 	        " *   - scratch: %s_SCRATCH_BYTES bytes aligned to %s_SCRATCH_ALIGN; its\n"
 	        " *     contents need not be initialised and are garbage afterwards. It\n"
@@ -129,8 +146,9 @@ static void intro(FILE *out, const char *p, const char *P, const struct hdr_opti
 	        " * The model has no global mutable state and never allocates: calls with\n"
 	        " * different scratch and output buffers may run concurrently. The call\n"
 	        " * returns DLC_OK (0), or DLC_ERR_NULL_BUFFER / DLC_ERR_MISALIGNED (see\n"
-	        " * dlcrt.h) without touching any buffer. Inputs and outputs must not\n"
-	        " * overlap each other or the scratch region. */\n");
+	        " * dlcrt.h) without touching any buffer, or DLC_ERR_INDEX when a token\n"
+	        " * id is outside its embedding/onehot range (outputs not written).\n"
+	        " * Inputs and outputs must not overlap each other or the scratch region. */\n");
 }
 
 static void tables_and_entry(FILE *out, struct ir_graph *g, const char *p, const char *P,
@@ -147,7 +165,7 @@ static void tables_and_entry(FILE *out, struct ir_graph *g, const char *p, const
 	if (o->external_weights)
 		fprintf(out, "const void *weights, ");
 	for (uint32_t i = 0; i < g->ninputs; i++)
-		fprintf(out, "const float *%s, ", names[i]);
+		fprintf(out, "const %s *%s, ", c_type(&g->vals[g->inputs[i]].type), names[i]);
 	for (uint32_t i = 0; i < g->noutputs; i++)
 		fprintf(out, "float *%s, ", names[g->ninputs + i]);
 	fprintf(out, "void *scratch);\n\n");
@@ -159,7 +177,8 @@ static void tables_and_entry(FILE *out, struct ir_graph *g, const char *p, const
 	if (o->external_weights)
 		fprintf(out, "(weights), ");
 	for (uint32_t i = 0; i < g->ninputs; i++)
-		fprintf(out, "(const float *)(inputs)[%" PRIu32 "], ", i);
+		fprintf(out, "(const %s *)(inputs)[%" PRIu32 "], ", c_type(&g->vals[g->inputs[i]].type),
+		        i);
 	for (uint32_t i = 0; i < g->noutputs; i++)
 		fprintf(out, "(float *)(outputs)[%" PRIu32 "], ", i);
 	fprintf(out, "(scratch))\n\n");
@@ -179,7 +198,11 @@ bool hdr_emit(struct ir_graph *g, const struct plan *p, const struct hdr_options
 	fprintf(out, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	fprintf(out, "#define %s_NUM_INPUTS %" PRIu32 "\n", P, g->ninputs);
 	fprintf(out, "#define %s_NUM_OUTPUTS %" PRIu32 "\n", P, g->noutputs);
-	fprintf(out, "#define %s_IO_ALIGN 4 /* bytes, for every input and output */\n", P);
+	int align = 4;
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		if (io_align(&g->vals[g->inputs[i]].type) > align)
+			align = io_align(&g->vals[g->inputs[i]].type);
+	fprintf(out, "#define %s_IO_ALIGN %d /* bytes, for every input and output */\n", P, align);
 	fprintf(out, "#define %s_SCRATCH_BYTES %" PRId64 "\n", P, p->scratch_bytes);
 	fprintf(out, "#define %s_SCRATCH_ALIGN %d\n", P, PLAN_ALIGN);
 	fprintf(out, "#define %s_WEIGHTS_EXTERNAL %d\n", P, o->external_weights ? 1 : 0);

@@ -8,9 +8,10 @@
  * one plain loop nest per op, indexing through the layout, fp32
  * accumulation in an order stated at each kernel.
  *
- * Values are tracked as untyped byte pointers so that integer inputs (for
- * embeddings) can be added; today every kernel reads f32 and any other
- * dtype is an internal error (f32_view). */
+ * Values are tracked as untyped byte pointers: model inputs may hold
+ * i32/i64 ids, which only embedding and onehot read (shape inference
+ * guarantees it); every other operand and every node output is f32. The
+ * ids are all range-checked before the first node runs. */
 #include "interp.h"
 
 #include <inttypes.h>
@@ -19,7 +20,7 @@
 
 #include "check.h"
 
-/* The dtypes the interpreter can hold today. */
+/* Node outputs are f32; ids are only ever model inputs. */
 static void assert_supported(const struct ir_value *v)
 {
 	DLC_ASSERT(v->type.dtype == IR_DT_F32);
@@ -29,6 +30,16 @@ static const float *f32_view(const struct ir_graph *g, const void *const *ptr, u
 {
 	DLC_ASSERT(id < g->nvals);
 	assert_supported(&g->vals[id]);
+	DLC_ASSERT(ptr[id] != NULL);
+	return ptr[id];
+}
+
+/* The elements of an i32/i64 id tensor. */
+static const void *ids_view(const struct ir_graph *g, const void *const *ptr, uint32_t id)
+{
+	DLC_ASSERT(id < g->nvals);
+	enum ir_dtype dt = g->vals[id].type.dtype;
+	DLC_ASSERT(dt == IR_DT_I32 || dt == IR_DT_I64);
 	DLC_ASSERT(ptr[id] != NULL);
 	return ptr[id];
 }
@@ -93,6 +104,21 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
 	case IR_TRANSPOSE:
 		interp_transpose(g, n, in[0], out);
 		return;
+	case IR_EMBEDDING:
+		interp_embedding(g, n, in[0], param[0], out);
+		return;
+	case IR_ONEHOT:
+		interp_onehot(g, n, in[0], out);
+		return;
+	case IR_LSTM:
+		interp_lstm(g, n, in[0], param, out);
+		return;
+	case IR_GRU:
+		interp_gru(g, n, in[0], param, out);
+		return;
+	case IR_TIMESTEP:
+		interp_timestep(g, n, in[0], out);
+		return;
 	case IR_OP_NONE:
 	case IR_OP_COUNT:
 		break;
@@ -141,14 +167,16 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* Gathers the node's operands as f32 arrays and runs its kernel. */
+/* Gathers the node's operands (f32 arrays; embedding/onehot ids as they are)
+ * and runs its kernel. */
 static void run_node(struct ir_graph *g, const struct ir_node *n, const void *const *ptr,
                      float *out)
 {
 	const float **in = xcalloc(n->nin, sizeof *in);
 	const float *param[IR_MAX_PARAMS] = { 0 };
+	bool ids = n->op == IR_EMBEDDING || n->op == IR_ONEHOT;
 	for (unsigned k = 0; k < n->nin; k++)
-		in[k] = f32_view(g, ptr, n->in[k]);
+		in[k] = ids ? ids_view(g, ptr, n->in[k]) : f32_view(g, ptr, n->in[k]);
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
 		if (n->param[k] != IR_NONE)
 			param[k] = f32_view(g, ptr, n->param[k]);
@@ -169,6 +197,11 @@ bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
 	for (uint32_t v = 0; v < g->nvals; v++)
 		if (g->vals[v].kind == IR_VAL_CONST)
 			ptr[v] = g->vals[v].data;
+	if (!interp_check_ids(g, d, (const void *const *)ptr)) {
+		free(owned);
+		free(ptr);
+		return false;
+	}
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const struct ir_node *n = &g->nodes[i];
 		size_t bytes = (size_t)ir_type_bytes(&g->vals[n->out].type);

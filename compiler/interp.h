@@ -10,14 +10,19 @@
 
 #include "ir.h"
 
-/* Runs a typed, bound graph. inputs[i] points at g->inputs[i]'s elements,
- * outputs[i] receives g->outputs[i]'s. Returns false (with a diagnostic)
- * if intermediate tensors would need more than `max_bytes` of memory. */
+/* Runs a typed, bound graph. inputs[i] points at g->inputs[i]'s elements
+ * (f32, or i32/i64 for integer inputs), outputs[i] receives
+ * g->outputs[i]'s. Returns false (with a diagnostic) if intermediate
+ * tensors would need more than `max_bytes` of memory, or if an id read by
+ * embedding/onehot is outside [0, vocab/classes): every id is checked
+ * before any node runs, and no output is written then. */
 bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
                 void *const *outputs, int64_t max_bytes);
 
 /* Runs one node through its kernel; exposed for unit tests. `in` holds the
- * activation inputs, `param` the weights (NULL where absent). */
+ * activation inputs, `param` the weights (NULL where absent). For
+ * embedding and onehot, in[0] points at the ids in their own dtype (i32
+ * or i64), not at floats, and they must be in range. */
 void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const *in,
                  const float *const *param, float *out);
 
@@ -57,5 +62,22 @@ void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const flo
                     float *out);
 void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
                       float *out);
+/* sigmoid as every kernel computes it (never overflows exp). */
+float interp_sigmoid(float x);
+
+/* Sequence kernels (interp_seq.c). `ids` are i32 or i64 per the input's
+ * dtype. interp_check_ids reports the first id of any embedding/onehot
+ * input outside its range (ptr[value id] = the value's elements). */
+bool interp_check_ids(const struct ir_graph *g, struct diag *d, const void *const *ptr);
+void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const void *ids,
+                      const float *w, float *out);
+void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const void *ids,
+                   float *out);
+void interp_lstm(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                 const float *const *param, float *out);
+void interp_gru(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                const float *const *param, float *out);
+void interp_timestep(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                     float *out);
 
 #endif

@@ -84,6 +84,11 @@ static float sigmoid1(float x)
 	return e / (1.0f + e);
 }
 
+float interp_sigmoid(float x)
+{
+	return sigmoid1(x);
+}
+
 /* "x < 0" rather than "x > 0" so that NaN passes through, as in PyTorch. */
 static float relu1(float x)
 {
@@ -187,16 +192,18 @@ void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const floa
 }
 
 /* y[n, o] = act(sum over i (ascending, from 0.0f) of x[n, i] * W[o, i],
- * then + b[o], then + res[n, o]). */
+ * then + b[o], then + res[n, o]). A rank-3+ input [N, ..., F] is the
+ * same with rows n over all leading positions (time-distributed). */
 void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
                   const float *res, const float *w, const float *b, float *out)
 {
 	DLC_ASSERT(!n->attr.dense.tile.packed);
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	const struct ir_type *wt = param_type(g, n, 0);
-	DLC_ASSERT(xt->rank == 2 && yt->rank == 2 && wt->rank == 2);
-	int64_t batch = xt->dims[0], nin = xt->dims[1], nout = yt->dims[1];
-	DLC_ASSERT(yt->dims[0] == batch && wt->dims[0] == nout && wt->dims[1] == nin);
+	DLC_ASSERT(xt->rank >= 2 && yt->rank == xt->rank && wt->rank == 2);
+	int64_t nin = xt->dims[xt->rank - 1], nout = yt->dims[yt->rank - 1];
+	int64_t batch = ir_type_numel(xt) / nin;
+	DLC_ASSERT(ir_type_numel(yt) == batch * nout && wt->dims[0] == nout && wt->dims[1] == nin);
 	for (int64_t bn = 0; bn < batch; bn++)
 		for (int64_t o = 0; o < nout; o++) {
 			float acc = 0.0f;

@@ -32,9 +32,27 @@ static const struct ir_param_info bn_params[] = {
 	{ "running_var", "moving_variance", false },
 };
 
+/* Recurrent layers: the PyTorch suffix is completed by the layer index
+ * and direction ("weight_ih" -> "weight_ih_l1_reverse", lower.c); the
+ * Keras bias of slot 2 also fills slot 3 ("bias:hh", pass_bind_weights.c). */
+static const struct ir_param_info rnn_params[] = {
+	{ "weight_ih", "kernel", false },
+	{ "weight_hh", "recurrent_kernel", false },
+	{ "bias_ih", "bias", true },
+	{ "bias_hh", "bias:hh", true },
+};
+static const struct ir_param_info embedding_params[] = {
+	{ "weight", "embeddings", false },
+};
+
 const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot)
 {
 	switch (op) {
+	case IR_LSTM:
+	case IR_GRU:
+		return slot < 4 ? &rnn_params[slot] : NULL;
+	case IR_EMBEDDING:
+		return slot < 1 ? &embedding_params[slot] : NULL;
 	case IR_CONV2D:
 	case IR_DENSE:
 		return slot < 2 ? &conv_dense_params[slot] : NULL;

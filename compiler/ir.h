@@ -186,7 +186,36 @@ struct ir_transpose_attr {
 	uint8_t perm[IR_MAX_RANK]; /* output axis i is input axis perm[i] */
 };
 
+/* embedding: size = vocab, dim = vector length (the weight is [vocab,
+ * dim]); onehot: size = classes, dim = 0. Ids outside [0, size) are an
+ * error at run time (docs/dsl.md). */
+struct ir_index_attr {
+	int64_t size;
+	int64_t dim;
+};
+
+/* lstm, gru over a batch-first [N, T, F] input. Params: weight_ih
+ * [G*H, F], weight_hh [G*H, H], bias_ih [G*H], bias_hh [G*H] (both biases
+ * absent together), G = 4 gates i, f, g, o (lstm) or 3 gates r, z, n
+ * (gru), PyTorch's equations; initial state zero. reverse runs t = T-1
+ * down to 0 (the backward direction of a bidirectional layer); sequence
+ * outputs stay aligned with input positions. */
+struct ir_rnn_attr {
+	int64_t units;         /* H */
+	bool return_sequences; /* out [N, T, H]; else the final state [N, H] */
+	bool reverse;
+};
+
+/* timestep: [N, T, ...] -> [N, ...] at position `index` of axis 1;
+ * negative counts from the end until shape inference resolves it. */
+struct ir_select_attr {
+	int64_t index;
+};
+
 union ir_attrs {
+	struct ir_index_attr index;
+	struct ir_rnn_attr rnn;
+	struct ir_select_attr select;
 	struct ir_conv_attr conv;
 	struct ir_dense_attr dense;
 	struct ir_pool_attr pool;

@@ -27,7 +27,7 @@
 
 #define FILL_INPUT "#d8f0d8"
 #define FILL_OUTPUT "#f6d6d6"
-#define FILL_COMPUTE "#dde8fa" /* conv2d, dense */
+#define FILL_COMPUTE "#dde8fa" /* conv2d, dense, lstm, gru */
 #define FILL_FUSED "#ffe4a8"   /* a node that carries fused work */
 #define FILL_CONST "#eeeeee"
 
@@ -226,6 +226,14 @@ static void dot_op(FILE *out, const struct ir_node *n)
 		for (unsigned i = 0; i < a->transpose.rank && i < IR_MAX_RANK; i++)
 			dot_fmt(out, "%s%u", i ? "," : " ", a->transpose.perm[i]);
 		break;
+	case IR_EMBEDDING: dot_fmt(out, " vocab %" PRId64, a->index.size); break;
+	case IR_ONEHOT: dot_fmt(out, " %" PRId64 " classes", a->index.size); break;
+	case IR_LSTM:
+	case IR_GRU:
+		dot_fmt(out, " %" PRId64 " units%s%s", a->rnn.units,
+		        a->rnn.return_sequences ? " sequences" : "", a->rnn.reverse ? " reverse" : "");
+		break;
+	case IR_TIMESTEP: dot_fmt(out, " index %" PRId64, a->select.index); break;
 	default: break;
 	}
 }
@@ -258,7 +266,10 @@ static void dot_node(struct ir_graph *g, uint32_t i, FILE *out)
 {
 	const struct ir_node *n = &g->nodes[i];
 	const char *fill = is_fused(n) ? FILL_FUSED
-	                   : n->op == IR_CONV2D || n->op == IR_DENSE ? FILL_COMPUTE : "white";
+	                   : n->op == IR_CONV2D || n->op == IR_DENSE || n->op == IR_LSTM ||
+	                           n->op == IR_GRU
+	                       ? FILL_COMPUTE
+	                       : "white";
 	const char *style = ir_op_table[n->op].flags & IR_F_VIEW ? "filled,dashed" : "filled";
 	fprintf(out, "  n%" PRIu32 " [style=\"%s\", fillcolor=\"%s\", label=\"", i, style, fill);
 	dot_text(out, n->name ? n->name : "?");

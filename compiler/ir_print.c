@@ -176,6 +176,20 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 			fprintf(out, "%s%u", i ? ", " : "", a->transpose.perm[i]);
 		fputs("]", out);
 		break;
+	case IR_EMBEDDING:
+		fprintf(out, " vocab=%" PRId64, a->index.size);
+		break;
+	case IR_ONEHOT:
+		fprintf(out, " classes=%" PRId64, a->index.size);
+		break;
+	case IR_LSTM:
+	case IR_GRU:
+		fprintf(out, " units=%" PRId64 " return_sequences=%s reverse=%s", a->rnn.units,
+		        a->rnn.return_sequences ? "true" : "false", a->rnn.reverse ? "true" : "false");
+		break;
+	case IR_TIMESTEP:
+		fprintf(out, " index=%" PRId64, a->select.index);
+		break;
 	default:
 		break;
 	}

@@ -56,6 +56,27 @@ static void check_value_ref(struct vctx *v, uint32_t node, uint32_t id, bool par
 		fail(v, "node '%s' refers to an empty value slot %u", name, id);
 }
 
+/* Integer tensors reach only embedding/onehot; a timestep index is
+ * resolved into [0, T). */
+static void check_sequence(struct vctx *v, const struct ir_node *n)
+{
+	struct ir_graph *g = v->g;
+	bool ids = n->op == IR_EMBEDDING || n->op == IR_ONEHOT;
+	for (unsigned k = 0; k < n->nin; k++) {
+		if (n->in[k] >= g->nvals)
+			continue;
+		enum ir_dtype dt = g->vals[n->in[k]].type.dtype;
+		if (ids ? dt != IR_DT_I32 && dt != IR_DT_I64 : dt != IR_DT_F32)
+			fail(v, "node '%s' input %u has dtype %s", n->name, k, ir_dtype_name(dt));
+	}
+	if (n->op == IR_TIMESTEP && n->in[0] < g->nvals) {
+		const struct ir_type *x = &g->vals[n->in[0]].type;
+		if (x->rank < 2 || n->attr.select.index < 0 || n->attr.select.index >= x->dims[1])
+			fail(v, "node '%s' timestep index %lld not resolved", n->name,
+			     (long long)n->attr.select.index);
+	}
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -118,7 +139,11 @@ int ir_verify(struct ir_graph *g, enum ir_stage stage, FILE *out)
 			if ((n->op == IR_SOFTMAX || n->op == IR_CONCAT) &&
 			    (n->attr.axis.axis < 0 || n->attr.axis.axis >= g->vals[n->out].type.rank))
 				fail(&v, "node '%s' axis %d not resolved", n->name, n->attr.axis.axis);
+			check_sequence(&v, n);
 		}
+		if ((n->op == IR_LSTM || n->op == IR_GRU) &&
+		    (n->param[2] == IR_NONE) != (n->param[3] == IR_NONE))
+			fail(&v, "node '%s' has one bias without the other", n->name);
 		for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
 			uint32_t p = n->param[k];
 			if (p == IR_NONE || p >= g->nvals)

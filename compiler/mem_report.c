@@ -53,9 +53,14 @@ int64_t mem_report_no_reuse_bytes(const struct ir_graph *g, const struct plan *p
 		bool is_output = false;
 		for (uint32_t k = 0; k < g->noutputs && !is_output; k++)
 			is_output = view_root(p, g->outputs[k]) == v;
+		/* a node's own workspace (lstm, gru) needs a slot as well */
+		int64_t b = plan_workspace_bytes(g, &g->nodes[i]);
+		b = (b + PLAN_ALIGN - 1) & ~(int64_t)(PLAN_ALIGN - 1);
+		if (ckd_add_i64(&sum, sum, b))
+			return INT64_MAX;
 		if (plan_is_view(g->nodes[i].op) || is_output)
 			continue;
-		int64_t b = ir_type_bytes(&g->vals[v].type);
+		b = ir_type_bytes(&g->vals[v].type);
 		b = (b + PLAN_ALIGN - 1) & ~(int64_t)(PLAN_ALIGN - 1);
 		if (ckd_add_i64(&sum, sum, b))
 			return INT64_MAX;

@@ -7,7 +7,11 @@
  *     checked (Keras files hold conv kernels as [KH, KW, I/groups, O] and
  *     dense kernels as [in, out], transposed here), and the data is copied
  *     into 64-byte aligned arena memory. Tensors no layer reads are errors,
- *     except PyTorch's "<bn>.num_batches_tracked" counters.
+ *     except PyTorch's "<bn>.num_batches_tracked" counters. Keras
+ *     recurrent layers are converted (keras_rnn_copy): kernels transposed
+ *     and GRU gates reordered from z, r, h to r, z, n; the one Keras bias
+ *     fills both bias slots (LSTM: bias_hh = 0; GRU: rows 0 and 1 of
+ *     [2, 3H], reset_after=True).
  *   weights random(seed=S): deterministic values (weights_random.h).
  *   no weights statement: an error if any layer has parameters.
  * All errors are reported, in source order; the file image lives in the
@@ -77,6 +81,50 @@ static bool keras_transposed(struct binder *b, const struct bind_param *p)
 	       (op == IR_CONV2D || op == IR_DENSE);
 }
 
+/* A parameter of a recurrent layer under the Keras convention. */
+static bool keras_rnn(struct binder *b, const struct bind_param *p)
+{
+	enum ir_op op = b->g->nodes[p->node].op;
+	return b->g->weights.convention == IR_CONV_KERAS && (op == IR_LSTM || op == IR_GRU);
+}
+
+/* Keras gate k's block for PyTorch gate k: GRU z, r, h -> r, z, n. */
+static int64_t keras_gate(enum ir_op op, int64_t k)
+{
+	return op == IR_GRU && k < 2 ? 1 - k : k;
+}
+
+/* Fills the IR data of Keras recurrent parameter p (slot 0, 1 or 2; slot
+ * 2 also fills slot 3's constant `bias3`) from file tensor t, whose shape
+ * was checked. IR layout: rows gate-major in PyTorch order. */
+static void keras_rnn_copy(struct binder *b, const struct bind_param *p,
+                           const struct st_tensor *t, float *dst, float *bias3)
+{
+	enum ir_op op = b->g->nodes[p->node].op;
+	int64_t gates = op == IR_LSTM ? 4 : 3;
+	int64_t units = b->g->nodes[p->node].attr.rnn.units, rows = gates * units;
+	const unsigned char *src = t->data;
+	if (p->slot < 2) { /* [C, G*H] -> [G*H, C] */
+		int64_t cols = t->dims[0];
+		for (int64_t k = 0; k < gates; k++)
+			for (int64_t j = 0; j < units; j++)
+				for (int64_t c = 0; c < cols; c++) {
+					int64_t from = c * rows + keras_gate(op, k) * units + j;
+					memcpy(&dst[(k * units + j) * cols + c], src + from * 4, 4);
+				}
+		return;
+	}
+	for (int64_t k = 0; k < gates; k++)
+		for (int64_t j = 0; j < units; j++) {
+			int64_t from = keras_gate(op, k) * units + j, to = k * units + j;
+			memcpy(&dst[to], src + from * 4, 4);
+			if (op == IR_GRU)
+				memcpy(&bias3[to], src + (rows + from) * 4, 4);
+			else
+				bias3[to] = 0.0f;
+		}
+}
+
 /* perm[k] = the file axis that becomes IR axis k. */
 static void keras_perm(enum ir_op op, unsigned *perm)
 {
@@ -84,18 +132,29 @@ static void keras_perm(enum ir_op op, unsigned *perm)
 	memcpy(perm, op == IR_CONV2D ? conv : dense, (op == IR_CONV2D ? 4 : 2) * sizeof *perm);
 }
 
-/* The dims the file must hold for parameter p. */
-static void file_dims(struct binder *b, const struct bind_param *p, int64_t *dims)
+/* The dims the file must hold for parameter p; returns the rank. */
+static unsigned file_dims(struct binder *b, const struct bind_param *p, int64_t *dims)
 {
 	const struct ir_type *t = &b->g->vals[p->val].type;
+	if (keras_rnn(b, p) && p->slot < 2) {
+		dims[0] = t->dims[1];
+		dims[1] = t->dims[0];
+		return 2;
+	}
+	if (keras_rnn(b, p) && b->g->nodes[p->node].op == IR_GRU) {
+		dims[0] = 2;
+		dims[1] = t->dims[0];
+		return 2;
+	}
 	if (!keras_transposed(b, p)) {
 		memcpy(dims, t->dims, t->rank * sizeof *dims);
-		return;
+		return t->rank;
 	}
 	unsigned perm[IR_MAX_RANK];
 	keras_perm(b->g->nodes[p->node].op, perm);
 	for (unsigned k = 0; k < t->rank; k++)
 		dims[perm[k]] = t->dims[k];
+	return t->rank;
 }
 
 /* dst axis k takes src axis perm[k]; elements of esize bytes. */
@@ -185,8 +244,9 @@ static size_t edit_distance(const char *a, const char *b, size_t max)
  * "conv1.kernel"), if the two differ. */
 static const char *other_convention_key(struct binder *b, const struct bind_param *p)
 {
-	const struct ir_param_info *info = ir_param_info(b->g->nodes[p->node].op, p->slot);
-	if (!info)
+	enum ir_op op = b->g->nodes[p->node].op;
+	const struct ir_param_info *info = ir_param_info(op, p->slot);
+	if (!info || op == IR_LSTM || op == IR_GRU) /* keys differ by more than a suffix */
 		return NULL;
 	bool keras = b->g->weights.convention == IR_CONV_KERAS;
 	const char *mine = keras ? info->keras : info->pytorch;
@@ -251,12 +311,24 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
 		ok = false;
 	}
 	int64_t dims[IR_MAX_RANK];
-	file_dims(b, p, dims);
-	if (t->rank != v->type.rank || memcmp(t->dims, dims, t->rank * sizeof *dims)) {
+	unsigned rank = file_dims(b, p, dims);
+	if (t->rank != rank || memcmp(t->dims, dims, t->rank * sizeof *dims)) {
 		char got[256], exp[256];
 		fmt_dims(got, sizeof got, t->dims, t->rank);
-		fmt_dims(exp, sizeof exp, dims, v->type.rank);
+		fmt_dims(exp, sizeof exp, dims, rank);
 		diag_error(b->d, at, "weight '%s' has shape %s, expected %s", v->name, got, exp);
+		if (keras_rnn(b, p) && p->slot < 2 && !b->hinted_layout) {
+			bool lstm = b->g->nodes[p->node].op == IR_LSTM;
+			diag_note(b->d, b->g->weights.path_loc,
+			          "keras files hold %s kernels as [in, %s * units] and recurrent "
+			          "kernels as [units, %s * units]",
+			          lstm ? "lstm" : "gru", lstm ? "4" : "3", lstm ? "4" : "3");
+			b->hinted_layout = true;
+		}
+		if (keras_rnn(b, p) && p->slot == 2 && b->g->nodes[p->node].op == IR_GRU)
+			diag_note(b->d, b->g->weights.path_loc,
+			          "keras gru biases are [2, 3 * units] (input and recurrent bias, "
+			          "reset_after=True)");
 		if (keras_transposed(b, p) && !b->hinted_layout) {
 			diag_note(b->d, b->g->weights.path_loc,
 			          "keras files hold %s kernels as %s",
@@ -273,6 +345,8 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
 static void bind_from_file(struct binder *b, const struct bind_param *p)
 {
 	struct ir_value *v = &b->g->vals[p->val];
+	if (keras_rnn(b, p) && p->slot == 3)
+		return; /* `<..>.bias:hh`: filled with slot 2 from the same tensor */
 	struct st_tensor *t = st_find(&b->file, v->name);
 	if (!t) {
 		diag_error(b->d, b->g->nodes[p->node].loc, "weight '%s' not found in '%s'", v->name,
@@ -282,6 +356,20 @@ static void bind_from_file(struct binder *b, const struct bind_param *p)
 	}
 	if (!check_tensor(b, p, t))
 		return;
+	if (keras_rnn(b, p)) {
+		void *data = arena_alloc(b->g->arena, (size_t)ir_type_bytes(&v->type));
+		struct ir_value *v3 = NULL;
+		float *bias3 = NULL;
+		if (p->slot == 2) {
+			v3 = &b->g->vals[b->g->nodes[p->node].param[3]];
+			bias3 = arena_alloc(b->g->arena, (size_t)ir_type_bytes(&v3->type));
+		}
+		keras_rnn_copy(b, p, t, data, bias3);
+		v->data = data;
+		if (v3)
+			v3->data = bias3;
+		return;
+	}
 	DLC_ASSERT((int64_t)t->nbytes == ir_type_bytes(&v->type));
 	void *data = arena_alloc(b->g->arena, (size_t)t->nbytes);
 	if (keras_transposed(b, p)) {

@@ -45,11 +45,11 @@ static double bn_scale(const struct bn_consts *c, int64_t k)
 }
 
 /* The channel axis of a conv2d/dense output, which is what its bias and
- * weight dimension 0 run along. */
-static int layer_channel_axis(const struct ir_node *n)
+ * weight dimension 0 run along (the last axis of a dense output). */
+static int layer_channel_axis(const struct ir_graph *g, const struct ir_node *n)
 {
 	if (n->op == IR_DENSE)
-		return 1;
+		return g->vals[n->out].type.rank - 1;
 	return n->attr.conv.layout == IR_LAYOUT_NHWC ? 3 : 1;
 }
 
@@ -64,7 +64,7 @@ static uint32_t foldable_producer(const struct ir_graph *g, const struct ir_node
 	if (n->op != IR_CONV2D && n->op != IR_DENSE)
 		return IR_NONE;
 	enum ir_act act = n->op == IR_CONV2D ? n->attr.conv.act : n->attr.dense.act;
-	if (act != IR_ACT_NONE || n->nin != 1 || layer_channel_axis(n) != bn->attr.bn.axis)
+	if (act != IR_ACT_NONE || n->nin != 1 || layer_channel_axis(g, n) != bn->attr.bn.axis)
 		return IR_NONE;
 	return p;
 }

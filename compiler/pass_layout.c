@@ -289,6 +289,11 @@ static void visit(struct lctx *l, struct ir_node *n)
 		transpose(l, n);
 		return;
 	case IR_DENSE:
+	case IR_EMBEDDING:
+	case IR_ONEHOT:
+	case IR_LSTM:
+	case IR_GRU:
+	case IR_TIMESTEP: /* not 4-D layout ops: they read the declared form */
 		for (unsigned k = 0; k < n->nin; k++)
 			n->in[k] = in_form(l, n->in[k], false);
 		return;

@@ -51,14 +51,27 @@ static bool make_type(struct sctx *s, const struct ir_node *n, struct ir_type *t
 	return true;
 }
 
-static void set_param(struct sctx *s, struct ir_node *n, unsigned slot, unsigned rank,
+/* Types weight parameter `slot` (if present); false if it would be too
+ * large, which is reported. */
+static bool set_param(struct sctx *s, struct ir_node *n, unsigned slot, unsigned rank,
                       const int64_t *dims)
 {
 	if (n->param[slot] == IR_NONE)
-		return;
+		return true;
+	struct ir_value *w = &s->g->vals[n->param[slot]];
+	int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+	for (unsigned i = 0; i < rank; i++) {
+		if (ckd_mul_i64(&bytes, bytes, dims[i]) || bytes > IR_MAX_TENSOR_BYTES) {
+			diag_error(s->d, n->loc, "weight '%s' of '%s' is too large (more than %" PRId64
+			           " bytes)", w->name, n->name, IR_MAX_TENSOR_BYTES);
+			return false;
+		}
+	}
 	struct ir_type t;
-	if (make_type(s, n, &t, IR_DT_F32, rank, dims))
-		s->g->vals[n->param[slot]].type = t;
+	if (!make_type(s, n, &t, IR_DT_F32, rank, dims))
+		return false;
+	w->type = t;
+	return true;
 }
 
 /* Resolves an axis attribute against a rank; returns -1 on error. */
@@ -199,21 +212,106 @@ static bool infer_pool(struct sctx *s, struct ir_node *n, const struct ir_type *
 	return make_type(s, n, y, IR_DT_F32, 4, dims);
 }
 
+/* dense applies to the last axis: [N, ..., F] -> [N, ..., units] (Keras
+ * Dense; on [N, T, F] it is TimeDistributed(Dense)). A rank-4 input is
+ * most likely an image that was meant to be flattened: a warning says so. */
 static bool infer_dense(struct sctx *s, struct ir_node *n, const struct ir_type *x,
                         struct ir_type *y)
 {
-	if (x->rank != 2) {
-		char buf[200];
-		diag_error(s->d, n->loc, "dense '%s' expects a rank-2 input [batch, features], got %s",
-		           n->name, tstr(x, buf, sizeof buf));
-		diag_note(s->d, n->loc, "add flatten() before it to turn the input into [batch, features]");
+	char buf[200];
+	if (x->rank < 2) {
+		diag_error(s->d, n->loc, "dense '%s' expects an input of rank 2 or more [batch, ..., "
+		           "features], got %s", n->name, tstr(x, buf, sizeof buf));
 		return false;
 	}
-	int64_t wd[2] = { n->attr.dense.units, x->dims[1] };
-	set_param(s, n, 0, 2, wd);
-	set_param(s, n, 1, 1, &n->attr.dense.units);
-	int64_t dims[2] = { x->dims[0], n->attr.dense.units };
-	return make_type(s, n, y, IR_DT_F32, 2, dims);
+	if (x->rank == 4) {
+		diag_warning(s->d, n->loc, "dense '%s' applies to the last axis of each position of "
+		             "its rank-4 input %s", n->name, tstr(x, buf, sizeof buf));
+		diag_note(s->d, n->loc, "add flatten() before it to turn the input into [batch, features]");
+	}
+	unsigned r = x->rank;
+	int64_t wd[2] = { n->attr.dense.units, x->dims[r - 1] };
+	bool ok = set_param(s, n, 0, 2, wd);
+	ok = set_param(s, n, 1, 1, &n->attr.dense.units) && ok;
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, x->dims, r * sizeof *dims);
+	dims[r - 1] = n->attr.dense.units;
+	return make_type(s, n, y, IR_DT_F32, r, dims) && ok;
+}
+
+/* embedding: [N, ...] ids -> [N, ..., dim]; onehot: [N, ...] -> [N, ...,
+ * classes]. The ids' dtype is checked by infer_node. */
+static bool infer_index(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                        struct ir_type *y)
+{
+	const struct ir_index_attr *a = &n->attr.index;
+	char buf[200];
+	if (x->rank >= IR_MAX_RANK) {
+		diag_error(s->d, n->loc, "%s '%s' adds an axis to its input %s, which already has "
+		           "the most (%d) dimensions", ir_op_table[n->op].name, n->name,
+		           tstr(x, buf, sizeof buf), IR_MAX_RANK);
+		return false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, x->dims, x->rank * sizeof *dims);
+	dims[x->rank] = n->op == IR_EMBEDDING ? a->dim : a->size;
+	bool ok = true;
+	if (n->op == IR_EMBEDDING) {
+		int64_t wd[2] = { a->size, a->dim };
+		ok = set_param(s, n, 0, 2, wd);
+	}
+	return make_type(s, n, y, IR_DT_F32, x->rank + 1u, dims) && ok;
+}
+
+/* lstm/gru: [N, T, F] -> [N, T, H] or [N, H]; weights per struct
+ * ir_rnn_attr (G*H rows, G = 4 for lstm, 3 for gru). */
+static bool infer_rnn(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                      struct ir_type *y)
+{
+	const struct ir_rnn_attr *a = &n->attr.rnn;
+	if (!need_rank(s, n, x, 3, "[batch, time steps, features]"))
+		return false;
+	int64_t gates = n->op == IR_LSTM ? 4 : 3, rows;
+	if (ckd_mul_i64(&rows, gates, a->units)) {
+		diag_error(s->d, n->loc, "units=%" PRId64 " of '%s' is too large", a->units, n->name);
+		return false;
+	}
+	int64_t wih[2] = { rows, x->dims[2] }, whh[2] = { rows, a->units };
+	bool ok = set_param(s, n, 0, 2, wih);
+	ok = ok && set_param(s, n, 1, 2, whh);
+	ok = ok && set_param(s, n, 2, 1, &rows);
+	ok = ok && set_param(s, n, 3, 1, &rows);
+	int64_t dims[3] = { x->dims[0], x->dims[1], a->units };
+	if (!a->return_sequences)
+		dims[1] = a->units;
+	return ok && make_type(s, n, y, IR_DT_F32, a->return_sequences ? 3 : 2, dims);
+}
+
+/* timestep: [N, T, ...] -> [N, ...] at one position of axis 1; a
+ * negative index counts from the end and is made non-negative here. */
+static bool infer_timestep(struct sctx *s, struct ir_node *n, const struct ir_type *x,
+                           struct ir_type *y)
+{
+	char buf[200];
+	if (x->rank < 2) {
+		diag_error(s->d, n->loc, "timestep '%s' expects an input [batch, time steps, ...], "
+		           "got %s", n->name, tstr(x, buf, sizeof buf));
+		return false;
+	}
+	int64_t t = x->dims[1], index = n->attr.select.index;
+	int64_t at = index < 0 ? index + t : index;
+	if (at < 0 || at >= t) {
+		diag_error(s->d, n->loc, "timestep index %" PRId64 " of '%s' is out of range for %"
+		           PRId64 " time step%s (input %s); expected %" PRId64 " to %" PRId64,
+		           index, n->name, t, t == 1 ? "" : "s", tstr(x, buf, sizeof buf), -t, t - 1);
+		return false;
+	}
+	n->attr.select.index = at;
+	int64_t dims[IR_MAX_RANK];
+	dims[0] = x->dims[0];
+	for (unsigned i = 2; i < x->rank; i++)
+		dims[i - 1] = x->dims[i];
+	return make_type(s, n, y, x->dtype, x->rank - 1u, dims);
 }
 
 static bool infer_reshape(struct sctx *s, struct ir_node *n, const struct ir_type *x,
@@ -344,12 +442,22 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 {
 	const struct ir_type *x = &s->g->vals[n->in[0]].type;
 	char buf[200];
+	bool ids = n->op == IR_EMBEDDING || n->op == IR_ONEHOT;
 	for (unsigned k = 0; k < n->nin; k++) {
 		const struct ir_type *t = &s->g->vals[n->in[k]].type;
-		if (t->dtype != IR_DT_F32) {
+		bool is_int = t->dtype == IR_DT_I32 || t->dtype == IR_DT_I64;
+		if (ids && !is_int) {
+			diag_error(s->d, n->loc, "%s '%s' needs integer ids (i32 or i64), but '%s' is %s",
+			           ir_op_table[n->op].name, n->name, s->g->vals[n->in[k]].name,
+			           tstr(t, buf, sizeof buf));
+			return false;
+		}
+		if (!ids && t->dtype != IR_DT_F32) {
 			diag_error(s->d, n->loc, "%s '%s' needs f32 input, but '%s' is %s",
 			           ir_op_table[n->op].name, n->name, s->g->vals[n->in[k]].name,
 			           tstr(t, buf, sizeof buf));
+			if (is_int)
+				diag_note(s->d, n->loc, "only embedding and onehot read integer tensors");
 			return false;
 		}
 	}
@@ -362,6 +470,14 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 		return infer_pad(s, n, x, y);
 	case IR_TRANSPOSE:
 		return infer_transpose(s, n, x, y);
+	case IR_EMBEDDING:
+	case IR_ONEHOT:
+		return infer_index(s, n, x, y);
+	case IR_LSTM:
+	case IR_GRU:
+		return infer_rnn(s, n, x, y);
+	case IR_TIMESTEP:
+		return infer_timestep(s, n, x, y);
 	case IR_SCALE_BIAS: {
 		int axis = resolve_axis(s, n, n->attr.scale_bias.axis, x->rank,
 		                        n->attr.scale_bias.layout);

@@ -3,8 +3,9 @@
  * (backend/lower_tiled.c), recorded in attr.tile.
  *
  * Both layers are seen as a matrix product C[M, N] = A[M, K] x B[K, N]:
- * M runs over output pixels (n, oh, ow) of an NHWC conv or batch rows of a
- * dense layer, N over output channels, K over the reduction ((kh, kw, c)
+ * M runs over output pixels (n, oh, ow) of an NHWC conv or the rows of a
+ * dense layer (all leading positions: N * T for [N, T, F]), N over output
+ * channels, K over the reduction ((kh, kw, c)
  * taps of a conv, in-features of a dense layer). B is the weights.
  *
  * The sizes follow the Goto/BLIS analytical model (Goto and van de Geijn,
@@ -122,9 +123,12 @@ static void tile_dense(struct ir_graph *g, struct ir_node *n, const struct targe
 	struct ir_dense_attr *a = &n->attr.dense;
 	const struct ir_type *x = &g->vals[n->in[0]].type, *y = &g->vals[n->out].type;
 	a->tile = (struct ir_tile){ 0 };
-	if (x->rank != 2 || y->rank != 2)
+	if (x->rank < 2 || y->rank != x->rank)
 		return;
-	struct gemm_shape s = { .m = y->dims[0], .n = y->dims[1], .k = x->dims[1], .kstep = 1 };
+	/* a time-distributed dense ([N, T, F]) is one GEMM with M = N * T */
+	int64_t units = y->dims[y->rank - 1];
+	struct gemm_shape s = { .m = ir_type_numel(y) / units, .n = units,
+		                .k = x->dims[x->rank - 1], .kstep = 1 };
 	if (s.k > INT32_MAX || s.m > INT32_MAX || s.n > INT32_MAX)
 		return;
 	if (worth_tiling(s))

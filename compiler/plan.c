@@ -482,8 +482,9 @@ static void place_buffers(struct planner *pl)
 		up->first = x->first < up->first ? x->first : up->first;
 		up->last = x->last > up->last ? x->last : up->last;
 	}
-	struct plan_interval *iv = arena_array(pl->tmp, pl->nbufs + 1, sizeof *iv);
-	uint32_t *which = arena_array(pl->tmp, pl->nbufs + 1, sizeof *which), n = 0;
+	uint32_t cap = pl->nbufs + pl->g->nnodes + 1;
+	struct plan_interval *iv = arena_array(pl->tmp, cap, sizeof *iv);
+	uint32_t *which = arena_array(pl->tmp, cap, sizeof *which), n = 0;
 	for (uint32_t b = 0; b < pl->nbufs; b++) {
 		const struct buf *x = &pl->bufs[b];
 		if (x->parent == IR_NONE && x->home == PLAN_HOME_SCRATCH) {
@@ -491,10 +492,20 @@ static void place_buffers(struct planner *pl)
 			which[n++] = b;
 		}
 	}
+	uint32_t nb = n; /* then the workspaces: which[] holds node numbers */
+	for (uint32_t i = 0; i < pl->g->nnodes; i++) {
+		int64_t ws = plan_workspace_bytes(pl->g, &pl->g->nodes[i]);
+		if (ws > 0) {
+			iv[n] = (struct plan_interval){ ws, i, i, 0 };
+			which[n++] = i;
+		}
+	}
 	pl->p->lower_bound = plan_lower_bound(iv, n, pl->tmp);
 	pl->p->scratch_bytes = plan_place(iv, n, pl->tmp);
-	for (uint32_t k = 0; k < n; k++)
+	for (uint32_t k = 0; k < nb; k++)
 		pl->bufs[which[k]].offset = iv[k].offset;
+	for (uint32_t k = nb; k < n; k++)
+		pl->p->workspace[which[k]] = iv[k].offset;
 	for (uint32_t b = pl->nbufs; b-- > 0;) {
 		struct buf *x = &pl->bufs[b];
 		if (x->parent == IR_NONE)
@@ -542,6 +553,9 @@ struct plan *plan_build(struct ir_graph *g, struct arena *a)
 	p->last = arena_array(a, nv, sizeof *p->last);
 	for (uint32_t v = 0; v < g->nvals; v++)
 		p->source[v] = p->slice_of[v] = IR_NONE;
+	p->workspace = arena_array(a, g->nnodes ? g->nnodes : 1, sizeof *p->workspace);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		p->workspace[i] = -1;
 	for (uint32_t i = 0; i < g->ninputs; i++) {
 		p->home[g->inputs[i]] = PLAN_HOME_INPUT;
 		p->index[g->inputs[i]] = i;
@@ -567,6 +581,33 @@ struct plan *plan_build(struct ir_graph *g, struct arena *a)
 	resolve_values(&pl);
 	arena_free(&tmp);
 	return p;
+}
+
+int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64_t *proj,
+                        int64_t *gates, int64_t *h, int64_t *c)
+{
+	DLC_ASSERT(n->op == IR_LSTM || n->op == IR_GRU);
+	const struct ir_type *x = &g->vals[n->in[0]].type;
+	DLC_ASSERT(x->rank == 3);
+	int64_t units = n->attr.rnn.units, gh = (n->op == IR_LSTM ? 4 : 3) * units;
+	int64_t rows, projn;
+	/* N*T*G*H floats cannot overflow: shape inference bounds every tensor,
+	 * and the output [N, T, H] is one (times G <= 4). */
+	if (ckd_mul_i64(&rows, x->dims[0], x->dims[1]) || ckd_mul_i64(&projn, rows, gh * 4))
+		DLC_UNREACHABLE("plan size overflow");
+	*proj = 0;
+	*gates = align_up(projn);
+	*h = add_size(*gates, align_up(gh * 4));
+	*c = add_size(*h, align_up(units * 4));
+	return add_size(*c, n->op == IR_LSTM ? align_up(units * 4) : 0);
+}
+
+int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n)
+{
+	int64_t proj, gates, h, c;
+	if (n->op != IR_LSTM && n->op != IR_GRU)
+		return 0;
+	return plan_rnn_layout(g, n, &proj, &gates, &h, &c);
 }
 
 uint8_t *plan_weights_image(struct ir_graph *g, const struct plan *p, struct arena *a)

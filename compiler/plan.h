@@ -53,7 +53,20 @@ struct plan {
 	                           model output (live to the end) */
 	int64_t lower_bound;    /* max over schedule points of the 64-aligned bytes
 	                           of the scratch buffers live there */
+	int64_t *workspace;     /* per node: scratch byte offset of its private
+	                           workspace (plan_workspace_bytes), or -1 */
 };
+
+/* Bytes of scratch node n needs for itself while it runs (placed like a
+ * buffer live at n only): lstm/gru keep their input projections, gate
+ * pre-activations and state there (plan_rnn_layout); 0 for other ops. */
+int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n);
+
+/* The workspace of lstm/gru node n: byte offsets of the projections
+ * [N*T, G*H], the gates [G*H], the hidden state h [H] and the cell state
+ * c [H] (lstm), each 64-byte aligned. Returns the total bytes. */
+int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64_t *proj,
+                        int64_t *gates, int64_t *h, int64_t *c);
 
 /* Plans a typed, bound graph. Views must follow their input (schedule
  * order), which ir_verify guarantees. */

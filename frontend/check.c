@@ -413,6 +413,9 @@ static const char *const layer_aliases[][2] = {
 	{ "zeropadding2d", "zeropad2d" },
 	{ "clamp", "clip" },
 	{ "hardtanh", "clip" },
+	{ "timedistributed", "dense" },
+	{ "cudnnlstm", "lstm" },
+	{ "cudnngru", "gru" },
 };
 
 static const char *suggest_layer(const char *name)
@@ -518,11 +521,29 @@ static bool check_pad_clip(struct checker *c, const struct sema_layer *l)
 	return false;
 }
 
+/* Each stacked recurrent layer becomes IR nodes of its own, so the
+ * count is bounded to keep a typo from allocating without bound. */
+enum { RNN_MAX_LAYERS = 100 };
+
+static bool check_num_layers(struct checker *c, const struct sema_layer *l)
+{
+	_Static_assert(FE_ARG_INDEX(LSTM, num_layers) == FE_ARG_INDEX(GRU, num_layers),
+	               "recurrent parameters differ");
+	const struct fe_arg *k = &l->args[FE_ARG_INDEX(LSTM, num_layers)];
+	if (k->i[0] <= RNN_MAX_LAYERS)
+		return true;
+	diag_error(c->d, k->loc, "'num_layers' must be at most %d, got %" PRId64, RNN_MAX_LAYERS,
+	           k->i[0]);
+	return false;
+}
+
 /* Checks between arguments of one layer. */
 static bool check_combination(struct checker *c, const struct sema_layer *l)
 {
 	if (l->id == FE_LAYER_ZEROPAD2D || l->id == FE_LAYER_CLIP)
 		return check_pad_clip(c, l);
+	if (l->id == FE_LAYER_LSTM || l->id == FE_LAYER_GRU)
+		return check_num_layers(c, l);
 	if (l->id != FE_LAYER_NORMALIZE)
 		return true;
 	const struct fe_arg *mean = &l->args[FE_ARG_INDEX(NORMALIZE, mean)];

@@ -4,8 +4,9 @@
  * (plus a separate activation node for `activation=`), weight-bearing
  * layers get one constant per parameter slot named `<prefix>.<suffix>`
  * after the weights convention, and types are left unknown for shape
- * inference. Lowering itself cannot fail: everything it relies on was
- * checked. */
+ * inference. A stacked or bidirectional lstm/gru becomes one node per
+ * layer and direction, joined by concat (lower_rnn). Lowering itself
+ * cannot fail: everything it relies on was checked. */
 #include <string.h>
 
 #include "check.h"
@@ -124,6 +125,15 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->clip.max = (float)ARG(l, CLIP, max)->f;
 		break;
 	case FE_LAYER_RELU6: at->clip = (struct ir_clip_attr){ 0.0f, 6.0f }; break;
+	case FE_LAYER_EMBEDDING:
+		at->index.size = ARG(l, EMBEDDING, vocab)->i[0];
+		at->index.dim = ARG(l, EMBEDDING, dim)->i[0];
+		break;
+	case FE_LAYER_ONEHOT: at->index.size = ARG(l, ONEHOT, classes)->i[0]; break;
+	case FE_LAYER_TIMESTEP: at->select.index = ARG(l, TIMESTEP, index)->i[0]; break;
+	case FE_LAYER_LAST: at->select.index = -1; break;
+	case FE_LAYER_LSTM:
+	case FE_LAYER_GRU: break; /* per layer and direction: lower_rnn */
 	case FE_LAYER_FLATTEN:
 	case FE_LAYER_RELU:
 	case FE_LAYER_SIGMOID:
@@ -164,11 +174,95 @@ static void add_params(struct lowerer *lw, const struct sema_layer *l, enum ir_o
 	}
 }
 
+/* The weight constants of layer j, direction dir (1 = backward) of a
+ * recurrent statement. PyTorch: `<p>.weight_ih_l<j>[_reverse]` and so on;
+ * Keras: `<p>[.l<j>][.forward|.backward].kernel`, `.l<j>` only when
+ * stacked and the direction only when bidirectional; its bias fills slots
+ * 2 and 3 (the second constant `<..>.bias:hh` is made from it by
+ * bind-weights). */
+static void rnn_params(struct lowerer *lw, const struct sema_layer *l, enum ir_op op,
+                       unsigned j, unsigned dir, uint32_t *param)
+{
+	struct ir_graph *g = lw->g;
+	bool bias = ARG(l, LSTM, bias)->i[0] != 0;
+	bool bidi = ARG(l, LSTM, bidirectional)->i[0] != 0;
+	bool stacked = ARG(l, LSTM, num_layers)->i[0] > 1;
+	bool keras = lw->s->weights.convention == IR_CONV_KERAS;
+	const char *sub = l->prefix;
+	if (keras && stacked)
+		sub = arena_printf(g->arena, "%s.l%u", sub, j);
+	if (keras && bidi)
+		sub = arena_printf(g->arena, "%s.%s", sub, dir ? "backward" : "forward");
+	for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
+		const struct ir_param_info *pi = ir_param_info(op, k);
+		param[k] = IR_NONE;
+		if (pi->optional && !bias)
+			continue;
+		const char *key = keras ? arena_printf(g->arena, "%s.%s", sub, pi->keras)
+		                        : arena_printf(g->arena, "%s.%s_l%u%s", sub, pi->pytorch, j,
+		                                       dir ? "_reverse" : "");
+		param[k] = ir_add_const(g, key, (struct ir_type){ 0 }, NULL, l->stmt->loc);
+	}
+}
+
+/* lstm/gru: layer j reads layer j-1's whole sequence; every layer but the
+ * last returns sequences. Nodes are named `<name>.l<j>` and
+ * `<name>.l<j>_reverse`, directions joined by `<name>.l<j>.concat` on the
+ * feature axis; the statement's final value is always named `<name>`. */
+static void lower_rnn(struct lowerer *lw, uint32_t k)
+{
+	_Static_assert(FE_ARG_INDEX(LSTM, units) == FE_ARG_INDEX(GRU, units) &&
+	                   FE_ARG_INDEX(LSTM, return_sequences) ==
+	                       FE_ARG_INDEX(GRU, return_sequences) &&
+	                   FE_ARG_INDEX(LSTM, bidirectional) == FE_ARG_INDEX(GRU, bidirectional) &&
+	                   FE_ARG_INDEX(LSTM, bias) == FE_ARG_INDEX(GRU, bias),
+	               "recurrent parameters differ");
+	struct ir_graph *g = lw->g;
+	const struct sema_layer *l = &lw->s->layers[k];
+	enum ir_op op = fe_layers[l->id].op;
+	bool bidi = ARG(l, LSTM, bidirectional)->i[0] != 0;
+	unsigned layers = (unsigned)ARG(l, LSTM, num_layers)->i[0], ndir = bidi ? 2 : 1;
+	uint32_t x = lw->val[l->in[0]];
+	for (unsigned j = 0; j < layers; j++) {
+		bool last = j + 1 == layers;
+		uint32_t out[2];
+		for (unsigned dir = 0; dir < ndir; dir++) {
+			union ir_attrs at;
+			memset(&at, 0, sizeof at);
+			at.rnn.units = ARG(l, LSTM, units)->i[0];
+			at.rnn.return_sequences = !last || ARG(l, LSTM, return_sequences)->i[0];
+			at.rnn.reverse = dir == 1;
+			uint32_t param[IR_MAX_PARAMS];
+			rnn_params(lw, l, op, j, dir, param);
+			const char *name = last && !bidi ? l->name
+			                                 : arena_printf(g->arena, "%s.l%u%s", l->name, j,
+			                                                dir ? "_reverse" : "");
+			uint32_t id = ir_add_node(g, op, name, &x, 1, &at, l->stmt->loc);
+			memcpy(ir_node(g, id)->param, param, sizeof param);
+			out[dir] = ir_node(g, id)->out;
+		}
+		x = out[0];
+		if (bidi) {
+			union ir_attrs ca;
+			memset(&ca, 0, sizeof ca);
+			ca.axis.axis = IR_AXIS_LAST;
+			ca.axis.layout = lw->s->layout;
+			const char *name = last ? l->name : arena_printf(g->arena, "%s.l%u.concat", l->name, j);
+			x = ir_node(g, ir_add_node(g, IR_CONCAT, name, out, 2, &ca, l->stmt->loc))->out;
+		}
+	}
+	lw->val[lw->s->ninputs + k] = x;
+}
+
 static void lower_layer(struct lowerer *lw, uint32_t k)
 {
 	struct ir_graph *g = lw->g;
 	const struct sema_layer *l = &lw->s->layers[k];
 	enum ir_op op = fe_layers[l->id].op;
+	if (op == IR_LSTM || op == IR_GRU) {
+		lower_rnn(lw, k);
+		return;
+	}
 	union ir_attrs at;
 	layer_attrs(g->arena, l, lw->s->layout, &at);
 	uint32_t param[IR_MAX_PARAMS];

@@ -11,6 +11,8 @@ const char *dlc_status_str(int status)
 		return "null buffer";
 	case DLC_ERR_MISALIGNED:
 		return "misaligned buffer";
+	case DLC_ERR_INDEX:
+		return "index out of range";
 	default:
 		return "unknown status";
 	}

@@ -21,6 +21,8 @@ enum dlc_status {
 	DLC_OK = 0,
 	DLC_ERR_NULL_BUFFER = 1, /* a required buffer pointer is NULL */
 	DLC_ERR_MISALIGNED = 2,  /* a buffer is not aligned as the header says */
+	DLC_ERR_INDEX = 3,       /* an input id (embedding, onehot) is out of range;
+	                            no output was written */
 };
 
 /* Element types, numbered as in the compiler. */

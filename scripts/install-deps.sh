@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison libcmocka-dev libcjson-dev valgrind
-      llvm-19-dev llvm-19-tools clang-19 zlib1g-dev libzstd-dev libedit-dev
+      llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev zlib1g-dev libzstd-dev libedit-dev
       libxml2-dev libffi-dev libncurses-dev graphviz)
 
 missing=()

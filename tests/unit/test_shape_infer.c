@@ -167,7 +167,9 @@ static void pool_pad_not_smaller_than_kernel(void **state)
 	fx_free(f);
 }
 
-static void dense_needs_rank2_with_note(void **state)
+/* dense applies to the last axis of any rank >= 2; rank 4 (an image
+ * that was probably meant to be flattened) warns; rank 1 is an error. */
+static void dense_ranks(void **state)
 {
 	(void)state;
 	struct fixture *f = fx_new(TYPE_F32(1, 4, 4, 2), IR_LAYOUT_NHWC);
@@ -175,14 +177,129 @@ static void dense_needs_rank2_with_note(void **state)
 	memset(&a, 0, sizeof a);
 	a.dense.units = 10;
 	uint32_t d = node(f, IR_DENSE, f->x, &a);
+	f->g->nodes[d].param[0] = ir_add_const(f->g, "d.weight", (struct ir_type){ 0 }, NULL,
+	                                       (struct src_span){ 0 });
+	ir_add_output(f->g, f->g->nodes[d].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, d), 4, (int64_t[]){ 1, 4, 4, 10 });
+	assert_dims(&f->g->vals[f->g->nodes[d].param[0]].type, 2, (int64_t[]){ 10, 2 });
+	const char *t = capture_text(&f->cap);
+	assert_contains(t, "warning: dense 'n0' applies to the last axis of each position of its "
+	                   "rank-4 input f32[1, 4, 4, 2]");
+	assert_contains(t, "note: add flatten() before it");
+	assert_int_equal(f->cap.d.errors, 0);
+	fx_free(f);
+
+	f = fx_new(TYPE_F32(2, 5, 3), IR_LAYOUT_NHWC);
+	d = node(f, IR_DENSE, f->x, &a);
+	ir_add_output(f->g, f->g->nodes[d].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, d), 3, (int64_t[]){ 2, 5, 10 });
+	assert_int_equal(f->cap.d.warnings, 0);
+	fx_free(f);
+
+	f = fx_new(TYPE_F32(6), IR_LAYOUT_NHWC);
+	d = node(f, IR_DENSE, f->x, &a);
 	/* a consumer of the failed dense stays quiet */
 	uint32_t r = node(f, IR_RELU, f->g->nodes[d].out, NULL);
 	ir_add_output(f->g, f->g->nodes[r].out);
 	assert_false(infer(f));
-	const char *t = capture_text(&f->cap);
-	assert_contains(t, "dense 'n0' expects a rank-2 input [batch, features], got f32[1, 4, 4, 2]");
-	assert_contains(t, "note: add flatten() before it");
+	assert_contains(capture_text(&f->cap), "dense 'n0' expects an input of rank 2 or more "
+	                                       "[batch, ..., features], got f32[6]");
 	assert_int_equal(f->cap.d.errors, 1);
+	fx_free(f);
+}
+
+static uint32_t with_params(struct fixture *f, uint32_t n, unsigned count)
+{
+	for (unsigned k = 0; k < count; k++)
+		f->g->nodes[n].param[k] = ir_add_const(f->g, arena_printf(&f->a, "p%u", k),
+		                                       (struct ir_type){ 0 }, NULL,
+		                                       (struct src_span){ 0 });
+	return n;
+}
+
+static const struct ir_type *param_type(struct fixture *f, uint32_t n, unsigned k)
+{
+	return &f->g->vals[f->g->nodes[n].param[k]].type;
+}
+
+/* embedding/onehot add an axis; lstm/gru type their four weights; timestep
+ * drops axis 1 and resolves a negative index. */
+static void sequence_shapes(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(tt(IR_DT_I64, 2, (int64_t[]){ 2, 7 }), IR_LAYOUT_NHWC);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.index = (struct ir_index_attr){ 100, 6 };
+	uint32_t e = with_params(f, node(f, IR_EMBEDDING, f->x, &a), 1);
+	memset(&a, 0, sizeof a);
+	a.index.size = 9;
+	uint32_t h = node(f, IR_ONEHOT, f->x, &a);
+	memset(&a, 0, sizeof a);
+	a.rnn = (struct ir_rnn_attr){ 5, true, false };
+	uint32_t l = with_params(f, node(f, IR_LSTM, f->g->nodes[e].out, &a), 4);
+	a.rnn = (struct ir_rnn_attr){ 3, false, true };
+	uint32_t g = with_params(f, node(f, IR_GRU, f->g->nodes[h].out, &a), 2);
+	memset(&a, 0, sizeof a);
+	a.select.index = -2;
+	uint32_t t = node(f, IR_TIMESTEP, f->g->nodes[l].out, &a);
+	ir_add_output(f->g, f->g->nodes[t].out);
+	ir_add_output(f->g, f->g->nodes[g].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, e), 3, (int64_t[]){ 2, 7, 6 });
+	assert_dims(param_type(f, e, 0), 2, (int64_t[]){ 100, 6 });
+	assert_dims(out_type(f, h), 3, (int64_t[]){ 2, 7, 9 });
+	assert_dims(out_type(f, l), 3, (int64_t[]){ 2, 7, 5 });
+	assert_dims(param_type(f, l, 0), 2, (int64_t[]){ 20, 6 });
+	assert_dims(param_type(f, l, 1), 2, (int64_t[]){ 20, 5 });
+	assert_dims(param_type(f, l, 2), 1, (int64_t[]){ 20 });
+	assert_dims(param_type(f, l, 3), 1, (int64_t[]){ 20 });
+	assert_dims(out_type(f, g), 2, (int64_t[]){ 2, 3 });
+	assert_dims(param_type(f, g, 0), 2, (int64_t[]){ 9, 9 });
+	assert_dims(param_type(f, g, 1), 2, (int64_t[]){ 9, 3 });
+	assert_dims(out_type(f, t), 2, (int64_t[]){ 2, 5 });
+	assert_int_equal(f->g->nodes[t].attr.select.index, 5);
+	fx_free(f);
+}
+
+/* Integer tensors reach only embedding/onehot; ranks and the timestep
+ * index are checked; every independent error is reported. */
+static void sequence_errors(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 4, 3), IR_LAYOUT_NHWC);
+	uint32_t ids = ir_add_input(f->g, "ids", tt(IR_DT_I32, 2, (int64_t[]){ 1, 4 }),
+	                            IR_LAYOUT_NONE, (struct src_span){ 0 });
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.index = (struct ir_index_attr){ 10, 2 };
+	uint32_t e = node(f, IR_EMBEDDING, f->x, &a);
+	memset(&a, 0, sizeof a);
+	a.rnn.units = 4;
+	uint32_t l = node(f, IR_LSTM, ids, &a);
+	uint32_t flat = node(f, IR_FLATTEN, f->x, NULL);
+	uint32_t g = node(f, IR_GRU, f->g->nodes[flat].out, &a);
+	memset(&a, 0, sizeof a);
+	a.select.index = 4;
+	uint32_t t = node(f, IR_TIMESTEP, f->x, &a);
+	a.select.index = -5;
+	uint32_t t2 = node(f, IR_TIMESTEP, f->x, &a);
+	for (uint32_t n = e; n <= t2; n++)
+		ir_add_output(f->g, f->g->nodes[n].out);
+	(void)l, (void)g, (void)t;
+	assert_false(infer(f));
+	const char *s = capture_text(&f->cap);
+	assert_contains(s, "embedding 'n0' needs integer ids (i32 or i64), but 'x' is f32[1, 4, 3]");
+	assert_contains(s, "lstm 'n1' needs f32 input, but 'ids' is i32[1, 4]");
+	assert_contains(s, "note: only embedding and onehot read integer tensors");
+	assert_contains(s, "gru 'n3' expects a rank-3 input ([batch, time steps, features]), got "
+	                   "f32[1, 12]");
+	assert_contains(s, "timestep index 4 of 'n4' is out of range for 4 time steps (input "
+	                   "f32[1, 4, 3]); expected -4 to 3");
+	assert_contains(s, "timestep index -5 of 'n5' is out of range");
+	assert_int_equal(f->cap.d.errors, 5);
 	fx_free(f);
 }
 
@@ -336,7 +453,9 @@ int main(void)
 		cmocka_unit_test(conv_errors_are_all_reported),
 		cmocka_unit_test(pools_and_global),
 		cmocka_unit_test(pool_pad_not_smaller_than_kernel),
-		cmocka_unit_test(dense_needs_rank2_with_note),
+		cmocka_unit_test(dense_ranks),
+		cmocka_unit_test(sequence_shapes),
+		cmocka_unit_test(sequence_errors),
 		cmocka_unit_test(flatten_dense_params),
 		cmocka_unit_test(reshape_infers_and_rejects),
 		cmocka_unit_test(add_shows_both_shapes),

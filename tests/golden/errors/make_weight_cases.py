@@ -85,6 +85,13 @@ def cases():
                                    tensor("fc.bias", "F32", [2])])
     c["keras_layout"] = image([tensor("conv1.kernel", "F32", [4, 3, 3, 3]),
                                tensor("conv1.bias", "F32", [4])])
+    c["keras_gru"] = image([tensor("gru.kernel", "F32", [4, 9]),
+                            tensor("gru.recurrent_kernel", "F32", [9, 3]),
+                            tensor("gru.bias", "F32", [9])])
+    c["rnn_names"] = image([tensor("enc.weight_ih_l0", "F32", [8, 4]),
+                            tensor("enc.weight_hh_l0", "F32", [8, 2]),
+                            tensor("enc.bias_ih_l0", "F32", [8]),
+                            tensor("enc.bias_hh_10", "F32", [8])])
     c["several_errors"] = image([tensor("conv1.weight", "F32", [4, 3, 3, 3]),
                                  tensor("conv1.bias", "F16", [4]),
                                  tensor("fc.weight", "F32", [2, 9]),

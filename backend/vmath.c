@@ -1,0 +1,188 @@
+/* vmath.c - sigmoid, tanh and exp as inline LLVM IR on float or
+ * <vec x float> values, for kernels that want them vectorized (libm's tanhf
+ * and expf are scalar calls).
+ *
+ * tanh is Cephes' tanhf, branch-free: an odd polynomial x + x^3 p(x^2) for
+ * |x| < 0.625, else copysign((1 - e) / (1 + e), x) with e = exp(-2|x|),
+ * which saturates to exactly +-1 (a rational in x alone, as in Eigen, has
+ * to clamp |x| and misses 1 by an ulp or two there). sigmoid is
+ * exact in form, s = 1 / (1 + e) with e = exp(-|x|), and e * s for x < 0,
+ * so it keeps its relative accuracy for large negative x (0.5 + 0.5 *
+ * tanh(x / 2) would not). exp is Cephes' expf as XNNPACK and MLAS vectorize
+ * it: n = round(x / ln 2) by the 1.5 * 2^23 trick, r = x - n ln 2 in two
+ * parts, a degree-6 polynomial for e^r, and 2^n made by shifting n + 127
+ * into the exponent field. NaN passes through; +-inf saturate to +-1 (tanh)
+ * and 1 / 0 (sigmoid). Errors measured against libm in double precision are
+ * in docs/ir.md ("Math approximations") and asserted by
+ * tests/e2e/test_vmath.c. */
+#include "cg.h"
+
+#include <string.h>
+
+#include "check.h"
+
+/* Below this |x| tanh uses its polynomial, above it exp. */
+#define TANH_SMALL 0.625
+/* exp's argument is kept >= this, so 2^n stays a normal float. */
+#define EXP_MIN -87.0
+
+static unsigned lanes_of(LLVMTypeRef ty)
+{
+	return LLVMGetTypeKind(ty) == LLVMVectorTypeKind ? LLVMGetVectorSize(ty) : 0;
+}
+
+/* Constant v of float type ty (a scalar or a vector: every lane). */
+static LLVMValueRef kf(struct cg *c, LLVMTypeRef ty, double v)
+{
+	LLVMValueRef s = cg_f32(c, v), e[64];
+	unsigned n = lanes_of(ty);
+	if (!n)
+		return s;
+	DLC_ASSERT(n <= 64);
+	for (unsigned i = 0; i < n; i++)
+		e[i] = s;
+	return LLVMConstVector(e, n);
+}
+
+/* The i32 type with the shape of float type ty, and its constants. */
+static LLVMTypeRef int_type(struct cg *c, LLVMTypeRef ty)
+{
+	unsigned n = lanes_of(ty);
+	return n ? LLVMVectorType(c->t_i32, n) : c->t_i32;
+}
+
+static LLVMValueRef ki(struct cg *c, LLVMTypeRef ty, int v)
+{
+	LLVMValueRef s = LLVMConstInt(c->t_i32, (unsigned long long)(long long)v, 1), e[64];
+	unsigned n = lanes_of(ty);
+	if (!n)
+		return s;
+	for (unsigned i = 0; i < n; i++)
+		e[i] = s;
+	return LLVMConstVector(e, n);
+}
+
+static LLVMValueRef call1(struct cg *c, const char *name, LLVMValueRef x)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	DLC_ASSERT(id != 0);
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
+	return LLVMBuildCall2(c->b, fty, fn, &x, 1, "");
+}
+
+LLVMValueRef cg_fma(struct cg *c, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc)
+{
+	if (!c->target || !c->target->fma)
+		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, a, b, ""), acc, "");
+	unsigned id = LLVMLookupIntrinsicID("llvm.fma", 8);
+	LLVMTypeRef ty = LLVMTypeOf(a);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
+	LLVMValueRef args[3] = { a, b, acc };
+	return LLVMBuildCall2(c->b, fty, fn, args, 3, "");
+}
+
+/* p(x) = k[0] + x * (k[1] + x * (...)), by Horner's rule. */
+static LLVMValueRef horner(struct cg *c, LLVMValueRef x, const double *k, int n)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef p = kf(c, ty, k[n - 1]);
+	for (int i = n - 2; i >= 0; i--)
+		p = cg_fma(c, p, x, kf(c, ty, k[i]));
+	return p;
+}
+
+/* e^x for x <= 0 (all that tanh and sigmoid need). */
+static LLVMValueRef vexp_nonpos(struct cg *c, LLVMValueRef x)
+{
+	/* Cephes expf: e^r ~ 1 + r + r^2 * poly(r) on [-ln2/2, ln2/2]. */
+	static const double poly[6] = { 5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2,
+		                        8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4 };
+	const double magic = 12582912.0; /* 1.5 * 2^23: adding it rounds to an integer */
+	LLVMTypeRef ty = LLVMTypeOf(x), ity = int_type(c, ty);
+	x = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, EXP_MIN), ""),
+	                    kf(c, ty, EXP_MIN), x, "");
+	LLVMValueRef t = cg_fma(c, x, kf(c, ty, 1.44269504088896341), kf(c, ty, magic));
+	LLVMValueRef n = LLVMBuildFSub(c->b, t, kf(c, ty, magic), "n");
+	LLVMValueRef r = cg_fma(c, n, kf(c, ty, -0.693359375), x);
+	r = cg_fma(c, n, kf(c, ty, 2.12194440e-4), r);
+	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
+	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
+	                         LLVMBuildFAdd(c->b, r, kf(c, ty, 1), ""));
+	/* The low bits of t hold n (two's complement): (n + 127) << 23 is 2^n. */
+	LLVMValueRef bits = LLVMBuildAdd(c->b, LLVMBuildBitCast(c->b, t, ity, ""), ki(c, ty, 127), "");
+	LLVMValueRef scale = LLVMBuildBitCast(c->b, LLVMBuildShl(c->b, bits, ki(c, ty, 23), ""), ty,
+	                                      "pow2n");
+	return LLVMBuildFMul(c->b, er, scale, "exp");
+}
+
+LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x)
+{
+	/* Cephes tanhf's odd polynomial: tanh(x) ~ x + x^3 * poly(x^2). */
+	static const double poly[5] = { -3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2,
+		                        2.06390887954e-2, -5.70498872745e-3 };
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef ax = call1(c, "llvm.fabs", x);
+	LLVMValueRef x2 = LLVMBuildFMul(c->b, x, x, "x2");
+	LLVMValueRef small = cg_fma(c, LLVMBuildFMul(c->b, horner(c, x2, poly, 5), x2, ""), x, x);
+	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFMul(c->b, ax, kf(c, ty, -2), ""));
+	LLVMValueRef big = LLVMBuildFDiv(c->b, LLVMBuildFSub(c->b, kf(c, ty, 1), e, ""),
+	                                 LLVMBuildFAdd(c->b, kf(c, ty, 1), e, ""), "");
+	LLVMValueRef is_small = LLVMBuildFCmp(c->b, LLVMRealOLT, ax, kf(c, ty, TANH_SMALL), "");
+	LLVMValueRef y = LLVMBuildSelect(c->b, is_small, small, big, "");
+	/* copysign gives big the sign of x, and tanh(-0) = -0; NaN stays NaN. */
+	unsigned id = LLVMLookupIntrinsicID("llvm.copysign", 13);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
+	LLVMValueRef args[2] = { y, x };
+	return LLVMBuildCall2(c->b, fty, LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1), args, 2,
+	                      "tanh");
+}
+
+LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, call1(c, "llvm.fabs", x), ""));
+	LLVMValueRef s = LLVMBuildFDiv(c->b, kf(c, ty, 1), LLVMBuildFAdd(c->b, e, kf(c, ty, 1), ""),
+	                               "");
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, 0), "neg");
+	return LLVMBuildSelect(c->b, neg, LLVMBuildFMul(c->b, e, s, ""), s, "sigmoid");
+}
+
+/* float <name>_<fn>(float) */
+static void scalar_fn(struct cg *c, const char *fn, LLVMValueRef (*f)(struct cg *, LLVMValueRef))
+{
+	LLVMTypeRef fty = LLVMFunctionType(c->t_f32, &c->t_f32, 1, 0);
+	LLVMValueRef func = LLVMAddFunction(c->mod, arena_printf(c->arena, "%s_%s", c->opts->name, fn),
+	                                    fty);
+	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, func, "entry"));
+	LLVMBuildRet(c->b, f(c, LLVMGetParam(func, 0)));
+}
+
+/* void <name>_<fn>_v(const float *x, float *y): one vector. */
+static void vector_fn(struct cg *c, const char *fn, LLVMValueRef (*f)(struct cg *, LLVMValueRef))
+{
+	LLVMTypeRef vty = LLVMVectorType(c->t_f32, (unsigned)c->target->vec_floats);
+	LLVMTypeRef pt[2] = { c->t_ptr, c->t_ptr };
+	LLVMTypeRef fty = LLVMFunctionType(c->t_void, pt, 2, 0);
+	LLVMValueRef func = LLVMAddFunction(
+		c->mod, arena_printf(c->arena, "%s_%s_v", c->opts->name, fn), fty);
+	LLVMPositionBuilderAtEnd(c->b, LLVMAppendBasicBlockInContext(c->ctx, func, "entry"));
+	LLVMValueRef x = LLVMBuildLoad2(c->b, vty, LLVMGetParam(func, 0), "x");
+	LLVMSetAlignment(x, 4);
+	LLVMSetAlignment(LLVMBuildStore(c->b, f(c, x), LLVMGetParam(func, 1)), 4);
+	LLVMBuildRetVoid(c->b);
+}
+
+void cg_build_vmath_tests(struct cg *c)
+{
+	scalar_fn(c, "tanh", cg_vtanh);
+	scalar_fn(c, "sigmoid", cg_vsigmoid);
+	vector_fn(c, "tanh", cg_vtanh);
+	vector_fn(c, "sigmoid", cg_vsigmoid);
+	LLVMValueRef w = LLVMAddGlobal(c->mod, c->t_i32,
+	                               arena_printf(c->arena, "%s_vmath_width", c->opts->name));
+	LLVMSetInitializer(w, LLVMConstInt(c->t_i32, (unsigned)c->target->vec_floats, 0));
+	LLVMSetGlobalConstant(w, 1);
+}
