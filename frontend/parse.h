@@ -18,6 +18,11 @@
  * nests only through lists, so this bounds the parser stack as well. */
 #define FE_MAX_NESTING 64
 
+/* Most statements one model may hold. Real networks have hundreds to a few
+ * thousand layers; the limit keeps compile time and memory bounded for any
+ * input (a million-layer file is refused after reading this many). */
+#define FE_MAX_STATEMENTS 65536u
+
 /* The parser's location type: a byte range [begin, end). */
 struct fe_loc {
 	uint32_t begin, end;

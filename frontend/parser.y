@@ -96,7 +96,15 @@ program:
 
 line:
 	NEWLINE
-|	stmt NEWLINE       { $1->loc = SPAN(@1); ast_model_push(st->a, st->model, $1); }
+|	stmt NEWLINE {
+		$1->loc = SPAN(@1);
+		if (st->model->nstmts >= FE_MAX_STATEMENTS) {
+			diag_error(st->d, SPAN(@1), "model has more than %u statements; dlc accepts at "
+			           "most %u", FE_MAX_STATEMENTS, FE_MAX_STATEMENTS);
+			YYABORT; /* bounded time and memory for any input */
+		}
+		ast_model_push(st->a, st->model, $1);
+	}
 |	error NEWLINE      { yyerrok; }
 ;
 
