@@ -3,7 +3,8 @@
  * One struct cg owns every LLVM object of a compilation: an explicit
  * context (never the global one), the module, one builder and the target
  * machine; common types are cached here. lower_ops.c emits one loop nest
- * per IR node through the helpers of loops.c; codegen.c builds the module
+ * per IR node through the helpers of loops.c; codegen.c puts each in a
+ * function of its own, called by the entry point, and builds the module
  * around them; emit.c writes it out. */
 #ifndef DLC_CG_H
 #define DLC_CG_H
@@ -25,11 +26,12 @@ struct cg {
 	LLVMBuilderRef b;
 	LLVMTargetMachineRef tm;
 	LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_f32, t_ptr;
-	LLVMValueRef fn;           /* the entry point being built */
+	LLVMValueRef fn;           /* the function being built (entry point or a node's) */
 	LLVMBasicBlockRef entry;   /* its entry block, home of every alloca */
-	LLVMValueRef *addr;        /* per IR value: pointer to its first element */
-	LLVMValueRef weights;      /* base of the weights image */
-	LLVMValueRef scratch;      /* base of the scratch region */
+	LLVMValueRef *addr;        /* per IR value: pointer to its first element in fn
+	                              (bound for the values the node being built uses) */
+	LLVMValueRef weights;      /* base of the weights image in fn */
+	LLVMValueRef scratch;      /* base of the scratch region in fn */
 	const struct target_desc *target; /* the table entry of the target machine */
 };
 
@@ -89,6 +91,10 @@ void cg_lower_node(struct cg *c, const struct ir_node *n);
 /* Emits conv2d/dense n with tile.vec != 0 and packed weights as a tiled
  * GEMM loop nest with explicit vector code (see the file). */
 void cg_lower_tiled(struct cg *c, const struct ir_node *n);
+
+/* ---- lower_tensor.c ---- */
+/* Emits binary, matmul, reduce_mean, slice, pad, broadcast or gather n. */
+void cg_lower_tensor(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_seq.c ---- */
 /* Emits embedding, onehot, lstm, gru or timestep node n. */

@@ -2,11 +2,12 @@
  *
  * cg_emit: pick the target machine (triple, CPU, features, relocation
  * model), create an explicit context and module, build the entry point
- * `<name>_run` (argument checks, then one loop nest per node in schedule
- * order, then copies into output buffers the plan could not target
- * directly), the const tables `<name>_inputs` / `<name>_outputs` and the
- * weights image, verify the module, run LLVM's default pipeline once, and
- * hand it to emit.c. Every LLVM object is disposed in reverse order of
+ * `<name>_run` (argument checks, then one call per node in schedule order,
+ * then copies into output buffers the plan could not target directly),
+ * one internal function `<name>.<node>` per node holding its loop nest,
+ * the const tables `<name>_inputs` / `<name>_outputs` and the weights
+ * image, verify the module, run LLVM's default pipeline once, and hand it
+ * to emit.c. Every LLVM object is disposed in reverse order of
  * creation before returning. */
 #include <ctype.h>
 #include <string.h>
@@ -97,101 +98,205 @@ static LLVMValueRef embed_weights(struct cg *c, const uint8_t *img)
 	return gv;
 }
 
-/* Declares <name>_run with its parameters, named after the tensors. */
-static void declare_entry(struct cg *c, const char **pnames, bool external)
+/* The function attributes every generated function carries: nounwind and
+ * the target machine's CPU and features. */
+static void add_target_attrs(struct cg *c, LLVMValueRef fn)
 {
-	struct ir_graph *g = c->g;
-	unsigned nparams = (external ? 1 : 0) + g->ninputs + g->noutputs + 1;
-	LLVMTypeRef *pt = arena_array(c->arena, nparams, sizeof *pt);
-	for (unsigned i = 0; i < nparams; i++)
-		pt[i] = c->t_ptr;
-	LLVMTypeRef fty = LLVMFunctionType(c->t_i32, pt, nparams, 0);
-	const char *fname = arena_printf(c->arena, "%s_run", c->opts->name);
-	c->fn = LLVMAddFunction(c->mod, fname, fty);
-	add_attr(c, c->fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(c, fn, LLVMAttributeFunctionIndex, "nounwind");
 	char *cpu = LLVMGetTargetMachineCPU(c->tm);
-	add_str_attr(c, c->fn, "target-cpu", cpu);
+	add_str_attr(c, fn, "target-cpu", cpu);
 	LLVMDisposeMessage(cpu);
 	char *feat = LLVMGetTargetMachineFeatureString(c->tm);
 	if (feat && *feat)
-		add_str_attr(c, c->fn, "target-features", feat);
+		add_str_attr(c, fn, "target-features", feat);
 	LLVMDisposeMessage(feat);
 	/* Without these LLVM narrows 512-bit vectors (tiled kernels and
 	 * vectorized loops) to 256 bits on AVX-512 machines. */
 	if (c->target->vec_floats == 16) {
-		add_str_attr(c, c->fn, "prefer-vector-width", "512");
-		add_str_attr(c, c->fn, "min-legal-vector-width", "512");
+		add_str_attr(c, fn, "prefer-vector-width", "512");
+		add_str_attr(c, fn, "min-legal-vector-width", "512");
 	}
+}
+
+/* Adds a function `name` returning ret_ty whose parameters are the entry
+ * point's base pointers ([weights,] inputs..., outputs..., scratch), named
+ * after the tensors. They are noalias: the caller's buffers, the scratch
+ * region and the weights are distinct regions, and every tensor lies
+ * inside one of them. */
+static LLVMValueRef add_function(struct cg *c, const char *name, LLVMTypeRef ret_ty,
+                                 const char **pnames)
+{
+	struct ir_graph *g = c->g;
+	bool external = c->opts->weights == CG_WEIGHTS_EXTERNAL;
+	unsigned nparams = (external ? 1 : 0) + g->ninputs + g->noutputs + 1;
+	LLVMTypeRef *pt = arena_array(c->arena, nparams, sizeof *pt);
+	for (unsigned i = 0; i < nparams; i++)
+		pt[i] = c->t_ptr;
+	LLVMValueRef fn = LLVMAddFunction(c->mod, name, LLVMFunctionType(ret_ty, pt, nparams, 0));
+	add_target_attrs(c, fn);
 	for (unsigned i = 0; i < nparams; i++) {
-		LLVMValueRef p = LLVMGetParam(c->fn, i);
+		LLVMValueRef p = LLVMGetParam(fn, i);
 		unsigned k = i - (external ? 1 : 0);
 		const char *nm = external && i == 0 ? "weights"
 		                 : i == nparams - 1 ? "scratch" : pnames[k];
 		LLVMSetValueName2(p, nm, strlen(nm));
-		add_attr(c, c->fn, i + 1, "noalias");
-		add_attr(c, c->fn, i + 1, "nocapture");
+		add_attr(c, fn, i + 1, "noalias");
+		add_attr(c, fn, i + 1, "nocapture");
 		if ((external && i == 0) || k < g->ninputs)
-			add_attr(c, c->fn, i + 1, "readonly");
+			add_attr(c, fn, i + 1, "readonly");
 	}
+	return fn;
 }
 
-/* Points c->addr[v] at every planned value. */
-static void bind_addresses(struct cg *c, bool external)
+/* Makes fn the function being built: its entry block (created here, home
+ * of the allocas) and its scratch and weights bases. */
+static void enter_function(struct cg *c, LLVMValueRef fn, LLVMValueRef weights_gv)
+{
+	c->fn = fn;
+	c->entry = LLVMAppendBasicBlockInContext(c->ctx, fn, "entry");
+	LLVMPositionBuilderAtEnd(c->b, c->entry);
+	c->scratch = LLVMGetParam(fn, LLVMCountParams(fn) - 1);
+	c->weights = c->opts->weights == CG_WEIGHTS_EXTERNAL ? LLVMGetParam(fn, 0) : weights_gv;
+}
+
+/* Points c->addr[v] at value v inside the function being built (a GEP
+ * from the base pointer of v's home, at the builder's position). */
+static void bind_value(struct cg *c, uint32_t v)
 {
 	struct ir_graph *g = c->g;
 	const struct plan *p = c->plan;
-	unsigned first = external ? 1 : 0;
-	c->addr = arena_array(c->arena, g->nvals ? g->nvals : 1, sizeof *c->addr);
-	for (uint32_t v = 0; v < g->nvals; v++) {
-		const char *nm = g->vals[v].name ? g->vals[v].name : "t";
-		switch (p->home[v]) {
-		case PLAN_HOME_NONE:
-			break;
-		case PLAN_HOME_INPUT:
-			c->addr[v] = byte_offset(c, LLVMGetParam(c->fn, first + p->index[v]), p->offset[v], nm);
-			break;
-		case PLAN_HOME_OUTPUT:
-			c->addr[v] = byte_offset(
-				c, LLVMGetParam(c->fn, first + g->ninputs + p->index[v]), p->offset[v], nm);
-			break;
-		case PLAN_HOME_WEIGHTS:
-			c->addr[v] = byte_offset(c, c->weights, p->offset[v], nm);
-			break;
-		case PLAN_HOME_SCRATCH:
-			c->addr[v] = byte_offset(c, c->scratch, p->offset[v], nm);
-			break;
-		}
+	unsigned first = c->opts->weights == CG_WEIGHTS_EXTERNAL ? 1 : 0;
+	const char *nm = g->vals[v].name ? g->vals[v].name : "t";
+	switch (p->home[v]) {
+	case PLAN_HOME_NONE:
+		c->addr[v] = NULL;
+		return;
+	case PLAN_HOME_INPUT:
+		c->addr[v] = byte_offset(c, LLVMGetParam(c->fn, first + p->index[v]), p->offset[v], nm);
+		return;
+	case PLAN_HOME_OUTPUT:
+		c->addr[v] = byte_offset(c, LLVMGetParam(c->fn, first + g->ninputs + p->index[v]),
+		                         p->offset[v], nm);
+		return;
+	case PLAN_HOME_WEIGHTS:
+		c->addr[v] = byte_offset(c, c->weights, p->offset[v], nm);
+		return;
+	case PLAN_HOME_SCRATCH:
+		c->addr[v] = byte_offset(c, c->scratch, p->offset[v], nm);
+		return;
 	}
+	DLC_UNREACHABLE("bind_value: invalid home");
+}
+
+/* Binds (or, with bind false, forgets) the values node n reads and writes. */
+static void bind_node(struct cg *c, const struct ir_node *n, bool bind)
+{
+	for (unsigned k = 0; k < n->nin; k++) {
+		if (bind)
+			bind_value(c, n->in[k]);
+		else
+			c->addr[n->in[k]] = NULL;
+	}
+	for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
+		if (n->param[k] == IR_NONE)
+			continue;
+		if (bind)
+			bind_value(c, n->param[k]);
+		else
+			c->addr[n->param[k]] = NULL;
+	}
+	if (bind)
+		bind_value(c, n->out);
+	else
+		c->addr[n->out] = NULL;
+}
+
+/* True when fn does nothing: one block of address arithmetic and `ret`
+ * (a view, or a concat whose inputs were all computed in place). */
+static bool is_empty_function(LLVMValueRef fn)
+{
+	if (LLVMCountBasicBlocks(fn) != 1)
+		return false;
+	for (LLVMValueRef i = LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(fn)); i;
+	     i = LLVMGetNextInstruction(i)) {
+		LLVMOpcode op = LLVMGetInstructionOpcode(i);
+		if (op != LLVMGetElementPtr && op != LLVMRet)
+			return false;
+	}
+	return true;
+}
+
+/* The symbol of node i's function: `<model>.<node name>`, unique because
+ * node names are (LLVM would append a number to a clash anyway). */
+static const char *node_symbol(struct cg *c, uint32_t i)
+{
+	const char *nm = c->g->nodes[i].name;
+	if (nm)
+		return arena_printf(c->arena, "%s.%s", c->opts->name, nm);
+	return arena_printf(c->arena, "%s.node%u", c->opts->name, (unsigned)i);
+}
+
+/* Emits node i as an internal noinline function and a call to it from the
+ * entry point (at the builder's position there). One function per node
+ * keeps each function small: LLVM's optimizer is superlinear in function
+ * size, so one function for a whole model of thousands of layers took
+ * minutes at -O2. noinline keeps the inliner from gluing them back. */
+static void emit_node(struct cg *c, uint32_t i, const char **pnames, LLVMValueRef weights_gv)
+{
+	const struct ir_node *n = &c->g->nodes[i];
+	struct cg saved = *c; /* the entry point's fn, entry, weights, scratch */
+	LLVMBasicBlockRef at = LLVMGetInsertBlock(c->b);
+	LLVMValueRef fn = add_function(c, node_symbol(c, i), c->t_void, pnames);
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	add_attr(c, fn, LLVMAttributeFunctionIndex, "noinline");
+	enter_function(c, fn, weights_gv);
+	bind_node(c, n, true);
+	cg_lower_node(c, n);
+	LLVMBuildRetVoid(c->b);
+	bind_node(c, n, false);
+	c->fn = saved.fn;
+	c->entry = saved.entry;
+	c->weights = saved.weights;
+	c->scratch = saved.scratch;
+	LLVMPositionBuilderAtEnd(c->b, at);
+	if (is_empty_function(fn)) {
+		LLVMDeleteFunction(fn);
+		return;
+	}
+	unsigned np = LLVMCountParams(fn);
+	LLVMValueRef *args = arena_array(c->arena, np, sizeof *args);
+	LLVMGetParams(c->fn, args);
+	LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, np, "");
 }
 
 static void build_entry(struct cg *c, const uint8_t *img)
 {
 	struct ir_graph *g = c->g;
 	bool external = c->opts->weights == CG_WEIGHTS_EXTERNAL;
-	declare_entry(c, hdr_param_names(g, c->arena), external);
-	c->entry = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "entry");
-	LLVMPositionBuilderAtEnd(c->b, c->entry);
+	const char **pnames = hdr_param_names(g, c->arena);
+	LLVMValueRef weights_gv = !external && img ? embed_weights(c, img) : NULL;
+	const char *fname = arena_printf(c->arena, "%s_run", c->opts->name);
+	enter_function(c, add_function(c, fname, c->t_i32, pnames), weights_gv);
 	unsigned nparams = LLVMCountParams(c->fn), first = external ? 1 : 0;
 	for (unsigned i = 0; i + 1 < nparams; i++)
 		check_buffer(c, LLVMGetParam(c->fn, i),
 		             external && i == 0 ? PLAN_ALIGN : io_align(c, i - first));
-	c->scratch = LLVMGetParam(c->fn, nparams - 1);
 	if (c->plan->scratch_bytes)
 		check_buffer(c, c->scratch, PLAN_ALIGN);
-	if (external)
-		c->weights = LLVMGetParam(c->fn, 0);
-	else if (img)
-		c->weights = embed_weights(c, img);
-	bind_addresses(c, external);
+	c->addr = arena_array(c->arena, g->nvals ? g->nvals : 1, sizeof *c->addr);
+	for (uint32_t v = 0; v < g->nvals; v++)
+		if (c->plan->home[v] == PLAN_HOME_INPUT)
+			bind_value(c, v);
 	cg_check_indices(c); /* before anything writes an output */
 	for (uint32_t i = 0; i < g->nnodes; i++)
-		cg_lower_node(c, &g->nodes[i]);
-	unsigned first_out = (external ? 1 : 0) + g->ninputs;
+		emit_node(c, i, pnames, weights_gv);
+	unsigned first_out = first + g->ninputs;
 	for (uint32_t k = 0; k < g->noutputs; k++) {
 		uint32_t v = g->outputs[k];
 		if (c->plan->home[v] == PLAN_HOME_OUTPUT && c->plan->index[v] == k &&
 		    c->plan->offset[v] == 0)
 			continue;
+		bind_value(c, v);
 		LLVMBuildMemCpy(c->b, LLVMGetParam(c->fn, first_out + k), IO_ALIGN, c->addr[v],
 		                IO_ALIGN, cg_i64(c, ir_type_bytes(&g->vals[v].type)));
 	}

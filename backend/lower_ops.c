@@ -99,6 +99,32 @@ static LLVMValueRef eltwise_step(struct cg *c, const struct ir_eltwise_step *s, 
 	case IR_STEP_AFFINE:
 		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_f32(c, s->a), ""),
 		                     cg_f32(c, s->b), "affine");
+	case IR_STEP_LEAKY_RELU: {
+		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_f32(c, 0), "neg");
+		LLVMValueRef scaled = LLVMBuildFMul(c->b, v, cg_f32(c, s->a), "");
+		return LLVMBuildSelect(c->b, neg, scaled, v, "leaky");
+	}
+	case IR_STEP_HARD_SIGMOID: {
+		LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_f32(c, s->a), ""),
+		                               cg_f32(c, s->b), "");
+		return cg_clamp(c, t, 0.0f, 1.0f);
+	}
+	case IR_STEP_HARD_SWISH: {
+		LLVMValueRef t = LLVMBuildFAdd(
+			c->b, LLVMBuildFMul(c->b, v, cg_f32(c, (double)(1.0f / 6.0f)), ""),
+			cg_f32(c, 0.5), "");
+		return LLVMBuildFMul(c->b, v, cg_clamp(c, t, 0.0f, 1.0f), "hswish");
+	}
+	case IR_STEP_EXP:
+		return cg_intrinsic(c, "llvm.exp.f32", v);
+	case IR_STEP_LOG:
+		return cg_intrinsic(c, "llvm.log.f32", v);
+	case IR_STEP_SQRT:
+		return cg_intrinsic(c, "llvm.sqrt.f32", v);
+	case IR_STEP_NEG:
+		return LLVMBuildFNeg(c->b, v, "neg");
+	case IR_STEP_ABS:
+		return cg_intrinsic(c, "llvm.fabs.f32", v);
 	case IR_STEP_NONE:
 	case IR_STEP_COUNT:
 		break;
@@ -260,9 +286,14 @@ static void lower_softmax(struct cg *c, const struct ir_node *n)
 	LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, acc, e, "s"), sum);
 	cg_loop_end(c, &l);
 	LLVMValueRef total = LLVMBuildLoad2(c->b, c->t_f32, sum, "total");
+	LLVMValueRef logsum = n->attr.axis.log ? cg_intrinsic(c, "llvm.log.f32", total) : NULL;
 	i = cg_loop_begin(c, &l, s.len, "i");
 	at = cg_madd(c, i, s.inner, base, "at");
-	cg_store(c, LLVMBuildFDiv(c->b, cg_load(c, y, at, "e"), total, "p"), y, at);
+	if (logsum) /* log_softmax: (x - max) - log(sum); x is still intact */
+		cg_store(c, LLVMBuildFSub(c->b, LLVMBuildFSub(c->b, cg_load(c, x, at, "x"), m, ""),
+		                          logsum, "logp"), y, at);
+	else
+		cg_store(c, LLVMBuildFDiv(c->b, cg_load(c, y, at, "e"), total, "p"), y, at);
 	cg_loop_end(c, &l);
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lo);
@@ -573,6 +604,15 @@ void cg_lower_node(struct cg *c, const struct ir_node *n)
 	case IR_GRU:
 	case IR_TIMESTEP:
 		cg_lower_sequence(c, n);
+		return;
+	case IR_BINARY:
+	case IR_MATMUL:
+	case IR_REDUCE_MEAN:
+	case IR_SLICE:
+	case IR_PAD:
+	case IR_BROADCAST:
+	case IR_GATHER:
+		cg_lower_tensor(c, n);
 		return;
 	case IR_OP_NONE:
 	case IR_OP_COUNT:

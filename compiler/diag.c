@@ -111,7 +111,10 @@ static void vreport(struct diag *d, enum diag_level level, struct src_span at,
 		return;
 	const struct src_file *f = diag_source(d, at.file);
 	uint32_t line = 0, col = 0;
-	if (f) {
+	if (f && !f->text) {
+		/* a binary file (an ONNX model): no lines to point into */
+		fprintf(d->out, "%s: %s: ", f->name, names[level]);
+	} else if (f) {
 		diag_line_col(d, at.file, at.begin, &line, &col);
 		fprintf(d->out, "%s:%u:%u: %s: ", f->name, line, col, names[level]);
 	} else {
@@ -119,7 +122,7 @@ static void vreport(struct diag *d, enum diag_level level, struct src_span at,
 	}
 	vfprintf(d->out, fmt, ap);
 	fputc('\n', d->out);
-	if (f)
+	if (f && f->text)
 		print_snippet(d, at, line);
 	if (level == DIAG_ERROR && d->errors == limit)
 		fprintf(d->out, "dlc: fatal error: too many errors emitted, stopping now\n");

@@ -2,6 +2,7 @@
  *
  *   dlc [options] MODEL.dl            compile (see --help)
  *   dlc run MODEL.dl --input F... --output F...
+ *   dlc import MODEL -o OUT.dl        translate to the language (ir_to_dl.h)
  *
  * Stages: read source -> fe_parse -> fe_lower -> pass pipeline -> emit.
  * Nothing is written unless the whole run succeeds: text goes to a memory
@@ -28,10 +29,13 @@
 #include "frontend.h"
 #include "interp.h"
 #include "ir.h"
+#include "ir_to_dl.h"
 #include "mem_report.h"
+#include "onnx_import.h"
 #include "outfile.h"
 #include "pass.h"
 #include "plan.h"
+#include "safetensors_write.h"
 
 /* The largest model source dlc reads; anything larger is refused before
  * reading, so a hostile file cannot make dlc allocate without bound. */
@@ -52,6 +56,7 @@ struct options {
 	unsigned ndisabled;
 	/* dlc run */
 	bool run;
+	bool import;            /* dlc import */
 	const char *run_inputs[64], *run_outputs[64];
 	unsigned nrun_inputs, nrun_outputs;
 	int64_t max_memory;
@@ -61,14 +66,19 @@ struct options {
 	bool has_max_scratch;    /* --max-scratch given */
 	int64_t max_scratch;     /* its value in bytes */
 	const char *max_scratch_arg;
+	/* ONNX models: static shapes for symbolic input dims */
+	struct onnx_input_shape shapes[16];
+	unsigned nshapes;
 };
 
 static const char usage_text[] =
 	"usage: dlc [options] MODEL.dl\n"
 	"       dlc run [options] MODEL.dl --input IN.bin... --output OUT.bin...\n"
+	"       dlc import [options] MODEL.onnx -o OUT.dl\n"
 	"\n"
 	"dlc compiles a neural network described in the dlc language (see\n"
 	"docs/dsl.md) ahead of time.\n"
+	"MODEL may also be an ONNX file (MODEL.onnx) in every mode.\n"
 	"\n"
 	"Output:\n"
 	"  -o FILE               write the result to FILE ('-' = stdout); for an\n"
@@ -110,6 +120,11 @@ static const char usage_text[] =
 	"  --disable-pass=PASS   skip an optional pass (repeatable)\n"
 	"  --list-passes         print the pass pipeline and exit\n"
 	"\n"
+	"ONNX models:\n"
+	"  --input-shape=NAME=D1,D2,...\n"
+	"                        the static shape of input NAME when the model\n"
+	"                        leaves dims symbolic (repeatable)\n"
+	"\n"
 	"Memory plan:\n"
 	"  --mem-report          print the memory plan (per layer: shape, bytes, live\n"
 	"                        range, offset, MACs; totals: scratch size, lower\n"
@@ -125,6 +140,11 @@ static const char usage_text[] =
 	"                        back to back, then the model runs K times\n"
 	"  --output FILE         raw output tensor, one per model output\n"
 	"  --max-memory=BYTES    refuse to run if tensors need more (default 8 GiB)\n"
+	"\n"
+	"Translating (dlc import):\n"
+	"  -o OUT.dl             the program to write (default: the model's name\n"
+	"                        with .dl, in the current directory); its weights go\n"
+	"                        to OUT.safetensors next to it\n"
 	"\n"
 	"  --help                this text\n"
 	"  --version             the version of dlc\n";
@@ -165,6 +185,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int i = 1;
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		o->run = true;
+		i = 2;
+	} else if (argc > 1 && !strcmp(argv[1], "import")) {
+		o->import = true;
 		i = 2;
 	}
 	for (; i < argc; i++) {
@@ -262,6 +285,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->nrun_outputs == 64)
 				return usage_error("too many %s options", a);
 			o->run_outputs[o->nrun_outputs++] = argv[++i];
+		} else if (!strncmp(a, "--input-shape=", 14) || !strcmp(a, "--input-shape")) {
+			const char *v = a[13] == '=' ? a + 14 : next;
+			if (!v)
+				return usage_error("%s needs NAME=D1,D2,...", a);
+			if (a[13] != '=')
+				i++;
+			if (o->nshapes == sizeof o->shapes / sizeof o->shapes[0])
+				return usage_error("too many %s options", "--input-shape");
+			if (!onnx_parse_input_shape(v, &o->shapes[o->nshapes]))
+				return usage_error("invalid --input-shape '%s' (expected NAME=D1,D2,... with "
+				                   "dims >= 1)", v);
+			o->nshapes++;
 		} else if (!strcmp(a, "--mem-report")) {
 			o->mem_report = true;
 		} else if (!strncmp(a, "--max-scratch=", 14)) {
@@ -284,13 +319,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return usage_error("%s", "no model file given");
 	if (o->run && o->emit != EMIT_NONE)
 		return usage_error("%s", "dlc run does not take --emit");
+	if (o->import && (o->emit != EMIT_NONE || o->mem_report || o->has_max_scratch ||
+	                  o->pass.stop_after))
+		return usage_error("%s", "dlc import does not take --emit, --stop-after, --mem-report "
+		                   "or --max-scratch");
 	if (o->run && (o->mem_report || o->has_max_scratch))
 		return usage_error("%s", "dlc run does not take --mem-report or --max-scratch");
 	if ((o->mem_report || o->has_max_scratch) && (o->emit == EMIT_AST || o->pass.stop_after))
 		return usage_error("%s", "--mem-report and --max-scratch need the whole pipeline; they "
 		                   "cannot be combined with --emit=ast or --stop-after");
 	o->report_only = o->mem_report && o->emit == EMIT_NONE && !o->output;
-	if (!o->run && o->emit == EMIT_NONE)
+	if (!o->run && !o->import && o->emit == EMIT_NONE)
 		o->emit = EMIT_OBJ;
 	return -1;
 }
@@ -543,7 +582,8 @@ static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, cons
 		return 1;
 	}
 	if (!obj)
-		obj = swap_ext(a, base_name(o->input), ".dl", ".o");
+		obj = swap_ext(a, base_name(o->input), onnx_is_model_path(o->input) ? ".onnx" : ".dl",
+		               ".o");
 	const char *hdr = o->header ? o->header : swap_ext(a, obj, ".o", ".h");
 	struct cg_options cg;
 	struct hdr_options ho;
@@ -568,6 +608,54 @@ static int emit_object(struct ir_graph *g, struct arena *a, struct diag *d, cons
 	return ok ? 0 : 1;
 }
 
+/* ---- dlc import ---- */
+
+/* Writes the graph (after the -O0 pipeline) as a .dl program and its
+ * weights as a safetensors file next to it, named after the program;
+ * both appear only if both are complete. */
+static int write_import(struct ir_graph *g, struct arena *a, struct diag *d,
+                        const struct options *o)
+{
+	const char *in = base_name(o->input), *dl = o->output;
+	if (!dl) {
+		dl = swap_ext(a, swap_ext(a, in, ".onnx", ""), ".dl", ".dl");
+		if (!strcmp(dl, o->input)) {
+			diag_error(d, (struct src_span){ 0 }, "dlc import would overwrite '%s'; give the "
+			           "program to write with -o", o->input);
+			return 1;
+		}
+	}
+	if (!strcmp(dl, "-")) {
+		diag_error(d, (struct src_span){ 0 }, "dlc import writes a weights file next to the "
+		           "program, so the program cannot go to stdout");
+		return 1;
+	}
+	const char *st = swap_ext(a, dl, ".dl", ".safetensors");
+	struct outfile df, sf;
+	if (!outfile_open(&df, dl, d))
+		return 1;
+	if (!outfile_open(&sf, st, d)) {
+		outfile_close(&df, false, d);
+		return 1;
+	}
+	fprintf(df.f, "# %s, translated by dlc import\n", in);
+	/* An ONNX graph's name is the exporter's ("main_graph", "torch_jit"):
+	 * the program is named after its file instead. */
+	if (onnx_is_model_path(o->input))
+		g->name = dl_identifier(a, swap_ext(a, base_name(dl), ".dl", ""));
+	struct dl_weights w = { 0 };
+	bool ok = ir_to_dl(g, a, d, base_name(st), df.f, &w) && !d->errors;
+	ok = ok && st_write(sf.f, w.tensors, w.n, a);
+	/* A program without weights gets no weights file. */
+	bool want_st = ok && w.n > 0;
+	bool st_done = outfile_close(&sf, want_st, d);
+	ok = ok && (st_done || !want_st);
+	ok = outfile_close(&df, ok, d) && ok;
+	if (!ok && want_st && st_done)
+		unlink(st);
+	return ok ? 0 : 1;
+}
+
 /* ---- the pipeline ---- */
 
 static int compile(struct options *o)
@@ -576,11 +664,15 @@ static int compile(struct options *o)
 	struct diag d;
 	diag_init(&d, stderr);
 	int status = 1;
-	uint32_t len;
-	char *text = read_source(&arena, o->input, &len);
-	if (!text)
-		goto out;
-	uint32_t file = diag_add_source(&d, o->input, text, len);
+	uint32_t len, file = 0;
+	/* ONNX models are binary: onnx_import reads them itself. */
+	bool onnx = onnx_is_model_path(o->input);
+	if (!onnx) {
+		char *text = read_source(&arena, o->input, &len);
+		if (!text)
+			goto out;
+		file = diag_add_source(&d, o->input, text, len);
+	}
 
 	/* Text results go to memory first: nothing is written on error. */
 	char *outtext = NULL;
@@ -589,14 +681,29 @@ static int compile(struct options *o)
 	if (!mem)
 		dlc_fatal_oom(0);
 
-	struct ast_model *m = fe_parse(&arena, &d, file);
-	if (!m || d.errors)
-		goto done;
-	if (o->emit == EMIT_AST) {
-		fe_print_ast(m, mem);
-		goto write;
+	struct ir_graph *g;
+	if (onnx) {
+		if (o->emit == EMIT_AST) {
+			diag_error(&d, (struct src_span){ 0 }, "--emit=ast needs a .dl model; '%s' is an "
+			           "ONNX model", o->input);
+			goto done;
+		}
+		struct onnx_options oo = { o->shapes, o->nshapes };
+		g = onnx_import(&arena, &d, o->input, &oo);
+	} else {
+		if (o->nshapes) {
+			diag_error(&d, (struct src_span){ 0 }, "--input-shape applies to ONNX models only");
+			goto done;
+		}
+		struct ast_model *m = fe_parse(&arena, &d, file);
+		if (!m || d.errors)
+			goto done;
+		if (o->emit == EMIT_AST) {
+			fe_print_ast(m, mem);
+			goto write;
+		}
+		g = fe_lower(&arena, &d, m, dir_of(&arena, o->input));
 	}
-	struct ir_graph *g = fe_lower(&arena, &d, m, dir_of(&arena, o->input));
 	if (!g || d.errors)
 		goto done;
 
@@ -630,6 +737,10 @@ static int compile(struct options *o)
 		fclose(mem);
 		mem = NULL;
 		status = run_model(g, &d, o);
+		goto done;
+	}
+	if (o->import) {
+		status = write_import(g, &arena, &d, o);
 		goto done;
 	}
 	struct plan *planned = NULL;
@@ -692,7 +803,7 @@ int dlc_main(int argc, char **argv)
 	struct options o;
 	memset(&o, 0, sizeof o);
 	o.pass.opt_level = 2;
-	if (argc > 1 && !strcmp(argv[1], "run"))
+	if (argc > 1 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "import")))
 		o.pass.opt_level = 0;
 	int r = parse_args(argc, argv, &o);
 	if (r >= 0)

@@ -119,6 +119,27 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
 	case IR_TIMESTEP:
 		interp_timestep(g, n, in[0], out);
 		return;
+	case IR_BINARY:
+		interp_binary(g, n, in[0], in[1], out);
+		return;
+	case IR_MATMUL:
+		interp_matmul(g, n, in[0], in[1], out);
+		return;
+	case IR_REDUCE_MEAN:
+		interp_reduce_mean(g, n, in[0], out);
+		return;
+	case IR_SLICE:
+		interp_slice(g, n, in[0], out);
+		return;
+	case IR_PAD:
+		interp_pad(g, n, in[0], out);
+		return;
+	case IR_BROADCAST:
+		interp_broadcast(g, n, in[0], out);
+		return;
+	case IR_GATHER:
+		interp_gather(g, n, in[0], out);
+		return;
 	case IR_OP_NONE:
 	case IR_OP_COUNT:
 		break;

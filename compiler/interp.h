@@ -62,6 +62,19 @@ void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const flo
                     float *out);
 void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
                       float *out);
+/* Tensor-op kernels (interp_tensor.c). */
+void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *a,
+                   const float *b, float *out);
+void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const float *a,
+                   const float *b, float *out);
+void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                        float *out);
+void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
+void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
+void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out);
+void interp_gather(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                   float *out);
 /* sigmoid as every kernel computes it (never overflows exp). */
 float interp_sigmoid(float x);
 

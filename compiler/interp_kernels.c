@@ -383,7 +383,7 @@ void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const f
 }
 
 /* y = exp(x - max) / sum(exp(x - max)) along the axis; the sum runs in
- * ascending index order. */
+ * ascending index order. log_softmax (attr log): y = (x - max) - log(sum). */
 void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const float *x,
                     float *out)
 {
@@ -400,7 +400,9 @@ void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const flo
 				sum += yr[i * s.inner];
 			}
 			for (int64_t i = 0; i < s.len; i++)
-				yr[i * s.inner] /= sum;
+				yr[i * s.inner] = n->attr.axis.log
+				                      ? (xr[i * s.inner] - mx) - logf(sum)
+				                      : yr[i * s.inner] / sum;
 		}
 }
 
@@ -468,6 +470,22 @@ static float eltwise_step(const struct ir_eltwise_step *s, float x)
 		return clamp1(x, s->a, s->b);
 	case IR_STEP_AFFINE:
 		return x * s->a + s->b;
+	case IR_STEP_LEAKY_RELU:
+		return x < 0.0f ? x * s->a : x;
+	case IR_STEP_HARD_SIGMOID:
+		return clamp1(x * s->a + s->b, 0.0f, 1.0f);
+	case IR_STEP_HARD_SWISH:
+		return x * clamp1(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+	case IR_STEP_EXP:
+		return expf(x);
+	case IR_STEP_LOG:
+		return logf(x);
+	case IR_STEP_SQRT:
+		return sqrtf(x);
+	case IR_STEP_NEG:
+		return -x;
+	case IR_STEP_ABS:
+		return fabsf(x);
 	case IR_STEP_NONE:
 	case IR_STEP_COUNT:
 		break;

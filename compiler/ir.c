@@ -305,12 +305,53 @@ char *ir_type_str(const struct ir_type *t, char *buf, size_t n)
 	return buf;
 }
 
+bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct ir_type *out)
+{
+	unsigned rank = a->rank > b->rank ? a->rank : b->rank;
+	struct ir_type t = { a->dtype, (uint8_t)rank, { 0 } };
+	for (unsigned k = 0; k < rank; k++) {
+		int64_t da = k + a->rank >= rank ? a->dims[k + a->rank - rank] : 1;
+		int64_t db = k + b->rank >= rank ? b->dims[k + b->rank - rank] : 1;
+		if (da != db && da != 1 && db != 1)
+			return false;
+		t.dims[k] = da == 1 ? db : da;
+	}
+	*out = t;
+	return true;
+}
+
+void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides)
+{
+	DLC_ASSERT(in->rank <= out->rank);
+	int64_t st = 1;
+	for (unsigned k = out->rank; k-- > 0;) {
+		strides[k] = 0;
+		if (k + in->rank < out->rank)
+			continue;
+		int64_t d = in->dims[k + in->rank - out->rank];
+		strides[k] = d == 1 ? 0 : st;
+		st *= d;
+	}
+}
+
 const char *ir_layout_name(enum ir_layout l)
 {
 	switch (l) {
 	case IR_LAYOUT_NHWC: return "nhwc";
 	case IR_LAYOUT_NCHW: return "nchw";
 	case IR_LAYOUT_NONE: break;
+	}
+	return "none";
+}
+
+const char *ir_binop_name(enum ir_binop op)
+{
+	switch (op) {
+	case IR_BINOP_ADD: return "add";
+	case IR_BINOP_SUB: return "sub";
+	case IR_BINOP_MUL: return "mul";
+	case IR_BINOP_DIV: return "div";
+	case IR_BINOP_NONE: break;
 	}
 	return "none";
 }

@@ -129,6 +129,7 @@ struct ir_pool_attr {
 struct ir_axis_attr {
 	int axis;              /* softmax, concat */
 	enum ir_layout layout; /* global_avgpool; concat's channel axis */
+	bool log;              /* softmax: log_softmax, (x - max) - log(sum) */
 };
 
 struct ir_batchnorm_attr {
@@ -170,6 +171,10 @@ struct ir_pad_attr {
 enum ir_step_kind { IR_STEP_NONE, IR_STEP_RELU, IR_STEP_SIGMOID, IR_STEP_TANH,
                     IR_STEP_CLIP,   /* clamp to [a, b] */
                     IR_STEP_AFFINE, /* a * x + b */
+                    IR_STEP_LEAKY_RELU,   /* x < 0 ? a * x : x */
+                    IR_STEP_HARD_SIGMOID, /* max(0, min(1, a * x + b)) */
+                    IR_STEP_HARD_SWISH,   /* x * max(0, min(1, x / 6 + 0.5)); a, b unused */
+                    IR_STEP_EXP, IR_STEP_LOG, IR_STEP_SQRT, IR_STEP_NEG, IR_STEP_ABS,
                     IR_STEP_COUNT };
 #define IR_MAX_STEPS 8
 struct ir_eltwise_step {
@@ -212,7 +217,65 @@ struct ir_select_attr {
 	int64_t index;
 };
 
+/* binary: y = a OP b with NumPy broadcasting (shapes aligned at the
+ * last axis; an axis of size 1 stretches to the other's size). */
+enum ir_binop { IR_BINOP_NONE, IR_BINOP_ADD, IR_BINOP_SUB, IR_BINOP_MUL, IR_BINOP_DIV };
+struct ir_binary_attr {
+	enum ir_binop op;
+};
+
+/* reduce_mean over `axes` (negative count from the end until shape
+ * inference makes them non-negative and ascending); keepdims keeps each
+ * reduced axis with size 1. */
+struct ir_reduce_attr {
+	uint8_t naxes;
+	int axes[IR_MAX_RANK];
+	bool keepdims;
+};
+
+/* slice of one axis, ONNX Slice semantics: negative start/end count from
+ * the end, then both are clamped (step > 0: to [0, dim]; step < 0: start
+ * to [0, dim - 1], end to [-1, dim - 1]); the output has
+ * ceil((end - start) / step) >= 1 elements along the axis. Shape
+ * inference resolves axis and start into range; the kernels read only
+ * start, step and the output's extent. */
+struct ir_slice_attr {
+	int axis;
+	int64_t start, end, step; /* step != 0 */
+};
+
+/* pad (ONNX Pad, constant mode): pads[i] elements of `value` before axis
+ * i and pads[rank + i] after it, each >= 0. */
+struct ir_pad_nd_attr {
+	uint8_t npads; /* 2 * rank of the input (checked by shape inference) */
+	int64_t pads[2 * IR_MAX_RANK];
+	float value;
+};
+
+/* broadcast (ONNX Expand): the output shape is the NumPy broadcast of the
+ * input's shape and dims. */
+struct ir_broadcast_attr {
+	uint8_t rank;
+	int64_t dims[IR_MAX_RANK];
+};
+
+/* gather along `axis` with constant indices (ONNX Gather on an activation
+ * with 1-D constant indices): the axis becomes nidx long, element j taken
+ * from position idx[j]. Negative indices count from the end until shape
+ * inference resolves them into [0, dim). idx is arena memory. */
+struct ir_gather_attr {
+	int axis;
+	int64_t nidx;
+	const int64_t *idx;
+};
+
 union ir_attrs {
+	struct ir_binary_attr binary;
+	struct ir_reduce_attr reduce;
+	struct ir_slice_attr slice;
+	struct ir_pad_nd_attr pad_nd;
+	struct ir_broadcast_attr broadcast;
+	struct ir_gather_attr gather;
 	struct ir_index_attr index;
 	struct ir_rnn_attr rnn;
 	struct ir_select_attr select;
@@ -318,7 +381,16 @@ bool ir_type_eq(const struct ir_type *a, const struct ir_type *b);
 /* Formats e.g. "f32[1, 28, 28, 1]" into buf; returns buf. */
 char *ir_type_str(const struct ir_type *t, char *buf, size_t n);
 const char *ir_layout_name(enum ir_layout l);
+/* NumPy broadcasting of a and b (shapes aligned at the last axis, size 1
+ * stretching): sets *out (a's dtype) and returns true, or returns false
+ * when some axis differs with neither size 1. */
+bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct ir_type *out);
+/* Element strides for reading a tensor of type `in` at the positions of
+ * broadcast result `out`: strides[k] for out's axis k, 0 where `in` has
+ * no such axis or size 1 there. */
+void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides);
 const char *ir_act_name(enum ir_act a);
+const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div" */
 
 /* ---- printer and verifier ---- */
 void ir_print(struct ir_graph *g, FILE *out);

@@ -139,6 +139,14 @@ static const char *step_name(enum ir_step_kind k)
 	case IR_STEP_TANH: return "tanh";
 	case IR_STEP_CLIP: return "clip";
 	case IR_STEP_AFFINE: return "affine";
+	case IR_STEP_LEAKY_RELU: return "leaky_relu";
+	case IR_STEP_HARD_SIGMOID: return "hard_sigmoid";
+	case IR_STEP_HARD_SWISH: return "hard_swish";
+	case IR_STEP_EXP: return "exp";
+	case IR_STEP_LOG: return "log";
+	case IR_STEP_SQRT: return "sqrt";
+	case IR_STEP_NEG: return "neg";
+	case IR_STEP_ABS: return "abs";
 	case IR_STEP_NONE:
 	case IR_STEP_COUNT: break;
 	}
@@ -152,8 +160,11 @@ static void dot_steps(FILE *out, const struct ir_eltwise_attr *a)
 	for (unsigned i = 0; i < a->nsteps && i < IR_MAX_STEPS; i++) {
 		const struct ir_eltwise_step *s = &a->steps[i];
 		dot_fmt(out, "\n%u. %s", i + 1, step_name(s->kind));
-		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE)
+		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE ||
+		    s->kind == IR_STEP_HARD_SIGMOID)
 			dot_fmt(out, "(%g, %g)", (double)s->a, (double)s->b);
+		else if (s->kind == IR_STEP_LEAKY_RELU)
+			dot_fmt(out, "(%g)", (double)s->a);
 	}
 }
 
@@ -193,6 +204,32 @@ static void dot_axis(FILE *out, int axis)
 		dot_fmt(out, " axis %d", axis);
 }
 
+/* binary, reduce_mean, slice, pad, broadcast, gather (matmul has no
+ * attributes). */
+static void dot_tensor_op(FILE *out, const struct ir_node *n)
+{
+	const union ir_attrs *a = &n->attr;
+	switch (n->op) {
+	case IR_BINARY: dot_fmt(out, " %s", ir_binop_name(a->binary.op)); break;
+	case IR_REDUCE_MEAN:
+		dot_text(out, " axes");
+		for (unsigned i = 0; i < a->reduce.naxes && i < IR_MAX_RANK; i++)
+			dot_fmt(out, "%s%d", i ? "," : " ", a->reduce.axes[i]);
+		if (a->reduce.keepdims)
+			dot_text(out, " keepdims");
+		break;
+	case IR_SLICE:
+		dot_fmt(out, " axis %d from %" PRId64 " step %" PRId64, a->slice.axis, a->slice.start,
+		        a->slice.step);
+		break;
+	case IR_PAD: dot_fmt(out, " value %g", (double)a->pad_nd.value); break;
+	case IR_GATHER:
+		dot_fmt(out, " axis %d, %" PRId64 " indices", a->gather.axis, a->gather.nidx);
+		break;
+	default: break;
+	}
+}
+
 /* The op's name and its key attributes, after the node name. */
 static void dot_op(FILE *out, const struct ir_node *n)
 {
@@ -207,7 +244,11 @@ static void dot_op(FILE *out, const struct ir_node *n)
 		dot_pads(out, a->pool.pad);
 		break;
 	case IR_SOFTMAX:
-	case IR_CONCAT: dot_axis(out, a->axis.axis); break;
+	case IR_CONCAT:
+		dot_axis(out, a->axis.axis);
+		if (n->op == IR_SOFTMAX && a->axis.log)
+			dot_text(out, " log");
+		break;
 	case IR_SCALE_BIAS: dot_axis(out, a->scale_bias.axis); break;
 	case IR_BATCHNORM:
 		dot_axis(out, a->bn.axis);
@@ -234,7 +275,7 @@ static void dot_op(FILE *out, const struct ir_node *n)
 		        a->rnn.return_sequences ? " sequences" : "", a->rnn.reverse ? " reverse" : "");
 		break;
 	case IR_TIMESTEP: dot_fmt(out, " index %" PRId64, a->select.index); break;
-	default: break;
+	default: dot_tensor_op(out, n); break;
 	}
 }
 

@@ -86,16 +86,66 @@ static void print_steps(FILE *out, const struct ir_eltwise_attr *a)
 	static const char *const names[IR_STEP_COUNT] = {
 		[IR_STEP_RELU] = "relu", [IR_STEP_SIGMOID] = "sigmoid", [IR_STEP_TANH] = "tanh",
 		[IR_STEP_CLIP] = "clip", [IR_STEP_AFFINE] = "affine",
+		[IR_STEP_LEAKY_RELU] = "leaky_relu", [IR_STEP_HARD_SIGMOID] = "hard_sigmoid",
+		[IR_STEP_HARD_SWISH] = "hard_swish", [IR_STEP_EXP] = "exp", [IR_STEP_LOG] = "log",
+		[IR_STEP_SQRT] = "sqrt", [IR_STEP_NEG] = "neg", [IR_STEP_ABS] = "abs",
 	};
 	fputs(" steps=[", out);
 	for (unsigned i = 0; i < a->nsteps; i++) {
 		const struct ir_eltwise_step *s = &a->steps[i];
 		fprintf(out, "%s%s", i ? ", " : "", s->kind < IR_STEP_COUNT && names[s->kind] ?
 		        names[s->kind] : "?");
-		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE)
+		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE ||
+		    s->kind == IR_STEP_HARD_SIGMOID)
 			fprintf(out, "(%.9g, %.9g)", (double)s->a, (double)s->b);
+		else if (s->kind == IR_STEP_LEAKY_RELU)
+			fprintf(out, "(%.9g)", (double)s->a);
 	}
 	fputs("]", out);
+}
+
+static void print_ints(FILE *out, const char *key, const int64_t *v, int64_t n)
+{
+	fprintf(out, " %s=[", key);
+	for (int64_t i = 0; i < n; i++)
+		fprintf(out, "%s%" PRId64, i ? ", " : "", v[i]);
+	fputs("]", out);
+}
+
+/* binary, matmul, reduce_mean, slice, pad, broadcast, gather */
+static void print_tensor_attrs(FILE *out, const struct ir_node *n)
+{
+	const union ir_attrs *a = &n->attr;
+	switch (n->op) {
+	case IR_BINARY:
+		fprintf(out, " op=%s", ir_binop_name(a->binary.op));
+		break;
+	case IR_REDUCE_MEAN:
+		fputs(" axes=[", out);
+		for (unsigned i = 0; i < a->reduce.naxes && i < IR_MAX_RANK; i++)
+			fprintf(out, "%s%d", i ? ", " : "", a->reduce.axes[i]);
+		fprintf(out, "] keepdims=%s", a->reduce.keepdims ? "true" : "false");
+		break;
+	case IR_SLICE:
+		fprintf(out, " axis=%d start=%" PRId64 " end=%" PRId64 " step=%" PRId64, a->slice.axis,
+		        a->slice.start, a->slice.end, a->slice.step);
+		break;
+	case IR_PAD:
+		print_ints(out, "pads", a->pad_nd.pads,
+		           a->pad_nd.npads <= 2 * IR_MAX_RANK ? a->pad_nd.npads : 0);
+		fprintf(out, " value=%.9g", (double)a->pad_nd.value);
+		break;
+	case IR_BROADCAST:
+		print_ints(out, "dims", a->broadcast.dims,
+		           a->broadcast.rank <= IR_MAX_RANK ? a->broadcast.rank : 0);
+		break;
+	case IR_GATHER:
+		fprintf(out, " axis=%d", a->gather.axis);
+		print_ints(out, "indices", a->gather.idx, a->gather.idx ? a->gather.nidx : 0);
+		break;
+	default:
+		break;
+	}
 }
 
 static void print_attrs(FILE *out, const struct ir_node *n)
@@ -133,6 +183,8 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 	case IR_SOFTMAX:
 	case IR_CONCAT:
 		print_axis(out, a->axis.axis);
+		if (n->op == IR_SOFTMAX && a->axis.log)
+			fputs(" log=true", out);
 		break;
 	case IR_BATCHNORM:
 		print_axis(out, a->bn.axis);
@@ -191,6 +243,7 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 		fprintf(out, " index=%" PRId64, a->select.index);
 		break;
 	default:
+		print_tensor_attrs(out, n);
 		break;
 	}
 }

@@ -77,6 +77,41 @@ static void check_sequence(struct vctx *v, const struct ir_node *n)
 	}
 }
 
+/* Tensor ops after shape inference: axes, starts and indices resolved. */
+static void check_tensor_op(struct vctx *v, const struct ir_node *n)
+{
+	struct ir_graph *g = v->g;
+	if (n->in[0] >= g->nvals)
+		return;
+	const struct ir_type *x = &g->vals[n->in[0]].type;
+	const union ir_attrs *a = &n->attr;
+	bool ok = true;
+	switch (n->op) {
+	case IR_BINARY:
+		ok = a->binary.op > IR_BINOP_NONE && a->binary.op <= IR_BINOP_DIV;
+		break;
+	case IR_REDUCE_MEAN:
+		for (unsigned i = 0; ok && i < a->reduce.naxes; i++)
+			ok = a->reduce.axes[i] >= 0 && a->reduce.axes[i] < x->rank &&
+			     (i == 0 || a->reduce.axes[i] > a->reduce.axes[i - 1]);
+		break;
+	case IR_SLICE:
+		ok = a->slice.axis >= 0 && a->slice.axis < x->rank && a->slice.step != 0 &&
+		     a->slice.start >= 0 && a->slice.start < x->dims[a->slice.axis];
+		break;
+	case IR_GATHER:
+		ok = a->gather.axis >= 0 && a->gather.axis < x->rank && a->gather.idx;
+		for (int64_t j = 0; ok && j < a->gather.nidx; j++)
+			ok = a->gather.idx[j] >= 0 && a->gather.idx[j] < x->dims[a->gather.axis];
+		break;
+	default:
+		return;
+	}
+	if (!ok)
+		fail(v, "node '%s' (%s) has unresolved or invalid attributes", n->name,
+		     ir_op_table[n->op].name);
+}
+
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -140,6 +175,14 @@ int ir_verify(struct ir_graph *g, enum ir_stage stage, FILE *out)
 			    (n->attr.axis.axis < 0 || n->attr.axis.axis >= g->vals[n->out].type.rank))
 				fail(&v, "node '%s' axis %d not resolved", n->name, n->attr.axis.axis);
 			check_sequence(&v, n);
+			check_tensor_op(&v, n);
+		}
+		for (unsigned k = 0; k < n->nin; k++) {
+			uint32_t in = n->in[k];
+			if (stage >= IR_STAGE_BOUND && in < g->nvals &&
+			    g->vals[in].kind == IR_VAL_CONST && !g->vals[in].data)
+				fail(&v, "node '%s' input constant '%s' has no data", n->name,
+				     g->vals[in].name);
 		}
 		if ((n->op == IR_LSTM || n->op == IR_GRU) &&
 		    (n->param[2] == IR_NONE) != (n->param[3] == IR_NONE))

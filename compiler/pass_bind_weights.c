@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "pass.h"
+#include "pathcheck.h"
 #include "safetensors.h"
 #include "weights_random.h"
 
@@ -29,11 +30,14 @@
 #define BIND_SUGGEST_BUDGET 50000000       /* edit-distance cells for did-you-mean */
 
 /* The parameters of the graph in source order: each constant once, with
- * the first node that reads it and the slot it fills there. */
+ * the first node that reads it and the slot it fills there; slot
+ * BIND_ACTIVATION marks a constant read as an activation input (a
+ * `constant` statement of the language), located at its own statement. */
 struct bind_param {
 	uint32_t val, node;
 	unsigned slot;
 };
+#define BIND_ACTIVATION IR_MAX_PARAMS
 
 struct binder {
 	struct pass_ctx *ctx;
@@ -64,7 +68,21 @@ static void collect_params(struct binder *b)
 				continue;
 			b->params[b->nparams++] = (struct bind_param){ v, i, s };
 		}
+		for (unsigned k = 0; k < n->nin; k++) {
+			uint32_t v = n->in[k];
+			if (g->vals[v].kind != IR_VAL_CONST || seen[v])
+				continue;
+			seen[v] = true;
+			if (!g->vals[v].data)
+				b->params[b->nparams++] = (struct bind_param){ v, i, BIND_ACTIVATION };
+		}
 	}
+}
+
+/* Where errors about parameter p point: its layer, or its own statement. */
+static struct src_span param_loc(const struct binder *b, const struct bind_param *p)
+{
+	return p->slot == BIND_ACTIVATION ? b->g->vals[p->val].loc : b->g->nodes[p->node].loc;
 }
 
 static const struct ir_type *weight_type(struct ir_graph *g, const struct bind_param *p)
@@ -85,7 +103,8 @@ static bool keras_transposed(struct binder *b, const struct bind_param *p)
 static bool keras_rnn(struct binder *b, const struct bind_param *p)
 {
 	enum ir_op op = b->g->nodes[p->node].op;
-	return b->g->weights.convention == IR_CONV_KERAS && (op == IR_LSTM || op == IR_GRU);
+	return b->g->weights.convention == IR_CONV_KERAS && (op == IR_LSTM || op == IR_GRU) &&
+	       p->slot != BIND_ACTIVATION;
 }
 
 /* Keras gate k's block for PyTorch gate k: GRU z, r, h -> r, z, n. */
@@ -245,7 +264,8 @@ static size_t edit_distance(const char *a, const char *b, size_t max)
 static const char *other_convention_key(struct binder *b, const struct bind_param *p)
 {
 	enum ir_op op = b->g->nodes[p->node].op;
-	const struct ir_param_info *info = ir_param_info(op, p->slot);
+	const struct ir_param_info *info =
+	    p->slot == BIND_ACTIVATION ? NULL : ir_param_info(op, p->slot);
 	if (!info || op == IR_LSTM || op == IR_GRU) /* keys differ by more than a suffix */
 		return NULL;
 	bool keras = b->g->weights.convention == IR_CONV_KERAS;
@@ -302,7 +322,7 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
                          const struct st_tensor *t)
 {
 	const struct ir_value *v = &b->g->vals[p->val];
-	struct src_span at = b->g->nodes[p->node].loc;
+	struct src_span at = param_loc(b, p);
 	bool ok = true;
 	enum st_dtype want = st_dtype_of(v->type.dtype);
 	if (t->dtype != want) {
@@ -349,7 +369,7 @@ static void bind_from_file(struct binder *b, const struct bind_param *p)
 		return; /* `<..>.bias:hh`: filled with slot 2 from the same tensor */
 	struct st_tensor *t = st_find(&b->file, v->name);
 	if (!t) {
-		diag_error(b->d, b->g->nodes[p->node].loc, "weight '%s' not found in '%s'", v->name,
+		diag_error(b->d, param_loc(b, p), "weight '%s' not found in '%s'", v->name,
 		           b->file.path);
 		suggest_key(b, p);
 		return;
@@ -408,6 +428,13 @@ static void bind_file(struct binder *b)
 {
 	struct ir_graph *g = b->g;
 	DLC_ASSERT(g->weights.path);
+	const char *dir = b->ctx->opts->model_dir ? b->ctx->opts->model_dir : ".";
+	if (!path_resolves_inside(dir, g->weights.path)) {
+		diag_error(b->d, g->weights.path_loc, "weights file '%s' resolves outside the model's "
+		           "directory (through a symbolic link); dlc reads only files below '%s'",
+		           g->weights.path, dir);
+		return;
+	}
 	if (!st_load(b->ctx->scratch, b->d, g->weights.path_loc, g->weights.path, &b->file))
 		return;
 	/* Mark the tensors the model reads first, so that did-you-mean
@@ -429,8 +456,9 @@ static void bind_random(struct binder *b)
 		const struct bind_param *p = &b->params[i];
 		struct ir_value *v = &g->vals[p->val];
 		DLC_ASSERT(v->type.dtype == IR_DT_F32);
-		float lo, hi;
-		wrand_param_range(g->nodes[p->node].op, p->slot, weight_type(g, p), &lo, &hi);
+		float lo = -1.0f, hi = 1.0f; /* constants: uniform in [-1, 1) */
+		if (p->slot != BIND_ACTIVATION)
+			wrand_param_range(g->nodes[p->node].op, p->slot, weight_type(g, p), &lo, &hi);
 		int64_t n = ir_type_numel(&v->type);
 		float *data = arena_array(g->arena, (size_t)n, sizeof *data);
 		wrand_fill(data, n, g->weights.seed, v->name, lo, hi);
@@ -463,7 +491,12 @@ static bool bind_weights(struct pass_ctx *ctx)
 	collect_params(&b);
 	switch (b.g->weights.kind) {
 	case IR_WEIGHTS_NONE:
-		if (b.nparams)
+		if (b.nparams && b.params[0].slot == BIND_ACTIVATION)
+			diag_error(b.d, param_loc(&b, &b.params[0]),
+			           "constant '%s' reads the weights file but the model has no "
+			           "'weights' statement (give it a value= instead?)",
+			           b.g->vals[b.params[0].val].name);
+		else if (b.nparams)
 			diag_error(b.d, b.g->nodes[b.params[0].node].loc,
 			           "model has layers with weights but no 'weights' statement");
 		break;

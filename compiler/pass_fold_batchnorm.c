@@ -123,7 +123,7 @@ static void to_scale_bias(struct ir_graph *g, uint32_t b)
 		t[k] = (float)((double)c.beta[k] - (double)c.mean[k] * sk);
 	}
 	bn = &g->nodes[b];
-	struct ir_axis_attr a = { bn->attr.bn.axis, bn->attr.bn.layout };
+	struct ir_axis_attr a = { .axis = bn->attr.bn.axis, .layout = bn->attr.bn.layout };
 	bn->op = IR_SCALE_BIAS;
 	bn->attr.scale_bias = a;
 	bn->param[0] = sv;

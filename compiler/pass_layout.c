@@ -14,8 +14,9 @@
  *   - flatten (or a rank-2 reshape) feeding only the weight input of a
  *     dense takes the NHWC form, and the dense weight's columns are
  *     permuted at compile time so the product is exactly the same;
- *   - everything else (other flattens and reshapes, transposes, model
- *     outputs, layers declared NHWC) wants the declared form.
+ *   - everything else (other flattens and reshapes, transposes, the
+ *     tensor ops binary, matmul, reduce_mean, slice, pad, broadcast and
+ *     gather, model outputs, layers declared NHWC) wants the declared form.
  * A value needed in the other form gets one conversion node, created where
  * first needed and shared by later users: a transpose, or a reshape when
  * the two forms have the same memory order (C == 1 or H * W == 1). So an
@@ -294,6 +295,13 @@ static void visit(struct lctx *l, struct ir_node *n)
 	case IR_LSTM:
 	case IR_GRU:
 	case IR_TIMESTEP: /* not 4-D layout ops: they read the declared form */
+	case IR_BINARY:   /* tensor ops index axes (and broadcast constants) */
+	case IR_MATMUL:   /* in the declared order */
+	case IR_REDUCE_MEAN:
+	case IR_SLICE:
+	case IR_PAD:
+	case IR_BROADCAST:
+	case IR_GATHER:
 		for (unsigned k = 0; k < n->nin; k++)
 			n->in[k] = in_form(l, n->in[k], false);
 		return;

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "pass.h"
+#include "shape_ops.h"
 
 struct sctx {
 	struct ir_graph *g;
@@ -438,6 +439,17 @@ static bool check_residual(struct sctx *s, struct ir_node *n, const struct ir_ty
 	return false;
 }
 
+/* add()(a, b) of two different shapes that broadcast is ONNX's Add and
+ * becomes binary(add); any other mismatch gets add's equal-shapes message. */
+static bool add_broadcasts(struct sctx *s, const struct ir_node *n)
+{
+	if (n->nin != 2)
+		return false;
+	const struct ir_type *a = &s->g->vals[n->in[0]].type, *b = &s->g->vals[n->in[1]].type;
+	struct ir_type t;
+	return !ir_type_eq(a, b) && ir_broadcast_type(a, b, &t);
+}
+
 static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 {
 	const struct ir_type *x = &s->g->vals[n->in[0]].type;
@@ -545,6 +557,11 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 		return true;
 	}
 	case IR_ADD:
+		if (add_broadcasts(s, n)) {
+			n->op = IR_BINARY;
+			n->attr.binary.op = IR_BINOP_ADD;
+			return shape_infer_tensor_op(s->g, s->d, n, y);
+		}
 		if (!same_shapes(s, n, -1))
 			return false;
 		*y = *x;
@@ -560,6 +577,14 @@ static bool infer_node(struct sctx *s, struct ir_node *n, struct ir_type *y)
 	case IR_DROPOUT:
 		*y = *x;
 		return true;
+	case IR_BINARY:
+	case IR_MATMUL:
+	case IR_REDUCE_MEAN:
+	case IR_SLICE:
+	case IR_PAD:
+	case IR_BROADCAST:
+	case IR_GATHER:
+		return shape_infer_tensor_op(s->g, s->d, n, y);
 	case IR_OP_NONE:
 	case IR_OP_COUNT:
 		break;

@@ -1,7 +1,8 @@
 /* plan.c - the static memory plan (see plan.h).
  *
  * Steps, each over the schedule (the order of g->nodes):
- *  1. Weights get consecutive 64-byte-aligned offsets in one image.
+ *  1. Weights (parameters and constants read as activations) get
+ *     consecutive 64-byte-aligned offsets in one image.
  *  2. Each model output claims the node that really produces its bytes
  *     (looking through views): that node writes into the caller's buffer.
  *     Outputs that cannot be claimed (a model input, or a tensor that is
@@ -305,21 +306,32 @@ struct planner {
 	uint32_t nbufs;
 };
 
+static void plan_weight(struct ir_graph *g, struct plan *p, uint32_t w)
+{
+	if (w == IR_NONE || p->home[w] != PLAN_HOME_NONE)
+		return;
+	DLC_ASSERT(g->vals[w].kind == IR_VAL_CONST && g->vals[w].data);
+	p->home[w] = PLAN_HOME_WEIGHTS;
+	p->offset[w] = p->weights_bytes;
+	int64_t bytes = align_up(ir_type_bytes(&g->vals[w].type));
+	p->weights_bytes = add_size(p->weights_bytes, bytes);
+}
+
+/* Parameters, and constants read as activations (binary(x, @c)), in order
+ * of first use; a constant that is a model output too. */
 static void plan_weights(struct ir_graph *g, struct plan *p)
 {
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const struct ir_node *n = &g->nodes[i];
-		for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
-			uint32_t w = n->param[k];
-			if (w == IR_NONE || p->home[w] != PLAN_HOME_NONE)
-				continue;
-			DLC_ASSERT(g->vals[w].kind == IR_VAL_CONST && g->vals[w].data);
-			p->home[w] = PLAN_HOME_WEIGHTS;
-			p->offset[w] = p->weights_bytes;
-			int64_t bytes = align_up(ir_type_bytes(&g->vals[w].type));
-			p->weights_bytes = add_size(p->weights_bytes, bytes);
-		}
+		for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
+			plan_weight(g, p, n->param[k]);
+		for (unsigned k = 0; k < n->nin; k++)
+			if (g->vals[n->in[k]].kind == IR_VAL_CONST)
+				plan_weight(g, p, n->in[k]);
 	}
+	for (uint32_t i = 0; i < g->noutputs; i++)
+		if (g->vals[g->outputs[i]].kind == IR_VAL_CONST)
+			plan_weight(g, p, g->outputs[i]);
 }
 
 static void claim_outputs(struct planner *pl)

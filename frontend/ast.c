@@ -60,6 +60,15 @@ struct ast_value *ast_list(struct arena *a, struct src_span loc, const struct as
 	return v;
 }
 
+struct ast_value *ast_tensor_type(struct arena *a, struct src_span loc, const char *dtype,
+                                  const struct ast_value *dims)
+{
+	struct ast_value *v = ast_list(a, loc, &dims->list, false);
+	v->kind = AST_VAL_TYPE;
+	v->s = dtype;
+	return v;
+}
+
 struct ast_stmt *ast_stmt_new(struct arena *a, enum ast_stmt_kind kind, struct src_span loc)
 {
 	struct ast_stmt *s = arena_alloc(a, sizeof *s);
@@ -124,6 +133,7 @@ const char *ast_value_describe(struct arena *a, const struct ast_value *v)
 	case AST_VAL_FLOAT: return "a number";
 	case AST_VAL_STRING: return "a string";
 	case AST_VAL_LIST: return "a list";
+	case AST_VAL_TYPE: return arena_printf(a, "tensor type '%s[...]'", v->s);
 	case AST_VAL_IDENT: return arena_printf(a, "identifier '%s'", v->s);
 	case AST_VAL_NONE: break;
 	}
@@ -168,6 +178,19 @@ static void print_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void print_list(FILE *out, const struct ast_value *v)
+{
+	fputc(v->paren ? '(' : '[', out);
+	for (uint32_t i = 0; i < v->list.n; i++) {
+		if (i)
+			fputs(", ", out);
+		ast_print_value(out, v->list.v[i]);
+	}
+	if (v->paren && v->list.n == 1)
+		fputc(',', out);
+	fputc(v->paren ? ')' : ']', out);
+}
+
 void ast_print_value(FILE *out, const struct ast_value *v)
 {
 	switch (v->kind) {
@@ -175,16 +198,10 @@ void ast_print_value(FILE *out, const struct ast_value *v)
 	case AST_VAL_FLOAT: print_double(out, v->f); break;
 	case AST_VAL_IDENT: fputs(v->s, out); break;
 	case AST_VAL_STRING: print_string(out, v->s); break;
-	case AST_VAL_LIST:
-		fputc(v->paren ? '(' : '[', out);
-		for (uint32_t i = 0; i < v->list.n; i++) {
-			if (i)
-				fputs(", ", out);
-			ast_print_value(out, v->list.v[i]);
-		}
-		if (v->paren && v->list.n == 1)
-			fputc(',', out);
-		fputc(v->paren ? ')' : ']', out);
+	case AST_VAL_LIST: print_list(out, v); break;
+	case AST_VAL_TYPE:
+		fputs(v->s, out);
+		print_list(out, v);
 		break;
 	case AST_VAL_NONE: fputs("?", out); break;
 	}

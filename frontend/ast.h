@@ -23,6 +23,7 @@ enum ast_value_kind {
 	AST_VAL_IDENT,  /* same, relu, true */
 	AST_VAL_STRING, /* "path" */
 	AST_VAL_LIST,   /* [1, 2] or (3, 3) */
+	AST_VAL_TYPE,   /* f32[1, 64, 1, 1]: s is the dtype, list the dims */
 };
 
 struct ast_value;
@@ -48,8 +49,8 @@ struct ast_value {
 	struct src_span loc;
 	int64_t i;              /* INT */
 	double f;               /* FLOAT */
-	const char *s;          /* IDENT, STRING (escapes resolved) */
-	struct ast_values list; /* LIST */
+	const char *s;          /* IDENT, STRING (escapes resolved), TYPE's dtype */
+	struct ast_values list; /* LIST, TYPE's dims */
 	bool paren;             /* LIST written as a tuple (...) */
 };
 
@@ -110,6 +111,9 @@ struct ast_value *ast_string(struct arena *a, struct src_span loc, const char *s
 /* A list value holding `items` (taken over, not copied). */
 struct ast_value *ast_list(struct arena *a, struct src_span loc, const struct ast_values *items,
                            bool paren);
+/* A tensor type value `dtype[dims]`; dims is a LIST value (taken over). */
+struct ast_value *ast_tensor_type(struct arena *a, struct src_span loc, const char *dtype,
+                                  const struct ast_value *dims);
 struct ast_stmt *ast_stmt_new(struct arena *a, enum ast_stmt_kind kind, struct src_span loc);
 
 void ast_values_push(struct arena *a, struct ast_values *l, struct ast_value *v);

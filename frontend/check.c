@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "check_args.h"
+#include "pathcheck.h"
 
 /* Suggestions for an undefined name scan every name; beyond this many
  * names the scan is skipped to keep huge inputs fast. */
@@ -283,8 +284,10 @@ static void check_weights(struct checker *c)
 		src->kind = IR_WEIGHTS_FILE;
 		src->path = w->path->s;
 		src->path_loc = w->path->loc;
-		if (!w->path->s[0])
-			diag_error(c->d, w->path->loc, "the weights path is empty");
+		const char *why = path_lexical_problem(w->path->s);
+		if (why)
+			diag_error(c->d, w->path->loc, "the weights path '%s' %s; it must be relative "
+			           "to the model's directory and stay inside it", w->path->s, why);
 		if (!w->convention.s || !strcmp(w->convention.s, "pytorch"))
 			return;
 		if (!strcmp(w->convention.s, "keras")) {
@@ -443,6 +446,8 @@ static bool layer_inputs(struct checker *c, uint32_t k, struct sema_layer *l)
 	const char *what = lay->name;
 	if (!s->has_inputs) {
 		l->in = arena_alloc(c->a, sizeof *l->in);
+		if (lay->max_in == 0) /* constant */
+			return true;
 		if (lay->min_in > 1) {
 			diag_error(c->d, s->call, "'%s' needs its inputs listed, as in %s()(a, b)",
 			           what, what);
@@ -537,9 +542,87 @@ static bool check_num_layers(struct checker *c, const struct sema_layer *l)
 	return false;
 }
 
+/* A filled constant's data is made by the compiler; the bound keeps a
+ * typo from allocating without bound (file constants are bounded by the
+ * weights file). */
+#define FILLED_CONSTANT_MAX_BYTES ((int64_t)1 << 28)
+
+/* List lengths of the tensor layers (the IR holds at most IR_MAX_RANK
+ * axes), transpose's permutation, slice's step, a filled constant's size. */
+static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
+{
+	const struct fe_arg *a = NULL;
+	unsigned most = IR_MAX_RANK;
+	switch (l->id) {
+	case FE_LAYER_CONSTANT: {
+		const struct fe_arg *t = &l->args[FE_ARG_INDEX(CONSTANT, type)];
+		int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+		for (unsigned k = 0; k < t->n; k++)
+			bytes *= t->i[k]; /* in range: the type was checked */
+		if (!l->args[FE_ARG_INDEX(CONSTANT, value)].given || bytes <= FILLED_CONSTANT_MAX_BYTES)
+			return true;
+		diag_error(c->d, t->loc, "constant '%s' filled with value= has %" PRId64 " bytes, "
+		           "more than the %" PRId64 " allowed; read it from the weights file",
+		           l->name, bytes, FILLED_CONSTANT_MAX_BYTES);
+		return false;
+	}
+	case FE_LAYER_SLICE:
+	case FE_LAYER_GATHER: {
+		_Static_assert(FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(GATHER, axis),
+		               "axis parameters differ");
+		const struct fe_arg *axis = &l->args[FE_ARG_INDEX(SLICE, axis)];
+		if (axis->i[0] < -IR_MAX_RANK || axis->i[0] >= IR_MAX_RANK) {
+			diag_error(c->d, axis->loc, "'axis' must be between %d and %d, got %" PRId64,
+			           -IR_MAX_RANK, IR_MAX_RANK - 1, axis->i[0]);
+			return false;
+		}
+		if (l->id == FE_LAYER_GATHER || l->args[FE_ARG_INDEX(SLICE, step)].i[0] != 0)
+			return true;
+		diag_error(c->d, l->args[FE_ARG_INDEX(SLICE, step)].loc, "'step' must not be 0");
+		return false;
+	}
+	case FE_LAYER_TRANSPOSE: a = &l->args[FE_ARG_INDEX(TRANSPOSE, perm)]; break;
+	case FE_LAYER_REDUCE_MEAN: a = &l->args[FE_ARG_INDEX(REDUCE_MEAN, axes)]; break;
+	case FE_LAYER_BROADCAST: a = &l->args[FE_ARG_INDEX(BROADCAST, dims)]; break;
+	case FE_LAYER_PAD:
+		a = &l->args[FE_ARG_INDEX(PAD, pads)];
+		most = 2 * IR_MAX_RANK;
+		break;
+	default: return true;
+	}
+	const char *name = fe_params[fe_layers[l->id].first + (unsigned)(a - l->args)].name;
+	if (a->n > most) {
+		diag_error(c->d, a->loc, "'%s' has %u values, at most %u allowed", name, a->n, most);
+		return false;
+	}
+	if (l->id == FE_LAYER_PAD && a->n % 2) {
+		diag_error(c->d, a->loc, "'pads' needs an even number of values (before and after "
+		           "each axis), got %u", a->n);
+		return false;
+	}
+	unsigned seen = 0;
+	for (unsigned k = 0; l->id == FE_LAYER_TRANSPOSE && k < a->n; k++) {
+		if (a->is[k] >= a->n || (seen & (1u << a->is[k]))) {
+			diag_error(c->d, a->loc, "'perm' must list each of 0 to %u once", a->n - 1);
+			return false;
+		}
+		seen |= 1u << a->is[k];
+	}
+	for (unsigned k = 0; l->id == FE_LAYER_REDUCE_MEAN && k < a->n; k++) {
+		if (a->is[k] < -IR_MAX_RANK || a->is[k] >= IR_MAX_RANK) {
+			diag_error(c->d, a->loc, "'axes' values must be between %d and %d, got %" PRId64,
+			           -IR_MAX_RANK, IR_MAX_RANK - 1, a->is[k]);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Checks between arguments of one layer. */
 static bool check_combination(struct checker *c, const struct sema_layer *l)
 {
+	if (!check_tensor_args(c, l))
+		return false;
 	if (l->id == FE_LAYER_ZEROPAD2D || l->id == FE_LAYER_CLIP)
 		return check_pad_clip(c, l);
 	if (l->id == FE_LAYER_LSTM || l->id == FE_LAYER_GRU)
@@ -591,6 +674,10 @@ static void check_outputs(struct checker *c)
 		s->outputs = arena_alloc(c->a, sizeof *s->outputs);
 		s->outputs[0] = c->ninputs + c->nlayers - 1;
 		s->noutputs = 1;
+		if (s->layers[c->nlayers - 1].id == FE_LAYER_CONSTANT)
+			diag_error(c->d, c->layers[c->nlayers - 1]->loc,
+			           "the model's output would be constant '%s'; a constant cannot be an "
+			           "output", s->layers[c->nlayers - 1].name);
 		return;
 	}
 	const struct ast_names *names = &c->output->inputs;
@@ -601,6 +688,11 @@ static void check_outputs(struct checker *c)
 			continue;
 		if (r < c->ninputs) {
 			diag_error(c->d, names->v[i].loc, "model input '%s' cannot be an output",
+			           names->v[i].s);
+			continue;
+		}
+		if (s->layers[r - c->ninputs].id == FE_LAYER_CONSTANT) {
+			diag_error(c->d, names->v[i].loc, "constant '%s' cannot be an output",
 			           names->v[i].s);
 			continue;
 		}

@@ -104,6 +104,8 @@ static const char *expectation(enum fe_ptype t)
 	case FE_PT_FLOATS: return "a number or a list of numbers";
 	case FE_PT_DIMS: return "a list of integers";
 	case FE_PT_STRING: return "a string";
+	case FE_PT_INTS: return "an integer or a list of integers";
+	case FE_PT_TYPE: return "a tensor type such as f32[1, 8]";
 	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");
@@ -335,6 +337,68 @@ static bool conv_dims(struct actx *c, const struct ast_value *v, struct fe_arg *
 	return ok;
 }
 
+/* An integer (a list of one) or a non-empty list of integers. */
+static bool conv_ints(struct actx *c, const struct ast_value *v, struct fe_arg *out)
+{
+	if (v->kind != AST_VAL_LIST) {
+		int64_t *is = arena_alloc(c->a, sizeof *is);
+		out->is = is;
+		out->n = 1;
+		return get_int(c, v, false, is);
+	}
+	if (v->list.n == 0) {
+		diag_error(c->d, v->loc, "'%s' needs at least one value", c->p->name);
+		return false;
+	}
+	int64_t *is = arena_array(c->a, v->list.n, sizeof *is);
+	bool ok = true;
+	for (unsigned k = 0; k < v->list.n; k++)
+		ok = get_int(c, v->list.v[k], true, &is[k]) && ok;
+	out->is = is;
+	out->n = v->list.n;
+	return ok;
+}
+
+/* f32[d0, ...]: 1 to IR_MAX_RANK positive dimensions whose size fits. */
+static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *out)
+{
+	if (v->kind != AST_VAL_TYPE)
+		return type_error(c, v);
+	if (strcmp(v->s, "f32")) {
+		diag_error(c->d, v->loc, "'%s' must be an f32 tensor type, got '%s'", c->p->name, v->s);
+		return false;
+	}
+	unsigned n = v->list.n;
+	if (n == 0 || n > IR_MAX_RANK) {
+		diag_error(c->d, v->loc, "'%s' needs 1 to %d dimensions, got %u", c->p->name,
+		           IR_MAX_RANK, n);
+		return false;
+	}
+	bool ok = true, overflow = false;
+	int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+	for (unsigned k = 0; k < n; k++) {
+		const struct ast_value *e = v->list.v[k];
+		if (!get_int(c, e, true, &out->i[k])) {
+			ok = false;
+		} else if (e->i < 1) {
+			diag_error(c->d, e->loc, "dimension in '%s' must be positive, got %" PRId64,
+			           c->p->name, e->i);
+			ok = false;
+		} else {
+			overflow = overflow || ckd_mul_i64(&bytes, bytes, e->i) ||
+			           bytes > IR_MAX_TENSOR_BYTES;
+		}
+	}
+	if (ok && overflow) {
+		diag_error(c->d, v->loc, "'%s' is too large (more than %" PRId64 " bytes)", c->p->name,
+		           (int64_t)IR_MAX_TENSOR_BYTES);
+		ok = false;
+	}
+	out->dtype = IR_DT_F32;
+	out->n = n;
+	return ok;
+}
+
 static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *out)
 {
 	int k;
@@ -368,6 +432,8 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 		}
 		out->s = v->s;
 		return true;
+	case FE_PT_INTS: return conv_ints(c, v, out);
+	case FE_PT_TYPE: return conv_type(c, v, out);
 	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");

@@ -25,6 +25,8 @@ enum fe_ptype {
 	FE_PT_FLOATS, /* a number or a list of numbers */
 	FE_PT_DIMS,   /* a list of integers, each >= 1 or -1 */
 	FE_PT_STRING, /* a string */
+	FE_PT_INTS,   /* an integer or a list of integers (any length >= 1) */
+	FE_PT_TYPE,   /* a tensor type: f32[d0, d1, ...] */
 };
 
 /* Bounds checked on every number of a parameter. */

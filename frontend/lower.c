@@ -77,6 +77,73 @@ static void normalize_attrs(struct arena *a, const struct sema_layer *l, enum ir
 	at->norm = (struct ir_normalize_attr){ IR_AXIS_CHANNEL, layout, n, m, s };
 }
 
+static void one_step(union ir_attrs *at, enum ir_step_kind kind, double a, double b)
+{
+	at->eltwise.nsteps = 1;
+	at->eltwise.steps[0] = (struct ir_eltwise_step){ kind, (float)a, (float)b };
+}
+
+/* The tensor layers added for ONNX import (lists were length-checked). */
+static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
+{
+	const struct fe_arg *a;
+	switch (l->id) {
+	case FE_LAYER_SUB: at->binary.op = IR_BINOP_SUB; break;
+	case FE_LAYER_MUL: at->binary.op = IR_BINOP_MUL; break;
+	case FE_LAYER_DIV: at->binary.op = IR_BINOP_DIV; break;
+	case FE_LAYER_LEAKY_RELU:
+		one_step(at, IR_STEP_LEAKY_RELU, ARG(l, LEAKY_RELU, alpha)->f, 0);
+		break;
+	case FE_LAYER_HARD_SIGMOID:
+		one_step(at, IR_STEP_HARD_SIGMOID, ARG(l, HARD_SIGMOID, alpha)->f,
+		         ARG(l, HARD_SIGMOID, beta)->f);
+		break;
+	case FE_LAYER_HARD_SWISH: one_step(at, IR_STEP_HARD_SWISH, 1.0 / 6.0, 0.5); break;
+	case FE_LAYER_EXP: one_step(at, IR_STEP_EXP, 0, 0); break;
+	case FE_LAYER_LOG: one_step(at, IR_STEP_LOG, 0, 0); break;
+	case FE_LAYER_SQRT: one_step(at, IR_STEP_SQRT, 0, 0); break;
+	case FE_LAYER_NEG: one_step(at, IR_STEP_NEG, 0, 0); break;
+	case FE_LAYER_ABS: one_step(at, IR_STEP_ABS, 0, 0); break;
+	case FE_LAYER_REDUCE_MEAN:
+		a = ARG(l, REDUCE_MEAN, axes);
+		at->reduce.naxes = (uint8_t)a->n;
+		for (unsigned k = 0; k < a->n; k++)
+			at->reduce.axes[k] = (int)a->is[k];
+		at->reduce.keepdims = ARG(l, REDUCE_MEAN, keepdims)->i[0] != 0;
+		break;
+	case FE_LAYER_SLICE:
+		at->slice.axis = (int)ARG(l, SLICE, axis)->i[0];
+		at->slice.start = ARG(l, SLICE, start)->i[0];
+		at->slice.end = ARG(l, SLICE, end)->i[0];
+		at->slice.step = ARG(l, SLICE, step)->i[0];
+		break;
+	case FE_LAYER_PAD:
+		a = ARG(l, PAD, pads);
+		at->pad_nd.npads = (uint8_t)a->n;
+		memcpy(at->pad_nd.pads, a->is, a->n * sizeof *a->is);
+		at->pad_nd.value = (float)ARG(l, PAD, value)->f;
+		break;
+	case FE_LAYER_TRANSPOSE:
+		a = ARG(l, TRANSPOSE, perm);
+		at->transpose.rank = (uint8_t)a->n;
+		for (unsigned k = 0; k < a->n; k++)
+			at->transpose.perm[k] = (uint8_t)a->is[k];
+		break;
+	case FE_LAYER_BROADCAST:
+		a = ARG(l, BROADCAST, dims);
+		at->broadcast.rank = (uint8_t)a->n;
+		memcpy(at->broadcast.dims, a->is, a->n * sizeof *a->is);
+		break;
+	case FE_LAYER_GATHER:
+		a = ARG(l, GATHER, indices);
+		at->gather.axis = (int)ARG(l, GATHER, axis)->i[0];
+		at->gather.nidx = a->n;
+		at->gather.idx = a->is;
+		break;
+	default: break; /* matmul: no attributes */
+	}
+}
+
 /* The attributes of layer l; layouts are the model's. */
 static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_layout layout,
                         union ir_attrs *at)
@@ -134,6 +201,30 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_LAST: at->select.index = -1; break;
 	case FE_LAYER_LSTM:
 	case FE_LAYER_GRU: break; /* per layer and direction: lower_rnn */
+	case FE_LAYER_LOG_SOFTMAX:
+		at->axis.axis = (int)ARG(l, LOG_SOFTMAX, axis)->i[0];
+		at->axis.layout = layout;
+		at->axis.log = true;
+		break;
+	case FE_LAYER_SUB:
+	case FE_LAYER_MUL:
+	case FE_LAYER_DIV:
+	case FE_LAYER_MATMUL:
+	case FE_LAYER_LEAKY_RELU:
+	case FE_LAYER_HARD_SIGMOID:
+	case FE_LAYER_HARD_SWISH:
+	case FE_LAYER_EXP:
+	case FE_LAYER_LOG:
+	case FE_LAYER_SQRT:
+	case FE_LAYER_NEG:
+	case FE_LAYER_ABS:
+	case FE_LAYER_REDUCE_MEAN:
+	case FE_LAYER_SLICE:
+	case FE_LAYER_PAD:
+	case FE_LAYER_TRANSPOSE:
+	case FE_LAYER_BROADCAST:
+	case FE_LAYER_GATHER: tensor_attrs(l, at); break;
+	case FE_LAYER_CONSTANT: /* a value, not a node: lower_constant */
 	case FE_LAYER_FLATTEN:
 	case FE_LAYER_RELU:
 	case FE_LAYER_SIGMOID:
@@ -254,6 +345,25 @@ static void lower_rnn(struct lowerer *lw, uint32_t k)
 	lw->val[lw->s->ninputs + k] = x;
 }
 
+/* `x = constant(f32[...])`: a constant value keyed `params` (default the
+ * statement's name) bound from the weights file, or filled with value=. */
+static void lower_constant(struct lowerer *lw, uint32_t k)
+{
+	struct ir_graph *g = lw->g;
+	const struct sema_layer *l = &lw->s->layers[k];
+	const struct fe_arg *t = ARG(l, CONSTANT, type), *value = ARG(l, CONSTANT, value);
+	struct ir_type type = { IR_DT_F32, (uint8_t)t->n, { 0 } };
+	memcpy(type.dims, t->i, t->n * sizeof *t->i);
+	float *data = NULL;
+	if (value->given) {
+		int64_t n = ir_type_numel(&type);
+		data = arena_array(g->arena, (size_t)n, sizeof *data);
+		for (int64_t i = 0; i < n; i++)
+			data[i] = (float)value->f;
+	}
+	lw->val[lw->s->ninputs + k] = ir_add_const(g, l->prefix, type, data, l->stmt->loc);
+}
+
 static void lower_layer(struct lowerer *lw, uint32_t k)
 {
 	struct ir_graph *g = lw->g;
@@ -261,6 +371,10 @@ static void lower_layer(struct lowerer *lw, uint32_t k)
 	enum ir_op op = fe_layers[l->id].op;
 	if (op == IR_LSTM || op == IR_GRU) {
 		lower_rnn(lw, k);
+		return;
+	}
+	if (l->id == FE_LAYER_CONSTANT) {
+		lower_constant(lw, k);
 		return;
 	}
 	union ir_attrs at;

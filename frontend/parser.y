@@ -181,6 +181,7 @@ arg:
 value:
 	scalar
 |	IDENT              { $$ = ast_ident(st->a, SPAN(@1), $1); }
+|	IDENT list         { $$ = ast_tensor_type(st->a, SPAN(@$), $1, $2); }
 |	STRING             { $$ = ast_string(st->a, SPAN(@1), $1); }
 |	list
 |	'(' items opt_comma ')' {

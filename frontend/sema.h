@@ -24,7 +24,9 @@
  *   ACT           op (IR_OP_NONE for none)
  *   FLOATS        fs[0..n)
  *   DIMS          i[0..n)
- *   STRING        s */
+ *   STRING        s
+ *   INTS          is[0..n)
+ *   TYPE          dtype, i[0..n) the dims */
 struct fe_arg {
 	bool given;          /* written in the source (else the default) */
 	struct src_span loc; /* the value, or the call when defaulted */
@@ -32,6 +34,8 @@ struct fe_arg {
 	unsigned n;
 	double f;
 	const float *fs;
+	const int64_t *is;
+	enum ir_dtype dtype;
 	enum ir_pad_mode pad_mode;
 	enum ir_op op;
 	const char *s;

@@ -17,7 +17,8 @@
 # To reproduce a crash: build-fuzz/tests/fuzz/fuzz_<target> FILE
 # (fuzz_compile prints the model it generated with DLC_FUZZ_PRINT=1).
 # Environment: DLC_FUZZ_BUILD_DIR (build-fuzz), DLC_FUZZ_JOBS (libFuzzer
-# workers per target, 1), DLC_FUZZ_ARGS (extra libFuzzer flags).
+# workers per target, 1), DLC_FUZZ_ARGS (extra libFuzzer flags),
+# DLC_FUZZ_NO_BUILD=1 (run the targets already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,10 +29,12 @@ targets=("$@")
 build=${DLC_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${DLC_FUZZ_JOBS:-1}
 
-bash scripts/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-19 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DDLC_FUZZ=ON >/dev/null
-cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}")
+if [ "${DLC_FUZZ_NO_BUILD:-0}" != 1 ]; then
+  bash scripts/install-deps.sh
+  cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-19 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DDLC_FUZZ=ON >/dev/null
+  cmake --build "$build" -j2 --target $(printf 'fuzz_%s ' "${targets[@]}")
+fi
 build=$(cd "$build" && pwd)
 
 # The dictionary: the committed one plus every layer and parameter name.

@@ -18,7 +18,7 @@ inputs, PyTorch outputs) and the tests/models/example_* cases, whose
 model.dl points at the example's own weights instead of copying them.
 examples/digits/ comes from scripts/train_digits.py, which must run first.
 
-Run: /usr/bin/python3 scripts/gen_reference.py
+Run: /usr/bin/python3 scripts/gen_reference.py [case ...]   (no case: all)
 """
 
 import os
@@ -759,6 +759,119 @@ tanh()
     return dl, [x], [y]
 
 
+# ---- tensor ops (issue 6): constants, broadcasting, matmul, eltwise steps,
+# reduce_mean, slice, pad, transpose, broadcast, gather ----
+
+@case
+def tensor_binary_nchw(W, X):
+    """Constants as operands and NumPy broadcasting after an NCHW conv, so
+    -O2's NHWC layout must hand these ops the declared NCHW form."""
+    dl = """model tensor_binary_nchw
+input x: f32[1, 3, 5, 6] nchw
+%s
+conv = conv2d(4, 3, padding=1)
+scale = constant(f32[1, 4, 1, 1])
+shift = constant(f32[4, 1, 1])
+half = constant(f32[1], value=0.5)
+row = constant(f32[6], params="row.weight")
+m = mul()(conv, scale)
+a = add()(m, shift)
+s = sub()(a, half)
+d = div()(s, row)
+r = add()(d, row)
+q = sub()(half, r)
+e = mul()(q, conv)
+output e, d
+""" % HDR
+    x = X(1, 3, 5, 6)
+    conv_ = conv(x, W.conv("conv", 4, 3, 3, 3), "nchw", 1, 1)
+    scale = W._keep("scale", W.uniform(1, 4, 1, 1, lo=0.5, hi=2.0))
+    shift = W._keep("shift", W.randn(4, 1, 1))
+    row = W._keep("row.weight", W.uniform(6, lo=0.5, hi=2.0))
+    half = torch.tensor([0.5], dtype=torch.float64)
+    d = ((conv_ * scale + shift) - half) / row
+    q = half - (d + row)
+    return dl, [x], [q * conv_, d]
+
+
+@case
+def tensor_matmul(W, X):
+    dl = """model tensor_matmul
+input x: f32[2, 3, 5]
+%s
+w = constant(f32[5, 4])
+wb = constant(f32[2, 5, 2])
+v = constant(f32[5])
+left = constant(f32[4, 1, 2, 3])
+y = matmul()(x, w)
+yb = matmul()(x, wb)
+yv = matmul()(x, v)
+yl = matmul()(left, y)
+output y, yb, yv, yl
+""" % HDR
+    x = X(2, 3, 5)
+    w = W._keep("w", W.randn(5, 4))
+    wb = W._keep("wb", W.randn(2, 5, 2))
+    v = W._keep("v", W.randn(5))
+    left = W._keep("left", W.randn(4, 1, 2, 3))
+    y = torch.matmul(x, w)
+    return dl, [x], [y, torch.matmul(x, wb), torch.matmul(x, v), torch.matmul(left, y)]
+
+
+@case
+def tensor_eltwise(W, X):
+    dl = """model tensor_eltwise
+input x: f32[2, 7]
+lr = leaky_relu(0.1)(x)
+hs = hard_sigmoid(alpha=0.2, beta=0.5)(x)
+hw = hard_swish()(x)
+ab = abs()(x)
+sq = sqrt()(ab)
+lg = log()(ab)
+ex = exp()(x)
+ng = neg()(x)
+ls = log_softmax()(x)
+ls0 = log_softmax(axis=0)(x)
+output lr, hs, hw, sq, lg, ex, ng, ls, ls0
+"""
+    x = X(2, 7, scale=4.0)
+    a = x.abs()
+    return dl, [x], [F.leaky_relu(x, 0.1), torch.clamp(x * f32(0.2) + 0.5, 0, 1),
+                     F.hardswish(x), a.sqrt(), a.log(), x.exp(), -x,
+                     F.log_softmax(x, -1), F.log_softmax(x, 0)]
+
+
+@case
+def tensor_shape_ops_nchw(W, X):
+    """reduce_mean, slice, pad, transpose, gather and broadcast around an
+    NCHW conv (layout conversions at -O2)."""
+    dl = """model tensor_shape_ops_nchw
+input x: f32[1, 3, 6, 7] nchw
+%s
+c = conv2d(5, 3, padding=1)
+gap = reduce_mean(axes=[2, 3])(c)
+flat = reduce_mean(axes=[-1, 1], keepdims=false)(c)
+tail = slice(axis=1, start=-3, end=100)(c)
+odd = slice(axis=3, start=1, step=2)(tail)
+back = slice(axis=2, start=-1, end=-100, step=-2)(odd)
+p = pad(pads=[0, 1, 2, 0, 0, 0, 1, 3], value=-0.5)(c)
+t = transpose([0, 2, 3, 1])(c)
+g = gather(axis=1, indices=[4, 0, -1])(c)
+b = broadcast(dims=[2, 1, 1, 1])(gap)
+output gap, flat, back, p, t, g, b
+""" % HDR
+    x = X(1, 3, 6, 7)
+    c = conv(x, W.conv("c", 5, 3, 3, 3), "nchw", 1, 1)
+    gap = c.mean(dim=(2, 3), keepdim=True)
+    flat = c.mean(dim=(1, 3))
+    back = c[:, 2:, :, 1::2].flip(2)[:, :, ::2]
+    p = F.pad(c, (0, 3, 2, 1, 1, 0), value=-0.5)
+    t = c.permute(0, 2, 3, 1)
+    g = c[:, [4, 0, 4]]
+    b = gap.expand(2, 5, 1, 1)
+    return dl, [x], [gap, flat, back, p, t, g, b]
+
+
 # ---- writing ----
 
 def numbered(prefix, n):
@@ -778,7 +891,10 @@ def clean_case_dir(d):
 def write_case(name, dl, weights, inputs, outputs, tolerance=None):
     d = os.path.join(TESTS, name)
     clean_case_dir(d)
-    dlcref.write_text(os.path.join(d, "model.dl"), dl)
+    if dl.startswith("@ref "):  # run a model that lives elsewhere (an example)
+        dlcref.write_text(os.path.join(d, "model.ref"), dl[5:] + "\n")
+    else:
+        dlcref.write_text(os.path.join(d, "model.dl"), dl)
     if weights is not None:
         dlcref.write_safetensors(os.path.join(d, "weights.safetensors"), weights,
                                  metadata={"format": "pt"})
@@ -807,11 +923,15 @@ def run_case(fn):
                [t.float() for t in inputs], [t.float() for t in outputs])
 
 
-def main():
+def main(only):
+    """Writes every case, or only the cases named on the command line."""
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     for fn in CASES:
-        run_case(fn)
+        if not only or fn.__name__ in only:
+            run_case(fn)
+    if only:
+        return
     for name, ex in ref_examples.build_all():
         write_case(name, ex["dl"], None, ex["inputs"], ex["outputs"], ex.get("tolerance"))
 
@@ -819,4 +939,4 @@ def main():
 if __name__ == "__main__":
     if not os.path.isdir(TESTS):
         sys.exit("run from a dlc checkout: %s missing" % TESTS)
-    main()
+    main(sys.argv[1:])

@@ -516,7 +516,10 @@ def write_case(name, dl, weights, inputs, outputs, tolerance=None):
     if os.path.isdir(d):
         for f in os.listdir(d):
             os.remove(os.path.join(d, f))
-    dlcref.write_text(os.path.join(d, "model.dl"), dl)
+    if dl.startswith("@ref "):  # run a model that lives elsewhere (an example)
+        dlcref.write_text(os.path.join(d, "model.ref"), dl[5:] + "\n")
+    else:
+        dlcref.write_text(os.path.join(d, "model.dl"), dl)
     if weights:
         dlcref.write_safetensors(os.path.join(d, "weights.safetensors"), weights,
                                  metadata={"format": "pt"})
@@ -538,8 +541,7 @@ def write_example(name, dl, readme, c, x, y):
                              metadata={"format": "pt"})
     write_tensor(os.path.join(d, "input.bin"), x)
     write_tensor(os.path.join(d, "torch_output.bin"), y)
-    test_dl = dl.replace('"%s.safetensors"' % name,
-                         '"../../../examples/%s/%s.safetensors"' % (name, name))
+    test_dl = "@ref ../../../examples/%s/%s.dl" % (name, name)
     write_case("example_" + name, test_dl, None, [x], [y])
 
 

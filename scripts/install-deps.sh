@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison libcmocka-dev libcjson-dev valgrind
       llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev zlib1g-dev libzstd-dev libedit-dev
-      libxml2-dev libffi-dev libncurses-dev graphviz)
+      libxml2-dev libffi-dev libncurses-dev graphviz
+      libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata)
 
 missing=()
 for p in "${pkgs[@]}"; do

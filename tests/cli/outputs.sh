@@ -72,5 +72,27 @@ timeout 10 "$dlc" "$tmp/fifo.dl" 2>"$tmp/err"; rc=$?
 check "FIFO as model: refused without blocking (exit 1)" test $rc -eq 1
 check "FIFO as model: message" grep -q "is not a regular file" "$tmp/err"
 
+# A weights file reached through a symbolic link that leaves the model's
+# directory is refused; one that stays inside is fine.
+mkdir -p "$tmp/models/sub" "$tmp/private"
+cat >"$tmp/models/link.dl" <<'DL'
+model m
+input x: f32[1, 4]
+weights "w.safetensors"
+DL
+echo "relu()" >>"$tmp/models/link.dl"
+cp "$tmp/models/link.dl" "$tmp/models/sub/inner.dl"
+printf '\x02\x00\x00\x00\x00\x00\x00\x00{}' >"$tmp/private/w.safetensors"
+ln -s "$tmp/private/w.safetensors" "$tmp/models/w.safetensors"
+"$dlc" --emit=ir "$tmp/models/link.dl" -o "$tmp/link.ir" 2>"$tmp/err"; rc=$?
+check "weights symlink out of the model directory: exit 1" test $rc -eq 1
+check "weights symlink out of the model directory: message" \
+  grep -q "resolves outside the model's directory" "$tmp/err"
+check "weights symlink out of the model directory: nothing written" test ! -e "$tmp/link.ir"
+cp "$tmp/private/w.safetensors" "$tmp/models/sub/real.safetensors"
+ln -s real.safetensors "$tmp/models/sub/w.safetensors"
+"$dlc" --emit=ir "$tmp/models/sub/inner.dl" -o "$tmp/inner.ir" 2>"$tmp/err"; rc=$?
+check "weights symlink inside the model directory: accepted" test $rc -eq 0
+
 echo "$fails failed"
 [ $fails -eq 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_e2e.sh DLC TENSOR_CMP HARNESS_SRC DLCRT_DIR DLCRT_LIB DIR
-# Compiles DIR/model.dl to an object with `dlc --name=model`, links it with
-# the generic harness and the runtime, and checks:
+# Compiles DIR/model.dl (or the file DIR/model.ref names) to an object with
+# `dlc --name=model`, links it with the generic harness and the runtime, and
+# checks:
 #   - outputs against DIR/expected*.bin (tolerance as run_model.sh: DIR/tolerance
 #     or abs 1e-5 rel 1e-4) and against `dlc run` (the interpreter);
 #   - equivalence of the optimizer: the model compiled at -O0 and at -O2
@@ -18,9 +19,11 @@ set -eu
 dlc=$1 cmp=$2 harness=$3 rtdir=$4 rtlib=$5 dir=$6
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+model="$dir/model.dl"   # or the model file DIR/model.ref names (examples)
+[ -f "$dir/model.ref" ] && model="$dir/$(cat "$dir/model.ref")"
 fail() { echo "run_e2e: $(basename "$dir"): $*" >&2; exit 1; }
 
-"$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/model.o"
+"$dlc" "$model" --name=model -O2 -o "$tmp/model.o"
 [ -f "$tmp/model.h" ] || fail "no header model.h next to model.o"
 cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp" -I"$rtdir" "$harness" "$tmp/model.o" "$rtlib" -lm -lpthread -o "$tmp/run"
 
@@ -32,7 +35,7 @@ for f in $(ls "$dir"/expected*.bin | sort); do
   i=$((i+1))
 done
 "$tmp/run" --selftest "${ins[@]}" "${outs[@]}" || fail "harness failed"
-"$dlc" run "$dir/model.dl" "${runargs[@]}"
+"$dlc" run "$model" "${runargs[@]}"
 tol="1e-5 1e-4"
 [ -f "$dir/tolerance" ] && tol=$(cat "$dir/tolerance")
 i=0
@@ -45,7 +48,7 @@ done
 # -O0 runs only the passes correctness needs; it must agree with -O2 and
 # the interpreter (which `dlc run` runs at -O0 by default).
 mkdir -p "$tmp/o0"
-"$dlc" "$dir/model.dl" --name=model -O0 -o "$tmp/o0/model.o"
+"$dlc" "$model" --name=model -O0 -o "$tmp/o0/model.o"
 cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp/o0" -I"$rtdir" "$harness" "$tmp/o0/model.o" "$rtlib" -lm \
   -lpthread -o "$tmp/o0/run"
 o0outs=()
@@ -61,7 +64,7 @@ for f in $(ls "$dir"/expected*.bin | sort); do
 done
 
 # Deterministic output.
-"$dlc" "$dir/model.dl" --name=model -O2 -o "$tmp/again.o" --header="$tmp/again.h"
+"$dlc" "$model" --name=model -O2 -o "$tmp/again.o" --header="$tmp/again.h"
 cmp "$tmp/model.o" "$tmp/again.o" || fail "two compilations gave different objects"
 cmp "$tmp/again.h" "$tmp/model.h" || fail "two compilations gave different headers"
 
@@ -71,14 +74,14 @@ writable=$(size -A "$tmp/model.o" |
   awk '$1 ~ /^\.(data|bss)/ && $1 !~ /^\.data\.rel\.ro/ {s += $2} END {print s + 0}')
 [ "$writable" -eq 0 ] || fail "object has $writable bytes of writable data"
 mkdir -p "$tmp/ext"
-"$dlc" "$dir/model.dl" --name=model -O2 --weights=external -o "$tmp/ext/model.o"
+"$dlc" "$model" --name=model -O2 --weights=external -o "$tmp/ext/model.o"
 wbytes=$(sed -n 's/^#define MODEL_WEIGHTS_BYTES //p' "$tmp/ext/model.h")
 if [ "${wbytes:-0}" -gt 0 ]; then
   # The weights are read-only data. Checked at -O0, where neither dlc nor
   # LLVM folds them: at -O2 LLVM may turn a tiny model's weights into
   # immediates in the code, leaving less in .rodata than the image holds.
   mkdir -p "$tmp/o0ext"
-  "$dlc" "$dir/model.dl" --name=model -O0 --weights=external -o "$tmp/o0ext/model.o"
+  "$dlc" "$model" --name=model -O0 --weights=external -o "$tmp/o0ext/model.o"
   w0=$(sed -n 's/^#define MODEL_WEIGHTS_BYTES //p' "$tmp/o0ext/model.h")
   rodata=$(size -A "$tmp/o0/model.o" | awk '$1 ~ /^\.rodata/ {s += $2} END {print s + 0}')
   [ "$rodata" -ge "$w0" ] || fail "-O0 .rodata ($rodata bytes) cannot hold the weights ($w0)"

@@ -9,15 +9,11 @@
  * shape inference, the optimizer, the memory planner and the interpreter
  * rather than in the parser's error paths (fuzz_frontend covers those).
  *
- * Each model is compiled three times: at -O0 (the reference), at the -O
- * level the bytes choose with weight packing off (what `dlc run` does) and
- * with it on, for a target the bytes choose. The packed graph's memory plan
- * is checked by simulation (fuzz_util.c) and printed every way; the other
- * two run through the interpreter on the same inputs, and their outputs
- * must agree to within float rounding: every optimization is meant to
- * preserve the model's results. DLC_FUZZ_PRINT=1 in the environment
+ * The model then goes through fuzz_check_model (fuzz_util.h) at the -O
+ * level and for the target the first two bytes choose: memory plans
+ * checked by simulation, -O0 and optimized interpreter results compared.
+ * DLC_FUZZ_PRINT=1 in the environment
  * prints each generated model (to see what a crashing input stands for). */
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,13 +23,9 @@
 
 #include "frontend.h"
 #include "fuzz_util.h"
-#include "interp.h"
-#include "mem_report.h"
 
 #define GEN_MAX_TEXT 8192
 #define GEN_MAX_LAYERS 24
-#define INTERP_MAX_BYTES ((int64_t)2 << 20)
-#define INTERP_MAX_MACS ((int64_t)1 << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -394,65 +386,6 @@ static void gen_model(struct gen *g)
 	}
 }
 
-/* ---- running the interpreter ---- */
-
-static bool small_enough(struct ir_graph *g)
-{
-	int64_t macs = 0, bytes = 0;
-	for (uint32_t i = 0; i < g->nnodes; i++) {
-		macs += mem_report_macs(g, &g->nodes[i]);
-		bytes += ir_type_bytes(&g->vals[g->nodes[i].out].type);
-		if (macs > INTERP_MAX_MACS || bytes > INTERP_MAX_BYTES)
-			return false;
-	}
-	return true;
-}
-
-/* Runs g on deterministic inputs; NULL when the interpreter refused. */
-static float **interp(struct ir_graph *g, struct diag *d, struct arena *a)
-{
-	const void **in = arena_array(a, g->ninputs + 1, sizeof *in);
-	for (uint32_t i = 0; i < g->ninputs; i++) {
-		const struct ir_type *t = &g->vals[g->inputs[i]].type;
-		int64_t n = ir_type_numel(t);
-		void *buf = arena_alloc(a, (size_t)ir_type_bytes(t) + 1);
-		if (t->dtype == IR_DT_F32)
-			for (int64_t k = 0; k < n; k++)
-				((float *)buf)[k] = (float)((k * 7919 + i * 31) % 17 - 8) / 4.0f;
-		in[i] = buf;
-	}
-	float **out = arena_array(a, g->noutputs + 1, sizeof *out);
-	for (uint32_t o = 0; o < g->noutputs; o++)
-		out[o] = arena_alloc(a, (size_t)ir_type_bytes(&g->vals[g->outputs[o]].type) + 1);
-	if (!interp_run(g, d, in, (void *const *)out, INTERP_MAX_BYTES))
-		return NULL;
-	return out;
-}
-
-/* The -O0 and optimized interpreter results agree within float rounding. */
-static void compare(struct ir_graph *ref, float **r, struct ir_graph *opt, float **o)
-{
-	FUZZ_CHECK(ref->noutputs == opt->noutputs, "%u outputs at -O0, %u optimized",
-	           ref->noutputs, opt->noutputs);
-	for (uint32_t k = 0; k < ref->noutputs; k++) {
-		const struct ir_type *tr = &ref->vals[ref->outputs[k]].type;
-		const struct ir_type *to = &opt->vals[opt->outputs[k]].type;
-		char b1[128], b2[128];
-		FUZZ_CHECK(ir_type_eq(tr, to), "output %u is %s at -O0, %s optimized", k,
-		           ir_type_str(tr, b1, sizeof b1), ir_type_str(to, b2, sizeof b2));
-		if (tr->dtype != IR_DT_F32)
-			continue;
-		for (int64_t i = 0; i < ir_type_numel(tr); i++) {
-			float x = r[k][i], y = o[k][i];
-			if (!isfinite(x) || !isfinite(y) || fabsf(x) > 1e6f)
-				continue;
-			float tol = 1e-3f * fmaxf(1.0f, fmaxf(fabsf(x), fabsf(y)));
-			FUZZ_CHECK(fabsf(x - y) <= tol, "output %u element %lld: %.9g at -O0, %.9g "
-			           "optimized", k, (long long)i, (double)x, (double)y);
-		}
-	}
-}
-
 static const struct target_desc *pick_target(unsigned b)
 {
 	static const char *const spec[][2] = {
@@ -486,24 +419,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_init(&d, fuzz_null());
 	uint32_t file = diag_add_source(&d, "fuzz.dl", g.text, (uint32_t)g.len);
 	struct ast_model *m = fe_parse(&a, &d, file);
-	struct ir_graph *full = NULL, *ref = NULL, *opt = NULL;
-	static const char *no_pack[] = { "pack", NULL };
 	if (m && !d.errors)
-		full = fuzz_compile(&a, &d, m, opt_level, NULL, target);
-	if (full) {
-		fuzz_plan_and_print(full, &a);
-		ref = fuzz_compile(&a, &d, m, 0, NULL, target);
-		opt = fuzz_compile(&a, &d, m, opt_level, no_pack, target);
-		FUZZ_CHECK(ref && opt, "the model compiled at -O%d but not at -O0 or without "
-		           "packing", opt_level);
-	}
-	if (ref && small_enough(ref) && small_enough(opt)) {
-		float **r = interp(ref, &d, &a);
-		float **o = r ? interp(opt, &d, &a) : NULL;
-		FUZZ_CHECK(!r || o, "the interpreter ran the model at -O0 only");
-		if (o)
-			compare(ref, r, opt, o);
-	}
+		fuzz_check_model(&a, &d, m, opt_level, target);
 	diag_free(&d);
 	arena_free(&a);
 	return 0;

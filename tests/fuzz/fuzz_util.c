@@ -1,5 +1,5 @@
-/* fuzz_util.c - the guarded pipeline and the plan checker the fuzz
- * targets share (see fuzz_util.h).
+/* fuzz_util.c - the guarded pipeline, the plan checker and the
+ * interpreter comparison the fuzz targets share (see fuzz_util.h).
  *
  * The plan checker runs the schedule on tags instead of numbers: every
  * 4-byte element of the scratch region and of each output buffer holds the
@@ -11,15 +11,19 @@
  * re-deriving its liveness rules. */
 #include "fuzz_util.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
 #include "cheader.h"
 #include "frontend.h"
+#include "interp.h"
 #include "mem_report.h"
 #include "pass.h"
 
-#define FUZZ_MAX_TAGGED_BYTES ((int64_t)64 << 20) /* larger plans are not simulated */
+#define FUZZ_MAX_TAGGED_BYTES ((int64_t)4 << 20) /* larger plans are not simulated */
+#define INTERP_MAX_BYTES ((int64_t)2 << 20)       /* larger models are not interpreted */
+#define INTERP_MAX_MACS ((int64_t)1 << 20)
 
 FILE *fuzz_null(void)
 {
@@ -83,10 +87,12 @@ struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_
 	ir_print(g, fuzz_null());
 	if (!run_passes(g, d, opt_level, disabled, target, "shape-infer"))
 		return NULL;
-	if (g->weights.kind == IR_WEIGHTS_FILE || const_bytes(g) > FUZZ_MAX_WEIGHT_BYTES)
+	if (const_bytes(g) > FUZZ_MAX_WEIGHT_BYTES)
 		return NULL;
 	g = fe_lower(a, d, m, ".");
 	FUZZ_CHECK(g && !d->errors, "lowering the same model twice gave different results");
+	if (g->weights.kind == IR_WEIGHTS_FILE)
+		g->weights.kind = IR_WEIGHTS_RANDOM;
 	if (!run_passes(g, d, opt_level, disabled, target, NULL))
 		return NULL;
 	return g;
@@ -166,13 +172,27 @@ static void run_node(struct tagger *t, const struct ir_node *n)
 		tags[i] = v;
 }
 
+/* Bytes the simulation reads and writes (a concat of a concat of ... grows
+ * them exponentially with the model's length). */
+static int64_t simulated_bytes(const struct ir_graph *g)
+{
+	int64_t total = 0;
+	for (uint32_t i = 0; i < g->nnodes && total <= FUZZ_MAX_TAGGED_BYTES; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		total += ir_type_bytes(&g->vals[n->out].type);
+		for (unsigned k = 0; k < n->nin; k++)
+			total += ir_type_bytes(&g->vals[n->in[k]].type);
+	}
+	return total;
+}
+
 static void check_plan(struct ir_graph *g, const struct plan *p, struct arena *a)
 {
 	FUZZ_CHECK(p->scratch_bytes >= 0 && p->scratch_bytes % PLAN_ALIGN == 0,
 	           "scratch %lld", (long long)p->scratch_bytes);
 	FUZZ_CHECK(p->lower_bound <= p->scratch_bytes, "lower bound %lld above the plan %lld",
 	           (long long)p->lower_bound, (long long)p->scratch_bytes);
-	if (p->scratch_bytes > FUZZ_MAX_TAGGED_BYTES)
+	if (p->scratch_bytes > FUZZ_MAX_TAGGED_BYTES || simulated_bytes(g) > FUZZ_MAX_TAGGED_BYTES)
 		return;
 	struct tagger t = { .g = g, .p = p };
 	t.scratch = arena_array(a, (size_t)p->scratch_bytes / 4 + 1, sizeof *t.scratch);
@@ -203,4 +223,85 @@ struct plan *fuzz_plan_and_print(struct ir_graph *g, struct arena *a)
 	struct hdr_options ho = { .name = g->name };
 	hdr_emit(g, p, &ho, null);
 	return p;
+}
+
+/* ---- the interpreter, -O0 against optimized ---- */
+
+static bool small_enough(struct ir_graph *g)
+{
+	int64_t macs = 0, bytes = 0;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		macs += mem_report_macs(g, &g->nodes[i]);
+		bytes += ir_type_bytes(&g->vals[g->nodes[i].out].type);
+		if (macs > INTERP_MAX_MACS || bytes > INTERP_MAX_BYTES)
+			return false;
+	}
+	return true;
+}
+
+/* Runs g on deterministic inputs; NULL when the interpreter refused. */
+static float **interp(struct ir_graph *g, struct diag *d, struct arena *a)
+{
+	const void **in = arena_array(a, g->ninputs + 1, sizeof *in);
+	for (uint32_t i = 0; i < g->ninputs; i++) {
+		const struct ir_type *t = &g->vals[g->inputs[i]].type;
+		int64_t n = ir_type_numel(t);
+		void *buf = arena_alloc(a, (size_t)ir_type_bytes(t) + 1);
+		if (t->dtype == IR_DT_F32)
+			for (int64_t k = 0; k < n; k++)
+				((float *)buf)[k] = (float)((k * 7919 + i * 31) % 17 - 8) / 4.0f;
+		in[i] = buf;
+	}
+	float **out = arena_array(a, g->noutputs + 1, sizeof *out);
+	for (uint32_t o = 0; o < g->noutputs; o++)
+		out[o] = arena_alloc(a, (size_t)ir_type_bytes(&g->vals[g->outputs[o]].type) + 1);
+	if (!interp_run(g, d, in, (void *const *)out, INTERP_MAX_BYTES))
+		return NULL;
+	return out;
+}
+
+/* The -O0 and optimized interpreter results agree within float rounding. */
+static void compare(struct ir_graph *ref, float **r, struct ir_graph *opt, float **o)
+{
+	FUZZ_CHECK(ref->noutputs == opt->noutputs, "%u outputs at -O0, %u optimized",
+	           ref->noutputs, opt->noutputs);
+	for (uint32_t k = 0; k < ref->noutputs; k++) {
+		const struct ir_type *tr = &ref->vals[ref->outputs[k]].type;
+		const struct ir_type *to = &opt->vals[opt->outputs[k]].type;
+		char b1[128], b2[128];
+		FUZZ_CHECK(ir_type_eq(tr, to), "output %u is %s at -O0, %s optimized", k,
+		           ir_type_str(tr, b1, sizeof b1), ir_type_str(to, b2, sizeof b2));
+		if (tr->dtype != IR_DT_F32)
+			continue;
+		for (int64_t i = 0; i < ir_type_numel(tr); i++) {
+			float x = r[k][i], y = o[k][i];
+			if (!isfinite(x) || !isfinite(y) || fabsf(x) > 1e6f)
+				continue;
+			float tol = 1e-3f * fmaxf(1.0f, fmaxf(fabsf(x), fabsf(y)));
+			FUZZ_CHECK(fabsf(x - y) <= tol, "output %u element %lld: %.9g at -O0, %.9g "
+			           "optimized", k, (long long)i, (double)x, (double)y);
+		}
+	}
+}
+
+void fuzz_check_model(struct arena *a, struct diag *d, const struct ast_model *m, int opt_level,
+                      const struct target_desc *target)
+{
+	static const char *no_pack[] = { "pack", NULL };
+	struct ir_graph *full = fuzz_compile(a, d, m, opt_level, NULL, target);
+	if (!full)
+		return;
+	fuzz_plan_and_print(full, a);
+	struct ir_graph *ref = fuzz_compile(a, d, m, 0, NULL, target);
+	struct ir_graph *opt = fuzz_compile(a, d, m, opt_level, no_pack, target);
+	FUZZ_CHECK(ref && opt, "the model compiled at -O%d but not at -O0 or without packing",
+	           opt_level);
+	fuzz_plan_and_print(ref, a);
+	if (!small_enough(ref) || !small_enough(opt))
+		return;
+	float **r = interp(ref, d, a);
+	float **o = r ? interp(opt, d, a) : NULL;
+	FUZZ_CHECK(!r || o, "the interpreter ran the model at -O0 only");
+	if (o)
+		compare(ref, r, opt, o);
 }

@@ -2,9 +2,10 @@
  *
  * Untrusted models run through the real pipeline with two guards that the
  * command line does not need: a model whose `weights` statement names a
- * file stops after shape inference (the fuzzer never opens files the input
- * names), and random weights are bound only when the shapes inferred first
- * say they are small. Diagnostics are printed, so their formatting code is
+ * file gets random weights instead (the fuzzer never opens files the input
+ * names, and the real models among the seeds still reach every pass), and
+ * weights are bound only when the shapes inferred first say they are
+ * small. Diagnostics are printed, so their formatting code is
  * fuzzed too, into a stream that discards them. A failed self-check prints
  * what broke and aborts, which libFuzzer records as a crash. */
 #ifndef DLC_FUZZ_UTIL_H
@@ -29,8 +30,8 @@ FILE *fuzz_null(void);
 
 /* Lowers m and runs the pass pipeline at opt_level with the passes in
  * `disabled` (NULL-terminated, or NULL) turned off, for `target` (NULL =
- * baseline). Returns the graph, or NULL when the model had errors, names a
- * weights file, or needs more random weights than FUZZ_MAX_WEIGHT_BYTES. */
+ * baseline). Returns the graph, or NULL when the model had errors or needs
+ * more weights than FUZZ_MAX_WEIGHT_BYTES. */
 struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_model *m,
                               int opt_level, const char **disabled,
                               const struct target_desc *target);
@@ -38,6 +39,15 @@ struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_
 /* Plans g's memory, checks the plan's invariants and feeds g and its plan
  * to every printer (IR text, DOT, memory report, C header). */
 struct plan *fuzz_plan_and_print(struct ir_graph *g, struct arena *a);
+
+/* The checks every compiled model goes through: compiled at opt_level
+ * (the packed graph's plan checked and printed), at -O0 (likewise) and at
+ * opt_level without weight packing (what `dlc run` does); when small, the
+ * -O0 and optimized graphs run through the interpreter on the same inputs
+ * and must agree within float rounding (every optimization preserves
+ * results). */
+void fuzz_check_model(struct arena *a, struct diag *d, const struct ast_model *m, int opt_level,
+                      const struct target_desc *target);
 
 /* Aborts with a message when cond is false. */
 #define FUZZ_CHECK(cond, ...) \

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # run_model.sh DLC TENSOR_CMP DIR
-# Runs the reference interpreter on DIR/model.dl with DIR/input*.bin (sorted)
+# Runs the reference interpreter on DIR/model.dl (or on the model file that
+# DIR/model.ref names, relative to DIR: the examples' cases run the
+# example's own model) with DIR/input*.bin (sorted)
 # and compares each output with DIR/expected*.bin (sorted) within
 # abs 1e-5 + rel 1e-5 per element: the references are PyTorch's outputs, and
 # the interpreter must reproduce them to 1e-5 relative (with an absolute
@@ -14,7 +16,9 @@ args=()
 for f in $(ls "$dir"/input*.bin | sort); do args+=(--input "$f"); done
 i=0
 for f in $(ls "$dir"/expected*.bin | sort); do args+=(--output "$tmp/out$i.bin"); i=$((i+1)); done
-"$dlc" run "$dir/model.dl" "${args[@]}"
+model="$dir/model.dl"
+[ -f "$dir/model.ref" ] && model="$dir/$(cat "$dir/model.ref")"
+"$dlc" run "$model" "${args[@]}"
 tol="1e-5 1e-5"
 [ -f "$dir/tolerance" ] && tol=$(cat "$dir/tolerance")
 i=0

@@ -114,7 +114,8 @@ static void test_syntax_messages(void **state)
 	             "      |      ^\n");
 	expect_diags(
 	    "conv2d(64, kernel 3)\n",
-	    "t.dl:1:19: error: syntax error, unexpected integer '3', expecting ')', ',' or '='\n"
+	    "t.dl:1:19: error: syntax error, unexpected integer '3', expecting ')', '[', ',' or "
+	    "'='\n"
 	    "    1 | conv2d(64, kernel 3)\n"
 	    "      |                   ^\n");
 	expect_diags("output\n",
@@ -380,8 +381,15 @@ static void test_weights_path(void **state)
 	assert_int_equal(r.g->weights.path_loc.begin, 34);
 	assert_int_equal(r.g->weights.path_loc.end, 40);
 	done(&r);
+	/* paths must stay inside the model's directory */
 	parse_lower(&r, "model m\ninput x: f32[1,2]\nweights \"/abs/w.st\"\nrelu()\n", "models");
-	assert_string_equal(r.g->weights.path, "/abs/w.st");
+	assert_null(r.g);
+	assert_contains(capture_text(&r.cap), "t.dl:3:9: error: the weights path '/abs/w.st' is "
+	                                      "absolute");
+	done(&r);
+	parse_lower(&r, "model m\ninput x: f32[1,2]\nweights \"a/../../w.st\"\nrelu()\n", ".");
+	assert_null(r.g);
+	assert_contains(capture_text(&r.cap), "contains '..'");
 	done(&r);
 	parse_lower(&r, "model m\ninput x: f32[1,2]\nweights \"w.st\"\nrelu()\n", "/");
 	assert_string_equal(r.g->weights.path, "/w.st");
@@ -457,8 +465,12 @@ static void test_every_layer_defaults(void **state)
 		for (unsigned k = 0; k < np; k++) {
 			if (ps[k].def)
 				continue;
-			/* a later required number is 2, so that clip(1, 2) has min < max */
+			/* a later required number is 2, so that clip(1, 2) has min < max;
+			 * lists of ints valid for every layer taking one */
 			const char *v = ps[k].type == FE_PT_DIMS                ? "[-1]"
+			                : ps[k].type == FE_PT_TYPE              ? "f32[1]"
+			                : ps[k].type == FE_PT_INTS && id == FE_LAYER_PAD ? "[0, 0]"
+			                : ps[k].type == FE_PT_INTS && id != FE_LAYER_BROADCAST ? "0"
 			                : ps[k].type == FE_PT_FLOAT && !first ? "2"
 			                                                        : "1";
 			len += snprintf(src + len, sizeof src - (size_t)len, "%s%s",
@@ -466,10 +478,16 @@ static void test_every_layer_defaults(void **state)
 			first = false;
 		}
 		bool two = fe_layers[id].min_in > 1;
-		snprintf(src + len, sizeof src - (size_t)len, ")%s\n", two ? "(x, x)" : "");
+		/* a constant is a value, not a node, and cannot be the output */
+		bool constant = id == FE_LAYER_CONSTANT;
+		snprintf(src + len, sizeof src - (size_t)len, ")%s\n%s", two ? "(x, x)" : "",
+		         constant ? "relu()(y)\n" : "");
 		struct run r;
 		struct ir_graph *g = lower_ok(&r, src);
-		assert_int_equal(find_node(g, "y")->op, fe_layers[id].op);
+		if (constant)
+			assert_int_equal(g->vals[g->nodes[0].in[0]].kind, IR_VAL_CONST);
+		else
+			assert_int_equal(find_node(g, "y")->op, fe_layers[id].op);
 		done(&r);
 	}
 }

@@ -367,7 +367,7 @@ static void concat_channel_axis(void **state)
 	uint32_t in[3] = { f->x, y, f->x };
 	union ir_attrs a;
 	memset(&a, 0, sizeof a);
-	a.axis = (struct ir_axis_attr){ IR_AXIS_CHANNEL, IR_LAYOUT_NHWC };
+	a.axis = (struct ir_axis_attr){ .axis = IR_AXIS_CHANNEL, .layout = IR_LAYOUT_NHWC };
 	uint32_t n = ir_add_node(f->g, IR_CONCAT, "cat", in, 3, &a, (struct src_span){ 0 });
 	ir_add_output(f->g, f->g->nodes[n].out);
 	assert_true(infer(f));
@@ -384,7 +384,7 @@ static void concat_mismatch_and_axis_range(void **state)
 	uint32_t in[2] = { f->x, y };
 	union ir_attrs a;
 	memset(&a, 0, sizeof a);
-	a.axis = (struct ir_axis_attr){ IR_AXIS_CHANNEL, IR_LAYOUT_NHWC };
+	a.axis = (struct ir_axis_attr){ .axis = IR_AXIS_CHANNEL, .layout = IR_LAYOUT_NHWC };
 	uint32_t cat = ir_add_node(f->g, IR_CONCAT, "cat", in, 2, &a, (struct src_span){ 0 });
 	ir_add_output(f->g, f->g->nodes[cat].out);
 	union ir_attrs s;

@@ -1,0 +1,286 @@
+/* lower_tensor.c - loop nests of the tensor ops added for ONNX import:
+ * binary (NumPy broadcasting), matmul, reduce_mean, slice, pad, broadcast
+ * and gather.
+ *
+ * Each op is a plain loop nest over its output in C order that mirrors
+ * the reference interpreter's kernel (compiler/interp_tensor.c): input
+ * positions are sums of loop indices times strides (0 on broadcast axes),
+ * sums start at 0.0f and run in the same order, so results agree with the
+ * interpreter. Constants read as inputs live in the weights image like
+ * parameters (plan.c); nothing here depends on where an operand lives. */
+#include "cg.h"
+
+#include "check.h"
+
+/* Loops over every index of a shape, outermost axis first. */
+struct nest {
+	struct cg_loop l[IR_MAX_RANK];
+	unsigned rank;
+};
+
+static void nest_begin(struct cg *c, struct nest *ns, const int64_t *dims, unsigned rank,
+                       LLVMValueRef *iv)
+{
+	ns->rank = rank;
+	for (unsigned k = 0; k < rank; k++)
+		iv[k] = cg_loop_begin(c, &ns->l[k], dims[k], "d");
+}
+
+static void nest_end(struct cg *c, struct nest *ns)
+{
+	for (unsigned k = ns->rank; k-- > 0;)
+		cg_loop_end(c, &ns->l[k]);
+}
+
+/* sum over k of iv[k] * st[k], axes with stride 0 skipped. */
+static LLVMValueRef offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, unsigned rank)
+{
+	LLVMValueRef off = cg_i64(c, 0);
+	for (unsigned k = 0; k < rank; k++)
+		if (st[k])
+			off = cg_madd(c, iv[k], st[k], off, "off");
+	return off;
+}
+
+static void dense_strides(const int64_t *dims, unsigned rank, int64_t *st)
+{
+	int64_t s = 1;
+	for (unsigned k = rank; k-- > 0;) {
+		st[k] = s;
+		s *= dims[k];
+	}
+}
+
+static const struct ir_type *vtype(struct cg *c, uint32_t v)
+{
+	return &c->g->vals[v].type;
+}
+
+static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMValueRef b)
+{
+	switch (op) {
+	case IR_BINOP_ADD: return LLVMBuildFAdd(c->b, a, b, "add");
+	case IR_BINOP_SUB: return LLVMBuildFSub(c->b, a, b, "sub");
+	case IR_BINOP_MUL: return LLVMBuildFMul(c->b, a, b, "mul");
+	case IR_BINOP_DIV: return LLVMBuildFDiv(c->b, a, b, "div");
+	case IR_BINOP_NONE: break;
+	}
+	DLC_UNREACHABLE("binop: invalid operator");
+}
+
+/* binary, or broadcast (one input, op NONE): y[i] = a[i'] OP b[i'']. */
+static void lower_broadcasting(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_type *yt = vtype(c, n->out);
+	int64_t ys[IR_MAX_RANK], st[2][IR_MAX_RANK];
+	dense_strides(yt->dims, yt->rank, ys);
+	for (unsigned k = 0; k < n->nin; k++)
+		ir_broadcast_strides(vtype(c, n->in[k]), yt, st[k]);
+	LLVMValueRef iv[IR_MAX_RANK];
+	struct nest ns;
+	nest_begin(c, &ns, yt->dims, yt->rank, iv);
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], offset(c, iv, st[0], yt->rank), "a");
+	if (n->op == IR_BINARY)
+		v = binop(c, n->attr.binary.op, v,
+		          cg_load(c, c->addr[n->in[1]], offset(c, iv, st[1], yt->rank), "b"));
+	cg_store(c, v, c->addr[n->out], offset(c, iv, ys, yt->rank));
+	nest_end(c, &ns);
+}
+
+/* Per batch position: y[m, j] = sum over k ascending of a[m, k] * b[k, j]. */
+static void lower_matmul(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_type *ta = vtype(c, n->in[0]), *tb = vtype(c, n->in[1]);
+	const struct ir_type *ty = vtype(c, n->out);
+	int64_t kk = ta->dims[ta->rank - 1];
+	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
+	int64_t nn = tb->rank > 1 ? tb->dims[tb->rank - 1] : 1;
+	struct ir_type ba = *ta, bb = *tb, bt = *ty;
+	ba.rank = ta->rank > 2 ? ta->rank - 2 : 0;
+	bb.rank = tb->rank > 2 ? tb->rank - 2 : 0;
+	bt.rank = (uint8_t)(ty->rank - (ta->rank > 1) - (tb->rank > 1));
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sy[IR_MAX_RANK];
+	ir_broadcast_strides(&ba, &bt, sa);
+	ir_broadcast_strides(&bb, &bt, sb);
+	dense_strides(bt.dims, bt.rank, sy);
+	for (unsigned k = 0; k < bt.rank; k++) {
+		sa[k] *= m * kk;
+		sb[k] *= kk * nn;
+		sy[k] *= m * nn;
+	}
+	LLVMValueRef iv[IR_MAX_RANK], acc = cg_var(c, "acc");
+	struct nest ns;
+	struct cg_loop li, lj, lk;
+	nest_begin(c, &ns, bt.dims, bt.rank, iv);
+	LLVMValueRef a = cg_elem(c, c->addr[n->in[0]], offset(c, iv, sa, bt.rank), "am");
+	LLVMValueRef b = cg_elem(c, c->addr[n->in[1]], offset(c, iv, sb, bt.rank), "bm");
+	LLVMValueRef y = cg_elem(c, c->addr[n->out], offset(c, iv, sy, bt.rank), "ym");
+	LLVMValueRef i = cg_loop_begin(c, &li, m, "i");
+	LLVMValueRef j = cg_loop_begin(c, &lj, nn, "j");
+	LLVMBuildStore(c->b, cg_f32(c, 0), acc);
+	LLVMValueRef k = cg_loop_begin(c, &lk, kk, "k");
+	LLVMValueRef p = LLVMBuildFMul(c->b, cg_load(c, a, cg_madd(c, i, kk, k, ""), "a"),
+	                               cg_load(c, b, cg_madd(c, k, nn, j, ""), "b"), "p");
+	LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->t_f32, acc, "s"), p, "s"),
+	               acc);
+	cg_loop_end(c, &lk);
+	cg_store(c, LLVMBuildLoad2(c->b, c->t_f32, acc, "dot"), y, cg_madd(c, i, nn, j, ""));
+	cg_loop_end(c, &lj);
+	cg_loop_end(c, &li);
+	nest_end(c, &ns);
+}
+
+/* Over the kept axes; inside, the reduced positions in C order. */
+static void lower_reduce_mean(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_reduce_attr *a = &n->attr.reduce;
+	const struct ir_type *xt = vtype(c, n->in[0]);
+	int64_t xs[IR_MAX_RANK], kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
+	int64_t yd[IR_MAX_RANK], count = 1;
+	unsigned nk = 0, nr = 0;
+	dense_strides(xt->dims, xt->rank, xs);
+	for (unsigned k = 0; k < xt->rank; k++) {
+		bool reduced = false;
+		for (unsigned i = 0; i < a->naxes; i++)
+			reduced = reduced || a->axes[i] == (int)k;
+		if (reduced) {
+			rd[nr] = xt->dims[k], rs[nr++] = xs[k];
+			count *= xt->dims[k];
+		} else {
+			kd[nk] = xt->dims[k], ks[nk++] = xs[k];
+		}
+	}
+	dense_strides(kd, nk, yd);
+	LLVMValueRef ik[IR_MAX_RANK], ir[IR_MAX_RANK], sum = cg_var(c, "sum");
+	struct nest kept, red;
+	nest_begin(c, &kept, kd, nk, ik);
+	LLVMValueRef base = offset(c, ik, ks, nk);
+	LLVMBuildStore(c->b, cg_f32(c, 0), sum);
+	nest_begin(c, &red, rd, nr, ir);
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_add(c, base, offset(c, ir, rs, nr), ""), "x");
+	LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->t_f32, sum, "s"), v, "s"),
+	               sum);
+	nest_end(c, &red);
+	LLVMValueRef mean = LLVMBuildFDiv(c->b, LLVMBuildLoad2(c->b, c->t_f32, sum, "total"),
+	                                  cg_f32(c, (double)(float)count), "mean");
+	cg_store(c, mean, c->addr[n->out], offset(c, ik, yd, nk));
+	nest_end(c, &kept);
+}
+
+/* outer x len x inner; position i of the axis reads start + i * step. */
+static void lower_slice(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_slice_attr *a = &n->attr.slice;
+	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
+	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis], len = yt->dims[a->axis];
+	for (int k = 0; k < a->axis; k++)
+		outer *= xt->dims[k];
+	for (unsigned k = (unsigned)a->axis + 1; k < xt->rank; k++)
+		inner *= xt->dims[k];
+	struct cg_loop lo, li, lr;
+	LLVMValueRef o = cg_loop_begin(c, &lo, outer, "o");
+	LLVMValueRef i = cg_loop_begin(c, &li, len, "i");
+	LLVMValueRef at = cg_madd(c, i, a->step, cg_i64(c, a->start), "at");
+	LLVMValueRef src = cg_mul(c, cg_madd(c, o, dim, at, ""), cg_i64(c, inner), "src");
+	LLVMValueRef dst = cg_mul(c, cg_madd(c, o, len, i, ""), cg_i64(c, inner), "dst");
+	LLVMValueRef r = cg_loop_begin(c, &lr, inner, "r");
+	cg_store(c, cg_load(c, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"), c->addr[n->out],
+	         cg_add(c, dst, r, ""));
+	cg_loop_end(c, &lr);
+	cg_loop_end(c, &li);
+	cg_loop_end(c, &lo);
+}
+
+/* Every output element is an input element or the pad value; the load
+ * address is clamped into the input so it is always in bounds. */
+static void lower_pad(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
+	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
+	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK];
+	dense_strides(xt->dims, xt->rank, xs);
+	dense_strides(yt->dims, yt->rank, ys);
+	LLVMValueRef iv[IR_MAX_RANK], p[IR_MAX_RANK];
+	struct nest ns;
+	nest_begin(c, &ns, yt->dims, yt->rank, iv);
+	LLVMValueRef inside = LLVMConstInt(c->t_i1, 1, 0);
+	for (unsigned k = 0; k < yt->rank; k++) {
+		p[k] = cg_add(c, iv[k], cg_i64(c, -a->pads[k]), "p");
+		inside = LLVMBuildAnd(c->b, inside, cg_in_range(c, p[k], xt->dims[k], ""), "inside");
+	}
+	for (unsigned k = 0; k < yt->rank; k++)
+		p[k] = LLVMBuildSelect(c->b, inside, p[k], cg_i64(c, 0), "");
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], offset(c, p, xs, xt->rank), "x");
+	v = LLVMBuildSelect(c->b, inside, v, cg_f32(c, a->value), "padded");
+	cg_store(c, v, c->addr[n->out], offset(c, iv, ys, yt->rank));
+	nest_end(c, &ns);
+}
+
+/* A private constant table of the gather's indices. */
+static LLVMValueRef index_table(struct cg *c, const struct ir_gather_attr *a)
+{
+	LLVMValueRef *elems = arena_array(c->arena, (size_t)a->nidx, sizeof *elems);
+	for (int64_t j = 0; j < a->nidx; j++)
+		elems[j] = cg_i64(c, a->idx[j]);
+	LLVMValueRef init = LLVMConstArray2(c->t_i64, elems, (uint64_t)a->nidx);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "indices");
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
+	return gv;
+}
+
+/* outer x nidx x inner; position j of the axis reads idx[j]. */
+static void lower_gather(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_gather_attr *a = &n->attr.gather;
+	const struct ir_type *xt = vtype(c, n->in[0]);
+	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis];
+	for (int k = 0; k < a->axis; k++)
+		outer *= xt->dims[k];
+	for (unsigned k = (unsigned)a->axis + 1; k < xt->rank; k++)
+		inner *= xt->dims[k];
+	LLVMValueRef table = index_table(c, a);
+	struct cg_loop lo, lj, lr;
+	LLVMValueRef o = cg_loop_begin(c, &lo, outer, "o");
+	LLVMValueRef j = cg_loop_begin(c, &lj, a->nidx, "j");
+	LLVMValueRef ip = LLVMBuildInBoundsGEP2(c->b, c->t_i64, table, &j, 1, "");
+	LLVMValueRef at = LLVMBuildLoad2(c->b, c->t_i64, ip, "at");
+	LLVMValueRef src = cg_mul(c, cg_madd(c, o, dim, at, ""), cg_i64(c, inner), "src");
+	LLVMValueRef dst = cg_mul(c, cg_madd(c, o, a->nidx, j, ""), cg_i64(c, inner), "dst");
+	LLVMValueRef r = cg_loop_begin(c, &lr, inner, "r");
+	cg_store(c, cg_load(c, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"), c->addr[n->out],
+	         cg_add(c, dst, r, ""));
+	cg_loop_end(c, &lr);
+	cg_loop_end(c, &lj);
+	cg_loop_end(c, &lo);
+}
+
+void cg_lower_tensor(struct cg *c, const struct ir_node *n)
+{
+	switch (n->op) {
+	case IR_BINARY:
+	case IR_BROADCAST:
+		lower_broadcasting(c, n);
+		return;
+	case IR_MATMUL:
+		lower_matmul(c, n);
+		return;
+	case IR_REDUCE_MEAN:
+		lower_reduce_mean(c, n);
+		return;
+	case IR_SLICE:
+		lower_slice(c, n);
+		return;
+	case IR_PAD:
+		lower_pad(c, n);
+		return;
+	case IR_GATHER:
+		lower_gather(c, n);
+		return;
+	default:
+		break;
+	}
+	DLC_UNREACHABLE("cg_lower_tensor: not a tensor op");
+}

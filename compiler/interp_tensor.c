@@ -1,0 +1,222 @@
+/* interp_tensor.c - the reference interpreter's kernels of the tensor ops
+ * added for ONNX import: binary (NumPy broadcasting), matmul, reduce_mean,
+ * slice, pad, broadcast and gather.
+ *
+ * Like interp_kernels.c, each kernel is one plain loop over the output,
+ * in C order, with the input position computed from the output index
+ * (an odometer over the output's dimensions). Sums run from 0.0f in the
+ * order stated above each kernel; the back end (backend/lower_tensor.c)
+ * uses the same order. */
+#include "interp.h"
+
+#include "check.h"
+
+static const struct ir_type *in_type(const struct ir_graph *g, const struct ir_node *n,
+                                     unsigned k)
+{
+	DLC_ASSERT(k < n->nin);
+	return &g->vals[n->in[k]].type;
+}
+
+static const struct ir_type *out_type(const struct ir_graph *g, const struct ir_node *n)
+{
+	return &g->vals[n->out].type;
+}
+
+/* Element strides of a dense tensor (C order). */
+static void dense_strides(const struct ir_type *t, int64_t *st)
+{
+	int64_t s = 1;
+	for (unsigned k = t->rank; k-- > 0;) {
+		st[k] = s;
+		s *= t->dims[k];
+	}
+}
+
+/* Advances idx over dims (C order) and *off by strides; wraps to 0. */
+static void step_index(int64_t *idx, const int64_t *dims, unsigned rank, const int64_t *st,
+                       int64_t *off)
+{
+	for (unsigned k = rank; k-- > 0;) {
+		*off += st[k];
+		if (++idx[k] < dims[k])
+			return;
+		*off -= st[k] * dims[k];
+		idx[k] = 0;
+	}
+}
+
+static float binop(enum ir_binop op, float a, float b)
+{
+	switch (op) {
+	case IR_BINOP_ADD: return a + b;
+	case IR_BINOP_SUB: return a - b;
+	case IR_BINOP_MUL: return a * b;
+	case IR_BINOP_DIV: return a / b;
+	case IR_BINOP_NONE: break;
+	}
+	DLC_UNREACHABLE("binop: invalid operator");
+}
+
+/* y[i] = a[i'] OP b[i''] where i', i'' are i with broadcast axes at 0. */
+void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *a,
+                   const float *b, float *out)
+{
+	const struct ir_type *yt = out_type(g, n);
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], ia[IR_MAX_RANK] = { 0 }, ib[IR_MAX_RANK] = { 0 };
+	ir_broadcast_strides(in_type(g, n, 0), yt, sa);
+	ir_broadcast_strides(in_type(g, n, 1), yt, sb);
+	int64_t count = ir_type_numel(yt), oa = 0, ob = 0;
+	for (int64_t i = 0; i < count; i++) {
+		out[i] = binop(n->attr.binary.op, a[oa], b[ob]);
+		step_index(ia, yt->dims, yt->rank, sa, &oa);
+		step_index(ib, yt->dims, yt->rank, sb, &ob);
+	}
+}
+
+/* y = x read at broadcast positions (ONNX Expand). */
+void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                      float *out)
+{
+	const struct ir_type *yt = out_type(g, n);
+	int64_t st[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
+	ir_broadcast_strides(in_type(g, n, 0), yt, st);
+	int64_t count = ir_type_numel(yt), off = 0;
+	for (int64_t i = 0; i < count; i++) {
+		out[i] = x[off];
+		step_index(idx, yt->dims, yt->rank, st, &off);
+	}
+}
+
+/* NumPy matmul: for every batch position, y[m, j] = sum over k
+ * (ascending, from 0.0f) of a[m, k] * b[k, j]. A vector a is one row, a
+ * vector b one column; batch axes broadcast. */
+void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const float *a,
+                   const float *b, float *out)
+{
+	const struct ir_type *ta = in_type(g, n, 0), *tb = in_type(g, n, 1), *ty = out_type(g, n);
+	int64_t kk = ta->dims[ta->rank - 1];
+	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
+	int64_t nn = tb->rank > 1 ? tb->dims[tb->rank - 1] : 1;
+	struct ir_type ba = *ta, bb = *tb, bt = *ty;
+	ba.rank = ta->rank > 2 ? ta->rank - 2 : 0;
+	bb.rank = tb->rank > 2 ? tb->rank - 2 : 0;
+	bt.rank = (uint8_t)(ty->rank - (ta->rank > 1) - (tb->rank > 1));
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], ia[IR_MAX_RANK] = { 0 }, ib[IR_MAX_RANK] = { 0 };
+	ir_broadcast_strides(&ba, &bt, sa);
+	ir_broadcast_strides(&bb, &bt, sb);
+	int64_t batches = ir_type_numel(&bt), oa = 0, ob = 0; /* in matrices */
+	for (int64_t bi = 0; bi < batches; bi++) {
+		const float *am = a + oa * m * kk, *bm = b + ob * kk * nn;
+		float *ym = out + bi * m * nn;
+		for (int64_t i = 0; i < m; i++)
+			for (int64_t j = 0; j < nn; j++) {
+				float acc = 0.0f;
+				for (int64_t k = 0; k < kk; k++)
+					acc += am[i * kk + k] * bm[k * nn + j];
+				ym[i * nn + j] = acc;
+			}
+		step_index(ia, bt.dims, bt.rank, sa, &oa);
+		step_index(ib, bt.dims, bt.rank, sb, &ob);
+	}
+}
+
+/* y = (sum over the reduced positions in C order, from 0.0f) / count. */
+void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                        float *out)
+{
+	const struct ir_reduce_attr *a = &n->attr.reduce;
+	const struct ir_type *xt = in_type(g, n, 0);
+	int64_t xs[IR_MAX_RANK];
+	dense_strides(xt, xs);
+	/* kept axes (the output's order) and reduced axes, with x's strides */
+	int64_t kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
+	unsigned nk = 0, nr = 0;
+	int64_t count = 1;
+	for (unsigned k = 0; k < xt->rank; k++) {
+		bool reduced = false;
+		for (unsigned i = 0; i < a->naxes; i++)
+			reduced = reduced || a->axes[i] == (int)k;
+		if (reduced) {
+			rd[nr] = xt->dims[k], rs[nr++] = xs[k];
+			count *= xt->dims[k];
+		} else {
+			kd[nk] = xt->dims[k], ks[nk++] = xs[k];
+		}
+	}
+	int64_t total = ir_type_numel(out_type(g, n)), base = 0;
+	int64_t ki[IR_MAX_RANK] = { 0 };
+	for (int64_t o = 0; o < total; o++) {
+		int64_t ri[IR_MAX_RANK] = { 0 }, off = 0;
+		float sum = 0.0f;
+		for (int64_t r = 0; r < count; r++) {
+			sum += x[base + off];
+			step_index(ri, rd, nr, rs, &off);
+		}
+		out[o] = sum / (float)count;
+		step_index(ki, kd, nk, ks, &base);
+	}
+}
+
+/* Along the axis, output position i reads input position start + i * step. */
+void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+{
+	const struct ir_slice_attr *a = &n->attr.slice;
+	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
+	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis], len = yt->dims[a->axis];
+	for (int k = 0; k < a->axis; k++)
+		outer *= xt->dims[k];
+	for (unsigned k = (unsigned)a->axis + 1; k < xt->rank; k++)
+		inner *= xt->dims[k];
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t i = 0; i < len; i++) {
+			int64_t at = a->start + i * a->step;
+			DLC_ASSERT(at >= 0 && at < dim);
+			for (int64_t r = 0; r < inner; r++)
+				out[(o * len + i) * inner + r] = x[(o * dim + at) * inner + r];
+		}
+}
+
+/* y[i] = x[i - before] where that is inside x, else the pad value. */
+void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+{
+	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
+	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
+	int64_t xs[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
+	dense_strides(xt, xs);
+	int64_t count = ir_type_numel(yt);
+	for (int64_t i = 0; i < count; i++) {
+		int64_t src = 0;
+		bool inside = true;
+		for (unsigned k = 0; k < yt->rank; k++) {
+			int64_t p = idx[k] - a->pads[k];
+			inside = inside && p >= 0 && p < xt->dims[k];
+			src += p * xs[k];
+		}
+		out[i] = inside ? x[src] : a->value;
+		for (unsigned k = yt->rank; k-- > 0;) {
+			if (++idx[k] < yt->dims[k])
+				break;
+			idx[k] = 0;
+		}
+	}
+}
+
+/* Along the axis, output position j reads input position idx[j]. */
+void interp_gather(const struct ir_graph *g, const struct ir_node *n, const float *x,
+                   float *out)
+{
+	const struct ir_gather_attr *a = &n->attr.gather;
+	const struct ir_type *xt = in_type(g, n, 0);
+	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis];
+	for (int k = 0; k < a->axis; k++)
+		outer *= xt->dims[k];
+	for (unsigned k = (unsigned)a->axis + 1; k < xt->rank; k++)
+		inner *= xt->dims[k];
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t j = 0; j < a->nidx; j++) {
+			DLC_ASSERT(a->idx[j] >= 0 && a->idx[j] < dim);
+			for (int64_t r = 0; r < inner; r++)
+				out[(o * a->nidx + j) * inner + r] = x[(o * dim + a->idx[j]) * inner + r];
+		}
+}

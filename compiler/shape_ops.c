@@ -1,0 +1,327 @@
+/* shape_ops.c - shape rules of the tensor ops (see shape_ops.h).
+ *
+ * NumPy broadcasting for binary, NumPy matmul (a vector operand is
+ * promoted to a matrix and its axis dropped again, batch axes broadcast),
+ * ONNX rules for ReduceMean, Slice (clamped bounds), Pad, Expand and
+ * Gather. Each rule checks its attributes against the input shapes,
+ * reports mismatches with both shapes, resolves negative axes and indices
+ * in place and checks the output's size like every other rule. */
+#include "shape_ops.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+struct sh {
+	struct ir_graph *g;
+	struct diag *d;
+	struct ir_node *n;
+};
+
+static const struct ir_type *in_t(const struct sh *s, unsigned k)
+{
+	return &s->g->vals[s->n->in[k]].type;
+}
+
+static const char *in_name(const struct sh *s, unsigned k)
+{
+	return s->g->vals[s->n->in[k]].name;
+}
+
+static const char *op_name(const struct sh *s)
+{
+	if (s->n->op == IR_BINARY)
+		return ir_binop_name(s->n->attr.binary.op);
+	return ir_op_table[s->n->op].name;
+}
+
+/* "[2, 3]" into buf */
+static const char *dims_str(const int64_t *dims, unsigned rank, char *buf, size_t n)
+{
+	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
+	memcpy(t.dims, dims, rank * sizeof *dims);
+	ir_type_str(&t, buf, n);
+	return buf + 3; /* drop "f32" */
+}
+
+/* *y = f32[dims] after checking every extent and the size. */
+static bool finish(struct sh *s, struct ir_type *y, unsigned rank, const int64_t *dims)
+{
+	int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+	for (unsigned i = 0; i < rank; i++) {
+		if (dims[i] <= 0) {
+			diag_error(s->d, s->n->loc, "'%s' would have dimension %u equal to %" PRId64,
+			           s->n->name, i, dims[i]);
+			return false;
+		}
+		if (ckd_mul_i64(&bytes, bytes, dims[i]) || bytes > IR_MAX_TENSOR_BYTES) {
+			diag_error(s->d, s->n->loc,
+			           "output of '%s' is too large (more than %" PRId64 " bytes)", s->n->name,
+			           IR_MAX_TENSOR_BYTES);
+			return false;
+		}
+	}
+	memset(y, 0, sizeof *y);
+	y->dtype = IR_DT_F32;
+	y->rank = (uint8_t)rank;
+	memcpy(y->dims, dims, rank * sizeof *dims);
+	return true;
+}
+
+/* axis (negative from the end) of input 0 made non-negative, or -1. */
+static int resolve_axis(struct sh *s, int64_t axis)
+{
+	const struct ir_type *x = in_t(s, 0);
+	int64_t a = axis < 0 ? axis + x->rank : axis;
+	if (a >= 0 && a < x->rank)
+		return (int)a;
+	char buf[200];
+	diag_error(s->d, s->n->loc, "axis %" PRId64 " of %s '%s' is out of range for its input %s",
+	           axis, op_name(s), s->n->name, ir_type_str(x, buf, sizeof buf));
+	return -1;
+}
+
+static bool infer_binary(struct sh *s, struct ir_type *y)
+{
+	DLC_ASSERT(s->n->attr.binary.op > IR_BINOP_NONE && s->n->attr.binary.op <= IR_BINOP_DIV);
+	struct ir_type t;
+	if (ir_broadcast_type(in_t(s, 0), in_t(s, 1), &t))
+		return finish(s, y, t.rank, t.dims);
+	char a[200], b[200];
+	diag_error(s->d, s->n->loc, "%s '%s': cannot broadcast input '%s' %s with input '%s' %s",
+	           op_name(s), s->n->name, in_name(s, 0), ir_type_str(in_t(s, 0), a, sizeof a),
+	           in_name(s, 1), ir_type_str(in_t(s, 1), b, sizeof b));
+	return false;
+}
+
+/* NumPy matmul: a [..., M, K] x b [..., K, N] -> [batch..., M, N]; a
+ * vector a [K] is [1, K] without the M axis in the result, a vector b [K]
+ * is [K, 1] without the N axis. */
+static bool infer_matmul(struct sh *s, struct ir_type *y)
+{
+	const struct ir_type *a = in_t(s, 0), *b = in_t(s, 1);
+	char x[200], z[200];
+	if (a->rank == 1 && b->rank == 1) {
+		diag_error(s->d, s->n->loc, "matmul '%s' of two vectors %s and %s would be a scalar; "
+		           "reshape one of them into a matrix", s->n->name, ir_type_str(a, x, sizeof x),
+		           ir_type_str(b, z, sizeof z));
+		return false;
+	}
+	int64_t k = a->dims[a->rank - 1], kb = b->dims[b->rank == 1 ? 0 : b->rank - 2];
+	if (k != kb) {
+		diag_error(s->d, s->n->loc, "matmul '%s': input '%s' %s has %" PRId64 " columns but "
+		           "input '%s' %s has %" PRId64 " rows", s->n->name, in_name(s, 0),
+		           ir_type_str(a, x, sizeof x), k, in_name(s, 1), ir_type_str(b, z, sizeof z), kb);
+		return false;
+	}
+	struct ir_type ba = *a, bb = *b, bt;
+	ba.rank = a->rank > 2 ? a->rank - 2 : 0;
+	bb.rank = b->rank > 2 ? b->rank - 2 : 0;
+	if (!ir_broadcast_type(&ba, &bb, &bt)) {
+		diag_error(s->d, s->n->loc, "matmul '%s': the batch dimensions of input '%s' %s and "
+		           "input '%s' %s do not broadcast", s->n->name, in_name(s, 0),
+		           ir_type_str(a, x, sizeof x), in_name(s, 1), ir_type_str(b, z, sizeof z));
+		return false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	unsigned r = bt.rank;
+	memcpy(dims, bt.dims, r * sizeof *dims);
+	if (a->rank > 1)
+		dims[r++] = a->dims[a->rank - 2];
+	if (b->rank > 1)
+		dims[r++] = b->dims[b->rank - 1];
+	return finish(s, y, r, dims);
+}
+
+/* Axes made non-negative, unique and ascending; keepdims leaves size 1. */
+static bool infer_reduce(struct sh *s, struct ir_type *y)
+{
+	struct ir_reduce_attr *a = &s->n->attr.reduce;
+	const struct ir_type *x = in_t(s, 0);
+	char buf[200];
+	if (a->naxes == 0 || a->naxes > x->rank) {
+		diag_error(s->d, s->n->loc, "reduce_mean '%s' needs 1 to %u axes for its input %s, "
+		           "got %u", s->n->name, x->rank, ir_type_str(x, buf, sizeof buf), a->naxes);
+		return false;
+	}
+	bool seen[IR_MAX_RANK] = { false };
+	for (unsigned i = 0; i < a->naxes; i++) {
+		int r = resolve_axis(s, a->axes[i]);
+		if (r < 0)
+			return false;
+		if (seen[r]) {
+			diag_error(s->d, s->n->loc, "reduce_mean '%s' lists axis %d twice", s->n->name, r);
+			return false;
+		}
+		seen[r] = true;
+	}
+	int64_t dims[IR_MAX_RANK];
+	unsigned rank = 0, na = 0;
+	for (unsigned k = 0; k < x->rank; k++) {
+		if (seen[k])
+			a->axes[na++] = (int)k;
+		if (!seen[k] || a->keepdims)
+			dims[rank++] = seen[k] ? 1 : x->dims[k];
+	}
+	if (rank == 0) {
+		diag_error(s->d, s->n->loc, "reduce_mean '%s' over every axis of %s would be a scalar; "
+		           "use keepdims=true", s->n->name, ir_type_str(x, buf, sizeof buf));
+		return false;
+	}
+	return finish(s, y, rank, dims);
+}
+
+/* ONNX Slice on one axis: bounds from the end when negative, clamped,
+ * ceil((end - start) / step) elements. */
+static bool infer_slice(struct sh *s, struct ir_type *y)
+{
+	struct ir_slice_attr *a = &s->n->attr.slice;
+	const struct ir_type *x = in_t(s, 0);
+	char buf[200];
+	int axis = resolve_axis(s, a->axis);
+	if (axis < 0)
+		return false;
+	if (a->step == 0) {
+		diag_error(s->d, s->n->loc, "slice '%s' has step 0", s->n->name);
+		return false;
+	}
+	int64_t dim = x->dims[axis], start = a->start, end = a->end;
+	start = start < 0 ? start + dim : start; /* no overflow: dim > 0 */
+	end = end < 0 ? end + dim : end;
+	int64_t lo = a->step > 0 ? 0 : -1, hi = a->step > 0 ? dim : dim - 1;
+	start = start < 0 ? 0 : start > hi ? hi : start;
+	end = end < lo ? lo : end > hi ? hi : end;
+	uint64_t step = a->step > 0 ? (uint64_t)a->step : 0 - (uint64_t)a->step;
+	uint64_t span = a->step > 0 ? (uint64_t)(end - start) : (uint64_t)(start - end);
+	bool empty = a->step > 0 ? end <= start : start <= end;
+	if (empty) {
+		diag_error(s->d, s->n->loc, "slice '%s' of axis %d of %s from %" PRId64 " to %" PRId64
+		           " step %" PRId64 " is empty", s->n->name, axis,
+		           ir_type_str(x, buf, sizeof buf), a->start, a->end, a->step);
+		return false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, x->dims, x->rank * sizeof *dims);
+	dims[axis] = (int64_t)((span - 1) / step + 1);
+	a->axis = axis;
+	a->start = start;
+	/* "before element 0" as -dim - 1, which resolves to it again */
+	a->end = end == -1 ? -dim - 1 : end;
+	return finish(s, y, x->rank, dims);
+}
+
+static bool infer_pad(struct sh *s, struct ir_type *y)
+{
+	const struct ir_pad_nd_attr *a = &s->n->attr.pad_nd;
+	const struct ir_type *x = in_t(s, 0);
+	char buf[200];
+	if (a->npads != 2 * x->rank) {
+		diag_error(s->d, s->n->loc, "pad '%s' needs %u pads (before and after each axis of %s), "
+		           "got %u", s->n->name, 2 * x->rank, ir_type_str(x, buf, sizeof buf), a->npads);
+		return false;
+	}
+	int64_t dims[IR_MAX_RANK];
+	for (unsigned k = 0; k < x->rank; k++) {
+		int64_t before = a->pads[k], after = a->pads[x->rank + k];
+		if (before < 0 || after < 0) {
+			diag_error(s->d, s->n->loc, "pad '%s' has a negative pad on axis %u of %s; "
+			           "cropping is not supported (use slice)", s->n->name, k,
+			           ir_type_str(x, buf, sizeof buf));
+			return false;
+		}
+		if (ckd_add_i64(&dims[k], x->dims[k], before) || ckd_add_i64(&dims[k], dims[k], after))
+			dims[k] = INT64_MAX; /* reported as too large */
+	}
+	return finish(s, y, x->rank, dims);
+}
+
+static bool infer_broadcast(struct sh *s, struct ir_type *y)
+{
+	const struct ir_broadcast_attr *a = &s->n->attr.broadcast;
+	const struct ir_type *x = in_t(s, 0);
+	char buf[200], want[200];
+	struct ir_type t = { IR_DT_F32, a->rank, { 0 } }, out;
+	bool ok = a->rank >= 1 && a->rank <= IR_MAX_RANK;
+	for (unsigned k = 0; ok && k < a->rank; k++)
+		ok = a->dims[k] >= 1;
+	if (ok) {
+		memcpy(t.dims, a->dims, a->rank * sizeof *a->dims);
+		ok = ir_broadcast_type(x, &t, &out);
+	}
+	if (!ok) {
+		diag_error(s->d, s->n->loc, "broadcast '%s': input '%s' %s does not broadcast to %s",
+		           s->n->name, in_name(s, 0), ir_type_str(x, buf, sizeof buf),
+		           dims_str(a->dims, a->rank <= IR_MAX_RANK ? a->rank : 0, want, sizeof want));
+		return false;
+	}
+	return finish(s, y, out.rank, out.dims);
+}
+
+/* Indices resolved into [0, dim) in a copy (the attribute's array may be
+ * shared with the frontend). */
+static bool infer_gather(struct sh *s, struct ir_type *y)
+{
+	struct ir_gather_attr *a = &s->n->attr.gather;
+	const struct ir_type *x = in_t(s, 0);
+	char buf[200];
+	int axis = resolve_axis(s, a->axis);
+	if (axis < 0)
+		return false;
+	if (a->nidx < 1 || !a->idx) {
+		diag_error(s->d, s->n->loc, "gather '%s' needs at least one index", s->n->name);
+		return false;
+	}
+	int64_t dim = x->dims[axis];
+	int64_t *idx = arena_array(s->g->arena, (size_t)a->nidx, sizeof *idx);
+	for (int64_t j = 0; j < a->nidx; j++) {
+		int64_t i = a->idx[j] < 0 ? a->idx[j] + dim : a->idx[j];
+		if (i < 0 || i >= dim) {
+			diag_error(s->d, s->n->loc, "gather '%s': index %" PRId64 " is out of range for "
+			           "axis %d of %s; expected %" PRId64 " to %" PRId64, s->n->name, a->idx[j],
+			           axis, ir_type_str(x, buf, sizeof buf), -dim, dim - 1);
+			return false;
+		}
+		idx[j] = i;
+	}
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, x->dims, x->rank * sizeof *dims);
+	dims[axis] = a->nidx;
+	a->axis = axis;
+	a->idx = idx;
+	return finish(s, y, x->rank, dims);
+}
+
+bool shape_is_tensor_op(enum ir_op op)
+{
+	switch (op) {
+	case IR_BINARY:
+	case IR_MATMUL:
+	case IR_REDUCE_MEAN:
+	case IR_SLICE:
+	case IR_PAD:
+	case IR_BROADCAST:
+	case IR_GATHER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool shape_infer_tensor_op(struct ir_graph *g, struct diag *d, struct ir_node *n,
+                           struct ir_type *y)
+{
+	struct sh s = { g, d, n };
+	switch (n->op) {
+	case IR_BINARY: return infer_binary(&s, y);
+	case IR_MATMUL: return infer_matmul(&s, y);
+	case IR_REDUCE_MEAN: return infer_reduce(&s, y);
+	case IR_SLICE: return infer_slice(&s, y);
+	case IR_PAD: return infer_pad(&s, y);
+	case IR_BROADCAST: return infer_broadcast(&s, y);
+	case IR_GATHER: return infer_gather(&s, y);
+	default: break;
+	}
+	DLC_UNREACHABLE("shape_infer_tensor_op: not a tensor op");
+}

@@ -1,0 +1,414 @@
+/* onnx_nn.c - convolution, pooling, normalization, softmax, reductions
+ * and padding to IR.
+ *
+ * Only 2-D spatial ops (4-D NCHW activations) map to conv2d and the pools.
+ * auto_pad is resolved here into explicit pads with ONNX's rule (SAME_UPPER
+ * puts the odd pixel at the end, SAME_LOWER at the beginning), so the IR
+ * always carries explicit padding. Conv weights are OIHW, which is dlc's
+ * own layout; ONNX initializer names become the weight keys. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "check.h"
+#include "onnx_priv.h"
+
+static struct onnx_value *act4(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32 || x->type.rank != 4) {
+		onnx_error(m, "needs a 4-D float input [N, C, H, W] (only 2-D spatial ops are "
+		           "supported)");
+		return NULL;
+	}
+	return x;
+}
+
+/* A float constant input k with the given dims; NULL (reported) if not. */
+static struct onnx_tensor *const_in(struct onnx_imp *m, unsigned k, const char *what,
+                                    unsigned rank, const int64_t *dims)
+{
+	struct onnx_value *v = onnx_in(m, k);
+	if (!v || v->kind != ONNX_CONST || v->t->dtype != IR_DT_F32) {
+		onnx_error(m, "%s must be a float initializer (a constant)", what);
+		return NULL;
+	}
+	struct ir_type want = { IR_DT_F32, (uint8_t)rank, { 0 } }, got = want;
+	memcpy(want.dims, dims, rank * sizeof *dims);
+	got.rank = v->t->rank;
+	memcpy(got.dims, v->t->dims, v->t->rank * sizeof *dims);
+	if (!ir_type_eq(&want, &got)) {
+		char a[160], b[160];
+		onnx_error(m, "%s '%s': expected %s, got %s", what, v->t->name,
+		           ir_type_str(&want, a, sizeof a), ir_type_str(&got, b, sizeof b));
+		return NULL;
+	}
+	return v->t;
+}
+
+/* Two spatial values of an ints attribute (default def for both). */
+static bool attr2(struct onnx_imp *m, const char *name, int64_t def, int64_t lo, int64_t *out)
+{
+	int64_t v[IR_MAX_RANK];
+	int n = onnx_attr_ints(m, name, v, IR_MAX_RANK);
+	out[0] = out[1] = def;
+	if (n == -2)
+		return false;
+	if (n >= 0 && n != 2) {
+		onnx_error(m, "%s must have 2 values, got %d", name, n);
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		if (v[i] < lo) {
+			onnx_error(m, "%s must be at least %" PRId64 ", got %" PRId64, name, lo, v[i]);
+			return false;
+		}
+		out[i] = v[i];
+	}
+	return true;
+}
+
+/* Explicit pads (top, left, bottom, right) and output size of a 2-D
+ * window op; ceil: ONNX ceil_mode. */
+static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, const int64_t *s,
+                    const int64_t *d, bool ceil, int64_t *pad, int64_t *out)
+{
+	const char *mode = onnx_attr_str(m, "auto_pad", "NOTSET");
+	int64_t p[IR_MAX_RANK];
+	int n = onnx_attr_ints(m, "pads", p, IR_MAX_RANK);
+	if (n == -2)
+		return false;
+	if (n >= 0 && n != 4) {
+		onnx_error(m, "pads must have 4 values, got %d", n);
+		return false;
+	}
+	for (int i = 0; i < 4; i++) {
+		pad[i] = n == 4 ? p[i] : 0;
+		if (pad[i] < 0) {
+			onnx_error(m, "negative pads are not supported");
+			return false;
+		}
+	}
+	bool same = !strcmp(mode, "SAME_UPPER") || !strcmp(mode, "SAME_LOWER");
+	if (!same && strcmp(mode, "NOTSET") && strcmp(mode, "VALID")) {
+		onnx_error(m, "unknown auto_pad '%s'", mode);
+		return false;
+	}
+	for (int i = 0; i < 2; i++) {
+		int64_t span = d[i] * (k[i] - 1) + 1;
+		if (same) {
+			int64_t o = (in[i] + s[i] - 1) / s[i];
+			int64_t total = (o - 1) * s[i] + span - in[i];
+			total = total > 0 ? total : 0;
+			bool upper = !strcmp(mode, "SAME_UPPER");
+			pad[i] = upper ? total / 2 : total - total / 2;
+			pad[i + 2] = total - pad[i];
+		} else if (!strcmp(mode, "VALID")) {
+			pad[i] = pad[i + 2] = 0;
+		}
+		int64_t room = in[i] + pad[i] + pad[i + 2] - span;
+		if (room < 0) {
+			onnx_error(m, "the window (%" PRId64 ") is larger than the padded input (%" PRId64
+			           ")", span, in[i] + pad[i] + pad[i + 2]);
+			return false;
+		}
+		out[i] = room / s[i] + 1;
+		if (ceil && room % s[i] && (room / s[i] + 1) * s[i] < in[i] + pad[i]) {
+			onnx_error(m, "ceil_mode=1 changes the output size here, which is not supported");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool map_conv(struct onnx_imp *m)
+{
+	struct onnx_value *x = act4(m), *wv = onnx_in(m, 1);
+	if (!x)
+		return false;
+	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != 4 || wv->t->dtype != IR_DT_F32) {
+		onnx_error(m, "the weight must be a 4-D float initializer (a constant)");
+		return false;
+	}
+	const struct onnx_tensor *w = wv->t;
+	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1], o = w->dims[0];
+	if (group < 1 || c % group || o % group || w->dims[1] != c / group) {
+		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", %" PRId64
+		           ", ...] with group=%" PRId64, c, w->name, o, w->dims[1], group);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	struct ir_conv_attr *cv = &at.conv;
+	int64_t ks[2], out[2];
+	if (!attr2(m, "kernel_shape", 0, 1, ks) || !attr2(m, "strides", 1, 1, cv->stride) ||
+	    !attr2(m, "dilations", 1, 1, cv->dilation))
+		return false;
+	if ((ks[0] && ks[0] != w->dims[2]) || (ks[1] && ks[1] != w->dims[3])) {
+		onnx_error(m, "kernel_shape disagrees with weight '%s'", w->name);
+		return false;
+	}
+	cv->kernel[0] = w->dims[2];
+	cv->kernel[1] = w->dims[3];
+	if (!spatial(m, x->type.dims + 2, cv->kernel, cv->stride, cv->dilation, false, cv->pad, out))
+		return false;
+	cv->filters = o;
+	cv->pad_mode = IR_PAD_EXPLICIT;
+	cv->groups = group;
+	cv->layout = IR_LAYOUT_NCHW;
+	uint32_t bias = IR_NONE;
+	if (onnx_in(m, 2)) {
+		struct onnx_tensor *b = const_in(m, 2, "bias", 1, &o);
+		if (!b)
+			return false;
+		bias = onnx_ir_const(m, b);
+	}
+	cv->bias = bias != IR_NONE;
+	uint32_t y = onnx_emit(m, IR_CONV2D, onnx_name_out(m, 0), &x->ir, 1, &at);
+	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
+	n->param[0] = onnx_ir_const(m, wv->t);
+	n->param[1] = bias;
+	struct ir_type t = x->type;
+	t.dims[1] = o;
+	t.dims[2] = out[0];
+	t.dims[3] = out[1];
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+static bool map_pool(struct onnx_imp *m)
+{
+	struct onnx_value *x = act4(m);
+	bool avg = !strcmp(m->node->op_type, "AveragePool");
+	if (!x)
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	struct ir_pool_attr *p = &at.pool;
+	int64_t dil[2], out[2];
+	if (!attr2(m, "kernel_shape", 0, 1, p->kernel) || !attr2(m, "strides", 1, 1, p->stride) ||
+	    !attr2(m, "dilations", 1, 1, dil))
+		return false;
+	if (!p->kernel[0]) {
+		onnx_error(m, "kernel_shape is required");
+		return false;
+	}
+	if (dil[0] != 1 || dil[1] != 1) {
+		onnx_error(m, "dilated pooling is not supported");
+		return false;
+	}
+	if (onnx_out(m, 1)) {
+		onnx_error(m, "the indices output is not supported");
+		return false;
+	}
+	if (!spatial(m, x->type.dims + 2, p->kernel, p->stride, dil,
+	             onnx_attr_int(m, "ceil_mode", 0) != 0, p->pad, out))
+		return false;
+	p->pad_mode = IR_PAD_EXPLICIT;
+	p->count_include_pad = avg && onnx_attr_int(m, "count_include_pad", 0) != 0;
+	p->layout = IR_LAYOUT_NCHW;
+	uint32_t y = onnx_emit(m, avg ? IR_AVGPOOL2D : IR_MAXPOOL2D, onnx_name_out(m, 0), &x->ir, 1, &at);
+	struct ir_type t = x->type;
+	t.dims[2] = out[0];
+	t.dims[3] = out[1];
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+/* global_avgpool gives [N, C]; ONNX keeps [N, C, 1, 1] (keepdims). */
+static bool global_avg(struct onnx_imp *m, struct onnx_value *x, bool keepdims)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.axis.layout = IR_LAYOUT_NCHW;
+	int64_t dims[4] = { x->type.dims[0], x->type.dims[1], 1, 1 };
+	struct ir_type flat = { IR_DT_F32, 2, { dims[0], dims[1] } }, t = flat;
+	uint32_t y = onnx_emit(m, IR_GLOBAL_AVGPOOL,
+	                       keepdims ? onnx_name_tmp(m, "pool") : onnx_name_out(m, 0), &x->ir, 1, &at);
+	if (keepdims) {
+		y = onnx_reshape(m, onnx_name_out(m, 0), y, &flat, 4, dims);
+		t.rank = 4;
+		memcpy(t.dims, dims, sizeof dims);
+	}
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+static bool map_global_avgpool(struct onnx_imp *m)
+{
+	struct onnx_value *x = act4(m);
+	return x && global_avg(m, x, true);
+}
+
+static bool map_reduce_mean(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
+		onnx_error(m, "needs a float input");
+		return false;
+	}
+	unsigned r = x->type.rank;
+	int64_t axes[IR_MAX_RANK];
+	int n = m->opset < 18 ? onnx_attr_ints(m, "axes", axes, IR_MAX_RANK)
+	                      : onnx_in(m, 1) ? onnx_const_ints(m, 1, axes, IR_MAX_RANK, "axes") : -1;
+	if (n == -2 || (m->opset >= 18 && onnx_in(m, 1) && n < 0))
+		return false;
+	bool keep = onnx_attr_int(m, "keepdims", 1) != 0, red[IR_MAX_RANK] = { false };
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	for (unsigned i = 0; n < 0 && i < r; i++)
+		axes[i] = i;
+	at.reduce.naxes = (uint8_t)(n < 0 ? (int)r : n);
+	for (unsigned k = 0; k < at.reduce.naxes; k++) {
+		if (!onnx_axis(m, axes[k], r, &at.reduce.axes[k]))
+			return false;
+		red[at.reduce.axes[k]] = true;
+	}
+	if (r == 4 && at.reduce.naxes == 2 && red[2] && red[3])
+		return global_avg(m, x, keep);
+	at.reduce.keepdims = keep;
+	struct ir_type t = x->type;
+	t.rank = 0;
+	for (unsigned i = 0; i < r; i++)
+		if (!red[i] || keep)
+			t.dims[t.rank++] = red[i] ? 1 : x->type.dims[i];
+	if (!t.rank) {
+		onnx_error(m, "reducing to a scalar is not supported");
+		return false;
+	}
+	onnx_set_act(m, 0, onnx_emit(m, IR_REDUCE_MEAN, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
+}
+
+static bool map_batchnorm(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32 || x->type.rank < 2) {
+		onnx_error(m, "needs a float input of rank 2 or more");
+		return false;
+	}
+	if (onnx_attr_int(m, "training_mode", 0) != 0) {
+		onnx_error(m, "training_mode=1 is not supported (inference only)");
+		return false;
+	}
+	for (unsigned k = 1; k < m->node->n_output; k++)
+		if (onnx_out(m, k)) {
+			onnx_error(m, "the running statistics outputs are not supported");
+			return false;
+		}
+	static const char *const what[4] = { "scale", "bias", "mean", "var" };
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.bn.axis = 1;
+	at.bn.epsilon = onnx_attr_float(m, "epsilon", 1e-5f);
+	at.bn.layout = x->type.rank == 4 ? IR_LAYOUT_NCHW : IR_LAYOUT_NONE;
+	uint32_t param[4];
+	for (unsigned k = 0; k < 4; k++) {
+		struct onnx_tensor *t = const_in(m, k + 1, what[k], 1, &x->type.dims[1]);
+		if (!t)
+			return false;
+		param[k] = onnx_ir_const(m, t);
+	}
+	uint32_t y = onnx_emit(m, IR_BATCHNORM, onnx_name_out(m, 0), &x->ir, 1, &at);
+	memcpy(m->g->nodes[m->g->vals[y].node].param, param, sizeof param);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+/* Softmax/LogSoftmax. Before opset 13 the input is coerced to 2-D at
+ * `axis` (default 1) and normalized over all trailing axes together. */
+static bool map_softmax(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
+		onnx_error(m, "needs a float input");
+		return false;
+	}
+	unsigned r = x->type.rank;
+	int ax;
+	if (!onnx_axis(m, onnx_attr_int(m, "axis", m->opset < 13 ? 1 : -1), r, &ax))
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.axis.log = !strcmp(m->node->op_type, "LogSoftmax");
+	at.axis.layout = IR_LAYOUT_NONE;
+	if (m->opset >= 13 || (unsigned)ax == r - 1) {
+		at.axis.axis = ax;
+		onnx_set_act(m, 0, onnx_emit(m, IR_SOFTMAX, onnx_name_out(m, 0), &x->ir, 1, &at), &x->type);
+		return true;
+	}
+	int64_t d2[2] = { onnx_numel((unsigned)ax, x->type.dims), onnx_numel(r - ax, x->type.dims + ax) };
+	struct ir_type t2 = { IR_DT_F32, 2, { d2[0], d2[1] } };
+	uint32_t y = onnx_reshape(m, onnx_name_tmp(m, "2d"), x->ir, &x->type, 2, d2);
+	at.axis.axis = 1;
+	y = onnx_emit(m, IR_SOFTMAX, onnx_name_tmp(m, "softmax"), &y, 1, &at);
+	y = onnx_reshape(m, onnx_name_out(m, 0), y, &t2, r, x->type.dims);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+/* Pad, constant mode: spatial zeros on NCHW -> zeropad2d, else pad. */
+static bool map_pad(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
+		onnx_error(m, "needs a float input");
+		return false;
+	}
+	const char *mode = onnx_attr_str(m, "mode", "constant");
+	if (strcmp(mode, "constant")) {
+		onnx_error(m, "mode '%s' is not supported (only 'constant')", mode);
+		return false;
+	}
+	unsigned r = x->type.rank;
+	int64_t pads[2 * IR_MAX_RANK];
+	float value = onnx_attr_float(m, "value", 0.0f);
+	int n = m->opset < 11 ? onnx_attr_ints(m, "pads", pads, 2 * IR_MAX_RANK)
+	                      : onnx_const_ints(m, 1, pads, 2 * IR_MAX_RANK, "pads");
+	if (m->opset >= 11 && onnx_in(m, 3)) {
+		onnx_error(m, "the axes input is not supported");
+		return false;
+	}
+	if (n < 0 || (unsigned)n != 2 * r) {
+		if (n >= 0 || n == -1)
+			onnx_error(m, "pads must have %u values", 2 * r);
+		return false;
+	}
+	if (m->opset >= 11 && onnx_in(m, 2)) {
+		struct onnx_value *v = onnx_in(m, 2);
+		if (v->kind != ONNX_CONST || v->t->numel != 1 || v->t->dtype != IR_DT_F32) {
+			onnx_error(m, "constant_value must be a float constant");
+			return false;
+		}
+		value = ((float *)v->t->data)[0];
+	}
+	struct ir_type t = x->type;
+	for (unsigned i = 0; i < r; i++) {
+		if (pads[i] < 0 || pads[r + i] < 0) {
+			onnx_error(m, "negative pads (cropping) are not supported");
+			return false;
+		}
+		t.dims[i] += pads[i] + pads[r + i];
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	enum ir_op op = IR_PAD;
+	if (r == 4 && value == 0.0f && !pads[0] && !pads[1] && !pads[4] && !pads[5]) {
+		op = IR_ZEROPAD2D;
+		at.pad = (struct ir_pad_attr){ { pads[2], pads[3], pads[6], pads[7] }, IR_LAYOUT_NCHW };
+	} else {
+		at.pad_nd.npads = (uint8_t)(2 * r);
+		memcpy(at.pad_nd.pads, pads, 2 * r * sizeof *pads);
+		at.pad_nd.value = value;
+	}
+	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
+}
+
+const struct onnx_op_map onnx_nn_table[] = {
+	{ "Conv", map_conv }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
+	{ "GlobalAveragePool", map_global_avgpool }, { "ReduceMean", map_reduce_mean },
+	{ "BatchNormalization", map_batchnorm }, { "Softmax", map_softmax },
+	{ "LogSoftmax", map_softmax }, { "Pad", map_pad }, { "LSTM", onnx_map_rnn },
+	{ "GRU", onnx_map_rnn },
+	{ NULL, NULL },
+};

@@ -1,0 +1,715 @@
+/* onnx_ops.c - elementwise, matrix and layout operators to IR.
+ *
+ * Operands are activations or constants (constants become IR constants,
+ * which tensor ops read as inputs). Shapes follow ONNX (NumPy
+ * broadcasting, 4-D values NCHW); the importer tracks each output's type
+ * so that later nodes (Shape, Reshape with 0, Flatten) can be resolved.
+ * Cheaper forms are chosen where they are exact: MatMul/Gemm with a
+ * constant B become dense (B transposed into PyTorch's [out, in]), an Add
+ * of a constant bias right after such a dense becomes its bias, a scalar
+ * constant operand an affine eltwise step, Squeeze/Unsqueeze/Flatten
+ * reshapes, and Identity/Dropout no node at all. */
+#include <float.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "check.h"
+#include "onnx_priv.h"
+
+/* Input k as an f32 activation, or NULL (reported when required). */
+static struct onnx_value *act_in(struct onnx_imp *m, unsigned k)
+{
+	struct onnx_value *v = onnx_in(m, k);
+	if (v && v->kind == ONNX_ACT && v->type.dtype == IR_DT_F32)
+		return v;
+	if (v && v->kind == ONNX_ACT)
+		onnx_error(m, "input '%s' must be float, got %s", v->name, ir_dtype_name(v->type.dtype));
+	else
+		onnx_error(m, "input %u must be a computed (non-constant) tensor", k);
+	return NULL;
+}
+
+static struct ir_type type_of(unsigned rank, const int64_t *dims)
+{
+	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
+	memcpy(t.dims, dims, rank * sizeof *dims);
+	return t;
+}
+
+static bool set_out(struct onnx_imp *m, unsigned k, uint32_t ir, unsigned rank,
+                    const int64_t *dims)
+{
+	struct ir_type t = type_of(rank, dims);
+	onnx_set_act(m, k, ir, &t);
+	return true;
+}
+
+static bool eltwise_step(struct onnx_imp *m, enum ir_step_kind kind, float a, float b)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.eltwise.nsteps = 1;
+	at.eltwise.steps[0] = (struct ir_eltwise_step){ kind, a, b };
+	uint32_t y = onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 0), &x->ir, 1, &at);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+static bool simple(struct onnx_imp *m, enum ir_op op)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	uint32_t y = onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, NULL);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+static bool map_relu(struct onnx_imp *m) { return simple(m, IR_RELU); }
+static bool map_sigmoid(struct onnx_imp *m) { return simple(m, IR_SIGMOID); }
+static bool map_tanh(struct onnx_imp *m) { return simple(m, IR_TANH); }
+static bool map_exp(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_EXP, 0, 0); }
+static bool map_log(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_LOG, 0, 0); }
+static bool map_sqrt(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_SQRT, 0, 0); }
+static bool map_neg(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_NEG, 0, 0); }
+static bool map_abs(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_ABS, 0, 0); }
+static bool map_hard_swish(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_HARD_SWISH, 0, 0); }
+
+static bool map_leaky_relu(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_LEAKY_RELU, onnx_attr_float(m, "alpha", 0.01f), 0);
+}
+
+static bool map_hard_sigmoid(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_HARD_SIGMOID, onnx_attr_float(m, "alpha", 0.2f),
+	                    onnx_attr_float(m, "beta", 0.5f));
+}
+
+/* A one-element constant input k (opset >= 11 Clip bounds), or def. */
+static bool scalar_in(struct onnx_imp *m, unsigned k, float def, float *out)
+{
+	struct onnx_value *v = onnx_in(m, k);
+	*out = def;
+	if (!v)
+		return true;
+	if (v->kind != ONNX_CONST || v->t->numel != 1) {
+		onnx_error(m, "input %u must be a one-element constant", k);
+		return false;
+	}
+	*out = v->t->dtype == IR_DT_F32 ? ((float *)v->t->data)[0]
+	                                : (float)((int64_t *)v->t->data)[0];
+	return true;
+}
+
+static bool map_clip(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	float lo = onnx_attr_float(m, "min", -FLT_MAX), hi = onnx_attr_float(m, "max", FLT_MAX);
+	if (!x || (m->opset >= 11 && (!scalar_in(m, 1, -FLT_MAX, &lo) || !scalar_in(m, 2, FLT_MAX, &hi))))
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.clip = (struct ir_clip_attr){ lo, hi };
+	enum ir_op op = lo == 0.0f && hi == FLT_MAX ? IR_RELU : IR_CLIP;
+	uint32_t y = onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+/* The dense node that defines activation v, if it has no bias yet and
+ * nothing but the current node reads it. */
+static struct ir_node *bias_free_dense(struct onnx_imp *m, const struct onnx_value *v)
+{
+	const struct ir_value *iv = &m->g->vals[v->ir];
+	if (iv->kind != IR_VAL_NODE || v->uses != 1 || v->graph_output)
+		return NULL;
+	struct ir_node *n = &m->g->nodes[iv->node];
+	return n->op == IR_DENSE && !n->attr.dense.bias && n->nin == 1 ? n : NULL;
+}
+
+/* Add(dense(x), b) with b broadcasting as [units]: b becomes the bias. */
+static bool fold_bias(struct onnx_imp *m, struct onnx_value *x, struct onnx_tensor *c)
+{
+	struct ir_node *n = bias_free_dense(m, x);
+	if (!n || c->dtype != IR_DT_F32 || c->rank > x->type.rank || c->rank == 0)
+		return false;
+	int64_t units = n->attr.dense.units;
+	for (unsigned i = 0; i + 1 < c->rank; i++)
+		if (c->dims[i] != 1)
+			return false;
+	if (c->dims[c->rank - 1] != units)
+		return false;
+	n->attr.dense.bias = true;
+	n->param[1] = onnx_ir_weight(m, c->name, c->data, 1, &units);
+	onnx_set_act(m, 0, x->ir, &x->type);
+	return true;
+}
+
+static enum ir_binop binop_of(const char *op)
+{
+	switch (op[0]) {
+	case 'A': return IR_BINOP_ADD;
+	case 'S': return IR_BINOP_SUB;
+	case 'M': return IR_BINOP_MUL;
+	default: return IR_BINOP_DIV;
+	}
+}
+
+/* x OP c for a one-element constant c as one affine step, when c does
+ * not widen x's shape; false when not applicable. */
+static bool affine(struct onnx_imp *m, struct onnx_value *x, struct onnx_tensor *c, bool c_first,
+                   enum ir_binop op)
+{
+	if (c->numel != 1 || c->rank > x->type.rank || c->dtype != IR_DT_F32)
+		return false;
+	float v = ((float *)c->data)[0], a = 1, b = 0;
+	switch (op) {
+	case IR_BINOP_ADD: b = v; break;
+	case IR_BINOP_SUB: a = c_first ? -1.0f : 1.0f, b = c_first ? v : -v; break;
+	case IR_BINOP_MUL: a = v; break;
+	case IR_BINOP_DIV:
+		if (c_first)
+			return false;
+		a = 1.0f / v;
+		if (v == 0.0f || a * v != 1.0f)
+			return false; /* x / v and x * (1/v) would differ */
+		break;
+	case IR_BINOP_NONE: DLC_UNREACHABLE("binary op");
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.eltwise.nsteps = 1;
+	at.eltwise.steps[0] = (struct ir_eltwise_step){ IR_STEP_AFFINE, a, b };
+	uint32_t y = onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 0), &x->ir, 1, &at);
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
+/* The IR operand for value v: the activation or the constant. */
+static uint32_t operand(struct onnx_imp *m, struct onnx_value *v, const int64_t **dims,
+                        unsigned *rank)
+{
+	if (v->kind == ONNX_ACT) {
+		*dims = v->type.dims;
+		*rank = v->type.rank;
+		return v->ir;
+	}
+	*dims = v->t->dims;
+	*rank = v->t->rank;
+	return onnx_ir_const(m, v->t);
+}
+
+static bool map_binary(struct onnx_imp *m)
+{
+	struct onnx_value *a = onnx_in(m, 0), *b = onnx_in(m, 1);
+	if (!a || !b) {
+		onnx_error(m, "needs two inputs");
+		return false;
+	}
+	enum ir_binop op = binop_of(m->node->op_type);
+	bool a_act = a->kind == ONNX_ACT;
+	struct onnx_value *x = a_act ? a : b, *c = a_act ? b : a;
+	if (x->type.dtype != IR_DT_F32) {
+		onnx_error(m, "input '%s' must be float", x->name);
+		return false;
+	}
+	if (c->kind == ONNX_CONST) {
+		if (op == IR_BINOP_ADD && fold_bias(m, x, c->t))
+			return true;
+		if (affine(m, x, c->t, !a_act, op))
+			return true;
+	} else if (op == IR_BINOP_ADD && ir_type_eq(&a->type, &b->type)) {
+		uint32_t in[2] = { a->ir, b->ir };
+		uint32_t y = onnx_emit(m, IR_ADD, onnx_name_out(m, 0), in, 2, NULL);
+		onnx_set_act(m, 0, y, &a->type);
+		return true;
+	}
+	const int64_t *da, *db;
+	unsigned ra, rb, r;
+	int64_t dims[IR_MAX_RANK];
+	uint32_t in[2] = { operand(m, a, &da, &ra), operand(m, b, &db, &rb) };
+	if (!onnx_broadcast(ra, da, rb, db, &r, dims)) {
+		char sa[160], sb[160];
+		struct ir_type ta = type_of(ra, da), tb = type_of(rb, db);
+		onnx_error(m, "operands %s and %s cannot be broadcast together",
+		           ir_type_str(&ta, sa, sizeof sa), ir_type_str(&tb, sb, sizeof sb));
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = op;
+	return set_out(m, 0, onnx_emit(m, IR_BINARY, onnx_name_out(m, 0), in, 2, &at), r, dims);
+}
+
+/* W = B^T (times alpha) as a dense weight [N, K] named after B. */
+static uint32_t dense_weight(struct onnx_imp *m, const struct onnx_tensor *b, bool trans,
+                             float alpha)
+{
+	int64_t k = trans ? b->dims[1] : b->dims[0], n = trans ? b->dims[0] : b->dims[1];
+	float *w = arena_array(m->a, (size_t)(n * k), sizeof *w);
+	const float *src = b->data;
+	for (int64_t o = 0; o < n; o++)
+		for (int64_t i = 0; i < k; i++)
+			w[o * k + i] = alpha * (trans ? src[o * k + i] : src[i * n + o]);
+	int64_t dims[2] = { n, k };
+	return onnx_ir_weight(m, b->name, w, 2, dims);
+}
+
+static uint32_t dense(struct onnx_imp *m, const char *name, uint32_t x, int64_t units,
+                      uint32_t w, uint32_t bias)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.dense.units = units;
+	at.dense.bias = bias != IR_NONE;
+	uint32_t y = onnx_emit(m, IR_DENSE, name, &x, 1, &at);
+	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
+	n->param[0] = w;
+	n->param[1] = bias;
+	return y;
+}
+
+/* NumPy matmul of ranks >= 2: batch dims broadcast. */
+static bool matmul_shape(struct onnx_imp *m, unsigned ra, const int64_t *a, unsigned rb,
+                         const int64_t *b, unsigned *r, int64_t *dims)
+{
+	if (ra < 2 || rb < 2) {
+		onnx_error(m, "1-D matmul operands are not supported");
+		return false;
+	}
+	if (a[ra - 1] != b[rb - 2] ||
+	    !onnx_broadcast(ra - 2, a, rb - 2, b, r, dims)) {
+		char sa[160], sb[160];
+		struct ir_type ta = type_of(ra, a), tb = type_of(rb, b);
+		onnx_error(m, "cannot multiply %s by %s", ir_type_str(&ta, sa, sizeof sa),
+		           ir_type_str(&tb, sb, sizeof sb));
+		return false;
+	}
+	dims[*r] = a[ra - 2];
+	dims[*r + 1] = b[rb - 1];
+	*r += 2;
+	return true;
+}
+
+static bool map_matmul(struct onnx_imp *m)
+{
+	struct onnx_value *a = onnx_in(m, 0), *b = onnx_in(m, 1);
+	if (!a || !b) {
+		onnx_error(m, "needs two inputs");
+		return false;
+	}
+	const int64_t *da, *db;
+	unsigned ra, rb, r;
+	int64_t dims[IR_MAX_RANK];
+	if (a->kind == ONNX_ACT && b->kind == ONNX_CONST && b->t->rank == 2 &&
+	    b->t->dtype == IR_DT_F32 && a->type.rank >= 2 && a->type.dims[a->type.rank - 1] == b->t->dims[0]) {
+		memcpy(dims, a->type.dims, a->type.rank * sizeof *dims);
+		dims[a->type.rank - 1] = b->t->dims[1];
+		uint32_t y = dense(m, onnx_name_out(m, 0), a->ir, b->t->dims[1],
+		                   dense_weight(m, b->t, false, 1.0f), IR_NONE);
+		return set_out(m, 0, y, a->type.rank, dims);
+	}
+	uint32_t in[2] = { operand(m, a, &da, &ra), operand(m, b, &db, &rb) };
+	if (!matmul_shape(m, ra, da, rb, db, &r, dims))
+		return false;
+	return set_out(m, 0, onnx_emit(m, IR_MATMUL, onnx_name_out(m, 0), in, 2, NULL), r, dims);
+}
+
+/* Gemm: y = alpha * A' B' + beta * C with a constant B -> dense. */
+static bool map_gemm(struct onnx_imp *m)
+{
+	struct onnx_value *a = act_in(m, 0), *b = onnx_in(m, 1), *c = onnx_in(m, 2);
+	if (!a)
+		return false;
+	if (!b || b->kind != ONNX_CONST || b->t->rank != 2 || a->type.rank != 2) {
+		onnx_error(m, "needs a 2-D input and a constant 2-D B");
+		return false;
+	}
+	bool ta = onnx_attr_int(m, "transA", 0) != 0, tb = onnx_attr_int(m, "transB", 0) != 0;
+	float alpha = onnx_attr_float(m, "alpha", 1.0f), beta = onnx_attr_float(m, "beta", 1.0f);
+	int64_t kdim = tb ? b->t->dims[1] : b->t->dims[0], units = tb ? b->t->dims[0] : b->t->dims[1];
+	int64_t rows = a->type.dims[ta ? 1 : 0];
+	if (a->type.dims[ta ? 0 : 1] != kdim) {
+		onnx_error(m, "A has %" PRId64 " columns but B has %" PRId64 " rows",
+		           a->type.dims[ta ? 0 : 1], kdim);
+		return false;
+	}
+	uint32_t x = a->ir;
+	if (ta) {
+		union ir_attrs at;
+		memset(&at, 0, sizeof at);
+		at.transpose.rank = 2;
+		at.transpose.perm[0] = 1;
+		x = onnx_emit(m, IR_TRANSPOSE, onnx_name_tmp(m, "transA"), &x, 1, &at);
+	}
+	uint32_t bias = IR_NONE;
+	bool c_rows = false;
+	if (c && c->kind == ONNX_CONST && c->t->dtype == IR_DT_F32 &&
+	    (c->t->numel == 1 || c->t->numel == units) && c->t->dims[c->t->rank ? c->t->rank - 1 : 0] != 0) {
+		float *bv = arena_array(m->a, (size_t)units, sizeof *bv);
+		for (int64_t i = 0; i < units; i++)
+			bv[i] = beta * ((float *)c->t->data)[c->t->numel == 1 ? 0 : i];
+		bias = onnx_ir_weight(m, c->t->name, bv, 1, &units);
+	} else if (c) {
+		c_rows = true;
+	}
+	int64_t dims[2] = { rows, units };
+	uint32_t y = dense(m, c_rows ? onnx_name_tmp(m, "matmul") : onnx_name_out(m, 0), x, units,
+	                   dense_weight(m, b->t, tb, alpha), bias);
+	if (c_rows) {
+		const int64_t *dc;
+		unsigned rc, r;
+		int64_t od[IR_MAX_RANK];
+		union ir_attrs at;
+		memset(&at, 0, sizeof at);
+		at.binary.op = IR_BINOP_ADD;
+		if (beta != 1.0f) {
+			onnx_error(m, "beta other than 1 with a non-constant or 2-D C is not supported");
+			return false;
+		}
+		uint32_t in[2] = { y, operand(m, c, &dc, &rc) };
+		if (!onnx_broadcast(2, dims, rc, dc, &r, od) || r != 2 || od[0] != rows || od[1] != units) {
+			onnx_error(m, "C does not broadcast to [%" PRId64 ", %" PRId64 "]", rows, units);
+			return false;
+		}
+		y = onnx_emit(m, IR_BINARY, onnx_name_out(m, 0), in, 2, &at);
+	}
+	return set_out(m, 0, y, 2, dims);
+}
+
+static bool map_identity(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT) {
+		onnx_error(m, "needs an input");
+		return false;
+	}
+	if (onnx_out(m, 1)) {
+		onnx_error(m, "the dropout mask output is not supported");
+		return false;
+	}
+	onnx_set_act(m, 0, x->ir, &x->type);
+	return true;
+}
+
+static bool reshape_to(struct onnx_imp *m, struct onnx_value *x, unsigned r, const int64_t *dims)
+{
+	uint32_t y = onnx_reshape(m, onnx_name_out(m, 0), x->ir, &x->type, r, dims);
+	struct ir_type t = x->type;
+	t.rank = (uint8_t)r;
+	memcpy(t.dims, dims, r * sizeof *dims);
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+static bool map_reshape(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	int64_t shape[IR_MAX_RANK], dims[IR_MAX_RANK];
+	int n = onnx_const_ints(m, 1, shape, IR_MAX_RANK, "shape");
+	if (n < 0 || !onnx_reshape_dims(m, x->type.dims, x->type.rank, shape, (unsigned)n,
+	                                onnx_attr_int(m, "allowzero", 0) != 0, dims))
+		return false;
+	if (n == 0) {
+		onnx_error(m, "reshape to a scalar is not supported");
+		return false;
+	}
+	return reshape_to(m, x, (unsigned)n, dims);
+}
+
+static bool map_flatten(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	int64_t dims[2];
+	if (!onnx_flatten_dims(m, x->type.dims, x->type.rank, dims))
+		return false;
+	if (x->type.rank >= 2 && dims[0] == x->type.dims[0] && x->type.rank > 2) {
+		uint32_t y = onnx_emit(m, IR_FLATTEN, onnx_name_out(m, 0), &x->ir, 1, NULL);
+		return set_out(m, 0, y, 2, dims);
+	}
+	return reshape_to(m, x, 2, dims);
+}
+
+static bool map_squeeze(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	int64_t dims[IR_MAX_RANK];
+	unsigned r;
+	bool sq = !strcmp(m->node->op_type, "Squeeze");
+	if (sq ? !onnx_squeeze_dims(m, x->type.dims, x->type.rank, dims, &r)
+	       : !onnx_unsqueeze_dims(m, x->type.dims, x->type.rank, dims, &r))
+		return false;
+	if (r == 0) {
+		onnx_error(m, "squeezing to a scalar is not supported");
+		return false;
+	}
+	return reshape_to(m, x, r, dims);
+}
+
+static bool map_transpose(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	unsigned r = x->type.rank;
+	int64_t perm[IR_MAX_RANK], dims[IR_MAX_RANK];
+	int n = onnx_attr_ints(m, "perm", perm, IR_MAX_RANK);
+	for (unsigned i = 0; n == -1 && i < r; i++)
+		perm[i] = r - 1 - i;
+	if (n == -2 || (n >= 0 && (unsigned)n != r)) {
+		onnx_error(m, "perm must have %u entries", r);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.transpose.rank = (uint8_t)r;
+	bool seen[IR_MAX_RANK] = { false }, identity = true;
+	for (unsigned i = 0; i < r; i++) {
+		if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]) {
+			onnx_error(m, "perm is not a permutation of 0..%u", r - 1);
+			return false;
+		}
+		seen[perm[i]] = true;
+		identity &= perm[i] == i;
+		at.transpose.perm[i] = (uint8_t)perm[i];
+		dims[i] = x->type.dims[perm[i]];
+	}
+	if (identity) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
+	uint32_t y = onnx_emit(m, IR_TRANSPOSE, onnx_name_out(m, 0), &x->ir, 1, &at);
+	return set_out(m, 0, y, r, dims);
+}
+
+static bool map_concat(struct onnx_imp *m)
+{
+	unsigned n = onnx_nin(m);
+	uint32_t *in = arena_array(m->a, n, sizeof *in);
+	struct onnx_value *x0 = onnx_in(m, 0);
+	unsigned r = x0->kind == ONNX_ACT ? x0->type.rank : x0->t->rank;
+	int ax;
+	if (!onnx_axis(m, onnx_attr_int(m, "axis", 0), r, &ax))
+		return false;
+	int64_t dims[IR_MAX_RANK] = { 0 };
+	for (unsigned k = 0; k < n; k++) {
+		struct onnx_value *v = onnx_in(m, k);
+		const int64_t *d;
+		unsigned rk;
+		if (!v) {
+			onnx_error(m, "input %u is missing", k);
+			return false;
+		}
+		in[k] = operand(m, v, &d, &rk);
+		bool same = rk == r;
+		for (unsigned i = 0; same && i < r; i++)
+			same = (int)i == ax || k == 0 || d[i] == dims[i];
+		if (!same) {
+			onnx_error(m, "input %u differs from input 0 in a dim other than axis %d", k, ax);
+			return false;
+		}
+		int64_t sum = dims[ax] + d[ax];
+		memcpy(dims, d, r * sizeof *d);
+		dims[ax] = sum;
+	}
+	if (n == 1) {
+		onnx_set_act(m, 0, in[0], &x0->type);
+		return true;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.axis.axis = ax;
+	at.axis.layout = r == 4 ? IR_LAYOUT_NCHW : IR_LAYOUT_NONE;
+	return set_out(m, 0, onnx_emit(m, IR_CONCAT, onnx_name_out(m, 0), in, n, &at), r, dims);
+}
+
+static uint32_t slice1(struct onnx_imp *m, const char *name, uint32_t x, int axis, int64_t start,
+                       int64_t end, int64_t step)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.slice = (struct ir_slice_attr){ axis, start, end, step };
+	return onnx_emit(m, IR_SLICE, name, &x, 1, &at);
+}
+
+static bool map_slice(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	struct onnx_slice s;
+	if (!x || !onnx_slice_params(m, x->type.dims, x->type.rank, &s))
+		return false;
+	struct ir_type t = x->type;
+	uint32_t y = x->ir;
+	unsigned last = 0;
+	for (unsigned k = 0; k < s.n; k++)
+		if (s.len[k] != t.dims[s.axis[k]] || s.step[k] != 1)
+			last = k + 1;
+	for (unsigned k = 0; k < last; k++) {
+		if (s.len[k] == t.dims[s.axis[k]] && s.step[k] == 1)
+			continue;
+		if (s.len[k] == 0) {
+			onnx_error(m, "the slice of axis %d is empty", s.axis[k]);
+			return false;
+		}
+		char suffix[32];
+		snprintf(suffix, sizeof suffix, "axis%d", s.axis[k]);
+		y = slice1(m, k + 1 == last ? onnx_name_out(m, 0) : onnx_name_tmp(m, suffix), y,
+		           s.axis[k], s.start[k], s.end[k], s.step[k]);
+		t.dims[s.axis[k]] = s.len[k];
+	}
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+/* Split: one slice per output, sizes from `split` or equal parts. */
+static bool map_split(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	int ax;
+	if (!onnx_axis(m, onnx_attr_int(m, "axis", 0), x->type.rank, &ax))
+		return false;
+	unsigned nout = (unsigned)m->node->n_output;
+	int64_t split[64];
+	int n = -1;
+	if (nout > 64) {
+		onnx_error(m, "more than 64 outputs");
+		return false;
+	}
+	if (m->opset < 13)
+		n = onnx_attr_ints(m, "split", split, 64);
+	else if (onnx_in(m, 1))
+		n = onnx_const_ints(m, 1, split, 64, "split");
+	if (n == -2 || (m->opset >= 13 && onnx_in(m, 1) && n < 0))
+		return false;
+	if (n >= 0 && (unsigned)n != nout) {
+		onnx_error(m, "split has %d sizes for %u outputs", n, nout);
+		return false;
+	}
+	int64_t dim = x->type.dims[ax], sum = 0, each = (dim + nout - 1) / nout;
+	for (unsigned k = 0; n < 0 && k < nout; k++)
+		split[k] = k + 1 < nout ? each : dim - each * (nout - 1);
+	for (unsigned k = 0; k < nout; k++)
+		sum += split[k];
+	if (sum != dim) {
+		onnx_error(m, "split sizes add up to %" PRId64 ", the axis has %" PRId64, sum, dim);
+		return false;
+	}
+	int64_t start = 0;
+	for (unsigned k = 0; k < nout; start += split[k], k++) {
+		if (!onnx_out(m, k))
+			continue;
+		struct ir_type t = x->type;
+		t.dims[ax] = split[k];
+		uint32_t y = slice1(m, onnx_name_out(m, k), x->ir, ax, start, start + split[k], 1);
+		onnx_set_act(m, k, y, &t);
+	}
+	return true;
+}
+
+/* Gather: embedding (constant table, id input) or gather on an activation
+ * with constant indices (a scalar index drops the axis). */
+static bool map_gather(struct onnx_imp *m)
+{
+	struct onnx_value *data = onnx_in(m, 0), *ind = onnx_in(m, 1);
+	if (!ind) {
+		onnx_error(m, "needs indices");
+		return false;
+	}
+	if (data->kind == ONNX_CONST) {
+		const struct onnx_tensor *w = data->t;
+		if (onnx_attr_int(m, "axis", 0) != 0 || w->rank != 2 || w->dtype != IR_DT_F32 ||
+		    ind->type.dtype == IR_DT_F32) {
+			onnx_error(m, "a constant table needs axis 0, a 2-D float table and integer ids");
+			return false;
+		}
+		union ir_attrs at;
+		memset(&at, 0, sizeof at);
+		at.index.size = w->dims[0];
+		at.index.dim = w->dims[1];
+		uint32_t y = onnx_emit(m, IR_EMBEDDING, onnx_name_out(m, 0), &ind->ir, 1, &at);
+		m->g->nodes[m->g->vals[y].node].param[0] = onnx_ir_const(m, data->t);
+		int64_t dims[IR_MAX_RANK];
+		unsigned r = ind->type.rank;
+		if (r + 1 > IR_MAX_RANK)
+			return false;
+		memcpy(dims, ind->type.dims, r * sizeof *dims);
+		dims[r] = w->dims[1];
+		return set_out(m, 0, y, r + 1, dims);
+	}
+	if (data->type.dtype != IR_DT_F32 || ind->kind != ONNX_CONST || ind->t->rank > 1) {
+		onnx_error(m, "needs a float input and constant 0-D or 1-D indices");
+		return false;
+	}
+	int ax;
+	if (!onnx_axis(m, onnx_attr_int(m, "axis", 0), data->type.rank, &ax))
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.gather = (struct ir_gather_attr){ ax, ind->t->numel, ind->t->data };
+	bool scalar = ind->t->rank == 0;
+	struct ir_type t = data->type;
+	t.dims[ax] = ind->t->numel;
+	uint32_t y = onnx_emit(m, IR_GATHER, scalar ? onnx_name_tmp(m, "gather") : onnx_name_out(m, 0),
+	                       &data->ir, 1, &at);
+	if (scalar) {
+		if (t.rank == 1) {
+			onnx_error(m, "gathering a scalar is not supported");
+			return false;
+		}
+		struct ir_type g = t;
+		memmove(&t.dims[ax], &t.dims[ax + 1], (t.rank - ax - 1) * sizeof t.dims[0]);
+		t.rank--;
+		y = onnx_reshape(m, onnx_name_out(m, 0), y, &g, t.rank, t.dims);
+	}
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+static bool map_expand(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	int64_t shape[IR_MAX_RANK], dims[IR_MAX_RANK];
+	unsigned r;
+	int n = x ? onnx_const_ints(m, 1, shape, IR_MAX_RANK, "shape") : -1;
+	if (n < 0)
+		return false;
+	if (!onnx_broadcast(x->type.rank, x->type.dims, (unsigned)n, shape, &r, dims)) {
+		onnx_error(m, "cannot expand the input to the shape");
+		return false;
+	}
+	if (r == x->type.rank && !memcmp(dims, x->type.dims, r * sizeof *dims)) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.broadcast.rank = (uint8_t)n;
+	memcpy(at.broadcast.dims, shape, (unsigned)n * sizeof *shape);
+	return set_out(m, 0, onnx_emit(m, IR_BROADCAST, onnx_name_out(m, 0), &x->ir, 1, &at), r, dims);
+}
+
+const struct onnx_op_map onnx_ops_table[] = {
+	{ "Relu", map_relu }, { "Sigmoid", map_sigmoid }, { "Tanh", map_tanh },
+	{ "LeakyRelu", map_leaky_relu }, { "HardSigmoid", map_hard_sigmoid },
+	{ "HardSwish", map_hard_swish }, { "Exp", map_exp }, { "Log", map_log },
+	{ "Sqrt", map_sqrt }, { "Neg", map_neg }, { "Abs", map_abs }, { "Clip", map_clip },
+	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
+	{ "MatMul", map_matmul }, { "Gemm", map_gemm }, { "Identity", map_identity },
+	{ "Dropout", map_identity }, { "Reshape", map_reshape }, { "Flatten", map_flatten },
+	{ "Squeeze", map_squeeze }, { "Unsqueeze", map_squeeze }, { "Transpose", map_transpose },
+	{ "Concat", map_concat }, { "Slice", map_slice }, { "Split", map_split },
+	{ "Gather", map_gather }, { "Expand", map_expand },
+	{ NULL, NULL },
+};

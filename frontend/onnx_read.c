@@ -1,0 +1,577 @@
+/* onnx_read.c - reading and checking an ONNX file: the protobuf, the
+ * opsets, the graph inputs and every tensor.
+ *
+ * The file is read whole (regular files up to 4 GiB) and decoded by
+ * protobuf-c through an allocator that counts bytes, so a hostile file
+ * cannot make the decoder allocate without bound. Tensors are converted
+ * to f32 (float, double) or i64 (the integer types and bool); their data
+ * comes from raw_data (little-endian), the typed fields, or an external
+ * file next to the model, which must stay inside the model's directory:
+ * absolute paths and '..' are refused, and the resolved path (symlinks
+ * followed) must lie below the directory's resolved path. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "onnx_priv.h"
+
+#define ONNX_MAX_FILE_BYTES ((int64_t)4 << 30)
+#define ONNX_MIN_OPSET 7
+#define ONNX_MAX_OPSET 19
+
+static bool read_fd(int fd, unsigned char *buf, size_t n, off_t off)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, off + (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+/* Opens a regular file; on success *size is its length. */
+static int open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(m->d, m->loc, "cannot open %s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_error(m->d, m->loc, "%s '%s' is not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+/* Decoding budget: the protobuf may expand (varints, small messages), but
+ * not beyond this many times the file plus a fixed allowance. */
+#define ONNX_DECODE_FACTOR 4
+#define ONNX_DECODE_EXTRA ((size_t)256 << 20)
+
+static void *counted_alloc(void *ctx, size_t size)
+{
+	size_t *budget = ctx;
+	if (size > *budget)
+		return NULL;
+	*budget -= size;
+	return malloc(size);
+}
+
+static void counted_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+void onnx_free_model(struct onnx_imp *m)
+{
+	if (m->model)
+		onnx__model_proto__free_unpacked(m->model, &m->alloc);
+	m->model = NULL;
+}
+
+Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
+{
+	int64_t size;
+	int fd = open_regular(m, m->path, &size, "model");
+	if (fd < 0)
+		return NULL;
+	if (size > ONNX_MAX_FILE_BYTES) {
+		diag_error(m->d, m->loc, "the model is too large (%" PRId64 " bytes; the limit is 4 GiB)",
+		           size);
+		close(fd);
+		return NULL;
+	}
+	unsigned char *buf = malloc(size ? (size_t)size : 1);
+	if (!buf)
+		dlc_fatal_oom((size_t)size);
+	bool ok = read_fd(fd, buf, (size_t)size, 0);
+	close(fd);
+	if (!ok) {
+		diag_error(m->d, m->loc, "cannot read the model");
+		free(buf);
+		return NULL;
+	}
+	m->decode_budget = (size_t)size * ONNX_DECODE_FACTOR + ONNX_DECODE_EXTRA;
+	m->alloc = (ProtobufCAllocator){ counted_alloc, counted_free, &m->decode_budget };
+	Onnx__ModelProto *model = onnx__model_proto__unpack(&m->alloc, (size_t)size, buf);
+	free(buf);
+	if (!model)
+		diag_error(m->d, m->loc, "not a valid ONNX model (the protobuf is malformed, "
+		           "truncated or too large to decode)");
+	else if (!model->graph)
+		diag_error(m->d, m->loc, "the model has no graph");
+	return model;
+}
+
+bool onnx_check_opsets(struct onnx_imp *m)
+{
+	const Onnx__ModelProto *mp = m->model;
+	bool ok = true;
+	if (!mp->has_ir_version || mp->ir_version < 3) {
+		diag_error(m->d, m->loc, "unsupported ONNX IR version %" PRId64 " (3 or later needed)",
+		           mp->has_ir_version ? mp->ir_version : (int64_t)0);
+		ok = false;
+	}
+	m->opset = 0;
+	for (size_t i = 0; i < mp->n_opset_import; i++) {
+		const Onnx__OperatorSetIdProto *o = mp->opset_import[i];
+		const char *dom = o->domain ? o->domain : "";
+		int64_t v = o->has_version ? o->version : 0;
+		if ((!dom[0] || !strcmp(dom, "ai.onnx")) && v >= ONNX_MIN_OPSET && v <= ONNX_MAX_OPSET) {
+			m->opset = v;
+			continue;
+		}
+		diag_error(m->d, m->loc, "unsupported opset %" PRId64 " for domain '%s' (dlc supports "
+		           "the default domain at opsets %d to %d)", v, dom[0] ? dom : "ai.onnx",
+		           ONNX_MIN_OPSET, ONNX_MAX_OPSET);
+		ok = false;
+	}
+	if (ok && !m->opset) {
+		diag_error(m->d, m->loc, "the model imports no opset of the default domain");
+		ok = false;
+	}
+	return ok;
+}
+
+int64_t onnx_numel(unsigned rank, const int64_t *dims)
+{
+	int64_t n = 1;
+	for (unsigned i = 0; i < rank; i++)
+		n *= dims[i];
+	return n;
+}
+
+struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsigned rank,
+                                    const int64_t *dims)
+{
+	DLC_ASSERT(rank <= IR_MAX_RANK);
+	int64_t bytes = 8;
+	for (unsigned i = 0; i < rank; i++)
+		if (dims[i] < 0 || ckd_mul_i64(&bytes, bytes, dims[i]) || bytes > IR_MAX_TENSOR_BYTES) {
+			onnx_error(m, "tensor too large or with a negative dim");
+			return NULL;
+		}
+	struct onnx_tensor *t = arena_alloc(m->a, sizeof *t);
+	t->dtype = dt;
+	t->rank = (uint8_t)rank;
+	memcpy(t->dims, dims, rank * sizeof *dims);
+	t->numel = onnx_numel(rank, dims);
+	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(dt)) + 1);
+	t->irval = IR_NONE;
+	return t;
+}
+
+/* Bytes per element of an ONNX data type dlc reads, 0 for the others. */
+static unsigned onnx_elem_size(int32_t dt)
+{
+	switch (dt) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return 4;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return 8;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return 1;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return 2;
+	default: return 0;
+	}
+}
+
+static const char *onnx_dtype_name(int32_t dt)
+{
+	static const char *const names[] = { "undefined", "float", "uint8", "int8", "uint16",
+	                                     "int16", "int32", "int64", "string", "bool", "float16",
+	                                     "double", "uint32", "uint64", "complex64",
+	                                     "complex128", "bfloat16" };
+	return dt >= 0 && dt < (int32_t)(sizeof names / sizeof names[0]) ? names[dt] : "unknown";
+}
+
+/* Element i of little-endian raw bytes of ONNX type dt, widened. */
+static void load_elem(int32_t dt, const unsigned char *p, float *f, int64_t *i)
+{
+	switch (dt) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: memcpy(f, p, 4); return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
+		double v;
+		memcpy(&v, p, 8);
+		*f = (float)v;
+		return;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: {
+		int32_t v;
+		memcpy(&v, p, 4);
+		*i = v;
+		return;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		*i = v;
+		return;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: memcpy(i, p, 8); return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: *i = (int8_t)p[0]; return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: *i = p[0]; return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: {
+		int16_t v;
+		memcpy(&v, p, 2);
+		*i = v;
+		return;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		*i = v;
+		return;
+	}
+	default: DLC_UNREACHABLE("element of an unsupported type");
+	}
+}
+
+static void fill_from_bytes(struct onnx_tensor *t, int32_t dt, const unsigned char *src)
+{
+	unsigned es = onnx_elem_size(dt);
+	for (int64_t k = 0; k < t->numel; k++) {
+		float f = 0;
+		int64_t i = 0;
+		load_elem(dt, src + k * es, &f, &i);
+		if (t->dtype == IR_DT_F32)
+			((float *)t->data)[k] = f;
+		else
+			((int64_t *)t->data)[k] = i;
+	}
+}
+
+static const char *ext_key(const Onnx__TensorProto *tp, const char *key)
+{
+	for (size_t i = 0; i < tp->n_external_data; i++)
+		if (tp->external_data[i]->key && !strcmp(tp->external_data[i]->key, key))
+			return tp->external_data[i]->value;
+	return NULL;
+}
+
+static bool parse_u64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = s ? strtoll(s, &end, 10) : -1;
+	if (!s || errno || end == s || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The external data's location: relative, no '..', resolving inside the
+ * model's directory. Returns the path to open or NULL (reported). */
+static const char *ext_path(struct onnx_imp *m, const char *name, const char *loc)
+{
+	if (!loc || !loc[0]) {
+		diag_error(m->d, m->loc, "tensor '%s': external data without a 'location'", name);
+		return NULL;
+	}
+	if (loc[0] == '/') {
+		diag_error(m->d, m->loc, "tensor '%s': external data location '%s' is an absolute "
+		           "path; it must be relative to the model's directory", name, loc);
+		return NULL;
+	}
+	for (const char *p = loc; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			diag_error(m->d, m->loc, "tensor '%s': external data location '%s' leaves the "
+			           "model's directory ('..')", name, loc);
+			return NULL;
+		}
+		p += n + (p[n] == '/');
+	}
+	const char *path = arena_printf(m->a, "%s/%s", m->dir, loc);
+	char dir_real[PATH_MAX], file_real[PATH_MAX];
+	if (!realpath(m->dir, dir_real) || !realpath(path, file_real)) {
+		diag_error(m->d, m->loc, "tensor '%s': cannot open external data '%s': %s", name, path,
+		           strerror(errno));
+		return NULL;
+	}
+	size_t n = strlen(dir_real);
+	bool root = n == 1 && dir_real[0] == '/';
+	if (strncmp(file_real, dir_real, n) || (!root && file_real[n] != '/')) {
+		diag_error(m->d, m->loc, "tensor '%s': external data '%s' resolves to '%s', outside "
+		           "the model's directory", name, loc, file_real);
+		return NULL;
+	}
+	return path;
+}
+
+static bool read_external(struct onnx_imp *m, const Onnx__TensorProto *tp, const char *name,
+                          struct onnx_tensor *t, int64_t bytes)
+{
+	int64_t offset = 0, length = bytes;
+	const char *off_s = ext_key(tp, "offset"), *len_s = ext_key(tp, "length");
+	if ((off_s && !parse_u64(off_s, &offset)) || (len_s && !parse_u64(len_s, &length))) {
+		diag_error(m->d, m->loc, "tensor '%s': malformed external data offset or length", name);
+		return false;
+	}
+	if (length != bytes) {
+		diag_error(m->d, m->loc, "tensor '%s': external data length is %" PRId64 " bytes, "
+		           "expected %" PRId64 " (dims x element size)", name, length, bytes);
+		return false;
+	}
+	const char *path = ext_path(m, name, ext_key(tp, "location"));
+	if (!path)
+		return false;
+	int64_t size;
+	int fd = open_regular(m, path, &size, "external data");
+	if (fd < 0)
+		return false;
+	bool ok = offset <= size && bytes <= size - offset;
+	if (!ok)
+		diag_error(m->d, m->loc, "tensor '%s': external data '%s' holds %" PRId64 " bytes, "
+		           "too few for %" PRId64 " bytes at offset %" PRId64, name, path, size, bytes,
+		           offset);
+	unsigned char *buf = ok ? malloc(bytes ? (size_t)bytes : 1) : NULL;
+	if (ok && !buf)
+		dlc_fatal_oom((size_t)bytes);
+	if (ok && !read_fd(fd, buf, (size_t)bytes, (off_t)offset)) {
+		diag_error(m->d, m->loc, "tensor '%s': cannot read external data '%s'", name, path);
+		ok = false;
+	}
+	close(fd);
+	if (ok)
+		fill_from_bytes(t, tp->data_type, buf);
+	free(buf);
+	return ok;
+}
+
+/* The typed field holding the data of type dt and its element count. */
+static void typed_field(const Onnx__TensorProto *tp, const void **data, size_t *n, int *kind)
+{
+	switch (tp->data_type) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: *data = tp->float_data; *n = tp->n_float_data; *kind = 0; return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: *data = tp->double_data; *n = tp->n_double_data; *kind = 1; return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: *data = tp->int64_data; *n = tp->n_int64_data; *kind = 2; return;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: *data = tp->uint64_data; *n = tp->n_uint64_data; *kind = 3; return;
+	default: *data = tp->int32_data; *n = tp->n_int32_data; *kind = 4; return;
+	}
+}
+
+static void fill_typed(struct onnx_tensor *t, const void *data, int kind)
+{
+	for (int64_t k = 0; k < t->numel; k++) {
+		double v;
+		int64_t i;
+		switch (kind) {
+		case 0: v = ((const float *)data)[k]; i = (int64_t)v; break;
+		case 1: v = ((const double *)data)[k]; i = (int64_t)v; break;
+		case 2: i = ((const int64_t *)data)[k]; v = (double)i; break;
+		case 3: i = (int64_t)((const uint64_t *)data)[k]; v = (double)i; break;
+		default: i = ((const int32_t *)data)[k]; v = (double)i; break;
+		}
+		if (t->dtype == IR_DT_F32)
+			((float *)t->data)[k] = (float)v;
+		else
+			((int64_t *)t->data)[k] = i;
+	}
+}
+
+struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto *tp,
+                                     const char *what)
+{
+	const char *name = tp->name && tp->name[0] ? tp->name : what;
+	int32_t dt = tp->has_data_type ? tp->data_type : 0;
+	unsigned es = onnx_elem_size(dt);
+	if (!es) {
+		diag_error(m->d, m->loc, "tensor '%s' has data type %s, which dlc does not support",
+		           name, onnx_dtype_name(dt));
+		return NULL;
+	}
+	if (tp->n_dims > IR_MAX_RANK) {
+		diag_error(m->d, m->loc, "tensor '%s' has rank %zu; at most %d is supported", name,
+		           tp->n_dims, IR_MAX_RANK);
+		return NULL;
+	}
+	int64_t bytes = es;
+	for (size_t i = 0; i < tp->n_dims; i++)
+		if (tp->dims[i] < 0 || ckd_mul_i64(&bytes, bytes, tp->dims[i]) ||
+		    bytes > IR_MAX_TENSOR_BYTES) {
+			diag_error(m->d, m->loc, "tensor '%s' has an invalid or too large shape", name);
+			return NULL;
+		}
+	bool is_float = dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ||
+	                dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	struct onnx_tensor *t = arena_alloc(m->a, sizeof *t);
+	t->dtype = is_float ? IR_DT_F32 : IR_DT_I64;
+	t->rank = (uint8_t)tp->n_dims;
+	memcpy(t->dims, tp->dims, tp->n_dims * sizeof *t->dims);
+	t->numel = onnx_numel(t->rank, t->dims);
+	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(t->dtype)) + 1);
+	t->name = arena_strdup(m->a, name);
+	t->irval = IR_NONE;
+	if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+		return read_external(m, tp, name, t, bytes) ? t : NULL;
+	if (tp->has_raw_data) {
+		if ((int64_t)tp->raw_data.len != bytes) {
+			diag_error(m->d, m->loc, "tensor '%s': raw_data holds %zu bytes, expected %" PRId64
+			           " (%" PRId64 " elements of %s)", name, tp->raw_data.len, bytes, t->numel,
+			           onnx_dtype_name(dt));
+			return NULL;
+		}
+		fill_from_bytes(t, dt, tp->raw_data.data);
+		return t;
+	}
+	const void *data;
+	size_t n;
+	int kind;
+	typed_field(tp, &data, &n, &kind);
+	if ((int64_t)n != t->numel) {
+		diag_error(m->d, m->loc, "tensor '%s' holds %zu values, expected %" PRId64
+		           " for its dims", name, n, t->numel);
+		return NULL;
+	}
+	fill_typed(t, data, kind);
+	return t;
+}
+
+static const struct onnx_input_shape *given_shape(struct onnx_imp *m, const char *name)
+{
+	for (unsigned i = 0; m->opts && i < m->opts->nshapes; i++)
+		if (!strcmp(m->opts->shapes[i].name, name))
+			return &m->opts->shapes[i];
+	return NULL;
+}
+
+/* The static type of graph input vi; false (reported) if it has none. */
+static bool input_type(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struct ir_type *t)
+{
+	const char *name = vi->name;
+	const Onnx__TypeProto *tp = vi->type;
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) {
+		diag_error(m->d, m->loc, "input '%s' is not a tensor", name);
+		return false;
+	}
+	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+	int32_t et = tt->has_elem_type ? tt->elem_type : 0;
+	memset(t, 0, sizeof *t);
+	if (et == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+		t->dtype = IR_DT_F32;
+	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+		t->dtype = IR_DT_I64;
+	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
+		t->dtype = IR_DT_I32;
+	else {
+		diag_error(m->d, m->loc, "input '%s' has element type %s; dlc takes float inputs "
+		           "(and int32/int64 ids for embeddings)", name, onnx_dtype_name(et));
+		return false;
+	}
+	const struct onnx_input_shape *given = given_shape(m, name);
+	if (given) {
+		t->rank = given->rank;
+		memcpy(t->dims, given->dims, given->rank * sizeof *t->dims);
+		if (tt->shape && tt->shape->n_dim != given->rank) {
+			diag_error(m->d, m->loc, "--input-shape gives input '%s' %u dims, but the model "
+			           "declares %zu", name, given->rank, tt->shape->n_dim);
+			return false;
+		}
+		return true;
+	}
+	if (!tt->shape) {
+		diag_error(m->d, m->loc, "input '%s' has no shape; give one with --input-shape "
+		           "%s=d1,d2,...", name, name);
+		return false;
+	}
+	if (tt->shape->n_dim == 0 || tt->shape->n_dim > IR_MAX_RANK) {
+		diag_error(m->d, m->loc, "input '%s' has rank %zu; dlc supports ranks 1 to %d", name,
+		           tt->shape->n_dim, IR_MAX_RANK);
+		return false;
+	}
+	t->rank = (uint8_t)tt->shape->n_dim;
+	for (unsigned i = 0; i < t->rank; i++) {
+		const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[i];
+		if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		    dim->dim_value > 0) {
+			t->dims[i] = dim->dim_value;
+			continue;
+		}
+		const char *sym = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+		                      ? dim->dim_param : "?";
+		diag_error(m->d, m->loc, "input '%s' has a dynamic dim %u ('%s'); dlc needs static "
+		           "shapes: give one with --input-shape %s=d1,d2,...", name, i, sym, name);
+		return false;
+	}
+	return true;
+}
+
+bool onnx_read_inputs(struct onnx_imp *m)
+{
+	const Onnx__GraphProto *gp = m->model->graph;
+	bool ok = true;
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *tp = gp->initializer[i];
+		if (!tp->name || !tp->name[0]) {
+			diag_error(m->d, m->loc, "initializer %zu has no name", i);
+			ok = false;
+			continue;
+		}
+		struct onnx_tensor *t = onnx_read_tensor(m, tp, tp->name);
+		struct onnx_value *v = onnx_value(m, tp->name);
+		v->kind = t ? ONNX_CONST : ONNX_BAD;
+		v->t = t;
+		ok = ok && t;
+	}
+	if (gp->n_sparse_initializer) {
+		diag_error(m->d, m->loc, "sparse initializers are not supported");
+		ok = false;
+	}
+	for (unsigned i = 0; m->opts && i < m->opts->nshapes; i++) {
+		bool found = false;
+		for (size_t k = 0; k < gp->n_input && !found; k++)
+			found = gp->input[k]->name && !strcmp(gp->input[k]->name, m->opts->shapes[i].name);
+		if (!found) {
+			diag_error(m->d, m->loc, "--input-shape names '%s', which is not an input of the "
+			           "model", m->opts->shapes[i].name);
+			ok = false;
+		}
+	}
+	for (size_t i = 0; i < gp->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = gp->input[i];
+		if (!vi->name || !vi->name[0]) {
+			diag_error(m->d, m->loc, "graph input %zu has no name", i);
+			ok = false;
+			continue;
+		}
+		struct onnx_value *v = onnx_value(m, vi->name);
+		if (v->kind == ONNX_CONST || v->kind == ONNX_BAD)
+			continue; /* an initializer listed as input (IR version < 4): a weight */
+		struct ir_type t;
+		if (!input_type(m, vi, &t)) {
+			v->kind = ONNX_BAD;
+			ok = false;
+			continue;
+		}
+		enum ir_layout layout = t.rank == 4 ? IR_LAYOUT_NCHW : IR_LAYOUT_NONE;
+		const char *irname = onnx_unique(m, vi->name);
+		v->kind = ONNX_ACT;
+		v->type = t;
+		v->ir = ir_add_input(m->g, irname, t, layout, m->loc);
+	}
+	return ok;
+}

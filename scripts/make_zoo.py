@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""make_zoo.py - the ONNX model zoo dlc is validated on.
+
+Builds eight models with PyTorch (Debian's python3-torch and
+python3-torchvision), random but seeded weights, and exports each with
+torch.onnx.export at opset 13, batch 1:
+
+  mlp        784-512-256-10, ReLU
+  lenet5     LeNet-5 on 1x28x28 (conv 6@5x5 pad 2, pool, conv 16@5x5, pool,
+             120, 84, 10)
+  cnn        the Keras-tutorial CNN on 3x32x32 (conv 64, pool, conv 128,
+             pool, conv 256, flatten, dense 512, dense 10 + softmax)
+  lstm       forecaster: 50 steps x 8 features -> LSTM 128 -> last step ->
+             dense 1
+  gru        classifier: 100 token ids -> embedding 10000x64 -> GRU 64 ->
+             last step -> dense 1 + sigmoid
+  resnet18, mobilenet_v2, resnet50   torchvision, weights=None
+
+Batch-norm layers get randomized running statistics and affine parameters
+(so the exporter's and dlc's folding of batch norm is exercised with
+non-trivial values). For each model OUT/<name>/ holds model.onnx,
+input.bin (raw little-endian: f32, or i64 token ids), expected.bin
+(PyTorch's output as f32, computed in float64 from the same f32 weights
+and input, so it is the exact result rounded once), tolerance ("ABS REL"
+for tests/zoo/run_zoo.sh: rel 1e-4, abs the larger of 1e-5 and twice
+PyTorch's own float32 error) and manifest.json; OUT/manifest.json lists
+them all.
+
+  /usr/bin/python3 scripts/make_zoo.py [--out build/zoo] [--only NAME...]
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision
+
+OPSET = 13
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        x = torch.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class KerasCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
+        self.conv3 = nn.Conv2d(128, 256, 3, padding=1)
+        self.fc1 = nn.Linear(256 * 8 * 8, 512)
+        self.fc2 = nn.Linear(512, 10)
+
+    def forward(self, x):
+        x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = torch.relu(self.conv3(x))
+        x = torch.flatten(x, 1)
+        x = torch.relu(self.fc1(x))
+        return torch.softmax(self.fc2(x), dim=1)
+
+
+class Forecaster(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 128, batch_first=True)
+        self.head = nn.Linear(128, 1)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.head(y[:, -1, :])
+
+
+class GRUClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10000, 64)
+        self.gru = nn.GRU(64, 64, batch_first=True)
+        self.head = nn.Linear(64, 1)
+
+    def forward(self, ids):
+        y, _ = self.gru(self.embed(ids))
+        return torch.sigmoid(self.head(y[:, -1, :]))
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+# name -> (constructor, input shape, input kind)
+MODELS = {
+    "mlp": (mlp, (1, 784), "f32"),
+    "lenet5": (LeNet5, (1, 1, 28, 28), "f32"),
+    "cnn": (KerasCNN, (1, 3, 32, 32), "f32"),
+    "lstm": (Forecaster, (1, 50, 8), "f32"),
+    "gru": (GRUClassifier, (1, 100), "ids"),
+    "resnet18": (lambda: torchvision.models.resnet18(weights=None), (1, 3, 224, 224), "f32"),
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224),
+                     "f32"),
+    "resnet50": (lambda: torchvision.models.resnet50(weights=None), (1, 3, 224, 224), "f32"),
+}
+
+
+def randomize_batchnorm(model, gen):
+    """Running statistics and affine parameters away from their defaults
+    (mean 0, var 1, weight 1, bias 0), so that folding them matters."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            with torch.no_grad():
+                m.running_mean.copy_(torch.randn(c, generator=gen) * 0.1)
+                m.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(c, generator=gen) * 0.5 + 0.75)
+                m.bias.copy_(torch.randn(c, generator=gen) * 0.1)
+
+
+def make_input(shape, kind, gen):
+    if kind == "ids":
+        return torch.randint(0, 10000, shape, generator=gen, dtype=torch.int64)
+    return torch.randn(shape, generator=gen, dtype=torch.float32)
+
+
+def build(name, out_dir, seed):
+    ctor, shape, kind = MODELS[name]
+    torch.manual_seed(seed)
+    model = ctor()
+    gen = torch.Generator().manual_seed(seed + 1)
+    randomize_batchnorm(model, gen)
+    model.eval()
+    x = make_input(shape, kind, gen)
+    d = os.path.join(out_dir, name)
+    os.makedirs(d, exist_ok=True)
+    onnx_path = os.path.join(d, "model.onnx")
+    with torch.no_grad():
+        torch.onnx.export(model, (x,), onnx_path, opset_version=OPSET,
+                          input_names=["input"], output_names=["output"],
+                          do_constant_folding=True)
+        y32 = model(x).numpy()
+        # The reference in float64 from the float32 weights and input.
+        ref = model.double()(x if kind == "ids" else x.double()).float().numpy()
+    # PyTorch's own float32 result misses the reference by rounding that
+    # grows with depth (ResNet-50: ~1e-3 on logits of ~700); dlc gets the
+    # same absolute allowance, on top of rel 1e-4.
+    noise = float(np.abs(y32.astype(np.float64) - ref).max())
+    atol = max(1e-5, float("%.1g" % (2 * noise)))
+    raw = x.numpy().astype("<i8" if kind == "ids" else "<f4")
+    raw.tofile(os.path.join(d, "input.bin"))
+    ref.astype("<f4").tofile(os.path.join(d, "expected.bin"))
+    with open(os.path.join(d, "tolerance"), "w") as f:
+        f.write("%g 1e-4\n" % atol)
+    params = sum(p.numel() for p in model.parameters())
+    manifest = {
+        "name": name,
+        "opset": OPSET,
+        "seed": seed,
+        "params": params,
+        "onnx_bytes": os.path.getsize(onnx_path),
+        "input": {"name": "input", "dtype": "i64" if kind == "ids" else "f32",
+                  "shape": list(shape), "file": "input.bin"},
+        "output": {"name": "output", "dtype": "f32", "shape": list(ref.shape),
+                   "file": "expected.bin"},
+        "pytorch_f32_max_abs_error": noise,
+        "tolerance": {"abs": atol, "rel": 1e-4},
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+    }
+    with open(os.path.join(d, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+    return manifest
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "build", "zoo"),
+                    help="output directory (default build/zoo)")
+    ap.add_argument("--only", nargs="+", choices=sorted(MODELS), help="build only these models")
+    ap.add_argument("--seed", type=int, default=2024, help="base seed (default 2024)")
+    args = ap.parse_args()
+    out = os.path.normpath(args.out)
+    os.makedirs(out, exist_ok=True)
+    names = args.only or list(MODELS)
+    entries = []
+    for i, name in enumerate(MODELS):
+        if name not in names:
+            continue
+        m = build(name, out, args.seed + 100 * i)
+        entries.append(m)
+        print("%-13s %10d params  %10d bytes  -> %s" % (name, m["params"], m["onnx_bytes"],
+                                                       os.path.join(out, name)))
+    index = os.path.join(out, "manifest.json")
+    known = {}
+    if os.path.exists(index):
+        with open(index) as f:
+            known = {m["name"]: m for m in json.load(f)["models"]}
+    known.update({m["name"]: m for m in entries})
+    with open(index, "w") as f:
+        json.dump({"models": [known[n] for n in MODELS if n in known]}, f, indent=2,
+                  sort_keys=True)
+        f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+#!/usr/bin/python3
+"""Generates the ONNX importer's test models (committed; rerun to refresh).
+
+cases/<name>/model.onnx with input*.bin and expected*.bin: small graphs
+built with onnx.helper that exercise every mapped operator, weights as
+raw_data, typed fields and external data; the expected outputs come from
+PyTorch's functional ops (float32, little-endian raw files).
+errors/<name>.onnx with <name>.expect: models the importer must refuse,
+each with a substring of the message it must print.
+
+Needs Debian's python3-onnx and python3-torch:  /usr/bin/python3 gen.py
+"""
+import os
+import shutil
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+rng = np.random.default_rng(6)
+
+
+def rnd(*shape, scale=0.5):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def init(name, a, raw=True):
+    if raw:
+        return numpy_helper.from_array(a, name)
+    t = helper.make_tensor(name, TensorProto.FLOAT if a.dtype == np.float32 else TensorProto.INT64,
+                           a.shape, a.ravel().tolist())
+    return t
+
+
+def vi(name, shape, dt=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dt, shape)
+
+
+def model(nodes, inputs, outputs, inits, opset=13):
+    g = helper.make_graph(nodes, "g", inputs, outputs, inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
+                          producer_name="dlc-tests")
+    m.ir_version = 8
+    return m
+
+
+def save_case(name, m, ins, outs):
+    d = os.path.join(HERE, "cases", name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(d, "model.onnx"))
+    for i, a in enumerate(ins):
+        a.tofile(os.path.join(d, "input%d.bin" % i))
+    for i, a in enumerate(outs):
+        np.asarray(a, dtype=np.float32).tofile(os.path.join(d, "expected%d.bin" % i))
+    return d
+
+
+T = torch.from_numpy
+
+
+def case_cnn():
+    """Conv (pads, bias, groups, dilation, SAME_UPPER), BatchNormalization,
+    Relu, MaxPool, AveragePool (count_include_pad), HardSwish, Clip,
+    GlobalAveragePool, Flatten, Gemm (transB), Softmax."""
+    x = rnd(1, 3, 9, 9, scale=1.0)
+    w1, b1 = rnd(8, 3, 3, 3), rnd(8)
+    g, bt, mu, var = rnd(8) + 1, rnd(8), rnd(8), np.abs(rnd(8)) + 0.5
+    w2 = rnd(8, 4, 3, 3)
+    wf, bf = rnd(5, 8), rnd(5)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "g", "bt", "mu", "var"], ["bn"], name="bn1",
+                         epsilon=1e-3),
+        helper.make_node("Relu", ["bn"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], name="pool1", kernel_shape=[2, 2],
+                         strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "w2"], ["c2"], name="conv2", group=2, dilations=[2, 2],
+                         auto_pad="SAME_UPPER"),
+        helper.make_node("AveragePool", ["c2"], ["a2"], name="avg", kernel_shape=[3, 3],
+                         pads=[1, 1, 1, 1], count_include_pad=1),
+        helper.make_node("HardSwish", ["a2"], ["h2"], name="hswish"),
+        helper.make_node("Clip", ["h2", "lo", "hi"], ["k2"], name="clip"),
+        helper.make_node("GlobalAveragePool", ["k2"], ["gp"], name="gap"),
+        helper.make_node("Flatten", ["gp"], ["fl"], name="flat"),
+        helper.make_node("Gemm", ["fl", "wf", "bf"], ["fc"], name="fc", transB=1),
+        helper.make_node("Softmax", ["fc"], ["y"], name="softmax"),
+    ]
+    inits = [init("w1", w1), init("b1", b1), init("g", g), init("bt", bt), init("mu", mu),
+             init("var", var), init("w2", w2, raw=False), init("wf", wf), init("bf", bf),
+             init("lo", np.array(-0.2, np.float32)), init("hi", np.array(0.4, np.float32))]
+    m = model(nodes, [vi("x", [1, 3, 9, 9])], [vi("y", [1, 5])], inits, opset=14)
+    t = F.conv2d(T(x), T(w1), T(b1), padding=1)
+    t = F.batch_norm(t, T(mu), T(var), T(g), T(bt), eps=1e-3)
+    t = F.max_pool2d(F.relu(t), 2)
+    t = F.conv2d(F.pad(t, (2, 2, 2, 2)), T(w2), groups=2, dilation=2)
+    t = F.avg_pool2d(t, 3, 1, 1, count_include_pad=True)
+    t = torch.clamp(F.hardswish(t), -0.2, 0.4)
+    t = F.linear(t.mean((2, 3)), T(wf), T(bf))
+    save_case("cnn", m, [x], [F.softmax(t, -1).numpy()])
+
+
+def case_mlp():
+    """MatMul + Add (bias fold), LeakyRelu, Sub/Mul/Div by constants
+    (affine and broadcast binary), Add of two activations, Tanh, Sigmoid,
+    HardSigmoid, LogSoftmax; typed float_data weights; opset 11."""
+    x = rnd(2, 6, scale=1.0)
+    w1, b1, w2, s = rnd(6, 8), rnd(8), rnd(8, 4), rnd(1, 4) + 1.5
+    nodes = [
+        helper.make_node("MatMul", ["x", "w1"], ["m1"], name="mm1"),
+        helper.make_node("Add", ["m1", "b1"], ["a1"], name="bias1"),
+        helper.make_node("LeakyRelu", ["a1"], ["l1"], name="leaky", alpha=0.1),
+        helper.make_node("MatMul", ["l1", "w2"], ["m2"], name="mm2"),
+        helper.make_node("Sub", ["m2", "half"], ["s2"], name="sub"),
+        helper.make_node("Mul", ["s2", "s"], ["u2"], name="scale"),
+        helper.make_node("Div", ["u2", "two"], ["d2"], name="div"),
+        helper.make_node("Tanh", ["d2"], ["t2"], name="tanh"),
+        helper.make_node("Sigmoid", ["d2"], ["g2"], name="sig"),
+        helper.make_node("Add", ["t2", "g2"], ["e2"], name="sum"),
+        helper.make_node("HardSigmoid", ["e2"], ["h2"], name="hsig", alpha=0.3, beta=0.4),
+        helper.make_node("LogSoftmax", ["h2"], ["y"], name="logsm", axis=1),
+    ]
+    inits = [init("w1", w1, raw=False), init("b1", b1, raw=False), init("w2", w2, raw=False),
+             init("s", s, raw=False), init("half", np.array([0.5], np.float32), raw=False),
+             init("two", np.array(2.0, np.float32))]
+    m = model(nodes, [vi("x", [2, 6])], [vi("y", [2, 4])], inits, opset=11)
+    t = F.leaky_relu(T(x) @ T(w1) + T(b1), 0.1)
+    t = (t @ T(w2) - 0.5) * T(s) / 2.0
+    t = torch.tanh(t) + torch.sigmoid(t)
+    t = torch.clamp(0.3 * t + 0.4, 0, 1)
+    save_case("mlp", m, [x], [F.log_softmax(t, 1).numpy()])
+
+
+def case_shapes():
+    """The shape subgraph exporters emit (Shape, Gather, Unsqueeze, Concat,
+    Reshape), Constant, Transpose, Slice, Split, Concat, Squeeze, Expand,
+    Pad (constant value), ReduceMean, MatMul of two activations."""
+    x = rnd(2, 3, 4, 4, scale=1.0)
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shp"], name="shape"),
+        helper.make_node("Constant", [], ["i0"], name="c0",
+                         value=numpy_helper.from_array(np.array(0, np.int64))),
+        helper.make_node("Gather", ["shp", "i0"], ["n"], name="gather_n", axis=0),
+        helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsq_n"),
+        helper.make_node("Concat", ["n1", "m1"], ["newshape"], name="cat_shape", axis=0),
+        helper.make_node("Reshape", ["x", "newshape"], ["flat"], name="reshape"),
+        helper.make_node("Transpose", ["x"], ["xt"], name="nhwc", perm=[0, 2, 3, 1]),
+        helper.make_node("Slice", ["xt", "st", "en", "axs", "stp"], ["sl"], name="slice"),
+        helper.make_node("Split", ["sl", "split"], ["sp0", "sp1"], name="split", axis=1),
+        helper.make_node("Concat", ["sp1", "sp0"], ["cat"], name="cat", axis=1),
+        helper.make_node("Pad", ["cat", "pads", "pv"], ["pd"], name="pad"),
+        helper.make_node("ReduceMean", ["pd"], ["rm"], name="mean", axes=[3], keepdims=0),
+        helper.make_node("Unsqueeze", ["rm", "ax1"], ["us"], name="unsq"),
+        helper.make_node("Squeeze", ["us", "ax1"], ["sq"], name="sq"),
+        helper.make_node("Expand", ["sq", "eshape"], ["ex"], name="expand"),
+        helper.make_node("MatMul", ["ex", "exT"], ["y1"], name="mm"),
+        helper.make_node("Transpose", ["ex"], ["exT"], name="t", perm=[0, 2, 1]),
+    ]
+    # the last two nodes are swapped below into topological order
+    nodes[-1], nodes[-2] = nodes[-2], nodes[-1]
+    ints = lambda *v: np.array(v, np.int64)
+    inits = [init("ax0", ints(0)), init("m1", ints(-1)), init("st", ints(1, -3)),
+             init("en", ints(4, 100)), init("axs", ints(1, 3)), init("stp", ints(2, 1)),
+             init("split", ints(1, 1)), init("pads", ints(0, 1, 0, 0, 0, 0, 1, 1)),
+             init("pv", np.array(0.25, np.float32)), init("ax1", ints(1)),
+             init("eshape", ints(2, 1, 1))]
+    m = model(nodes, [vi("x", [2, 3, 4, 4])], [vi("flat", [2, 48]), vi("y1", [2, 3, 3])],
+              inits)
+    t = T(x).permute(0, 2, 3, 1)[:, 1:4:2, :, 0:3]
+    t = torch.cat([t[:, 1:2], t[:, 0:1]], 1)
+    t = F.pad(t, (0, 1, 0, 1, 1, 0), value=0.25)
+    ex = t.mean(3)
+    save_case("shapes", m, [x], [x.reshape(2, 48), (ex @ ex.transpose(1, 2)).numpy()])
+
+
+def gates(w, order, h):
+    """PyTorch gate blocks reordered into ONNX's order."""
+    return np.concatenate([w[k * h:(k + 1) * h] for k in order], 0)
+
+
+def case_rnn():
+    """Bidirectional LSTM (Y and Y_h) and forward GRU (linear_before_reset),
+    time-major as ONNX defines them, checked against torch.nn."""
+    T_, N, Fi, H = 5, 2, 3, 4
+    x = rnd(T_, N, Fi, scale=1.0)
+    lstm = torch.nn.LSTM(Fi, H, bidirectional=True)
+    gru = torch.nn.GRU(2 * H, H)
+    with torch.no_grad():
+        for p in list(lstm.parameters()) + list(gru.parameters()):
+            p.copy_(torch.from_numpy(rnd(*p.shape)))
+    sd = {k: v.detach().numpy() for k, v in lstm.state_dict().items()}
+    io = [0, 3, 1, 2]  # ONNX i, o, f, c from PyTorch i, f, g, o
+    W = np.stack([gates(sd["weight_ih_l0" + s], io, H) for s in ("", "_reverse")])
+    R = np.stack([gates(sd["weight_hh_l0" + s], io, H) for s in ("", "_reverse")])
+    B = np.stack([np.concatenate([gates(sd["bias_ih_l0" + s], io, H),
+                                  gates(sd["bias_hh_l0" + s], io, H)]) for s in ("", "_reverse")])
+    gd = {k: v.detach().numpy() for k, v in gru.state_dict().items()}
+    zr = [1, 0, 2]  # ONNX z, r, h from PyTorch r, z, n
+    GW = gates(gd["weight_ih_l0"], zr, H)[None]
+    GR = gates(gd["weight_hh_l0"], zr, H)[None]
+    GB = np.concatenate([gates(gd["bias_ih_l0"], zr, H), gates(gd["bias_hh_l0"], zr, H)])[None]
+    nodes = [
+        helper.make_node("LSTM", ["x", "W", "R", "B"], ["Y", "Yh"], name="lstm", hidden_size=H,
+                         direction="bidirectional"),
+        helper.make_node("Transpose", ["Y"], ["Yt"], name="tdn", perm=[0, 2, 1, 3]),
+        helper.make_node("Reshape", ["Yt", "shape"], ["Yr"], name="merge"),
+        helper.make_node("GRU", ["Yr", "GW", "GR", "GB"], ["", "gh"], name="gru", hidden_size=H,
+                         linear_before_reset=1),
+    ]
+    inits = [init("W", W), init("R", R), init("B", B), init("GW", GW), init("GR", GR),
+             init("GB", GB), init("shape", np.array([T_, N, 2 * H], np.int64))]
+    m = model(nodes, [vi("x", [T_, N, Fi])], [vi("Yh", [2, N, H]), vi("gh", [1, N, H])], inits)
+    with torch.no_grad():
+        y, (hn, _) = lstm(T(x))
+        _, gh = gru(y)
+    save_case("rnn", m, [x], [hn.numpy(), gh.numpy()])
+
+
+def case_embedding():
+    """Gather of a constant table by int64 ids (embedding), ReduceMean over
+    the sequence, Gemm with alpha/beta and without transB."""
+    ids = np.array([[1, 4, 0, 2], [3, 3, 1, 0]], np.int64)
+    table, w, b = rnd(5, 6), rnd(6, 3), rnd(3)
+    nodes = [
+        helper.make_node("Gather", ["table", "ids"], ["e"], name="embed"),
+        helper.make_node("ReduceMean", ["e"], ["m"], name="pool", axes=[1], keepdims=0),
+        helper.make_node("Gemm", ["m", "w", "b"], ["y"], name="fc", alpha=0.5, beta=2.0),
+    ]
+    m = model(nodes, [vi("ids", [2, 4], TensorProto.INT64)], [vi("y", [2, 3])],
+              [init("table", table), init("w", w), init("b", b)])
+    y = 0.5 * (table[ids].mean(1) @ w) + 2.0 * b
+    save_case("embedding", m, [ids], [y])
+
+
+def case_external():
+    """Conv weights in an external data file next to the model."""
+    x, w = rnd(1, 2, 5, 5, scale=1.0), rnd(3, 2, 3, 3)
+    d = os.path.join(HERE, "cases", "external")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", strides=[2, 2])]
+    m = model(nodes, [vi("x", [1, 2, 5, 5])], [vi("y", [1, 3, 2, 2])], [init("w", w)])
+    save_case("external", m, [x], [F.conv2d(T(x), T(w), stride=2).numpy()])
+    onnx.save(m, os.path.join(d, "model.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
+
+
+def save_error(name, m, expect, raw=None):
+    d = os.path.join(HERE, "errors")
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, name + ".onnx")
+    with open(path, "wb") as f:
+        f.write(raw if raw is not None else m.SerializeToString())
+    with open(os.path.join(d, name + ".expect"), "w") as f:
+        f.write(expect + "\n")
+
+
+def external_model(location, length=None):
+    w = numpy_helper.from_array(rnd(3, 2, 1, 1), "w")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", "0"),
+                 ("length", str(length if length is not None else 24))):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv")]
+    return model(nodes, [vi("x", [1, 2, 4, 4])], [vi("y", [1, 3, 4, 4])], [w])
+
+
+def errors():
+    shutil.rmtree(os.path.join(HERE, "errors"), ignore_errors=True)
+    good = onnx.load(os.path.join(HERE, "cases", "cnn", "model.onnx")).SerializeToString()
+    save_error("truncated", None, "not a valid ONNX model", good[: len(good) // 2])
+    save_error("garbage", None, "not a valid ONNX model", bytes(range(7, 250, 3)) * 5)
+    relu = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
+    m = model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], [], opset=99)
+    save_error("opset", m, "unsupported opset 99 for domain 'ai.onnx'")
+    m = model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], [])
+    m.opset_import.append(helper.make_opsetid("com.example", 1))
+    save_error("domain", m, "unsupported opset 1 for domain 'com.example'")
+    bad = numpy_helper.from_array(rnd(4, 4), "w")
+    bad.raw_data = bad.raw_data[:-4]
+    m = model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", [1, 4])],
+              [vi("y", [1, 4])], [bad])
+    save_error("raw_size", m, "tensor 'w': raw_data holds 60 bytes, expected 64")
+    m = model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], [vi("x", [1, 4])],
+              [vi("y", [1, 4])], [])
+    save_error("missing_init", m, "node 'mm' (MatMul): input 'w' is not defined")
+    m = model(relu, [vi("x", ["batch", 4])], [vi("y", ["batch", 4])], [])
+    save_error("dynamic", m, "input 'x' has a dynamic dim 0 ('batch'); dlc needs static shapes: "
+               "give one with --input-shape x=d1,d2,...")
+    m = model(relu, [vi("x", [1, 4], TensorProto.UINT8)], [vi("y", [1, 4])], [])
+    save_error("dtype", m, "input 'x' has element type uint8")
+    nodes = [helper.make_node("NonMaxSuppression", ["x", "x"], ["a"], name="nms_1"),
+             helper.make_node("Relu", ["x"], ["r"], name="ok"),
+             helper.make_node("Einsum", ["r"], ["b"], name="einsum_0", equation="ij->ji"),
+             helper.make_node("NonMaxSuppression", ["a", "b"], ["y"], name="nms_2")]
+    m = model(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])], [])
+    save_error("unsupported", m, "error: unsupported operators (opset 13): NonMaxSuppression "
+               "(nodes 'nms_1', 'nms_2'), Einsum (node 'einsum_0')")
+    save_error("ext_absolute", external_model("/etc/passwd"),
+               "external data location '/etc/passwd' is an absolute path")
+    save_error("ext_dotdot", external_model("sub/../../w.bin"),
+               "external data location 'sub/../../w.bin' leaves the model's directory ('..')")
+    save_error("ext_length", external_model("w.bin", 20),
+               "external data length is 20 bytes, expected 24")
+    save_error("ext_symlink", external_model("link.bin"), "outside the model's directory")
+
+
+if __name__ == "__main__":
+    case_cnn()
+    case_mlp()
+    case_shapes()
+    case_rnn()
+    case_embedding()
+    case_external()
+    errors()

@@ -1,0 +1,181 @@
+/* onnx_tensor.c - one TensorProto file (an ONNX node test's input_N.pb or
+ * output_N.pb) as a raw little-endian tensor for the e2e harness.
+ *
+ *   onnx_tensor [--f32] IN.pb OUT.bin
+ *
+ * Decodes with the protobuf-c code generated from onnx.proto (the
+ * importer's), from raw_data or the typed fields. Elements are written in
+ * their own type (f32 for float and double, i32 for int32 and smaller
+ * integers, i64 for int64, u8 for bool) or, with --f32, as f32: dlc's
+ * outputs are f32, so expected outputs are compared as f32. Prints
+ * "DTYPE d0,d1,..." (the ONNX dtype name, lowercase) on stdout. Exits 1
+ * for dtypes it cannot convert (string, complex, 16-bit floats). */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "onnx.pb-c.h"
+
+struct kind {
+	int onnx;
+	const char *name;
+	unsigned size; /* bytes per element in raw_data */
+	char out;      /* written as: 'f' f32, 'i' i32, 'l' i64, 'b' u8 */
+};
+
+static const struct kind kinds[] = {
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, "float", 4, 'f' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE, "double", 8, 'f' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT64, "int64", 8, 'l' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT32, "int32", 4, 'i' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT16, "int16", 2, 'i' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT8, "int8", 1, 'i' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, "uint8", 1, 'i' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT16, "uint16", 2, 'i' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT32, "uint32", 4, 'l' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT64, "uint64", 8, 'l' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__BOOL, "bool", 1, 'b' },
+};
+
+static void die(const char *what, const char *path)
+{
+	fprintf(stderr, "onnx_tensor: %s: %s\n", path, what);
+	exit(1);
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die("cannot open", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+	if (n < 0 || !buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		die("cannot read", path);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Element i of the raw little-endian data as a double. */
+static double raw_elem(const struct kind *k, const uint8_t *p, size_t i)
+{
+	p += i * k->size;
+	uint64_t u = 0;
+	for (unsigned b = 0; b < k->size; b++)
+		u |= (uint64_t)p[b] << (8 * b);
+	switch (k->onnx) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
+		uint32_t w = (uint32_t)u;
+		float f;
+		memcpy(&f, &w, 4);
+		return f;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
+		double d;
+		memcpy(&d, &u, 8);
+		return d;
+	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return (double)(int64_t)u;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return (int32_t)(uint32_t)u;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return (int16_t)(uint16_t)u;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return (int8_t)(uint8_t)u;
+	default: return (double)u;
+	}
+}
+
+/* Element i from the typed field that holds this dtype. */
+static double typed_elem(const Onnx__TensorProto *t, const struct kind *k, size_t i, size_t *have)
+{
+	switch (k->onnx) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+		*have = t->n_float_data;
+		return i < *have ? t->float_data[i] : 0;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+		*have = t->n_double_data;
+		return i < *have ? t->double_data[i] : 0;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+		*have = t->n_int64_data;
+		return i < *have ? (double)t->int64_data[i] : 0;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+		*have = t->n_uint64_data;
+		return i < *have ? (double)t->uint64_data[i] : 0;
+	default:
+		*have = t->n_int32_data;
+		return i < *have ? t->int32_data[i] : 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int a = 1;
+	int as_f32 = argc > 1 && !strcmp(argv[1], "--f32");
+	a += as_f32;
+	if (argc - a != 2) {
+		fprintf(stderr, "usage: onnx_tensor [--f32] IN.pb OUT.bin\n");
+		return 2;
+	}
+	size_t len;
+	unsigned char *buf = read_all(argv[a], &len);
+	Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, len, buf);
+	if (!t)
+		die("not a TensorProto", argv[a]);
+	const struct kind *k = NULL;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].onnx == t->data_type)
+			k = &kinds[i];
+	if (!k) {
+		fprintf(stderr, "onnx_tensor: %s: unsupported dtype %d\n", argv[a], t->data_type);
+		return 1;
+	}
+	size_t n = 1;
+	for (size_t i = 0; i < t->n_dims; i++)
+		n *= (size_t)t->dims[i];
+	bool raw = t->has_raw_data;
+	if (raw && t->raw_data.len != n * k->size)
+		die("raw_data size does not match the shape", argv[a]);
+	FILE *out = fopen(argv[a + 1], "wb");
+	if (!out)
+		die("cannot create", argv[a + 1]);
+	char kind = as_f32 ? 'f' : k->out;
+	for (size_t i = 0; i < n; i++) {
+		size_t have = n;
+		double v = raw ? raw_elem(k, t->raw_data.data, i) : typed_elem(t, k, i, &have);
+		if (have != n)
+			die("typed data size does not match the shape", argv[a]);
+		int ok;
+		if (kind == 'f') {
+			float f = (float)v;
+			ok = fwrite(&f, 4, 1, out) == 1;
+		} else if (kind == 'i') {
+			int32_t x = (int32_t)v;
+			ok = fwrite(&x, 4, 1, out) == 1;
+		} else if (kind == 'l') {
+			int64_t x = raw && k->size == 8 ? (int64_t)0 : (int64_t)v;
+			if (raw && k->size == 8)
+				memcpy(&x, t->raw_data.data + i * 8, 8); /* exact beyond 2^53 */
+			else if (!raw && k->onnx == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+				x = t->int64_data[i];
+			ok = fwrite(&x, 8, 1, out) == 1;
+		} else {
+			uint8_t x = v != 0;
+			ok = fwrite(&x, 1, 1, out) == 1;
+		}
+		if (!ok)
+			die("write failed", argv[a + 1]);
+	}
+	if (fclose(out))
+		die("write failed", argv[a + 1]);
+	printf("%s ", k->name);
+	for (size_t i = 0; i < t->n_dims; i++)
+		printf("%s%lld", i ? "," : "", (long long)t->dims[i]);
+	printf("\n");
+	onnx__tensor_proto__free_unpacked(t, NULL);
+	free(buf);
+	return 0;
+}
