@@ -69,6 +69,9 @@ struct options {
 	/* ONNX models: static shapes for symbolic input dims */
 	struct onnx_input_shape shapes[16];
 	unsigned nshapes;
+	/* ONNX models: graph inputs made constants (--freeze-input) */
+	struct onnx_freeze freezes[64];
+	unsigned nfreezes;
 };
 
 static const char usage_text[] =
@@ -124,7 +127,16 @@ static const char usage_text[] =
 	"  --input-shape=NAME=D1,D2,...\n"
 	"                        the static shape of input NAME when the model\n"
 	"                        leaves dims symbolic (repeatable)\n"
-	"\n"
+	"  --freeze-input=NAME=FILE\n"
+	"                        make input NAME a constant of the compiled model\n"
+	"                        (e.g. a weight the model takes as an input), its\n"
+	"                        value read from FILE: an ONNX TensorProto (.pb),\n"
+	"                        or raw little-endian elements if FILE ends in\n"
+	"                        .bin; its type must be the input's (repeatable)\n"
+	"\n";
+
+/* The rest of the usage (C11 guarantees string literals of 4095 bytes). */
+static const char usage_text2[] =
 	"Memory plan:\n"
 	"  --mem-report          print the memory plan (per layer: shape, bytes, live\n"
 	"                        range, offset, MACs; totals: scratch size, lower\n"
@@ -195,6 +207,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(usage_text, stdout);
+			fputs(usage_text2, stdout);
 			return 0;
 		} else if (!strcmp(a, "--version")) {
 			printf("dlc %s\n", DLC_VERSION);
@@ -297,6 +310,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return usage_error("invalid --input-shape '%s' (expected NAME=D1,D2,... with "
 				                   "dims >= 1)", v);
 			o->nshapes++;
+		} else if (!strncmp(a, "--freeze-input=", 15) || !strcmp(a, "--freeze-input")) {
+			const char *v = a[14] == '=' ? a + 15 : next;
+			if (!v)
+				return usage_error("%s needs NAME=FILE", a);
+			if (a[14] != '=')
+				i++;
+			if (o->nfreezes == sizeof o->freezes / sizeof o->freezes[0])
+				return usage_error("too many %s options", "--freeze-input");
+			if (!onnx_parse_freeze(v, &o->freezes[o->nfreezes]))
+				return usage_error("invalid --freeze-input '%s' (expected NAME=FILE)", v);
+			o->nfreezes++;
 		} else if (!strcmp(a, "--mem-report")) {
 			o->mem_report = true;
 		} else if (!strncmp(a, "--max-scratch=", 14)) {
@@ -688,11 +712,15 @@ static int compile(struct options *o)
 			           "ONNX model", o->input);
 			goto done;
 		}
-		struct onnx_options oo = { o->shapes, o->nshapes };
+		struct onnx_options oo = { o->shapes, o->nshapes, o->freezes, o->nfreezes };
 		g = onnx_import(&arena, &d, o->input, &oo);
 	} else {
 		if (o->nshapes) {
 			diag_error(&d, (struct src_span){ 0 }, "--input-shape applies to ONNX models only");
+			goto done;
+		}
+		if (o->nfreezes) {
+			diag_error(&d, (struct src_span){ 0 }, "--freeze-input applies to ONNX models only");
 			goto done;
 		}
 		struct ast_model *m = fe_parse(&arena, &d, file);

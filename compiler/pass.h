@@ -45,6 +45,7 @@ extern const struct pass pass_shape_infer;  /* shape inference and checks */
 extern const struct pass pass_bind_weights; /* load and check the weights */
 extern const struct pass pass_remove_dropout;
 extern const struct pass pass_dce;          /* dead-layer removal */
+extern const struct pass pass_fold_constants; /* constant subgraphs evaluated */
 extern const struct pass pass_fold_batchnorm; /* batchnorm into conv/dense or scale_bias */
 extern const struct pass pass_fold_rescale;   /* input preprocessing into the first layer */
 extern const struct pass pass_fold_pad;       /* zeropad2d into the conv/avgpool after it */

@@ -81,7 +81,8 @@ int onnx_attr_ints(struct onnx_imp *m, const char *name, int64_t *out, unsigned 
 		           max);
 		return -2;
 	}
-	memcpy(out, a->ints, a->n_ints * sizeof *out);
+	if (a->n_ints) /* protobuf-c leaves an empty array NULL */
+		memcpy(out, a->ints, a->n_ints * sizeof *out);
 	return (int)a->n_ints;
 }
 

@@ -306,10 +306,10 @@ static bool eval_constant(struct onnx_imp *m)
 		((int64_t *)y->data)[0] = a->i;
 	else if (a && !strcmp(a->name, "value_floats") && (n = (int64_t)a->n_floats, 1) &&
 	         (y = new_tensor(m, IR_DT_F32, 1, &n)))
-		memcpy(y->data, a->floats, (size_t)n * sizeof(float));
+		memcpy(y->data, a->floats ? (const void *)a->floats : "", (size_t)n * sizeof(float));
 	else if (a && !strcmp(a->name, "value_ints") && (n = (int64_t)a->n_ints, 1) &&
 	         (y = new_tensor(m, IR_DT_I64, 1, &n)))
-		memcpy(y->data, a->ints, (size_t)n * sizeof(int64_t));
+		memcpy(y->data, a->ints ? (const void *)a->ints : "", (size_t)n * sizeof(int64_t));
 	else
 		onnx_error(m, "Constant needs exactly one of value, value_float(s), value_int(s)");
 	if (!y)

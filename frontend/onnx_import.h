@@ -27,14 +27,28 @@ struct onnx_input_shape {
 	int64_t dims[IR_MAX_RANK];
 };
 
+/* A graph input made a constant (--freeze-input NAME=FILE): its value is
+ * read from path, an ONNX TensorProto (.pb) or, for a name ending in
+ * ".bin", raw little-endian elements of the input's declared type. */
+struct onnx_freeze {
+	char name[256];
+	const char *path;
+};
+
 struct onnx_options {
 	const struct onnx_input_shape *shapes;
 	unsigned nshapes;
+	const struct onnx_freeze *freezes;
+	unsigned nfreezes;
 };
 
 /* Parses "name=d1,d2,..." (every dim >= 1, at most IR_MAX_RANK) into *out.
  * Returns false if arg is malformed. */
 bool onnx_parse_input_shape(const char *arg, struct onnx_input_shape *out);
+
+/* Parses "name=file" into *out (out->path points into arg). Returns false
+ * if arg is malformed. */
+bool onnx_parse_freeze(const char *arg, struct onnx_freeze *out);
 
 /* True when path names an ONNX model (ends in ".onnx"). */
 bool onnx_is_model_path(const char *path);

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "onnx.pb-c.h"
 #include "onnx_import.h"
@@ -140,6 +141,26 @@ bool onnx_read_inputs(struct onnx_imp *m);
 /* A new zeroed tensor; false (reported) when too large. */
 struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsigned rank,
                                     const int64_t *dims);
+
+/* Opens a regular file, reported as what; on success *size is its length. */
+int onnx_open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what);
+/* Reads n bytes at off; false on a short read or an error. */
+bool onnx_read_fd(int fd, unsigned char *buf, size_t n, off_t off);
+/* Bytes per element of ONNX data type dt in raw_data (0 = unsupported). */
+unsigned onnx_elem_size(int32_t dt);
+const char *onnx_dtype_name(int32_t dt);
+/* The --input-shape given for input name, or NULL. */
+const struct onnx_input_shape *onnx_given_shape(struct onnx_imp *m, const char *name);
+
+/* ---- onnx_freeze.c ---- */
+/* The --freeze-input naming graph input name, or NULL. */
+const struct onnx_freeze *onnx_find_freeze(const struct onnx_imp *m, const char *name);
+/* Reports every --freeze-input that names no graph input, an initializer,
+ * or an input already named; false if any. */
+bool onnx_check_freezes(struct onnx_imp *m);
+/* The constant for frozen graph input vi, read from its file and checked
+ * against the input's declared type; NULL (reported) on error. */
+struct onnx_tensor *onnx_freeze_input(struct onnx_imp *m, const Onnx__ValueInfoProto *vi);
 
 /* ---- onnx_shape.c ---- */
 /* One ONNX Slice, resolved per listed axis: start clamped, len elements. */

@@ -26,7 +26,7 @@
 #define ONNX_MIN_OPSET 7
 #define ONNX_MAX_OPSET 19
 
-static bool read_fd(int fd, unsigned char *buf, size_t n, off_t off)
+bool onnx_read_fd(int fd, unsigned char *buf, size_t n, off_t off)
 {
 	size_t got = 0;
 	while (got < n) {
@@ -40,8 +40,7 @@ static bool read_fd(int fd, unsigned char *buf, size_t n, off_t off)
 	return true;
 }
 
-/* Opens a regular file; on success *size is its length. */
-static int open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what)
+int onnx_open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK);
 	if (fd < 0) {
@@ -88,7 +87,7 @@ void onnx_free_model(struct onnx_imp *m)
 Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
 {
 	int64_t size;
-	int fd = open_regular(m, m->path, &size, "model");
+	int fd = onnx_open_regular(m, m->path, &size, "model");
 	if (fd < 0)
 		return NULL;
 	if (size > ONNX_MAX_FILE_BYTES) {
@@ -100,7 +99,7 @@ Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
 	unsigned char *buf = malloc(size ? (size_t)size : 1);
 	if (!buf)
 		dlc_fatal_oom((size_t)size);
-	bool ok = read_fd(fd, buf, (size_t)size, 0);
+	bool ok = onnx_read_fd(fd, buf, (size_t)size, 0);
 	close(fd);
 	if (!ok) {
 		diag_error(m->d, m->loc, "cannot read the model");
@@ -178,7 +177,7 @@ struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsign
 }
 
 /* Bytes per element of an ONNX data type dlc reads, 0 for the others. */
-static unsigned onnx_elem_size(int32_t dt)
+unsigned onnx_elem_size(int32_t dt)
 {
 	switch (dt) {
 	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
@@ -196,7 +195,7 @@ static unsigned onnx_elem_size(int32_t dt)
 	}
 }
 
-static const char *onnx_dtype_name(int32_t dt)
+const char *onnx_dtype_name(int32_t dt)
 {
 	static const char *const names[] = { "undefined", "float", "uint8", "int8", "uint16",
 	                                     "int16", "int32", "int64", "string", "bool", "float16",
@@ -339,7 +338,7 @@ static bool read_external(struct onnx_imp *m, const Onnx__TensorProto *tp, const
 	if (!path)
 		return false;
 	int64_t size;
-	int fd = open_regular(m, path, &size, "external data");
+	int fd = onnx_open_regular(m, path, &size, "external data");
 	if (fd < 0)
 		return false;
 	bool ok = offset <= size && bytes <= size - offset;
@@ -350,7 +349,7 @@ static bool read_external(struct onnx_imp *m, const Onnx__TensorProto *tp, const
 	unsigned char *buf = ok ? malloc(bytes ? (size_t)bytes : 1) : NULL;
 	if (ok && !buf)
 		dlc_fatal_oom((size_t)bytes);
-	if (ok && !read_fd(fd, buf, (size_t)bytes, (off_t)offset)) {
+	if (ok && !onnx_read_fd(fd, buf, (size_t)bytes, (off_t)offset)) {
 		diag_error(m->d, m->loc, "tensor '%s': cannot read external data '%s'", name, path);
 		ok = false;
 	}
@@ -379,9 +378,11 @@ static void fill_typed(struct onnx_tensor *t, const void *data, int kind)
 	for (int64_t k = 0; k < t->numel; k++) {
 		double v;
 		int64_t i;
+		/* float and double data make f32 tensors: i is unused (and a
+		 * large float has no int64 value) */
 		switch (kind) {
-		case 0: v = ((const float *)data)[k]; i = (int64_t)v; break;
-		case 1: v = ((const double *)data)[k]; i = (int64_t)v; break;
+		case 0: v = ((const float *)data)[k]; i = 0; break;
+		case 1: v = ((const double *)data)[k]; i = 0; break;
 		case 2: i = ((const int64_t *)data)[k]; v = (double)i; break;
 		case 3: i = (int64_t)((const uint64_t *)data)[k]; v = (double)i; break;
 		default: i = ((const int32_t *)data)[k]; v = (double)i; break;
@@ -421,7 +422,8 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 	struct onnx_tensor *t = arena_alloc(m->a, sizeof *t);
 	t->dtype = is_float ? IR_DT_F32 : IR_DT_I64;
 	t->rank = (uint8_t)tp->n_dims;
-	memcpy(t->dims, tp->dims, tp->n_dims * sizeof *t->dims);
+	if (tp->n_dims) /* a scalar has no dims array at all */
+		memcpy(t->dims, tp->dims, tp->n_dims * sizeof *t->dims);
 	t->numel = onnx_numel(t->rank, t->dims);
 	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(t->dtype)) + 1);
 	t->name = arena_strdup(m->a, name);
@@ -451,7 +453,7 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 	return t;
 }
 
-static const struct onnx_input_shape *given_shape(struct onnx_imp *m, const char *name)
+const struct onnx_input_shape *onnx_given_shape(struct onnx_imp *m, const char *name)
 {
 	for (unsigned i = 0; m->opts && i < m->opts->nshapes; i++)
 		if (!strcmp(m->opts->shapes[i].name, name))
@@ -482,7 +484,7 @@ static bool input_type(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struc
 		           "(and int32/int64 ids for embeddings)", name, onnx_dtype_name(et));
 		return false;
 	}
-	const struct onnx_input_shape *given = given_shape(m, name);
+	const struct onnx_input_shape *given = onnx_given_shape(m, name);
 	if (given) {
 		t->rank = given->rank;
 		memcpy(t->dims, given->dims, given->rank * sizeof *t->dims);
@@ -551,6 +553,7 @@ bool onnx_read_inputs(struct onnx_imp *m)
 			ok = false;
 		}
 	}
+	ok = onnx_check_freezes(m) && ok;
 	for (size_t i = 0; i < gp->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
 		if (!vi->name || !vi->name[0]) {
@@ -561,6 +564,12 @@ bool onnx_read_inputs(struct onnx_imp *m)
 		struct onnx_value *v = onnx_value(m, vi->name);
 		if (v->kind == ONNX_CONST || v->kind == ONNX_BAD)
 			continue; /* an initializer listed as input (IR version < 4): a weight */
+		if (onnx_find_freeze(m, vi->name)) {
+			v->t = onnx_freeze_input(m, vi);
+			v->kind = v->t ? ONNX_CONST : ONNX_BAD;
+			ok = ok && v->t;
+			continue;
+		}
 		struct ir_type t;
 		if (!input_type(m, vi, &t)) {
 			v->kind = ONNX_BAD;

@@ -2,14 +2,15 @@
 # fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Builds the libFuzzer targets of tests/fuzz with clang-19 (ASan + UBSan)
 # in build-fuzz/ and runs each for SECONDS_PER_TARGET (default 60), one
-# after the other, at low priority. TARGET is frontend, safetensors or
-# compile (default: all of them). Per target it prints executions, coverage
+# after the other, at low priority. TARGET is frontend, safetensors,
+# compile or onnx (default: all of them). Per target it prints executions, coverage
 # (cov: and ft: from libFuzzer's final stats line), corpus size and
 # crashes. Files:
 #   build-fuzz/corpus/<target>/   the growing corpus (kept between runs)
 #   build-fuzz/seeds/<target>/    seeds copied from the repository each run:
 #                                 examples, golden cases and model tests (.dl),
-#                                 safetensors files up to 64 KB
+#                                 safetensors files up to 64 KB, ONNX
+#                                 importer tests and zoo models up to 64 KB
 #   build-fuzz/crashes/<target>/  crash-*, leak-*, timeout-*, oom-* inputs
 #   build-fuzz/logs/<target>.log  libFuzzer's output
 #   build-fuzz/dlc.dict           tests/fuzz/dlc.dict plus the names in
@@ -25,7 +26,7 @@ root=$PWD
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(frontend safetensors compile)
+[ ${#targets[@]} -eq 0 ] && targets=(frontend safetensors compile onnx)
 build=${DLC_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${DLC_FUZZ_JOBS:-1}
 
@@ -62,6 +63,8 @@ seed safetensors tests/golden/errors/*.safetensors examples/*/*.safetensors \
   tests/models/*/*.safetensors
 # fuzz_compile reads its bytes as choices: any bytes do; these give variety.
 seed compile "${dl_files[@]}"
+seed onnx tests/onnx/import/errors/*.onnx tests/onnx/import/cases/*/model.onnx \
+  tests/zoo/*/model.onnx
 
 par=()
 [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
@@ -76,7 +79,7 @@ for t in "${targets[@]}"; do
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     nice -n 10 "$build/tests/fuzz/fuzz_$t" -dict="$build/dlc.dict" \
-      -max_len=4096 -timeout=10 -rss_limit_mb=2048 -max_total_time="$seconds" \
+      -max_len="$(if [ "$t" = onnx ]; then echo 65536; else echo 4096; fi)" -timeout=10 -rss_limit_mb=2048 -max_total_time="$seconds" \
       -print_final_stats=1 -artifact_prefix="$crashes/" "${par[@]}" \
       ${DLC_FUZZ_ARGS:-} "$corpus" "$build/seeds/$t" ) >"$log" 2>&1
   rc=$?

@@ -8,6 +8,18 @@
 # (integer and bool outputs exactly). Prints one line per failure, then
 # "N passed, M failed" and "attempted A of T"; exits 1 if any test failed.
 #
+# Weights fed as inputs: many tests pass Conv's W, Gemm's B and C,
+# BatchNormalization's statistics or LSTM's W, R and B as graph inputs,
+# where dlc needs constants. When dlc's first error is that an operand
+# must be (or "needs") a constant, the test is compiled again
+# with every input after the first frozen to its test value
+# (`--freeze-input NAME=input_N.pb`) and run on the first input alone.
+# ONNX operators take their data first and their parameters after (Conv X,
+# W, B; Gemm A, B, C; BatchNormalization X, scale, B, mean, var; LSTM/GRU
+# X, W, R, B, sequence_lens, initial_h), so in these single-operator tests
+# the first input is the activation and the others are the parameters.
+# Models dlc compiles as they are are never frozen.
+#
 #   scripts/onnx-node-tests.sh [--build DIR] [-j N] [-v] [--recheck] [TEST...]
 #
 #   --build DIR   where dlc was built (default: build); the tools are taken
@@ -81,26 +93,48 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The model of test $t (in $dir) to $w/model.o, the .onnx file directly
+# or through `dlc import` (--via-import), with freeze options "$@"; on
+# failure $w/err holds dlc's messages and $w/step names the step.
+compile_model() {
+  local src=$dir/model.onnx
+  if [ "$via_import" = 1 ]; then
+    echo "dlc import" >"$w/step"
+    "$dlc" import "$src" "$@" -o "$w/model.dl" 2>"$w/err" || return 1
+    src=$w/model.dl
+    set --
+  fi
+  echo "dlc" >"$w/step"
+  "$dlc" "$src" "$@" --name=model -O2 -o "$w/model.o" 2>"$w/err"
+}
+export -f compile_model
+
 # One test: prints "PASS name" or "FAIL name: why".
 run_one() {
   local t=$1 dir=$data/$1 w=$tmp/$1 f i dt shape
   mkdir -p "$w"
-  local src=$dir/model.onnx
-  if [ "$via_import" = 1 ]; then
-    if ! "$dlc" import "$src" -o "$w/model.dl" 2>"$w/err"; then
-      echo "FAIL $t: dlc import: $(grep -m1 'error' "$w/err" || head -n1 "$w/err")"; rm -rf "$w"; return
+  local pbs=() freeze=()
+  for f in $(ls "$dir"/test_data_set_0/input_*.pb 2>/dev/null | sort -V); do pbs+=("$f"); done
+  if ! compile_model; then
+    # a parameter fed as an input (see the top): freeze all but the first
+    if [ ${#pbs[@]} -ge 2 ] && grep -m1 error "$w/err" | grep -v 'non-constant' |
+         grep -qE '(must be|needs) .*(constant|initializer)'; then
+      for f in "${pbs[@]:1}"; do
+        freeze+=(--freeze-input "$("$tensor" --name "$f" 2>/dev/null)=$f")
+      done
+      pbs=("${pbs[0]}")
     fi
-    src=$w/model.dl
+    if [ ${#freeze[@]} -eq 0 ] || ! compile_model "${freeze[@]}"; then
+      echo "FAIL $t: $(cat "$w/step"): $(grep -m1 'error' "$w/err" || head -n1 "$w/err")"
+      rm -rf "$w"; return
+    fi
   fi
-  if ! "$dlc" "$src" --name=model -O2 -o "$w/model.o" 2>"$w/err"; then
-    echo "FAIL $t: dlc: $(grep -m1 'error' "$w/err" || head -n1 "$w/err")"; rm -rf "$w"; return
-  fi
-  if ! cc -O1 -I"$w" -I"$root/runtime" "$root/tests/e2e/harness.c" "$w/model.o" "$dlcrt" \
+  if ! cc ${DLC_E2E_CFLAGS:-} -O1 -I"$w" -I"$root/runtime" "$root/tests/e2e/harness.c" "$w/model.o" "$dlcrt" \
        -lm -lpthread -o "$w/run" 2>"$w/err"; then
     echo "FAIL $t: link: $(head -n1 "$w/err")"; rm -rf "$w"; return
   fi
   local ins=() outs=() exps=() tols=()
-  for f in $(ls "$dir"/test_data_set_0/input_*.pb 2>/dev/null | sort -V); do
+  for f in ${pbs[@]+"${pbs[@]}"}; do
     i=${#ins[@]}
     "$tensor" "$f" "$w/in$i.bin" >/dev/null 2>"$w/err" ||
       { echo "FAIL $t: input: $(head -n1 "$w/err")"; rm -rf "$w"; return; }

@@ -2,6 +2,7 @@
  * output_N.pb) as a raw little-endian tensor for the e2e harness.
  *
  *   onnx_tensor [--f32] IN.pb OUT.bin
+ *   onnx_tensor --name IN.pb
  *
  * Decodes with the protobuf-c code generated from onnx.proto (the
  * importer's), from raw_data or the typed fields. Elements are written in
@@ -9,7 +10,9 @@
  * integers, i64 for int64, u8 for bool) or, with --f32, as f32: dlc's
  * outputs are f32, so expected outputs are compared as f32. Prints
  * "DTYPE d0,d1,..." (the ONNX dtype name, lowercase) on stdout. Exits 1
- * for dtypes it cannot convert (string, complex, 16-bit floats). */
+ * for dtypes it cannot convert (string, complex, 16-bit floats). With
+ * --name it prints the tensor's name only (the graph input it feeds, which
+ * the node-test runner names in --freeze-input). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,9 +118,11 @@ int main(int argc, char **argv)
 {
 	int a = 1;
 	int as_f32 = argc > 1 && !strcmp(argv[1], "--f32");
-	a += as_f32;
-	if (argc - a != 2) {
-		fprintf(stderr, "usage: onnx_tensor [--f32] IN.pb OUT.bin\n");
+	int name_only = argc > 1 && !strcmp(argv[1], "--name");
+	a += as_f32 || name_only;
+	if (argc - a != 2 - name_only) {
+		fprintf(stderr, "usage: onnx_tensor [--f32] IN.pb OUT.bin\n"
+		                "       onnx_tensor --name IN.pb\n");
 		return 2;
 	}
 	size_t len;
@@ -125,6 +130,14 @@ int main(int argc, char **argv)
 	Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, len, buf);
 	if (!t)
 		die("not a TensorProto", argv[a]);
+	if (name_only) {
+		if (!t->name || !t->name[0])
+			die("the tensor has no name", argv[a]);
+		printf("%s\n", t->name);
+		onnx__tensor_proto__free_unpacked(t, NULL);
+		free(buf);
+		return 0;
+	}
 	const struct kind *k = NULL;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (kinds[i].onnx == t->data_type)
