@@ -6,10 +6,12 @@
  *
  *   time_model [--samples] [RUNS [WARMUP]]        (defaults 200 and 20)
  *
- * Inputs are uniform random numbers in [0, 1) from a fixed seed, so runs
- * are repeatable; latency does not depend on the values for these models.
+ * Inputs are uniform random numbers in [0, 1) from a fixed seed (integer
+ * inputs, token ids, get small ids 0..15), so runs are repeatable; latency
+ * does not depend on the values for these models.
  * Build: cc -O2 -I<dir of model.h> -I<runtime> time_model.c model.o -ldlcrt -lm */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +62,15 @@ int main(int argc, char **argv)
 	void *ins[MODEL_NUM_INPUTS], *outs[MODEL_NUM_OUTPUTS];
 	uint32_t seed = 12345;
 	for (int i = 0; i < MODEL_NUM_INPUTS; i++) {
-		float *x = xalloc((size_t)model_inputs[i].bytes);
+		void *x = xalloc((size_t)model_inputs[i].bytes);
 		for (int64_t k = 0; k < model_inputs[i].count; k++) {
 			seed = seed * 1664525u + 1013904223u; /* Numerical Recipes LCG */
-			x[k] = (float)(seed >> 8) / (float)(1u << 24);
+			if (model_inputs[i].dtype == DLC_DTYPE_I64)
+				((int64_t *)x)[k] = seed >> 28;
+			else if (model_inputs[i].dtype == DLC_DTYPE_I32)
+				((int32_t *)x)[k] = (int32_t)(seed >> 28);
+			else
+				((float *)x)[k] = (float)(seed >> 8) / (float)(1u << 24);
 		}
 		ins[i] = x;
 	}

@@ -320,6 +320,13 @@ static const char *ext_path(struct onnx_imp *m, const char *name, const char *lo
 	return path;
 }
 
+/* t's element storage, allocated only once the data is known to be there
+ * (a tensor's dims alone may promise up to IR_MAX_TENSOR_BYTES). */
+static void alloc_data(struct onnx_imp *m, struct onnx_tensor *t)
+{
+	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(t->dtype)) + 1);
+}
+
 static bool read_external(struct onnx_imp *m, const Onnx__TensorProto *tp, const char *name,
                           struct onnx_tensor *t, int64_t bytes)
 {
@@ -354,8 +361,10 @@ static bool read_external(struct onnx_imp *m, const Onnx__TensorProto *tp, const
 		ok = false;
 	}
 	close(fd);
-	if (ok)
+	if (ok) {
+		alloc_data(m, t);
 		fill_from_bytes(t, tp->data_type, buf);
+	}
 	free(buf);
 	return ok;
 }
@@ -425,7 +434,6 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 	if (tp->n_dims) /* a scalar has no dims array at all */
 		memcpy(t->dims, tp->dims, tp->n_dims * sizeof *t->dims);
 	t->numel = onnx_numel(t->rank, t->dims);
-	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(t->dtype)) + 1);
 	t->name = arena_strdup(m->a, name);
 	t->irval = IR_NONE;
 	if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
@@ -437,6 +445,7 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 			           onnx_dtype_name(dt));
 			return NULL;
 		}
+		alloc_data(m, t);
 		fill_from_bytes(t, dt, tp->raw_data.data);
 		return t;
 	}
@@ -449,6 +458,7 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 		           " for its dims", name, n, t->numel);
 		return NULL;
 	}
+	alloc_data(m, t);
 	fill_typed(t, data, kind);
 	return t;
 }
