@@ -73,7 +73,8 @@ enum ir_act { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH, IR_ACT_CLIP
 
 /* Loop tiling of conv2d/dense, chosen per layer and target by the tiling
  * pass (vec == 0: not tiled, the backend emits plain loops). M runs over
- * output pixels (conv) or batch rows (dense), N over output channels, K
+ * output pixels (conv) or every leading position of the input (dense:
+ * batch rows, times steps for a rank-3 input), N over output channels, K
  * over the reduction (input channels x kernel taps). */
 struct ir_tile {
 	int32_t vec;        /* vector width in floats */
