@@ -20,6 +20,7 @@
 #include "cheader.h"
 #include "interp.h"
 #include "plan.h"
+#include "e2e_util.h"
 
 #define MAXT 8
 
@@ -84,23 +85,6 @@ static void tc_free(struct tc *t)
 	arena_free(&t->a);
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static size_t read_file(const char *path, void *p, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t got = fread(p, 1, n, f);
-	fclose(f);
-	return got;
-}
-
 /* Compiles t->g into DIR/<name>.o and DIR/<name>.h. */
 static void compile(struct tc *t, const char *name, bool external, int opt)
 {
@@ -125,25 +109,6 @@ static void compile(struct tc *t, const char *name, bool external, int opt)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(d.errors, 0);
 	diag_free(&d);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-/* Extra flags for the C compiler that builds test programs: the sanitizer
- * build passes its -fsanitize flags so they link with its runtime. */
-static const char *cflags(void)
-{
-	const char *f = getenv("DLC_E2E_CFLAGS");
-	return f ? f : "";
 }
 
 /* Runs the compiled model "model" and the interpreter on the same random

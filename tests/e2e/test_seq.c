@@ -24,6 +24,7 @@
 #include "cheader.h"
 #include "interp.h"
 #include "plan.h"
+#include "e2e_util.h"
 
 #define MAXT 8
 
@@ -79,44 +80,10 @@ static void tc_init(struct tc *t, const char *name, uint32_t seed)
 	assert_non_null(mkdtemp(t->dir));
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static void tc_free(struct tc *t)
 {
 	assert_int_equal(sh("rm -rf %s", t->dir), 0);
 	arena_free(&t->a);
-}
-
-static const char *cflags(void)
-{
-	const char *f = getenv("DLC_E2E_CFLAGS");
-	return f ? f : "";
-}
-
-static void write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static size_t read_file(const char *path, void *p, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	size_t got = fread(p, 1, n, f);
-	fclose(f);
-	return got;
 }
 
 /* Compiles t->g into DIR/model.o and DIR/model.h at -O<opt>. */

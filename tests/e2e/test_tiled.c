@@ -32,6 +32,7 @@
 #include "pass.h"
 #include "plan.h"
 #include "weights_random.h"
+#include "e2e_util.h"
 
 #define MAXT 4
 
@@ -40,23 +41,6 @@ struct tc {
 	struct diag d;
 	char dir[64];
 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static const char *cflags(void)
-{
-	const char *f = getenv("DLC_E2E_CFLAGS");
-	return f ? f : "";
-}
 
 /* Parses src and runs the pipeline at `opt` for cpu (NULL: baseline). */
 static struct ir_graph *build(struct tc *t, const char *src, int opt, const char *cpu)
@@ -106,22 +90,6 @@ static void emit(struct tc *t, struct ir_graph *g, const char *cpu, enum cg_emit
 	assert_int_equal(fclose(f), 0);
 }
 
-static void write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void read_file(const char *path, void *p, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fread(p, 1, n, f), n);
-	fclose(f);
-}
-
 /* Compiles src at -O2 for cpu, runs it and the interpreter (-O0 IR). */
 static void check_model(const char *src, const char *cpu)
 {
@@ -159,7 +127,8 @@ static void check_model(const char *src, const char *cpu)
 		const struct ir_type *ot = &ref->vals[ref->outputs[i]].type;
 		float *o = arena_alloc(&t.a, (size_t)ir_type_bytes(ot));
 		snprintf(path, sizeof path, "%s/out%u.bin", t.dir, i);
-		read_file(path, o, (size_t)ir_type_bytes(ot));
+		assert_int_equal(read_file(path, o, (size_t)ir_type_bytes(ot)),
+		                 (size_t)ir_type_bytes(ot));
 		const float *r = refs[i];
 		for (int64_t k = 0; k < ir_type_numel(ot); k++)
 			if (!(fabsf(o[k] - r[k]) <= 1e-5f + 1e-4f * fabsf(r[k])))

@@ -17,21 +17,11 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "e2e_util.h"
 
 struct figures {
 	double tanh_abs, tanh_rel, sig_abs, sig_rel;
 };
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 /* Compiles the math for cpu, runs the driver, reads its figures. */
 static struct figures measure(const char *cpu)
