@@ -82,6 +82,9 @@ struct ir_tile {
 	int32_t mc, nc, kc; /* cache blocks along M, N and K */
 	bool packed;        /* weight param 0 is pre-packed in nr-wide panels
 	                       (layout in docs/ir.md) rather than PyTorch layout */
+	int32_t winograd;   /* conv2d only: 0, or m of Winograd F(m x m, 3 x 3):
+	                       weight param 0 holds the transformed filters
+	                       (docs/ir.md) and the layer runs as batched GEMMs */
 };
 
 /* How conv/pool padding was given; shape inference turns SAME/VALID into

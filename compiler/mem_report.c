@@ -29,6 +29,15 @@ int64_t mem_report_macs(const struct ir_graph *g, const struct ir_node *n)
 	const struct ir_type *x = &g->vals[n->in[0]].type, *y = &g->vals[n->out].type;
 	if (n->op == IR_DENSE && x->rank >= 1)
 		return mul_sat(ir_type_numel(y), x->dims[x->rank - 1]);
+	if (n->op == IR_MATMUL && x->rank >= 1) /* every output sums over a's last axis */
+		return mul_sat(ir_type_numel(y), x->dims[x->rank - 1]);
+	if ((n->op == IR_LSTM || n->op == IR_GRU) && x->rank == 3) {
+		/* per batch row and step: G*H outputs of the input and the
+		 * recurrent product, over F and H inputs */
+		int64_t gates = n->op == IR_LSTM ? 4 : 3, h = n->attr.rnn.units;
+		int64_t per_step = mul_sat(mul_sat(gates, h), x->dims[2] + h);
+		return mul_sat(mul_sat(x->dims[0], x->dims[1]), per_step);
+	}
 	if (n->op != IR_CONV2D || x->rank != 4)
 		return 0;
 	const struct ir_conv_attr *a = &n->attr.conv;

@@ -14,7 +14,8 @@
 #include "plan.h"
 
 /* Multiply-accumulates of one node: conv2d N*OH*OW*F*(C/groups)*KH*KW,
- * dense N*in*out, everything else 0 (saturates at INT64_MAX). */
+ * dense N*in*out, matmul numel(y)*K, lstm/gru N*T*G*H*(F+H) (G gates),
+ * everything else 0 (saturates at INT64_MAX). */
 int64_t mem_report_macs(const struct ir_graph *g, const struct ir_node *n);
 
 /* What a planner without reuse would need: the 64-aligned sizes of every

@@ -8,8 +8,8 @@ torch.onnx.export at opset 13, batch 1:
   mlp        784-512-256-10, ReLU
   lenet5     LeNet-5 on 1x28x28 (conv 6@5x5 pad 2, pool, conv 16@5x5, pool,
              120, 84, 10)
-  cnn        the Keras-tutorial CNN on 3x32x32 (conv 64, pool, conv 128,
-             pool, conv 256, flatten, dense 512, dense 10 + softmax)
+  cnn        the Keras-tutorial CNN on 3x32x32 (3x3 valid convs: conv 64, pool,
+             conv 128, pool, conv 256, flatten 4096, dense 512, dense 10 + softmax)
   lstm       forecaster: 50 steps x 8 features -> LSTM 128 -> last step ->
              dense 1
   gru        classifier: 100 token ids -> embedding 10000x64 -> GRU 64 ->
@@ -62,10 +62,10 @@ class LeNet5(nn.Module):
 class KerasCNN(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, padding=1)
-        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
-        self.conv3 = nn.Conv2d(128, 256, 3, padding=1)
-        self.fc1 = nn.Linear(256 * 8 * 8, 512)
+        self.conv1 = nn.Conv2d(3, 64, 3)
+        self.conv2 = nn.Conv2d(64, 128, 3)
+        self.conv3 = nn.Conv2d(128, 256, 3)
+        self.fc1 = nn.Linear(256 * 4 * 4, 512)
         self.fc2 = nn.Linear(512, 10)
 
     def forward(self, x):
