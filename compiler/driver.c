@@ -747,10 +747,9 @@ static int compile(struct options *o)
 	o->pass.target = target_lookup(o->cg.triple, cpu, o->cg.features);
 	o->pass.model_dir = dir_of(&arena, o->input);
 	/* The interpreter reads weights in PyTorch layout: dlc run at -O1+
-	 * runs every optimization but the packing of weights for the tiled
-	 * kernels. */
-	if (o->run && o->ndisabled + 1 < sizeof o->disabled / sizeof o->disabled[0])
-		o->disabled[o->ndisabled++] = "pack";
+	 * runs every optimization but the packing of weights for the back
+	 * end's kernels (the codegen_only passes). */
+	o->pass.for_interpreter = o->run;
 	o->disabled[o->ndisabled] = NULL;
 	o->pass.disabled = o->disabled;
 	/* --emit=ir and dlc run stop after the passes correctness needs

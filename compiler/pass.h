@@ -23,6 +23,8 @@ struct pass_options {
 	FILE *print_out;               /* where --print-after goes */
 	const char *model_dir;         /* directory of the model file */
 	const struct target_desc *target; /* for tiling and packing; NULL = baseline */
+	bool for_interpreter;          /* the IR will run in the interpreter: skip
+	                                  the codegen_only passes */
 };
 
 struct pass_ctx {
@@ -38,6 +40,9 @@ struct pass {
 	bool (*run)(struct pass_ctx *ctx);
 	enum ir_stage stage;           /* what the IR satisfies afterwards */
 	int min_opt;                   /* runs only at -O >= min_opt */
+	bool codegen_only;             /* rewrites weights into layouts only the
+	                                  back end reads (packing): skipped when
+	                                  the interpreter runs the IR */
 };
 
 /* The passes, each defined in its own file pass_<name>.c. */

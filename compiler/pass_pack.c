@@ -131,4 +131,5 @@ const struct pass pass_pack = {
 	.run = run,
 	.stage = IR_STAGE_BOUND,
 	.min_opt = 1,
+	.codegen_only = true,
 };

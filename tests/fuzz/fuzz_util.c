@@ -45,13 +45,13 @@ void fuzz_fail(const char *file, int line, const char *cond, const char *fmt, ..
 	abort();
 }
 
-static bool run_passes(struct ir_graph *g, struct diag *d, int opt_level, const char **disabled,
+static bool run_passes(struct ir_graph *g, struct diag *d, int opt_level, bool for_interpreter,
                        const struct target_desc *target, const char *stop_after)
 {
 	struct pass_options po = {
 		.opt_level = opt_level,
 		.stop_after = stop_after,
-		.disabled = disabled,
+		.for_interpreter = for_interpreter,
 		.print_out = fuzz_null(),
 		.model_dir = ".",
 		.target = target,
@@ -76,7 +76,7 @@ static int64_t const_bytes(const struct ir_graph *g)
 }
 
 struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_model *m,
-                              int opt_level, const char **disabled,
+                              int opt_level, bool for_interpreter,
                               const struct target_desc *target)
 {
 	/* First to shape inference only: the types say how many bytes of
@@ -85,7 +85,7 @@ struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_
 	if (!g || d->errors)
 		return NULL;
 	ir_print(g, fuzz_null());
-	if (!run_passes(g, d, opt_level, disabled, target, "shape-infer"))
+	if (!run_passes(g, d, opt_level, for_interpreter, target, "shape-infer"))
 		return NULL;
 	if (const_bytes(g) > FUZZ_MAX_WEIGHT_BYTES)
 		return NULL;
@@ -93,7 +93,7 @@ struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_
 	FUZZ_CHECK(g && !d->errors, "lowering the same model twice gave different results");
 	if (g->weights.kind == IR_WEIGHTS_FILE)
 		g->weights.kind = IR_WEIGHTS_RANDOM;
-	if (!run_passes(g, d, opt_level, disabled, target, NULL))
+	if (!run_passes(g, d, opt_level, for_interpreter, target, NULL))
 		return NULL;
 	return g;
 }
@@ -287,13 +287,12 @@ static void compare(struct ir_graph *ref, float **r, struct ir_graph *opt, float
 void fuzz_check_model(struct arena *a, struct diag *d, const struct ast_model *m, int opt_level,
                       const struct target_desc *target)
 {
-	static const char *no_pack[] = { "pack", NULL };
-	struct ir_graph *full = fuzz_compile(a, d, m, opt_level, NULL, target);
+	struct ir_graph *full = fuzz_compile(a, d, m, opt_level, false, target);
 	if (!full)
 		return;
 	fuzz_plan_and_print(full, a);
-	struct ir_graph *ref = fuzz_compile(a, d, m, 0, NULL, target);
-	struct ir_graph *opt = fuzz_compile(a, d, m, opt_level, no_pack, target);
+	struct ir_graph *ref = fuzz_compile(a, d, m, 0, false, target);
+	struct ir_graph *opt = fuzz_compile(a, d, m, opt_level, true, target);
 	FUZZ_CHECK(ref && opt, "the model compiled at -O%d but not at -O0 or without packing",
 	           opt_level);
 	fuzz_plan_and_print(ref, a);

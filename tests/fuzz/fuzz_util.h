@@ -28,12 +28,12 @@ struct ast_model;
 /* A stream that discards what is written to it (opened once). */
 FILE *fuzz_null(void);
 
-/* Lowers m and runs the pass pipeline at opt_level with the passes in
- * `disabled` (NULL-terminated, or NULL) turned off, for `target` (NULL =
+/* Lowers m and runs the pass pipeline at opt_level, without the
+ * codegen_only passes when for_interpreter, for `target` (NULL =
  * baseline). Returns the graph, or NULL when the model had errors or needs
  * more weights than FUZZ_MAX_WEIGHT_BYTES. */
 struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_model *m,
-                              int opt_level, const char **disabled,
+                              int opt_level, bool for_interpreter,
                               const struct target_desc *target);
 
 /* Plans g's memory, checks the plan's invariants and feeds g and its plan
