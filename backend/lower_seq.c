@@ -18,12 +18,16 @@
  *  3. in the same step, the gate nonlinearities and the state update as
  *     <vec x float> code over the units (cg_vsigmoid, cg_vtanh: vmath.c),
  *     the last vector masked; with return_sequences h is stored at [n, t].
- * Weights stay in PyTorch's layout (rows [G*H, K]): every product above is
- * a dot product of a weight row with a contiguous vector, so rows are read
+ * Both products are matrix-vector products y = W v. At -O1+ the pass
+ * pack-rnn has re-laid W in column panels (compiler/pass_pack_rnn.c): per
+ * gate, blocks of up to IR_RNN_PANEL_VECS vectors of units are
+ * accumulated in registers over the whole k loop, each k adding one
+ * broadcast v[k] times one aligned panel row (column_products). At -O0
+ * the weights keep PyTorch's layout (rows [G*H, K], also the interpreter's)
+ * and every output is a dot product of a weight row with v: rows read
  * unit-stride, G rows (the gates of one unit) at a time with a vector
- * accumulator each (llvm.fma where the target has FMA), then summed across
- * lanes. That layout is also the weights file's and the interpreter's, so
- * -O0 and -O2 and --weights=external need no repacking step. */
+ * accumulator each, then summed across lanes (gate_products). Both use
+ * llvm.fma where the target has FMA. */
 #include "cg.h"
 
 #include <string.h>
@@ -282,6 +286,7 @@ static void rnn_of(struct cg *c, const struct ir_node *n, struct rnn *r)
 	const struct ir_type *xt = &c->g->vals[n->in[0]].type;
 	r->node = n;
 	r->v = vx_of(c);
+	DLC_ASSERT(!n->attr.rnn.packed_vec || n->attr.rnn.packed_vec == r->v.vec);
 	r->lstm = n->op == IR_LSTM;
 	r->gates = r->lstm ? 4 : 3;
 	r->batch = xt->dims[0], r->steps = xt->dims[1], r->feat = xt->dims[2];
@@ -338,6 +343,96 @@ static void gate_products(struct cg *c, const struct rnn *r, LLVMValueRef w, int
 	}
 }
 
+/* What to do with the vector acc of gate g's units [j, j + lanes) (a
+ * part's epilogue with packed weights). */
+typedef void column_sink(struct cg *c, const struct rnn *r, LLVMValueRef prow, int g,
+                         LLVMValueRef j, int lanes, LLVMValueRef acc);
+
+/* One panel of gate g: nv vectors of units from unit j0, weights at panel
+ * (width nv * vec floats per row of k). */
+static void column_panel(struct cg *c, const struct rnn *r, LLVMValueRef panel, int nv,
+                         int64_t k, LLVMValueRef x, LLVMValueRef prow, int g, LLVMValueRef j0,
+                         int last_lanes, column_sink *sink)
+{
+	const struct vx *v = &r->v;
+	LLVMValueRef acc[IR_RNN_PANEL_VECS];
+	for (int i = 0; i < nv; i++) {
+		acc[i] = var_of(c, v->vty, "acc");
+		LLVMBuildStore(c->b, LLVMConstNull(v->vty), acc[i]);
+	}
+	struct cg_loop l;
+	LLVMValueRef kk = cg_loop_begin(c, &l, k, "k");
+	LLVMValueRef xk = cg_load(c, x, kk, "xk");
+	LLVMValueRef xs = LLVMBuildShuffleVector(
+		c->b, LLVMBuildInsertElement(c->b, LLVMGetPoison(v->vty), xk, cg_i64(c, 0), ""),
+		LLVMGetPoison(v->vty), LLVMConstNull(LLVMVectorType(c->t_i32, (unsigned)v->vec)), "xs");
+	LLVMValueRef row = cg_mul(c, kk, cg_i64(c, (int64_t)nv * v->vec), "wrow");
+	for (int i = 0; i < nv; i++) {
+		LLVMValueRef at = cg_add(c, row, cg_i64(c, (int64_t)i * v->vec), "");
+		LLVMValueRef old = LLVMBuildLoad2(c->b, v->vty, acc[i], "");
+		LLVMBuildStore(c->b, cg_fma(c, vload(c, v, panel, at, v->vec), xs, old), acc[i]);
+	}
+	cg_loop_end(c, &l);
+	for (int i = 0; i < nv; i++) {
+		LLVMValueRef j = cg_add(c, j0, cg_i64(c, (int64_t)i * v->vec), "j");
+		sink(c, r, prow, g, j, i == nv - 1 ? last_lanes : v->vec,
+		     LLVMBuildLoad2(c->b, v->vty, acc[i], "sum"));
+	}
+}
+
+/* y = W x for the packed w (pack-rnn's column panels, k rows each), gate
+ * by gate: the panels wholly inside the units in a loop, then the last,
+ * narrower or partly padded one. */
+static void column_products(struct cg *c, const struct rnn *r, LLVMValueRef w, int64_t k,
+                            LLVMValueRef x, LLVMValueRef prow, column_sink *sink)
+{
+	int64_t vec = r->v.vec, pw = IR_RNN_PANEL_VECS * vec;
+	int64_t hp = (r->units + vec - 1) / vec * vec, full = r->units / pw;
+	for (int g = 0; g < r->gates; g++) {
+		LLVMValueRef gate = cg_elem(c, w, cg_i64(c, k * g * hp), "gate_w");
+		if (full) {
+			struct cg_loop l;
+			LLVMValueRef b = cg_loop_begin(c, &l, full, "panel");
+			LLVMValueRef j0 = cg_mul(c, b, cg_i64(c, pw), "j0");
+			column_panel(c, r, cg_elem(c, gate, cg_mul(c, j0, cg_i64(c, k), ""), "panel_w"),
+			             IR_RNN_PANEL_VECS, k, x, prow, g, j0, (int)vec, sink);
+			cg_loop_end(c, &l);
+		}
+		int64_t rest = hp - full * pw;
+		if (rest) {
+			int lanes = (int)(r->units - (hp - vec));
+			column_panel(c, r, cg_elem(c, gate, cg_i64(c, full * pw * k), "panel_w"),
+			             (int)(rest / vec), k, x, prow, g, cg_i64(c, full * pw), lanes, sink);
+		}
+	}
+}
+
+/* proj[prow + g*H + j ...] = acc + b_ih + (b_hh where it folds) */
+static void store_projection_vec(struct cg *c, const struct rnn *r, LLVMValueRef prow, int g,
+                                 LLVMValueRef j, int lanes, LLVMValueRef acc)
+{
+	LLVMValueRef o = cg_add(c, j, cg_i64(c, g * r->units), "o");
+	if (r->bih)
+		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bih, o, lanes), "");
+	if (r->bhh && (r->lstm || g < 2))
+		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bhh, o, lanes), "");
+	vstore(c, &r->v, acc, r->proj, cg_add(c, prow, o, ""), lanes);
+}
+
+/* pre[g*H + j ...] = acc + proj[prow + g*H + j ...], or + b_hn for gru's
+ * n gate (as store_preactivation) */
+static void store_preactivation_vec(struct cg *c, const struct rnn *r, LLVMValueRef prow, int g,
+                                    LLVMValueRef j, int lanes, LLVMValueRef acc)
+{
+	LLVMValueRef o = cg_add(c, j, cg_i64(c, g * r->units), "o");
+	if (r->lstm || g < 2)
+		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->proj, cg_add(c, prow, o, ""), lanes),
+		                    "");
+	else if (r->bhh)
+		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bhh, o, lanes), "");
+	vstore(c, &r->v, acc, r->pre, o, lanes);
+}
+
 /* proj[prow + g*H + j] = s[g] + b_ih + (b_hh where it folds) */
 static void store_projection(struct cg *c, const struct rnn *r, LLVMValueRef prow,
                              LLVMValueRef j, LLVMValueRef *s)
@@ -360,7 +455,10 @@ static void project_inputs(struct cg *c, const struct rnn *r)
 	LLVMValueRef m = cg_loop_begin(c, &lm, r->batch * r->steps, "m");
 	LLVMValueRef xrow = cg_elem(c, r->x, cg_mul(c, m, cg_i64(c, r->feat), ""), "xrow");
 	LLVMValueRef prow = cg_mul(c, m, cg_i64(c, r->gates * r->units), "prow");
-	gate_products(c, r, r->wih, r->feat, xrow, prow, store_projection);
+	if (r->node->attr.rnn.packed_vec)
+		column_products(c, r, r->wih, r->feat, xrow, prow, store_projection_vec);
+	else
+		gate_products(c, r, r->wih, r->feat, xrow, prow, store_projection);
 	cg_loop_end(c, &lm);
 }
 
@@ -383,7 +481,10 @@ static void store_preactivation(struct cg *c, const struct rnn *r, LLVMValueRef 
 /* Part 2: the recurrent product W_hh h into the gate pre-activations. */
 static void recurrent_product(struct cg *c, const struct rnn *r, LLVMValueRef prow)
 {
-	gate_products(c, r, r->whh, r->units, r->h, prow, store_preactivation);
+	if (r->node->attr.rnn.packed_vec)
+		column_products(c, r, r->whh, r->units, r->h, prow, store_preactivation_vec);
+	else
+		gate_products(c, r, r->whh, r->units, r->h, prow, store_preactivation);
 }
 
 /* Part 3 for units [j, j + lanes): gates, state update, h stored at yat

@@ -213,7 +213,12 @@ struct ir_rnn_attr {
 	int64_t units;         /* H */
 	bool return_sequences; /* out [N, T, H]; else the final state [N, H] */
 	bool reverse;
+	int32_t packed_vec;    /* 0, or the vector width for which the pass
+	                          pack-rnn re-laid weight_ih and weight_hh in
+	                          column panels (docs/ir.md) */
 };
+/* Vectors per column panel of packed recurrent weights. */
+#define IR_RNN_PANEL_VECS 8
 
 /* timestep: [N, T, ...] -> [N, ...] at position `index` of axis 1;
  * negative counts from the end until shape inference resolves it. */

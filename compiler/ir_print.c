@@ -238,6 +238,8 @@ static void print_attrs(FILE *out, const struct ir_node *n)
 	case IR_GRU:
 		fprintf(out, " units=%" PRId64 " return_sequences=%s reverse=%s", a->rnn.units,
 		        a->rnn.return_sequences ? "true" : "false", a->rnn.reverse ? "true" : "false");
+		if (a->rnn.packed_vec)
+			fprintf(out, " packed_vec=%d", a->rnn.packed_vec);
 		break;
 	case IR_TIMESTEP:
 		fprintf(out, " index=%" PRId64, a->select.index);

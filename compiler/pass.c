@@ -11,7 +11,6 @@
 #include "check.h"
 
 const struct pass pass_verify;
-extern const struct pass pass_winograd; /* pass_winograd.c */
 
 const struct pass *const pass_pipeline[] = {
 	&pass_shape_infer,
@@ -27,8 +26,8 @@ const struct pass *const pass_pipeline[] = {
 	&pass_fuse_epilogue,
 	&pass_fuse_eltwise,
 	&pass_tile,
-	&pass_winograd,
 	&pass_pack,
+	&pass_pack_rnn,
 	NULL,
 };
 
@@ -73,8 +72,7 @@ bool pass_run_pipeline(struct ir_graph *g, struct diag *d, const struct pass_opt
 		const struct pass *p = *pp;
 		/* Passes below -O1 are what correctness needs; they cannot be
 		 * disabled. */
-		bool run = o->opt_level >= p->min_opt && !(p->min_opt > 0 && is_disabled(o, p->name)) &&
-		           !(p->codegen_only && o->for_interpreter);
+		bool run = o->opt_level >= p->min_opt && !(p->min_opt > 0 && is_disabled(o, p->name));
 		if (run) {
 			struct arena scratch = { 0 };
 			struct pass_ctx ctx = { g, d, &scratch, o };

@@ -59,6 +59,7 @@ extern const struct pass pass_fuse_epilogue;  /* activation + residual into conv
 extern const struct pass pass_fuse_eltwise;   /* elementwise chains into one loop */
 extern const struct pass pass_tile;         /* register/cache blocks of conv2d/dense */
 extern const struct pass pass_pack;         /* weights pre-packed into kernel panels */
+extern const struct pass pass_pack_rnn;     /* lstm/gru weights in column panels */
 
 /* The pipeline, in order; NULL-terminated. */
 extern const struct pass *const pass_pipeline[];

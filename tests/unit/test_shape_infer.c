@@ -238,9 +238,9 @@ static void sequence_shapes(void **state)
 	a.index.size = 9;
 	uint32_t h = node(f, IR_ONEHOT, f->x, &a);
 	memset(&a, 0, sizeof a);
-	a.rnn = (struct ir_rnn_attr){ 5, true, false };
+	a.rnn = (struct ir_rnn_attr){ 5, true, false, 0 };
 	uint32_t l = with_params(f, node(f, IR_LSTM, f->g->nodes[e].out, &a), 4);
-	a.rnn = (struct ir_rnn_attr){ 3, false, true };
+	a.rnn = (struct ir_rnn_attr){ 3, false, true, 0 };
 	uint32_t g = with_params(f, node(f, IR_GRU, f->g->nodes[h].out, &a), 2);
 	memset(&a, 0, sizeof a);
 	a.select.index = -2;
