@@ -7,7 +7,7 @@
 #     was;
 #   - writing to a device (/dev/null) keeps the device a device;
 #   - usage errors exit 2; a missing, directory or FIFO model file exits 1
-#     (a FIFO without blocking).
+#     (a FIFO without blocking); so does a FIFO as weights file.
 set -u
 dlc=$1
 tmp=$(mktemp -d)
@@ -93,6 +93,15 @@ cp "$tmp/private/w.safetensors" "$tmp/models/sub/real.safetensors"
 ln -s real.safetensors "$tmp/models/sub/w.safetensors"
 "$dlc" --emit=ir "$tmp/models/sub/inner.dl" -o "$tmp/inner.ir" 2>"$tmp/err"; rc=$?
 check "weights symlink inside the model directory: accepted" test $rc -eq 0
+
+# A FIFO as weights file is refused without blocking on it.
+mkdir -p "$tmp/fifow"
+mkfifo "$tmp/fifow/w.safetensors"
+cp "$tmp/models/link.dl" "$tmp/fifow/m.dl"
+timeout 10 "$dlc" "$tmp/fifow/m.dl" -o "$tmp/fifow/m.o" 2>"$tmp/err"; rc=$?
+check "FIFO as weights: refused without blocking (exit 1)" test $rc -eq 1
+check "FIFO as weights: message" grep -q "w.safetensors': is not a regular file" "$tmp/err"
+check "FIFO as weights: nothing written" test ! -e "$tmp/fifow/m.o" -a ! -e "$tmp/fifow/m.h"
 
 echo "$fails failed"
 [ $fails -eq 0 ]
