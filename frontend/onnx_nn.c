@@ -387,7 +387,11 @@ static bool map_pad(struct onnx_imp *m)
 			onnx_error(m, "negative pads (cropping) are not supported");
 			return false;
 		}
-		t.dims[i] += pads[i] + pads[r + i];
+		if (ckd_add_i64(&t.dims[i], t.dims[i], pads[i]) ||
+		    ckd_add_i64(&t.dims[i], t.dims[i], pads[r + i])) {
+			onnx_error(m, "pads make axis %u larger than any tensor can be", i);
+			return false;
+		}
 	}
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);

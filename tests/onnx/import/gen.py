@@ -307,6 +307,12 @@ def errors():
     save_error("ext_length", external_model("w.bin", 20),
                "external data length is 20 bytes, expected 24")
     save_error("ext_symlink", external_model("link.bin"), "outside the model's directory")
+    # found by the onnx fuzz target: pads summed past int64 (signed overflow)
+    pads = numpy_helper.from_array(np.array([0, 0, 2**62, 0, 0, 0, 2**62, 0], dtype=np.int64),
+                                   "pads")
+    m = model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")],
+              [vi("x", [1, 2, 3, 4])], [vi("y", [1, 2, 3, 4])], [pads])
+    save_error("pad_overflow", m, "node 'pad' (Pad): pads make axis 2 larger than any tensor can be")
 
 
 if __name__ == "__main__":
