@@ -17,6 +17,11 @@ struct plan;
 enum cg_emit { CG_EMIT_NONE, CG_EMIT_OBJ, CG_EMIT_ASM, CG_EMIT_LLVM };
 enum cg_weights { CG_WEIGHTS_NONE, CG_WEIGHTS_EMBED, CG_WEIGHTS_EXTERNAL };
 enum cg_reloc { CG_RELOC_NONE, CG_RELOC_PIC, CG_RELOC_STATIC };
+/* --sanitize: ADDRESS instruments every function for AddressSanitizer and
+ * poisons what the (guarded) plan leaves between tensors; THREAD
+ * instruments them for ThreadSanitizer. The program links with
+ * -fsanitize=address or -fsanitize=thread. */
+enum cg_sanitize { CG_SANITIZE_NONE, CG_SANITIZE_ADDRESS, CG_SANITIZE_THREAD };
 
 struct cg_options {
 	const char *triple;   /* NULL: the host's default triple */
@@ -27,7 +32,9 @@ struct cg_options {
 	const char *name;     /* symbol prefix (C identifier) */
 	enum cg_weights weights;
 	const char *weights_path; /* EXTERNAL: where to write the weights file */
-	const struct plan *plan;  /* memory plan; NULL: cg_emit builds plan_build's */
+	const struct plan *plan;  /* memory plan; NULL: cg_emit builds plan_build's
+	                             (plan_build_guarded's for CG_SANITIZE_ADDRESS) */
+	enum cg_sanitize sanitize;
 };
 
 /* Lowers g and writes the requested form to `out` (binary for OBJ).

@@ -8,8 +8,18 @@
  * the const tables `<name>_inputs` / `<name>_outputs` and the weights
  * image, verify the module, run LLVM's default pipeline once, and hand it
  * to emit.c. Every LLVM object is disposed in reverse order of
- * creation before returning. */
+ * creation before returning.
+ *
+ * --sanitize=address: every function carries sanitize_address and LLVM's
+ * AddressSanitizer pass runs after the pipeline (as clang runs it); the
+ * plan is a guarded one (plan_build_guarded), and the entry point poisons
+ * the whole scratch region but the tensors' own bytes, and the gaps
+ * between weight tensors, before the first layer, so a kernel that strays
+ * from its tensor is reported; it unpoisons the scratch region before
+ * returning. --sanitize=thread: sanitize_thread and the ThreadSanitizer
+ * passes. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
@@ -116,6 +126,10 @@ static void add_target_attrs(struct cg *c, LLVMValueRef fn)
 		add_str_attr(c, fn, "prefer-vector-width", "512");
 		add_str_attr(c, fn, "min-legal-vector-width", "512");
 	}
+	if (c->opts->sanitize == CG_SANITIZE_ADDRESS)
+		add_attr(c, fn, LLVMAttributeFunctionIndex, "sanitize_address");
+	else if (c->opts->sanitize == CG_SANITIZE_THREAD)
+		add_attr(c, fn, LLVMAttributeFunctionIndex, "sanitize_thread");
 }
 
 /* Adds a function `name` returning ret_ty whose parameters are the entry
@@ -269,6 +283,71 @@ static void emit_node(struct cg *c, uint32_t i, const char **pnames, LLVMValueRe
 	LLVMBuildCall2(c->b, LLVMGlobalGetValueType(fn), fn, args, np, "");
 }
 
+/* Calls ASan's __asan_poison_memory_region (poison) or
+ * __asan_unpoison_memory_region on n bytes at base + off. */
+static void asan_mark(struct cg *c, bool poison, LLVMValueRef base, int64_t off, int64_t n)
+{
+	const char *name = poison ? "__asan_poison_memory_region" : "__asan_unpoison_memory_region";
+	LLVMTypeRef pt[2] = { c->t_ptr, c->t_i64 };
+	LLVMTypeRef ft = LLVMFunctionType(c->t_void, pt, 2, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+	if (!fn)
+		fn = LLVMAddFunction(c->mod, name, ft);
+	LLVMValueRef args[2] = { byte_offset(c, base, off, "guard"), cg_i64(c, n) };
+	LLVMBuildCall2(c->b, ft, fn, args, 2, "");
+}
+
+struct weight_span {
+	int64_t lo, hi;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct weight_span *x = a, *y = b;
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Poisons (or unpoisons) the bytes of the weights image that no weight
+ * tensor covers: the redzones of a guarded plan. Only those: other calls
+ * may be reading the weights at the same time. */
+static void mark_weight_gaps(struct cg *c, bool poison)
+{
+	const struct plan *p = c->plan;
+	struct weight_span *s = arena_array(c->arena, p->nvals ? p->nvals : 1, sizeof *s);
+	uint32_t n = 0;
+	for (uint32_t v = 0; v < p->nvals; v++)
+		if (p->home[v] == PLAN_HOME_WEIGHTS)
+			s[n++] = (struct weight_span){ p->offset[v],
+			                               p->offset[v] + ir_type_bytes(&c->g->vals[v].type) };
+	qsort(s, n, sizeof *s, cmp_span);
+	int64_t end = 0;
+	for (uint32_t k = 0; k <= n; k++) {
+		int64_t lo = k < n ? s[k].lo : p->weights_bytes;
+		if (lo > end)
+			asan_mark(c, poison, c->weights, end, lo - end);
+		if (k < n && s[k].hi > end)
+			end = s[k].hi;
+	}
+}
+
+/* At entry: the scratch region poisoned but for the plan's
+ * regions, and the weights' gaps. Exit: the scratch region unpoisoned,
+ * and the gaps of external weights (the caller's memory). */
+static void asan_guards(struct cg *c, bool entry)
+{
+	const struct plan *p = c->plan;
+	if (c->opts->sanitize != CG_SANITIZE_ADDRESS || !p->redzone)
+		return;
+	if (p->scratch_bytes) {
+		asan_mark(c, entry, c->scratch, 0, p->scratch_bytes);
+		for (uint32_t k = 0; entry && k < p->nregions; k++)
+			if (p->regions[k].bytes)
+				asan_mark(c, false, c->scratch, p->regions[k].offset, p->regions[k].bytes);
+	}
+	if (p->weights_bytes && (entry || c->opts->weights == CG_WEIGHTS_EXTERNAL))
+		mark_weight_gaps(c, entry);
+}
+
 static void build_entry(struct cg *c, const uint8_t *img)
 {
 	struct ir_graph *g = c->g;
@@ -288,6 +367,7 @@ static void build_entry(struct cg *c, const uint8_t *img)
 		if (c->plan->home[v] == PLAN_HOME_INPUT)
 			bind_value(c, v);
 	cg_check_indices(c); /* before anything writes an output */
+	asan_guards(c, true);
 	for (uint32_t i = 0; i < g->nnodes; i++)
 		emit_node(c, i, pnames, weights_gv);
 	unsigned first_out = first + g->ninputs;
@@ -300,6 +380,7 @@ static void build_entry(struct cg *c, const uint8_t *img)
 		LLVMBuildMemCpy(c->b, LLVMGetParam(c->fn, first_out + k), IO_ALIGN, c->addr[v],
 		                IO_ALIGN, cg_i64(c, ir_type_bytes(&g->vals[v].type)));
 	}
+	asan_guards(c, false);
 	LLVMBuildRet(c->b, LLVMConstInt(c->t_i32, STATUS_OK, 0));
 }
 
@@ -408,9 +489,16 @@ static void verify_module(struct cg *c)
 static bool optimize(struct cg *c, struct diag *d)
 {
 	static const struct src_span none;
-	char pipeline[32];
+	/* The sanitizers instrument the optimized code, as clang does. */
+	static const char *const sanitize[] = {
+		[CG_SANITIZE_NONE] = "",
+		[CG_SANITIZE_ADDRESS] = ",asan",
+		[CG_SANITIZE_THREAD] = ",tsan-module,function(tsan)",
+	};
+	DLC_ASSERT(c->opts->sanitize <= CG_SANITIZE_THREAD);
+	char pipeline[64];
 	int lvl = c->opts->opt_level < 0 ? 0 : c->opts->opt_level > 3 ? 3 : c->opts->opt_level;
-	snprintf(pipeline, sizeof pipeline, "default<O%d>", lvl);
+	snprintf(pipeline, sizeof pipeline, "default<O%d>%s", lvl, sanitize[c->opts->sanitize]);
 	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
 	LLVMErrorRef err = LLVMRunPasses(c->mod, pipeline, c->tm, po);
 	LLVMDisposePassBuilderOptions(po);
@@ -478,7 +566,9 @@ bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, 
 	}
 	struct arena arena = { 0 };
 	struct cg c = { .g = g, .opts = o, .arena = &arena };
-	c.plan = o->plan ? o->plan : plan_build(g, &arena);
+	c.plan = o->plan                              ? o->plan
+	         : o->sanitize == CG_SANITIZE_ADDRESS ? plan_build_guarded(g, &arena)
+	                                              : plan_build(g, &arena);
 	const uint8_t *img = plan_weights_image(g, c.plan, &arena);
 	c.ctx = LLVMContextCreate();
 	c.mod = LLVMModuleCreateWithNameInContext(o->name, c.ctx);

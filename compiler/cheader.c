@@ -123,7 +123,16 @@ static void intro(FILE *out, const char *p, const char *P, const struct hdr_opti
 	        " *\n"
 	        " * Link the object dlc wrote with the dlc runtime and the C math library:\n"
 	        " *     cc app.c %s.o -ldlcrt -lm\n"
-	        " *\n"
+	        " *\n",
+	        p, p, p);
+	if (o->sanitizer)
+		fprintf(out,
+		        " * It was compiled with --sanitize=%s: it calls the sanitizer's\n"
+		        " * runtime, so link the program with -fsanitize=%s (clang):\n"
+		        " *     clang -fsanitize=%s app.c %s.o -ldlcrt -lm\n"
+		        " *\n",
+		        o->sanitizer, o->sanitizer, o->sanitizer, p);
+	fprintf(out,
 	        " * Call %s_run() with caller-owned buffers:\n"
 	        " *   - each input: %s_INPUT_<NAME>_COUNT elements (C order, the shape\n"
 	        " *     in %s_INPUT_<NAME>_SHAPE; floats, or int32_t/int64_t token ids\n"
@@ -132,7 +141,7 @@ static void intro(FILE *out, const char *p, const char *P, const struct hdr_opti
 	        " *   - scratch: %s_SCRATCH_BYTES bytes aligned to %s_SCRATCH_ALIGN; its\n"
 	        " *     contents need not be initialised and are garbage afterwards. It\n"
 	        " *     may be NULL only when %s_SCRATCH_BYTES is 0.\n",
-	        p, p, p, p, P, P, P, P, P, P, P);
+	        p, P, P, P, P, P, P, P);
 	if (o->external_weights)
 		fprintf(out,
 		        " *   - weights: the %s_WEIGHTS_BYTES bytes of the weights file%s%s%s,\n"

@@ -18,6 +18,7 @@ struct hdr_options {
 	const char *name;       /* symbol prefix, a C identifier (--name) */
 	bool external_weights;  /* --weights=external: the entry takes `weights` */
 	const char *weights_file; /* EXTERNAL: file name mentioned in comments, or NULL */
+	const char *sanitizer;  /* --sanitize: "address" or "thread", or NULL */
 };
 
 /* Writes the header for g (typed and bound, planned by p) to out.

@@ -106,6 +106,12 @@ static const char usage_text[] =
 	"  --weights=external    weights in FILE.weights next to the object; the\n"
 	"                        caller loads them and passes them to the entry point\n"
 	"  -O0 -O1 -O2 -O3       optimization level (default -O2; dlc run: -O0)\n"
+	"  --sanitize=address    instrument the generated code for AddressSanitizer:\n"
+	"                        every tensor gets scratch bytes of its own between\n"
+	"                        poisoned redzones (more scratch); link the program\n"
+	"                        with -fsanitize=address\n"
+	"  --sanitize=thread     instrument it for ThreadSanitizer; link with\n"
+	"                        -fsanitize=thread\n"
 	"\n"
 	"Target (as LLVM spells it):\n"
 	"  --target=TRIPLE       e.g. x86_64-unknown-linux-gnu (default: the host)\n"
@@ -268,6 +274,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->cg.weights = CG_WEIGHTS_EXTERNAL;
 			else
 				return usage_error("unknown weights mode '%s' (expected embed or external)", a + 10);
+		} else if (!strncmp(a, "--sanitize=", 11)) {
+			if (!strcmp(a + 11, "address"))
+				o->cg.sanitize = CG_SANITIZE_ADDRESS;
+			else if (!strcmp(a + 11, "thread"))
+				o->cg.sanitize = CG_SANITIZE_THREAD;
+			else
+				return usage_error("unknown sanitizer '%s' (expected address or thread)", a + 11);
 		} else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
 			o->pass.opt_level = a[2] - '0';
 		} else if (!strncmp(a, "--print-after=", 14)) {
@@ -347,6 +360,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	                  o->pass.stop_after))
 		return usage_error("%s", "dlc import does not take --emit, --stop-after, --mem-report "
 		                   "or --max-scratch");
+	if ((o->run || o->import) && o->cg.sanitize)
+		return usage_error("%s", "--sanitize applies to compiled code; dlc run and dlc import "
+		                   "do not take it");
 	if (o->run && (o->mem_report || o->has_max_scratch))
 		return usage_error("%s", "dlc run does not take --mem-report or --max-scratch");
 	if ((o->mem_report || o->has_max_scratch) && (o->emit == EMIT_AST || o->pass.stop_after))
@@ -558,13 +574,20 @@ static int report_plan(struct ir_graph *g, const struct plan *p, const struct op
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* The memory plan: a guarded one for --sanitize=address, which gives each
+ * tensor scratch bytes of its own between redzones. */
+static struct plan *make_plan(struct ir_graph *g, struct arena *a, const struct options *o)
+{
+	return o->cg.sanitize == CG_SANITIZE_ADDRESS ? plan_build_guarded(g, a) : plan_build(g, a);
+}
+
 /* Fills the backend and header options from the command line and plans
  * the graph's memory (unless given the plan). */
 static struct plan *backend_options(struct ir_graph *g, struct arena *a, const struct options *o,
                                     struct plan *plan, struct cg_options *cg, struct hdr_options *ho)
 {
 	if (!plan)
-		plan = plan_build(g, a);
+		plan = make_plan(g, a, o);
 	*cg = o->cg;
 	cg->opt_level = o->pass.opt_level;
 	cg->plan = plan;
@@ -577,6 +600,9 @@ static struct plan *backend_options(struct ir_graph *g, struct arena *a, const s
 	memset(ho, 0, sizeof *ho);
 	ho->name = cg->name;
 	ho->external_weights = cg->weights == CG_WEIGHTS_EXTERNAL;
+	ho->sanitizer = cg->sanitize == CG_SANITIZE_ADDRESS  ? "address"
+	                : cg->sanitize == CG_SANITIZE_THREAD ? "thread"
+	                                                     : NULL;
 	return plan;
 }
 
@@ -772,7 +798,7 @@ static int compile(struct options *o)
 	}
 	struct plan *planned = NULL;
 	if (o->mem_report || o->has_max_scratch) {
-		planned = plan_build(g, &arena);
+		planned = make_plan(g, &arena, o);
 		status = report_plan(g, planned, o);
 		if (status >= 0)
 			goto done;

@@ -36,7 +36,9 @@
  *     sum of the sizes (first fit never does) and stops early once one
  *     reaches the lower bound.
  *  6. Every value takes its buffer's home and offset (plus slice offsets);
- *     views take their source's. */
+ *     views take their source's.
+ * A guarded plan (plan_build_guarded) skips the concat slices of step 4
+ * and replaces step 5 by one slot per buffer with redzones between. */
 #include "plan.h"
 
 #include <stdlib.h>
@@ -304,6 +306,8 @@ struct planner {
 	uint32_t *buf;  /* per value: its buffer, or IR_NONE */
 	struct buf *bufs;
 	uint32_t nbufs;
+	bool guarded;   /* plan_build_guarded */
+	struct arena *out; /* the plan's arena */
 };
 
 static void plan_weight(struct ir_graph *g, struct plan *p, uint32_t w)
@@ -313,7 +317,7 @@ static void plan_weight(struct ir_graph *g, struct plan *p, uint32_t w)
 	DLC_ASSERT(g->vals[w].kind == IR_VAL_CONST && g->vals[w].data);
 	p->home[w] = PLAN_HOME_WEIGHTS;
 	p->offset[w] = p->weights_bytes;
-	int64_t bytes = align_up(ir_type_bytes(&g->vals[w].type));
+	int64_t bytes = add_size(align_up(ir_type_bytes(&g->vals[w].type)), p->redzone);
 	p->weights_bytes = add_size(p->weights_bytes, bytes);
 }
 
@@ -476,9 +480,25 @@ static void plan_buffers(struct planner *pl)
 		}
 		if (!(ir_op_table[n->op].flags & IR_F_ELEMENTWISE) || !plan_in_place(pl, i))
 			new_buf(pl, n->out, i);
-		if (n->op == IR_CONCAT)
+		if (n->op == IR_CONCAT && !pl->guarded)
 			plan_slices(pl, i);
 	}
+}
+
+/* One slot per interval, in order, each after a redzone, and a redzone
+ * after the last; the plan's regions are the slots' exact bytes, so the
+ * alignment padding at a slot's end is guarded too. */
+static void place_guarded(struct plan *p, struct plan_interval *iv, uint32_t n, struct arena *a)
+{
+	p->regions = arena_array(a, n ? n : 1, sizeof *p->regions);
+	p->nregions = n;
+	int64_t at = p->redzone;
+	for (uint32_t k = 0; k < n; k++) {
+		iv[k].offset = at;
+		p->regions[k] = (struct plan_region){ at, iv[k].bytes };
+		at = add_size(add_size(at, align_up(iv[k].bytes)), p->redzone);
+	}
+	p->scratch_bytes = n ? at : 0;
 }
 
 /* Places the top-level scratch buffers, then resolves slices (a slice's
@@ -513,7 +533,10 @@ static void place_buffers(struct planner *pl)
 		}
 	}
 	pl->p->lower_bound = plan_lower_bound(iv, n, pl->tmp);
-	pl->p->scratch_bytes = plan_place(iv, n, pl->tmp);
+	if (pl->guarded)
+		place_guarded(pl->p, iv, n, pl->out);
+	else
+		pl->p->scratch_bytes = plan_place(iv, n, pl->tmp);
 	for (uint32_t k = 0; k < nb; k++)
 		pl->bufs[which[k]].offset = iv[k].offset;
 	for (uint32_t k = nb; k < n; k++)
@@ -550,7 +573,7 @@ static void resolve_values(struct planner *pl)
 	}
 }
 
-struct plan *plan_build(struct ir_graph *g, struct arena *a)
+static struct plan *build(struct ir_graph *g, struct arena *a, bool guarded)
 {
 	size_t nv = g->nvals ? g->nvals : 1;
 	struct plan *p = arena_alloc(a, sizeof *p);
@@ -572,6 +595,7 @@ struct plan *plan_build(struct ir_graph *g, struct arena *a)
 		p->home[g->inputs[i]] = PLAN_HOME_INPUT;
 		p->index[g->inputs[i]] = i;
 	}
+	p->redzone = guarded ? PLAN_REDZONE : 0;
 	plan_weights(g, p);
 
 	struct arena tmp = { 0 };
@@ -583,6 +607,8 @@ struct plan *plan_build(struct ir_graph *g, struct arena *a)
 		.need = arena_array(&tmp, nv, sizeof(uint32_t)),
 		.buf = arena_array(&tmp, nv, sizeof(uint32_t)),
 		.bufs = arena_array(&tmp, g->nnodes + 1, sizeof(struct buf)),
+		.guarded = guarded,
+		.out = a,
 	};
 	for (uint32_t v = 0; v < g->nvals; v++)
 		pl.buf[v] = IR_NONE;
@@ -593,6 +619,16 @@ struct plan *plan_build(struct ir_graph *g, struct arena *a)
 	resolve_values(&pl);
 	arena_free(&tmp);
 	return p;
+}
+
+struct plan *plan_build(struct ir_graph *g, struct arena *a)
+{
+	return build(g, a, false);
+}
+
+struct plan *plan_build_guarded(struct ir_graph *g, struct arena *a)
+{
+	return build(g, a, true);
 }
 
 int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64_t *proj,
@@ -617,6 +653,17 @@ int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64
 int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n)
 {
 	int64_t proj, gates, h, c;
+	if (n->op == IR_CONV2D && n->attr.conv.tile.winograd) {
+		/* V [E, mc, C] then M [E, mc, K], rows padded to whole vectors
+		 * (backend/lower_winograd.c); E = (m + 2)^2. All factors are small:
+		 * E <= 36, mc a few dozen tiles, C and K bounded by the weights. */
+		const struct ir_tile *t = &n->attr.conv.tile;
+		int64_t e = (int64_t)(t->winograd + 2) * (t->winograd + 2);
+		int64_t cin = g->vals[n->in[0]].type.dims[3], kout = g->vals[n->out].type.dims[3];
+		int64_t cs = (cin + t->vec - 1) / t->vec * t->vec;
+		int64_t ks = (kout + t->vec - 1) / t->vec * t->vec;
+		return add_size(align_up(e * t->mc * cs * 4), e * t->mc * ks * 4);
+	}
 	if (n->op != IR_LSTM && n->op != IR_GRU)
 		return 0;
 	return plan_rnn_layout(g, n, &proj, &gates, &h, &c);

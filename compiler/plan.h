@@ -9,7 +9,8 @@
  * slice of the concat's output; a model output is written straight into
  * the caller's output buffer by the node that produces it (through any
  * views in between). The header generator, the back end and the memory
- * report read the same plan, so SCRATCH_BYTES is exact. */
+ * report read the same plan, so SCRATCH_BYTES is exact. A guarded plan
+ * (--sanitize=address) shares nothing and puts redzones between slots. */
 #ifndef DLC_PLAN_H
 #define DLC_PLAN_H
 
@@ -20,6 +21,7 @@
 #include "ir.h"
 
 #define PLAN_ALIGN 64 /* alignment of scratch slots and weight tensors */
+#define PLAN_REDZONE 64 /* guarded plans: bytes kept free before and after every slot */
 
 enum plan_home {
 	PLAN_HOME_NONE,    /* dead value: no storage */
@@ -34,6 +36,11 @@ enum plan_share {
 	PLAN_SHARE_NONE,     /* storage of its own (or none) */
 	PLAN_SHARE_VIEW,     /* a view or identity of source[v] */
 	PLAN_SHARE_IN_PLACE, /* elementwise layer computed over its input source[v] */
+};
+
+/* A byte range of the scratch region that holds one buffer or workspace. */
+struct plan_region {
+	int64_t offset, bytes;
 };
 
 struct plan {
@@ -55,6 +62,10 @@ struct plan {
 	                           of the scratch buffers live there */
 	int64_t *workspace;     /* per node: scratch byte offset of its private
 	                           workspace (plan_workspace_bytes), or -1 */
+	/* Guarded plans (plan_build_guarded) only; 0 and NULL otherwise. */
+	int64_t redzone;               /* bytes free before and after every slot */
+	struct plan_region *regions;   /* the bytes of scratch a kernel may touch */
+	uint32_t nregions;
 };
 
 /* Bytes of scratch node n needs for itself while it runs (placed like a
@@ -71,6 +82,17 @@ int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64
 /* Plans a typed, bound graph. Views must follow their input (schedule
  * order), which ir_verify guarantees. */
 struct plan *plan_build(struct ir_graph *g, struct arena *a);
+
+/* plan_build for sanitizer builds (--sanitize=address): nothing shares
+ * bytes by liveness, and concat inputs get buffers of their own (the concat
+ * copies them). Every scratch buffer and workspace gets a slot of its own,
+ * in schedule order, PLAN_REDZONE bytes after the previous one (and after
+ * offset 0), with PLAN_REDZONE bytes after the last; regions lists each
+ * slot's exact bytes, so the back end can poison everything else. Weight
+ * tensors are PLAN_REDZONE bytes apart too. Views and elementwise layers
+ * computed in place keep sharing their input's bytes: those are the same
+ * bytes, so the slot guards both. */
+struct plan *plan_build_guarded(struct ir_graph *g, struct arena *a);
 
 /* The weights image: every planned constant's data at its offset, zero
  * padding between. Returns NULL when weights_bytes is 0. */
