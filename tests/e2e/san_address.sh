@@ -13,7 +13,11 @@
 #   - the object is byte-identical across two compilations (first model).
 # Without clang-19 or its ASan runtime the test is skipped (exit 77).
 set -eu
-dlc=$1 harness=$2 rtdir=$3 rtlib=$4
+dlc=$1 harness=$2 rtdir=$3
+# The runtime is compiled from source into each program, with that
+# program's flags: the build's libdlcrt.a ($4) may carry another
+# sanitizer's instrumentation (a -DDLC_SANITIZE=ON build).
+rtsrc=$rtdir/dlcrt.c
 shift 4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,9 +52,9 @@ for dir in "$@"; do
     [ "$(scratch "$d/plain/model.h")" -eq 0 ] ||
       [ "$(scratch "$d/model.h")" -gt "$(scratch "$d/plain/model.h")" ] ||
       fail "$name: guarded scratch $(scratch "$d/model.h") <= plain $(scratch "$d/plain/model.h")"
-    clang-19 -fsanitize=address -g -O1 -I"$d" -I"$rtdir" "$harness" "$d/model.o" "$rtlib" -lm \
+    clang-19 -fsanitize=address -g -O1 -I"$d" -I"$rtdir" "$harness" "$d/model.o" "$rtsrc" -lm \
       -lpthread -o "$d/run"
-    cc -O1 -I"$d/plain" -I"$rtdir" "$harness" "$d/plain/model.o" "$rtlib" -lm -lpthread \
+    cc -O1 -I"$d/plain" -I"$rtdir" "$harness" "$d/plain/model.o" "$rtsrc" -lm -lpthread \
       -o "$d/plain/run"
     outs=() plain=()
     for ((i = 0; i < $(sed -n 's/^#define MODEL_NUM_OUTPUTS //p' "$d/model.h"); i++)); do

@@ -18,7 +18,11 @@
 # without address-space randomization (setarch -R). Without clang-19 or its
 # TSan runtime the test is skipped (exit 77).
 set -eu
-dlc=$1 harness=$2 rtdir=$3 rtlib=$4
+dlc=$1 harness=$2 rtdir=$3
+# The runtime is compiled from source into each program, with that
+# program's flags: the build's libdlcrt.a ($4) may carry another
+# sanitizer's instrumentation (a -DDLC_SANITIZE=ON build).
+rtsrc=$rtdir/dlcrt.c
 shift 4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -57,10 +61,10 @@ check() {
     cmp "$d/model.o" "$d/again.o" || fail "$name: two compilations gave different objects"
   fi
   grep -q 'fsanitize=thread' "$d/model.h" || fail "$name: the header does not say how to link"
-  clang-19 -fsanitize=thread -g -O1 -I"$d" -I"$rtdir" "$harness" "$d/model.o" "$rtlib" -lm \
+  clang-19 -fsanitize=thread -g -O1 -I"$d" -I"$rtdir" "$harness" "$d/model.o" "$rtsrc" -lm \
     -lpthread -o "$d/run"
   "$dlc" "$model" --name=model -O2 -o "$d/plain/model.o"
-  cc -O1 -I"$d/plain" -I"$rtdir" "$harness" "$d/plain/model.o" "$rtlib" -lm -lpthread \
+  cc -O1 -I"$d/plain" -I"$rtdir" "$harness" "$d/plain/model.o" "$rtsrc" -lm -lpthread \
     -o "$d/plain/run"
   local outs=() plain=() i=0
   for o in $(seq "$(sed -n 's/^#define MODEL_NUM_OUTPUTS //p' "$d/model.h")"); do
