@@ -299,7 +299,7 @@ static bool eval_constant(struct onnx_imp *m)
 	struct onnx_tensor *y = NULL;
 	int64_t n;
 	if (a && a->t && !strcmp(a->name, "value"))
-		y = onnx_read_tensor(m, a->t, m->node->output[0]);
+		y = onnx_read_tensor(m, a->t, m->node->n_output ? m->node->output[0] : m->node_name);
 	else if (a && !strcmp(a->name, "value_float") && (y = new_tensor(m, IR_DT_F32, 0, NULL)))
 		((float *)y->data)[0] = a->f;
 	else if (a && !strcmp(a->name, "value_int") && (y = new_tensor(m, IR_DT_I64, 0, NULL)))

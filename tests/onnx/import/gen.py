@@ -313,6 +313,13 @@ def errors():
     m = model([helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")],
               [vi("x", [1, 2, 3, 4])], [vi("y", [1, 2, 3, 4])], [pads])
     save_error("pad_overflow", m, "node 'pad' (Pad): pads make axis 2 larger than any tensor can be")
+    # found by the onnx fuzz target: a Constant node without outputs read
+    # output[0] of an empty list (UBSan: offset applied to NULL)
+    nodes = [helper.make_node("Constant", [], [], name="c",
+                              value=numpy_helper.from_array(np.ones(2, np.float32))),
+             helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
+    m = model(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])], [])
+    save_error("constant_no_output", m, "node 'mm' (MatMul): input 'w' is not defined")
 
 
 if __name__ == "__main__":
