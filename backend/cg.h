@@ -80,6 +80,25 @@ LLVMValueRef cg_fma(struct cg *c, LLVMValueRef a, LLVMValueRef b, LLVMValueRef a
  * (approximations; error bounds in docs/ir.md "Math approximations"). */
 LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x);
 LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x);
+/* e^x of a float or <n x float> value over the whole float range (+inf
+ * above 88.72, 0 below -103.97, NaN through); error in docs/ir.md. */
+LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x);
+/* Constant v of float or vector type ty (every lane). */
+LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v);
+/* cg_clamp and cg_act for float or vector values; sigmoid and tanh by
+ * cg_vsigmoid and cg_vtanh instead of libm. */
+LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi);
+LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x);
+/* Vector memory access: `lanes` floats at base[i] as a vty vector (masked
+ * when lanes is below its width: the other lanes read 0 and never touch
+ * memory), and the store of the first `lanes` lanes of v (align 4). */
+LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
+                      unsigned align);
+void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes);
+/* The <n x i1> constant with the first `lanes` lanes of vty set. */
+LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes);
+/* llvm.<name> (overloaded: "llvm.sqrt") of a float or vector value. */
+LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
 /* Adds the test functions of cg_emit_vmath (backend.h) to c->mod. */
 void cg_build_vmath_tests(struct cg *c);
 
@@ -91,6 +110,19 @@ void cg_lower_node(struct cg *c, const struct ir_node *n);
 /* Emits conv2d/dense n with tile.vec != 0 and packed weights as a tiled
  * GEMM loop nest with explicit vector code (see the file). */
 void cg_lower_tiled(struct cg *c, const struct ir_node *n);
+
+/* ---- lower_winograd.c ---- */
+/* Emits conv2d n with tile.winograd != 0 (transformed filters, docs/ir.md
+ * "Winograd weights") as Winograd transforms around batched GEMMs. */
+void cg_lower_winograd(struct cg *c, const struct ir_node *n);
+
+/* ---- lower_dwconv.c ---- */
+/* True when conv2d n runs on the depthwise kernel: NHWC, groups == input
+ * channels == filters, weights re-laid out by the dwpack pass. */
+bool cg_is_dwconv(const struct cg *c, const struct ir_node *n);
+/* Emits depthwise conv2d n (cg_is_dwconv) with channels in vector lanes
+ * and blocks of output pixels in registers (see the file). */
+void cg_lower_dwconv(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_tensor.c ---- */
 /* Emits binary, matmul, reduce_mean, slice, pad, broadcast or gather n. */

@@ -11,10 +11,14 @@
  * tanh(x / 2) would not). exp is Cephes' expf as XNNPACK and MLAS vectorize
  * it: n = round(x / ln 2) by the 1.5 * 2^23 trick, r = x - n ln 2 in two
  * parts, a degree-6 polynomial for e^r, and 2^n made by shifting n + 127
- * into the exponent field. NaN passes through; +-inf saturate to +-1 (tanh)
- * and 1 / 0 (sigmoid). Errors measured against libm in double precision are
- * in docs/ir.md ("Math approximations") and asserted by
- * tests/e2e/test_vmath.c. */
+ * into the exponent field. cg_vexp, the full-range exp of the elementwise
+ * ops and softmax, scales by 2^(n/2), then 2^(n - n/2), so n may reach 128
+ * (x up to 88.72) and -150 (denormal results); beyond, +inf and 0. NaN
+ * passes through; +-inf saturate to +-1 (tanh) and 1 / 0 (sigmoid). Errors
+ * measured against libm in double precision are in docs/ir.md ("Math
+ * approximations") and asserted by tests/e2e/test_vmath.c. The file also
+ * holds the vector vocabulary of the kernels: constants, clamps, the fused
+ * activations, masked loads and stores. */
 #include "cg.h"
 
 #include <string.h>
@@ -25,6 +29,11 @@
 #define TANH_SMALL 0.625
 /* exp's argument is kept >= this, so 2^n stays a normal float. */
 #define EXP_MIN -87.0
+/* cg_vexp: e^x rounds to 0 below EXP_LO and overflows above EXP_OVER
+ * (the largest float whose e^x is finite); EXP_HI bounds n at 128. */
+#define EXP_LO -103.972084
+#define EXP_OVER 88.7228394
+#define EXP_HI 88.75
 
 static unsigned lanes_of(LLVMTypeRef ty)
 {
@@ -118,6 +127,80 @@ static LLVMValueRef vexp_nonpos(struct cg *c, LLVMValueRef x)
 	return LLVMBuildFMul(c->b, er, scale, "exp");
 }
 
+/* m * 2^n for an integer-valued float or vector n in [-150, 128], by two
+ * powers of two (each made by shifting its exponent into place) applied
+ * one after the other, so neither factor nor the partial product leaves
+ * the normal range while |m| < 2; the result rounds once. */
+static LLVMValueRef ldexp2(struct cg *c, LLVMValueRef m, LLVMValueRef n)
+{
+	LLVMTypeRef ty = LLVMTypeOf(n), ity = int_type(c, ty);
+	LLVMValueRef ni = LLVMBuildFPToSI(c->b, n, ity, "");
+	LLVMValueRef n1 = LLVMBuildAShr(c->b, ni, ki(c, ty, 1), ""), n2 = LLVMBuildSub(c->b, ni, n1, "");
+	LLVMValueRef s1 = LLVMBuildShl(c->b, LLVMBuildAdd(c->b, n1, ki(c, ty, 127), ""), ki(c, ty, 23), "");
+	LLVMValueRef s2 = LLVMBuildShl(c->b, LLVMBuildAdd(c->b, n2, ki(c, ty, 127), ""), ki(c, ty, 23), "");
+	m = LLVMBuildFMul(c->b, m, LLVMBuildBitCast(c->b, s1, ty, ""), "");
+	return LLVMBuildFMul(c->b, m, LLVMBuildBitCast(c->b, s2, ty, ""), "scaled");
+}
+
+LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x)
+{
+	static const double poly[6] = { 5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2,
+		                        8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4 };
+	const double magic = 12582912.0;
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	/* Beyond these e^x is +inf or 0 in float; in between the scaling by
+	 * 2^n stays exact (down into the denormals). */
+	LLVMValueRef xc = cg_vclamp(c, x, EXP_LO, EXP_HI);
+	LLVMValueRef t = cg_fma(c, xc, kf(c, ty, 1.44269504088896341), kf(c, ty, magic));
+	LLVMValueRef n = LLVMBuildFSub(c->b, t, kf(c, ty, magic), "n");
+	LLVMValueRef r = cg_fma(c, n, kf(c, ty, -0.693359375), xc);
+	r = cg_fma(c, n, kf(c, ty, 2.12194440e-4), r);
+	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
+	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
+	                         LLVMBuildFAdd(c->b, r, kf(c, ty, 1), ""));
+	LLVMValueRef e = ldexp2(c, er, n);
+	LLVMValueRef over = LLVMBuildFCmp(c->b, LLVMRealOGT, x, kf(c, ty, EXP_OVER), "");
+	e = LLVMBuildSelect(c->b, over, kf(c, ty, __builtin_inf()), e, "");
+	LLVMValueRef under = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, EXP_LO), "");
+	return LLVMBuildSelect(c->b, under, kf(c, ty, 0), e, "exp");
+}
+
+LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v)
+{
+	return kf(c, ty, v);
+}
+
+LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi)
+{
+	/* "x < lo ? lo : x > hi ? hi : x", NaN passing through */
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef below = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, lo), "below");
+	LLVMValueRef y = LLVMBuildSelect(c->b, below, kf(c, ty, lo), x, "");
+	LLVMValueRef above = LLVMBuildFCmp(c->b, LLVMRealOGT, y, kf(c, ty, hi), "above");
+	return LLVMBuildSelect(c->b, above, kf(c, ty, hi), y, "clip");
+}
+
+LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	switch (act) {
+	case IR_ACT_NONE:
+		return x;
+	case IR_ACT_CLIP:
+		return cg_vclamp(c, x, lo, hi);
+	case IR_ACT_RELU: {
+		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
+		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, 0), "neg");
+		return LLVMBuildSelect(c->b, neg, kf(c, ty, 0), x, "relu");
+	}
+	case IR_ACT_SIGMOID:
+		return cg_vsigmoid(c, x);
+	case IR_ACT_TANH:
+		return cg_vtanh(c, x);
+	}
+	DLC_UNREACHABLE("cg_vact: invalid activation");
+}
+
 LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x)
 {
 	/* Cephes tanhf's odd polynomial: tanh(x) ~ x + x^3 * poly(x^2). */
@@ -148,6 +231,64 @@ LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x)
 	                               "");
 	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, 0), "neg");
 	return LLVMBuildSelect(c->b, neg, LLVMBuildFMul(c->b, e, s, ""), s, "sigmoid");
+}
+
+/* ---- vector memory access ---- */
+
+static LLVMValueRef lane_mask(struct cg *c, unsigned n, int lanes)
+{
+	LLVMValueRef e[64];
+	DLC_ASSERT(n <= 64);
+	for (unsigned i = 0; i < n; i++)
+		e[i] = LLVMConstInt(c->t_i1, (int)i < lanes, 0);
+	return LLVMConstVector(e, n);
+}
+
+static LLVMValueRef call_masked(struct cg *c, const char *name, LLVMTypeRef vty,
+                                LLVMValueRef *args, unsigned nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	DLC_ASSERT(id != 0);
+	LLVMTypeRef over[2] = { vty, c->t_ptr };
+	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, over, 2);
+	return LLVMBuildCall2(c->b, fty, LLVMGetIntrinsicDeclaration(c->mod, id, over, 2), args,
+	                      nargs, "");
+}
+
+LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes)
+{
+	return lane_mask(c, LLVMGetVectorSize(vty), lanes);
+}
+
+LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
+                      unsigned align)
+{
+	LLVMValueRef p = cg_elem(c, base, i, "");
+	if (lanes == (int)LLVMGetVectorSize(vty)) {
+		LLVMValueRef v = LLVMBuildLoad2(c->b, vty, p, "v");
+		LLVMSetAlignment(v, align);
+		return v;
+	}
+	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, align, 0), cg_vmask(c, vty, lanes),
+		                 LLVMConstNull(vty) };
+	return call_masked(c, "llvm.masked.load", vty, args, 4);
+}
+
+void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes)
+{
+	LLVMTypeRef vty = LLVMTypeOf(v);
+	LLVMValueRef p = cg_elem(c, base, i, "");
+	if (lanes == (int)LLVMGetVectorSize(vty)) {
+		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
+		return;
+	}
+	LLVMValueRef args[4] = { v, p, LLVMConstInt(c->t_i32, 4, 0), cg_vmask(c, vty, lanes) };
+	call_masked(c, "llvm.masked.store", vty, args, 4);
+}
+
+LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x)
+{
+	return call1(c, name, x);
 }
 
 /* float <name>_<fn>(float) */
@@ -181,6 +322,8 @@ void cg_build_vmath_tests(struct cg *c)
 	scalar_fn(c, "sigmoid", cg_vsigmoid);
 	vector_fn(c, "tanh", cg_vtanh);
 	vector_fn(c, "sigmoid", cg_vsigmoid);
+	scalar_fn(c, "exp", cg_vexp);
+	vector_fn(c, "exp", cg_vexp);
 	LLVMValueRef w = LLVMAddGlobal(c->mod, c->t_i32,
 	                               arena_printf(c->arena, "%s_vmath_width", c->opts->name));
 	LLVMSetInitializer(w, LLVMConstInt(c->t_i32, (unsigned)c->target->vec_floats, 0));

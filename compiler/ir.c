@@ -194,7 +194,7 @@ void ir_compact(struct ir_graph *g, const bool *keep_node)
 	for (uint32_t i = 0; i < g->noutputs; i++)
 		live[g->outputs[i]] = true;
 	for (uint32_t i = 0; i < g->nnodes; i++) {
-		if (!keep_node[i])
+		if (keep_node && !keep_node[i])
 			continue;
 		struct ir_node *n = &g->nodes[i];
 		live[n->out] = true;
@@ -216,7 +216,7 @@ void ir_compact(struct ir_graph *g, const bool *keep_node)
 	g->nvals = nv;
 	uint32_t nn = 0;
 	for (uint32_t i = 0; i < g->nnodes; i++) {
-		if (!keep_node[i])
+		if (keep_node && !keep_node[i])
 			continue;
 		struct ir_node *n = &g->nodes[nn];
 		*n = g->nodes[i];

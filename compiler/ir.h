@@ -373,8 +373,9 @@ static inline struct ir_node *ir_node(struct ir_graph *g, uint32_t id) { return 
 static inline struct ir_value *ir_val(struct ir_graph *g, uint32_t id) { return &g->vals[id]; }
 /* Replaces every use of value `from` (node inputs, graph outputs) by `to`. */
 void ir_replace_uses(struct ir_graph *g, uint32_t from, uint32_t to);
-/* Removes nodes for which keep[node] is false, renumbering nodes and
- * dropping values no longer defined or used; value ids are compacted and
+/* Removes nodes for which keep[node] is false (none when keep_node is
+ * NULL), renumbering nodes and dropping values no longer defined or used
+ * (e.g. constants a packing pass replaced); value ids are compacted and
  * all references rewritten. */
 void ir_compact(struct ir_graph *g, const bool *keep_node);
 /* use counts per value (graph outputs count as uses); array of nvals. */

@@ -129,6 +129,8 @@ static void dot_tile(FILE *out, const struct ir_tile *t)
 	if (t->vec)
 		dot_fmt(out, "\ntile vec %d reg %dx%d cache %dx%dx%d%s", t->vec, t->mr, t->nr, t->mc,
 		        t->nc, t->kc, t->packed ? " packed" : "");
+	if (t->winograd)
+		dot_fmt(out, "\nwinograd F(%dx%d, 3x3)", t->winograd, t->winograd);
 }
 
 static const char *step_name(enum ir_step_kind k)

@@ -76,8 +76,11 @@ static void print_tile(FILE *out, const struct ir_tile *t)
 {
 	if (!t->vec)
 		return;
-	fprintf(out, " tile={vec=%d mr=%d nr=%d mc=%d nc=%d kc=%d%s}", t->vec, t->mr, t->nr, t->mc,
+	fprintf(out, " tile={vec=%d mr=%d nr=%d mc=%d nc=%d kc=%d%s", t->vec, t->mr, t->nr, t->mc,
 	        t->nc, t->kc, t->packed ? " packed" : "");
+	if (t->winograd)
+		fprintf(out, " winograd=%d", t->winograd);
+	fputs("}", out);
 }
 
 /* eltwise chains print as "steps=[relu, affine(0.5, 1), clip(0, 6)]" */

@@ -26,7 +26,9 @@ const struct pass *const pass_pipeline[] = {
 	&pass_fuse_epilogue,
 	&pass_fuse_eltwise,
 	&pass_tile,
+	&pass_winograd,
 	&pass_pack,
+	&pass_dwpack,
 	&pass_pack_rnn,
 	NULL,
 };
@@ -72,7 +74,8 @@ bool pass_run_pipeline(struct ir_graph *g, struct diag *d, const struct pass_opt
 		const struct pass *p = *pp;
 		/* Passes below -O1 are what correctness needs; they cannot be
 		 * disabled. */
-		bool run = o->opt_level >= p->min_opt && !(p->min_opt > 0 && is_disabled(o, p->name));
+		bool run = o->opt_level >= p->min_opt && !(p->min_opt > 0 && is_disabled(o, p->name)) &&
+		           !(p->codegen_only && o->for_interpreter);
 		if (run) {
 			struct arena scratch = { 0 };
 			struct pass_ctx ctx = { g, d, &scratch, o };

@@ -58,7 +58,9 @@ extern const struct pass pass_layout;       /* NHWC inside, declared layout at t
 extern const struct pass pass_fuse_epilogue;  /* activation + residual into conv/dense */
 extern const struct pass pass_fuse_eltwise;   /* elementwise chains into one loop */
 extern const struct pass pass_tile;         /* register/cache blocks of conv2d/dense */
+extern const struct pass pass_winograd;     /* 3x3 stride-1 convs as Winograd F(2x2, 3x3) */
 extern const struct pass pass_pack;         /* weights pre-packed into kernel panels */
+extern const struct pass pass_dwpack;       /* depthwise weights as [KH, KW, C] */
 extern const struct pass pass_pack_rnn;     /* lstm/gru weights in column panels */
 
 /* The pipeline, in order; NULL-terminated. */

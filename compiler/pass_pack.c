@@ -115,13 +115,8 @@ static bool run(struct pass_ctx *ctx)
 		else if (n->op == IR_DENSE && n->attr.dense.tile.vec && !n->attr.dense.tile.packed)
 			changed |= pack_dense(g, n);
 	}
-	if (changed) {
-		/* keep every node; drop the unpacked constants now unused */
-		bool *keep = arena_array(ctx->scratch, g->nnodes ? g->nnodes : 1, sizeof *keep);
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			keep[i] = true;
-		ir_compact(g, keep);
-	}
+	if (changed)
+		ir_compact(g, NULL); /* keep every node; drop the unpacked constants now unused */
 	return true;
 }
 

@@ -80,13 +80,8 @@ static bool run(struct pass_ctx *ctx)
 		n->attr.rnn.packed_vec = (int32_t)vec;
 		changed = true;
 	}
-	if (changed) {
-		/* drop the row-major constants nothing reads now */
-		bool *keep = arena_array(ctx->scratch, g->nnodes ? g->nnodes : 1, sizeof *keep);
-		for (uint32_t i = 0; i < g->nnodes; i++)
-			keep[i] = true;
-		ir_compact(g, keep);
-	}
+	if (changed)
+		ir_compact(g, NULL); /* drop the row-major constants nothing reads now */
 	return true;
 }
 

@@ -16,15 +16,24 @@
  *     registers, the rest hold B vectors and the broadcast. At least ~6 rows
  *     where M allows, so that enough independent FMA chains hide the FMA
  *     latency (latency 4 x 2 ports = 8 chains on current x86).
- *   - kc: the kc x nr micro-panel of B is reused by every mr block, so it
- *     stays in L1 together with the streamed mr x kc sliver of A: we give
- *     them half of L1, kc * (mr + nr) * 4 bytes <= L1 / 2.
+ *   - kc: the kc x nr micro-panel of B is reused by every mr block. The
+ *     model puts it in L1 (kc * (mr + nr) * 4 <= L1 / 2, kc = 186 on AVX2),
+ *     but on znver3 the L2 feeds the 64 bytes of B per 12 FMAs easily, and
+ *     each extra chunk costs a pass of partial sums through the output:
+ *     one-layer A/B runs of ResNet-50's 1x1 convs were 3-13 % faster with K
+ *     whole (K up to 2048) than with kc = 186 or 256, and its 3x3/2 convs
+ *     8 % faster than with kc = 256. So the micro-panel gets a quarter of
+ *     L2 instead: kc * nr * 4 <= L2 / 4 (4096 for 6 x 16 on AVX2). With
+ *     one row block (M <= mr: batch-1 dense) nothing reuses B and the
+ *     speed does not depend on kc, but each chunk ends a float sum chain:
+ *     ResNet-50's fc (K = 2048) in one chunk put its logits 1.5e-3 off
+ *     PyTorch's, in chunks of 256 3e-4. So kc = KC_ONE_BLOCK there.
  *   - mc: the mc x kc block of A stays in (half of) L2.
  *   - nc: the kc x nc block of B stays in (half of) L3.
- * Conv reductions are chunked by whole taps (kc a multiple of the input
- * channels), which is how the implicit-GEMM kernel walks K. A layer with a
- * fused residual keeps K in one chunk: partial sums are stored in the
- * output, which may share its bytes with the residual.
+ * K is chunked in the unit the kernel walks it (conv_kstep): elements for
+ * an unpadded 1x1 conv (a GEMM), kernel rows (kw * c floats) where those
+ * are short runs, else whole taps (c floats). A fused residual is added
+ * with the first chunk, so it does not constrain kc.
  * Grouped/depthwise and NCHW convolutions stay untiled (vec = 0): the
  * plain loops of the back end run them. So do tiny layers (under
  * MIN_MACS multiply-adds): LLVM unrolls their plain loops completely and
@@ -38,6 +47,8 @@
 #define NVEC_MAX 8 /* vectors per row of a register block (code size) */
 #define MR_MIN 6   /* rows wanted before the block grows along N */
 #define MIN_MACS 4096
+#define KROW_MAX 256 /* longest kernel row walked as one run (lower_tiled.c) */
+#define KC_ONE_BLOCK 256 /* kc with one row block: bounds float sum chains */
 
 struct gemm_shape {
 	int64_t m, n, k;
@@ -72,8 +83,7 @@ static bool worth_tiling(struct gemm_shape s)
 }
 
 /* The tile of one layer (see the top of the file for the model). */
-static struct ir_tile choose_tile(const struct target_desc *t, struct gemm_shape s,
-                                  bool whole_k)
+static struct ir_tile choose_tile(const struct target_desc *t, struct gemm_shape s)
 {
 	struct ir_tile r = { 0 };
 	int64_t vec = t->vec_floats, acc_regs = t->vec_regs * 3 / 4;
@@ -81,8 +91,8 @@ static struct ir_tile choose_tile(const struct target_desc *t, struct gemm_shape
 	int64_t nvec = min64(min64((s.n + vec - 1) / vec, acc_regs / rows), NVEC_MAX);
 	int64_t mr = min64(min64(acc_regs / nvec, MR_MAX), s.m);
 	int64_t nr = nvec * vec;
-	int64_t kc = (t->l1d / 2) / (4 * (mr + nr));
-	kc = whole_k || kc >= s.k ? s.k : round_down(kc, s.kstep);
+	int64_t kc = s.m <= mr ? KC_ONE_BLOCK : (t->l2 / 4) / (4 * nr);
+	kc = kc >= s.k ? s.k : round_down(kc, s.kstep);
 	int64_t mc = round_down((t->l2 / 2) / (4 * kc), mr);
 	mc = min64(mc, round_up(s.m, mr));
 	int64_t nc = round_down((t->l3 / 2) / (4 * kc), nr);
@@ -96,6 +106,19 @@ static struct ir_tile choose_tile(const struct target_desc *t, struct gemm_shape
 	return r;
 }
 
+/* The unit K is chunked in, as backend/lower_tiled.c walks K: one element
+ * for a 1x1 unpadded conv (a GEMM over strided rows of x), a kernel row
+ * (kw * c floats) for short runs with dilation 1 along w, else a tap. */
+static int64_t conv_kstep(const struct ir_conv_attr *a, int64_t c)
+{
+	if (a->kernel[0] == 1 && a->kernel[1] == 1 && !a->pad[0] && !a->pad[1] && !a->pad[2] &&
+	    !a->pad[3])
+		return 1;
+	if (a->dilation[1] == 1 && a->kernel[1] > 1 && a->kernel[1] * c <= KROW_MAX)
+		return a->kernel[1] * c;
+	return c;
+}
+
 static void tile_conv(struct ir_graph *g, struct ir_node *n, const struct target_desc *t)
 {
 	struct ir_conv_attr *a = &n->attr.conv;
@@ -107,7 +130,7 @@ static void tile_conv(struct ir_graph *g, struct ir_node *n, const struct target
 		.m = y->dims[0] * y->dims[1] * y->dims[2],
 		.n = y->dims[3],
 		.k = x->dims[3] * a->kernel[0] * a->kernel[1],
-		.kstep = x->dims[3],
+		.kstep = conv_kstep(a, x->dims[3]),
 	};
 	/* K and N bound the packed weights, M the output: all are below
 	 * IR_MAX_TENSOR_BYTES, so the products above cannot overflow, but the
@@ -115,7 +138,7 @@ static void tile_conv(struct ir_graph *g, struct ir_node *n, const struct target
 	if (s.k > INT32_MAX || s.m > INT32_MAX || s.n > INT32_MAX)
 		return;
 	if (worth_tiling(s))
-		a->tile = choose_tile(t, s, n->nin > 1);
+		a->tile = choose_tile(t, s);
 }
 
 static void tile_dense(struct ir_graph *g, struct ir_node *n, const struct target_desc *t)
@@ -132,7 +155,7 @@ static void tile_dense(struct ir_graph *g, struct ir_node *n, const struct targe
 	if (s.k > INT32_MAX || s.m > INT32_MAX || s.n > INT32_MAX)
 		return;
 	if (worth_tiling(s))
-		a->tile = choose_tile(t, s, n->nin > 1);
+		a->tile = choose_tile(t, s);
 }
 
 static bool run(struct pass_ctx *ctx)

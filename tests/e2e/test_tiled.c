@@ -198,7 +198,65 @@ static const char nchw[] =
 	"conv2d(20, 3, stride=2, padding=1)\n"
 	"global_avgpool()\n";
 
-static const char *const models[] = { awkward, residual, chunks, mlp, nchw };
+/* Small channel counts (1, 3, 6, 7, 9, 17): K runs by kernel rows, with
+ * edge rows gathered; 5x5 and 7x7 stride 2 with padding, odd strides,
+ * filters that are not a multiple of 8 or 16, a 7-wide input narrower
+ * than the M block, and a dilated conv (taps) on few channels. */
+static const char small_c[] =
+	"model t\n"
+	"input x: f32[1, 23, 19, 1]\n"
+	"weights random(seed=13)\n"
+	"conv2d(6, 5, padding=2, activation=tanh)\n"
+	"conv2d(3, 3, stride=2, padding=1, activation=relu)\n"
+	"conv2d(7, 7, stride=2, padding=3)\n"
+	"conv2d(9, 3, padding=1, activation=sigmoid)\n"
+	"conv2d(17, 5, padding=2)\n"
+	"conv2d(21, 3, dilation=2, padding=2, activation=relu)\n"
+	"flatten()\n"
+	"dense(10)\n";
+
+/* LeNet-5 and a ResNet stem: 5x5 valid on 6 channels, 7x7/2 on 3
+ * channels with padding 3 (kernel rows of 21 floats), 3x3 on 3 channels,
+ * batch 2 so that blocks cross images, a residual, and a 5x5 kernel
+ * wider than its 2x2 input (padding 3: no kernel row is ever whole). */
+static const char stems[] =
+	"model t\n"
+	"input x: f32[2, 20, 22, 3]\n"
+	"input w: f32[1, 2, 2, 3]\n"
+	"weights random(seed=15)\n"
+	"a = conv2d(16, 7, stride=2, padding=3, activation=relu)(x)\n"
+	"b = conv2d(6, 5, activation=tanh)(x)\n"
+	"c = conv2d(16, 5, stride=[2, 1])(b)\n"
+	"d = conv2d(32, 3, padding=same)(x)\n"
+	"e = conv2d(32, 3, padding=same)(d)\n"
+	"f = add()(e, d)\n"
+	"r = relu()\n"
+	"k = conv2d(8, 5, padding=3)(w)\n"
+	"output a, c, r, k\n";
+
+/* K in several chunks on every target (kc is 2048 floats on SSE, 4096 on
+ * AVX2): a fused residual (added with the first chunk, while the output
+ * may share its bytes) on dilated taps of 480 channels, a strided 1x1
+ * conv cut inside its channels, and kernel rows of 255 floats; then 1x1
+ * stride 2 on 24 channels and a 3x3 kernel on spatial size 1. */
+static const char res_chunks[] =
+	"model t\n"
+	"input x: f32[1, 5, 5, 480]\n"
+	"input y: f32[1, 7, 7, 4500]\n"
+	"input z: f32[1, 6, 6, 17]\n"
+	"input u: f32[1, 1, 1, 9]\n"
+	"weights random(seed=17)\n"
+	"a = conv2d(480, 3, dilation=2, padding=2)(x)\n"
+	"s = add()(a, x)\n"
+	"r = relu()\n"
+	"p = conv2d(20, 1, stride=2, activation=relu)(y)\n"
+	"k = conv2d(24, [17, 15], padding=same, activation=tanh)(z)\n"
+	"p7 = conv2d(19, 1, stride=2, activation=relu)(k)\n"
+	"q = conv2d(60, 3, padding=1)(u)\n"
+	"output r, p, p7, q\n";
+
+static const char *const models[] = { awkward, residual, chunks, mlp, nchw, small_c, stems,
+	                               res_chunks };
 
 static void on_cpu(const char *cpu)
 {

@@ -1,6 +1,7 @@
-/* test_vmath.c - the error of the back end's vectorized tanh and sigmoid
- * (backend/vmath.c) against libm in double precision, over every
- * x = -20 + k * 1e-4 plus special values (vmath_driver.c does the sweep).
+/* test_vmath.c - the error of the back end's vectorized tanh, sigmoid and
+ * exp (backend/vmath.c) against libm in double precision, over every
+ * x = -20 + k * 1e-4 (tanh, sigmoid) and x = -87 + k * 1e-4 up to 88 (exp),
+ * plus special values (vmath_driver.c does the sweeps).
  * The module is compiled by cg_emit_vmath for the portable x86-64 baseline
  * (SSE2, no FMA, 4 lanes) and for the host CPU (FMA, 8 or 16 lanes), linked
  * with the driver and run. The bounds asserted here are the measured
@@ -20,7 +21,7 @@
 #include "e2e_util.h"
 
 struct figures {
-	double tanh_abs, tanh_rel, sig_abs, sig_rel;
+	double tanh_abs, tanh_rel, sig_abs, sig_rel, exp_rel;
 };
 
 /* Compiles the math for cpu, runs the driver, reads its figures. */
@@ -48,11 +49,12 @@ static struct figures measure(const char *cpu)
 	assert_true(fread(text, 1, sizeof text - 1, f) > 0);
 	fclose(f);
 	struct figures r;
-	assert_int_equal(sscanf(text, "tanh %lf %lf sigmoid %lf %lf", &r.tanh_abs, &r.tanh_rel,
-	                        &r.sig_abs, &r.sig_rel),
-	                 4);
-	print_message("vmath (%s): tanh max abs %.3g rel %.3g; sigmoid max abs %.3g rel %.3g\n",
-	              cpu ? cpu : "x86-64", r.tanh_abs, r.tanh_rel, r.sig_abs, r.sig_rel);
+	assert_int_equal(sscanf(text, "tanh %lf %lf sigmoid %lf %lf exp %lf", &r.tanh_abs,
+	                        &r.tanh_rel, &r.sig_abs, &r.sig_rel, &r.exp_rel),
+	                 5);
+	print_message("vmath (%s): tanh max abs %.3g rel %.3g; sigmoid max abs %.3g rel %.3g; "
+	              "exp max rel %.3g\n",
+	              cpu ? cpu : "x86-64", r.tanh_abs, r.tanh_rel, r.sig_abs, r.sig_rel, r.exp_rel);
 	assert_int_equal(sh("rm -rf %s", dir), 0);
 	return r;
 }
@@ -60,13 +62,15 @@ static struct figures measure(const char *cpu)
 /* Measured (both CPUs, the same figures): tanh max abs 8.90e-8 (at
  * x = -4.5057), max rel 1.43e-7 (at -0.6463, just above the polynomial's
  * range); sigmoid max abs 8.86e-8 (at 8.6538), max rel 2.03e-7 (at
- * -6.9104). Float's own rounding is 6e-8 near 1. */
+ * -6.9104); exp max rel 1.18e-7 (at 21.4889) over [-87, 88]. Float's own
+ * rounding is 6e-8 near 1. */
 static void check_bounds(const struct figures *r)
 {
 	assert_true(r->tanh_abs < 1.0e-7);
 	assert_true(r->tanh_rel < 1.5e-7);
 	assert_true(r->sig_abs < 1.0e-7);
 	assert_true(r->sig_rel < 2.1e-7);
+	assert_true(r->exp_rel < 1.25e-7);
 }
 
 static void test_baseline(void **state)

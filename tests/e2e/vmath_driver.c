@@ -1,10 +1,13 @@
-/* vmath_driver.c - measures the back end's tanh and sigmoid (an object made
- * by cg_emit_vmath with --name=vm) against libm in double precision.
+/* vmath_driver.c - measures the back end's tanh, sigmoid and exp (an object
+ * made by cg_emit_vmath with --name=vm) against libm in double precision.
  *
- * Sweeps every x = -20 + k * 1e-4 (k = 0..400000) and checks special values
- * (signed zeros, denormals, +-inf, NaN, huge magnitudes); the vector form
- * must give the scalar form's bits. Prints
+ * Sweeps every x = -20 + k * 1e-4 (k = 0..400000) for tanh and sigmoid,
+ * every x = -87 + k * 1e-4 (k = 0..1750000, up to 88) for exp, and checks
+ * special values (signed zeros, denormals, +-inf, NaN, huge magnitudes,
+ * exp's overflow and underflow); the vector form must give the scalar
+ * form's bits. Prints
  *   tanh <max abs error> <max rel error> sigmoid <max abs> <max rel>
+ *   exp <max rel>
  * and exits 1 when a special value or a vector result is wrong. */
 #include <math.h>
 #include <stdint.h>
@@ -15,6 +18,8 @@ float vm_tanh(float);
 float vm_sigmoid(float);
 void vm_tanh_v(const float *x, float *y);
 void vm_sigmoid_v(const float *x, float *y);
+float vm_exp(float);
+void vm_exp_v(const float *x, float *y);
 extern const int32_t vm_vmath_width;
 
 static int bad;
@@ -50,7 +55,9 @@ static void vector(void (*f)(const float *, float *), const float *x, float *y, 
 
 static void special(const char *what, float x, float y, float want, float tol)
 {
-	int ok = isnan(want) ? isnan(y) : fabsf(y - want) <= tol && !isnan(y);
+	int ok = isnan(want)   ? isnan(y)
+	         : isinf(want) ? y == want
+	                       : fabsf(y - want) <= tol && !isnan(y);
 	if (!ok) {
 		printf("%s(%g) = %.9g, expected %.9g\n", what, (double)x, (double)y, (double)want);
 		bad = 1;
@@ -59,6 +66,39 @@ static void special(const char *what, float x, float y, float want, float tol)
 
 #define N 400064 /* 400001 rounded up to a multiple of 64 */
 static float xs[N], yt[N], ys[N];
+#define NE 1750016 /* 1750001 rounded up to a multiple of 64 */
+static float xe[NE], ye[NE];
+
+/* exp over [-87, 88] and its special values; returns the max rel error. */
+static double check_exp(void)
+{
+	struct err e = { 0 };
+	for (int k = 0; k < NE; k++)
+		xe[k] = (float)(-87.0 + (k < 1750001 ? k : 1750000) * 1e-4);
+	vector(vm_exp_v, xe, ye, NE);
+	for (int k = 0; k < NE; k++) {
+		float x = xe[k], y = vm_exp(x);
+		if (!same_bits(y, ye[k])) {
+			printf("x = %.9g: vector exp %.9g, scalar %.9g\n", (double)x, (double)ye[k],
+			       (double)y);
+			bad = 1;
+		}
+		note(&e, x, y, exp((double)x));
+	}
+	static const float xs_special[] = { 0.0f, -0.0f, 1e-30f, -1e-30f, 88.72f, -100.0f };
+	for (unsigned i = 0; i < sizeof xs_special / sizeof *xs_special; i++) {
+		float x = xs_special[i];
+		double ref = exp((double)x);
+		special("exp", x, vm_exp(x), (float)ref, (float)(ref * 3e-7) + 1e-44f);
+	}
+	special("exp", 88.8f, vm_exp(88.8f), INFINITY, 0);
+	special("exp", INFINITY, vm_exp(INFINITY), INFINITY, 0);
+	special("exp", -104.0f, vm_exp(-104.0f), 0.0f, 0);
+	special("exp", -INFINITY, vm_exp(-INFINITY), 0.0f, 0);
+	special("exp", NAN, vm_exp(NAN), NAN, 0);
+	fprintf(stderr, "exp: max rel at %.9g\n", e.at_rel);
+	return e.rel;
+}
 
 int main(void)
 {
@@ -98,7 +138,9 @@ int main(void)
 		bad = 1;
 	}
 	special("sigmoid", 0.0f, vm_sigmoid(0.0f), 0.5f, 0.0f);
-	printf("tanh %.3g %.3g sigmoid %.3g %.3g\n", et.abs, et.rel, es.abs, es.rel);
+	double exp_rel = check_exp();
+	printf("tanh %.3g %.3g sigmoid %.3g %.3g exp %.3g\n", et.abs, et.rel, es.abs, es.rel,
+	       exp_rel);
 	fprintf(stderr, "tanh: max abs at %.9g, max rel at %.9g; sigmoid: %.9g, %.9g\n", et.at_abs,
 	        et.at_rel, es.at_abs, es.at_rel);
 	return bad;

@@ -3,7 +3,8 @@
  * tile: the exact register and cache blocks per target (AVX-512, AVX2,
  * SSE, NEON) for a few layer shapes, checked against the formulas of
  * pass_tile.c worked out by hand; layers that stay untiled (grouped,
- * depthwise, NCHW, tiny); a fused residual keeps K in one chunk.
+ * depthwise, NCHW, tiny); K chunks in the units the kernel walks K
+ * (elements, kernel rows, taps), also with a fused residual.
  * pack: every element of the packed weights against the original OIHW or
  * [out, in] tensor, zero padding of the last panel, the new constant's name
  * and alignment, and the old constant dropped. (That generated code reads
@@ -92,9 +93,9 @@ static const char cnn[] = "model t\n"
 /* conv1: M = 1024, N = 64, K = 27; conv2: M = 1024, N = 32, K = 576;
  * fc: M = 1, N = 10, K = 32768. E.g. AVX-512 (16 floats, 32 registers, 24
  * for accumulators, L1 48K, L2 2M, L3 32M), conv2: nr = min(2, 24/6) * 16 =
- * 32, mr = min(24/2, 16) = 12, kc = 24576 / (4 * 44) = 139 -> whole taps of
- * 64 channels = 128, mc = 1M / (4 * 128) = 2048 -> multiple of 12 = 2040,
- * capped by M rounded up to 12 = 1032, nc = 16M / 512 capped at 32. */
+ * 32, mr = min(24/2, 16) = 12, kc = (2M / 4) / (4 * 32) = 4096 >= K: 576,
+ * mc = 1M / (4 * 576) = 455 -> multiple of 12 = 444, nc = 16M / 2304
+ * capped at 32. fc has one row: kc = 256 (KC_ONE_BLOCK). */
 static void tiles_per_target(void **state)
 {
 	(void)state;
@@ -102,11 +103,11 @@ static void tiles_per_target(void **state)
 		const char *cpu;
 		int conv1[6], conv2[6], fc[6];
 	} cases[] = {
-		{ "skylake-avx512", { 16, 6, 64, 1026, 64, 27 }, { 16, 12, 32, 1032, 32, 128 },
-		  { 16, 1, 16, 1, 16, 361 } },
-		{ "haswell", { 8, 6, 16, 1026, 64, 27 }, { 8, 6, 16, 1020, 32, 128 },
-		  { 8, 1, 16, 1, 16, 240 } },
-		{ NULL, { 4, 6, 8, 1026, 64, 27 }, { 4, 6, 8, 126, 32, 256 }, { 4, 1, 12, 1, 12, 315 } },
+		{ "skylake-avx512", { 16, 6, 64, 1026, 64, 27 }, { 16, 12, 32, 444, 32, 576 },
+		  { 16, 1, 16, 1, 16, 256 } },
+		{ "haswell", { 8, 6, 16, 1026, 64, 27 }, { 8, 6, 16, 222, 32, 576 },
+		  { 8, 1, 16, 1, 16, 256 } },
+		{ NULL, { 4, 6, 8, 1026, 64, 27 }, { 4, 6, 8, 54, 32, 576 }, { 4, 1, 12, 1, 12, 256 } },
 	};
 	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct fx f;
@@ -175,28 +176,37 @@ static void untiled_layers(void **state)
 	teardown_model(&f);
 }
 
-/* With a fused residual (in[1]) the whole K is one chunk: partial sums
- * would overwrite a residual that shares the output's bytes. */
-static void residual_keeps_k_whole(void **state)
+/* K is chunked in the units lower_tiled.c walks it: on AVX-512 (nr = 64,
+ * kc = (2M / 4) / (4 * 64) = 2048) a 9x9 conv on 28 channels (K = 2268)
+ * by kernel rows of 252 floats (2016), a 1x1 stride-2 conv by elements
+ * (2048), a 3x3 conv on 300 channels (rows of 900 floats are too long) by
+ * taps (1800). A fused residual changes nothing: the first chunk adds it. */
+static void k_chunks(void **state)
 {
 	(void)state;
 	struct fx f;
 	struct ir_graph *g = setup_model(&f, "model t\n"
-	                                     "input x: f32[1, 8, 8, 64]\n"
+	                                     "input x: f32[1, 8, 8, 28]\n"
+	                                     "input y: f32[1, 8, 8, 2100]\n"
+	                                     "input z: f32[1, 8, 8, 300]\n"
+	                                     "input r: f32[1, 8, 8, 64]\n"
 	                                     "weights random(seed=1)\n"
-	                                     "c = conv2d(64, 3, padding=same)\n");
-	struct ir_node *n = node_named(g, "c");
+	                                     "rows = conv2d(64, 9, padding=same)(x)\n"
+	                                     "point = conv2d(64, 1, stride=2)(y)\n"
+	                                     "taps = conv2d(64, 3, padding=same)(z)\n"
+	                                     "output rows, point, taps\n");
+	apply(&f, "tile", "skylake-avx512");
+	assert_int_equal(node_named(g, "rows")->attr.conv.tile.kc, 2016);
+	assert_int_equal(node_named(g, "point")->attr.conv.tile.kc, 2048);
+	assert_int_equal(node_named(g, "taps")->attr.conv.tile.kc, 1800);
+	struct ir_node *n = node_named(g, "rows");
 	uint32_t *in = arena_array(&f.a, 2, sizeof *in);
 	in[0] = n->in[0];
-	in[1] = g->inputs[0]; /* same shape as the output */
+	in[1] = g->inputs[3]; /* same shape as the output */
 	n->in = in;
 	n->nin = 2;
 	apply(&f, "tile", "skylake-avx512");
-	assert_int_equal(n->attr.conv.tile.kc, 576);
-	/* without it: 6 x 64, kc = 24576 / (4 * 70) = 87 -> one tap of 64 */
-	n->nin = 1;
-	apply(&f, "tile", "skylake-avx512");
-	assert_int_equal(n->attr.conv.tile.kc, 64);
+	assert_int_equal(n->attr.conv.tile.kc, 2016);
 	teardown_model(&f);
 }
 
@@ -290,7 +300,7 @@ int main(void)
 		cmocka_unit_test(tiles_per_target),
 		cmocka_unit_test(neon_from_triple),
 		cmocka_unit_test(untiled_layers),
-		cmocka_unit_test(residual_keeps_k_whole),
+		cmocka_unit_test(k_chunks),
 		cmocka_unit_test(packs_conv_panels),
 		cmocka_unit_test(packs_dense_panel),
 	};
