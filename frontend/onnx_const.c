@@ -18,12 +18,16 @@ static double get(const struct onnx_tensor *t, int64_t i)
 	                             : (double)((const int64_t *)t->data)[i];
 }
 
+/* Stores v; an int64 result saturates (INT64_MAX, the "to the end"
+ * sentinel of Slice, comes back from double as 2^63, which has no int64
+ * value) and NaN becomes 0. */
 static void put(struct onnx_tensor *t, int64_t i, double v)
 {
 	if (t->dtype == IR_DT_F32)
 		((float *)t->data)[i] = (float)v;
 	else
-		((int64_t *)t->data)[i] = (int64_t)v;
+		((int64_t *)t->data)[i] = v != v ? 0 : v >= 0x1p63 ? INT64_MAX
+		                                        : v < -0x1p63 ? INT64_MIN : (int64_t)v;
 }
 
 static struct onnx_tensor *new_tensor(struct onnx_imp *m, enum ir_dtype dt, unsigned rank,

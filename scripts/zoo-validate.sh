@@ -5,8 +5,9 @@
 # with tests/zoo/run_zoo.sh - compiled from .onnx directly, through `dlc
 # import` + dlc, and the imported program in `dlc run`, each against
 # PyTorch's output within abs 1e-5 + rel 1e-4 - and prints a table.
-# BUILD=DIR picks the build directory (default build). Exits 1 if any
-# model fails.
+# BUILD=DIR picks the build directory (default build); DLC_FLAGS adds dlc
+# options (DLC_FLAGS=--mcpu=native checks the host's vector kernels:
+# Winograd and the AVX2/AVX-512 tiles). Exits 1 if any model fails.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 zoo=${1:-$root/build/zoo}

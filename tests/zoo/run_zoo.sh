@@ -9,6 +9,9 @@
 #      program compiled and run the same way;
 #   3. the translated program in the reference interpreter (dlc run).
 # Prints one line per way with the compile time; exits 1 on any mismatch.
+# DLC_FLAGS adds dlc options to both compilations (e.g. --mcpu=native, so
+# the AVX2/AVX-512 kernels - Winograd, depthwise, tiled - are the ones
+# checked).
 set -eu
 dlc=$1 cmp=$2 harness=$3 rtdir=$4 rtlib=$5 dir=$6
 name=$(basename "$dir")
@@ -22,7 +25,8 @@ tol="1e-5 1e-4"
 build() {
   mkdir -p "$2"
   local t0=$(date +%s.%N)
-  "$dlc" "$1" --name=model -O2 -o "$2/model.o" || fail "dlc could not compile $(basename "$1")"
+  # shellcheck disable=SC2086
+  "$dlc" "$1" --name=model -O2 ${DLC_FLAGS:-} -o "$2/model.o" || fail "dlc could not compile $(basename "$1")"
   local t1=$(date +%s.%N)
   cc ${DLC_E2E_CFLAGS:-} -O1 -I"$2" -I"$rtdir" "$harness" "$2/model.o" "$rtlib" -lm -lpthread \
     -o "$2/run" || fail "link failed"

@@ -247,6 +247,21 @@ def case_external():
               all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
 
 
+def case_int64_sentinel():
+    """Slice ends of INT64_MAX ("to the end", as exporters write them) built
+    by a constant Concat: evaluated through double at import, 2^63 must
+    saturate back to INT64_MAX (found by the onnx fuzz target as UB)."""
+    big = np.array([2**63 - 1], dtype=np.int64)
+    inits = [numpy_helper.from_array(np.array([1], np.int64), "starts"),
+             numpy_helper.from_array(big, "end_a"),
+             numpy_helper.from_array(np.array([1], np.int64), "axes")]
+    nodes = [helper.make_node("Concat", ["end_a"], ["ends"], name="cat", axis=0),
+             helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["y"], name="slice")]
+    m = model(nodes, [vi("x", [1, 5])], [vi("y", [1, 4])], inits)
+    x = np.arange(5, dtype=np.float32).reshape(1, 5) - 2
+    save_case("int64_sentinel", m, [x], [x[:, 1:]])
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -329,4 +344,5 @@ if __name__ == "__main__":
     case_rnn()
     case_embedding()
     case_external()
+    case_int64_sentinel()
     errors()
