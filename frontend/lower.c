@@ -126,7 +126,8 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 	case FE_LAYER_TRANSPOSE:
 		a = ARG(l, TRANSPOSE, perm);
 		at->transpose.rank = (uint8_t)a->n;
-		for (unsigned k = 0; k < a->n; k++)
+		/* the check bounds n by the rank; the second bound is for gcc -O3 */
+		for (unsigned k = 0; k < a->n && k < sizeof at->transpose.perm; k++)
 			at->transpose.perm[k] = (uint8_t)a->is[k];
 		break;
 	case FE_LAYER_BROADCAST:
