@@ -20,43 +20,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cheader.h"
-#include "frontend.h"
-#include "interp.h"
-#include "pass.h"
-#include "plan.h"
-#include "weights_random.h"
 #include "e2e_util.h"
-
-#define MAXT 8
-
-struct tc {
-	struct arena a;
-	struct diag d;
-	char dir[64];
-};
-
-/* Parses src and runs the pipeline at `opt` for cpu (NULL: baseline). */
-static struct ir_graph *build(struct tc *t, const char *src, int opt, const char *cpu)
-{
-	uint32_t file = diag_add_source(&t->d, "t.dl", src, (uint32_t)strlen(src));
-	struct ast_model *m = fe_parse(&t->a, &t->d, file);
-	assert_non_null(m);
-	struct ir_graph *g = fe_lower(&t->a, &t->d, m, ".");
-	assert_non_null(g);
-	struct pass_options o = { .opt_level = opt, .target = target_lookup(NULL, cpu, NULL) };
-	bool stopped;
-	assert_true(pass_run_pipeline(g, &t->d, &o, &stopped));
-	assert_int_equal(t->d.errors, 0);
-	return g;
-}
+#include "layer_check.h"
 
 /* Depthwise layers the dwpack pass handed to the depthwise kernel. */
 static int count_dw(const struct ir_graph *g)
@@ -68,80 +38,6 @@ static int count_dw(const struct ir_graph *g)
 			k++;
 	}
 	return k;
-}
-
-static void emit(struct tc *t, struct ir_graph *g, const char *cpu, const char *path)
-{
-	struct plan *p = plan_build(g, &t->a);
-	struct cg_options o = { .opt_level = 2, .name = "model", .reloc = CG_RELOC_PIC,
-	                        .weights = CG_WEIGHTS_EMBED, .plan = p,
-	                        .triple = "x86_64-unknown-linux-gnu", .cpu = cpu };
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_true(cg_emit(g, &o, CG_EMIT_OBJ, f, &t->d));
-	assert_int_equal(fclose(f), 0);
-	char hpath[128];
-	snprintf(hpath, sizeof hpath, "%s/model.h", t->dir);
-	f = fopen(hpath, "w");
-	assert_non_null(f);
-	struct hdr_options ho = { .name = "model" };
-	assert_true(hdr_emit(g, p, &ho, f));
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Compares output i of the program with the interpreter's. */
-static void compare(struct tc *t, const struct ir_type *ot, const float *r, unsigned i,
-                    const char *cpu)
-{
-	char path[128];
-	float *o = arena_alloc(&t->a, (size_t)ir_type_bytes(ot));
-	snprintf(path, sizeof path, "%s/out%u.bin", t->dir, i);
-	assert_int_equal(read_file(path, o, (size_t)ir_type_bytes(ot)), (size_t)ir_type_bytes(ot));
-	for (int64_t k = 0; k < ir_type_numel(ot); k++)
-		if (!(fabsf(o[k] - r[k]) <= 1e-5f + 1e-4f * fabsf(r[k])))
-			fail_msg("%s: output %u element %ld: got %.9g, interpreter %.9g",
-			         cpu ? cpu : "baseline", i, (long)k, (double)o[k], (double)r[k]);
-}
-
-/* Compiles src at -O2 for cpu, runs it and the interpreter (-O0 IR);
- * `ndw` depthwise layers must have reached the kernel. */
-static void check_model(const char *src, int ndw, const char *cpu)
-{
-	struct tc t;
-	memset(&t, 0, sizeof t);
-	diag_init(&t.d, stderr);
-	strcpy(t.dir, "/tmp/dlc_dw_XXXXXX");
-	assert_non_null(mkdtemp(t.dir));
-	struct ir_graph *ref = build(&t, src, 0, cpu), *opt = build(&t, src, 2, cpu);
-	assert_int_equal(count_dw(opt), ndw);
-	char path[128], args[2048] = "";
-	snprintf(path, sizeof path, "%s/model.o", t.dir);
-	emit(&t, opt, cpu, path);
-	assert_int_equal(sh("cc %s -O1 -I%s -I%s %s %s/model.o %s -lm -lpthread -o %s/run", cflags(),
-	                    t.dir, DLCRT_DIR, HARNESS_SRC, t.dir, DLCRT_LIB, t.dir), 0);
-	const void *ins[MAXT];
-	void *refs[MAXT];
-	assert_true(ref->ninputs <= MAXT && ref->noutputs <= MAXT);
-	for (uint32_t i = 0; i < ref->ninputs; i++) {
-		const struct ir_type *it = &ref->vals[ref->inputs[i]].type;
-		float *x = arena_array(&t.a, (size_t)ir_type_numel(it), sizeof *x);
-		wrand_fill(x, ir_type_numel(it), 7 + i, "input", -2.0f, 2.0f);
-		ins[i] = x;
-		snprintf(path, sizeof path, "%s/in%u.bin", t.dir, i);
-		write_file(path, x, (size_t)ir_type_bytes(it));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s ", path);
-	}
-	for (uint32_t i = 0; i < ref->noutputs; i++) {
-		refs[i] = arena_alloc(&t.a, (size_t)ir_type_bytes(&ref->vals[ref->outputs[i]].type));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s/out%u.bin ", t.dir, i);
-	}
-	assert_int_equal(sh("%s/run --selftest %s", t.dir, args), 0);
-	assert_true(interp_run(ref, &t.d, ins, refs, (int64_t)1 << 30));
-	for (uint32_t i = 0; i < ref->noutputs; i++)
-		compare(&t, &ref->vals[ref->outputs[i]].type, refs[i], i, cpu);
-	assert_int_equal(sh("rm -rf %s", t.dir), 0);
-	diag_free(&t.d);
-	arena_free(&t.a);
 }
 
 /* ---- depthwise models ---- */
@@ -262,7 +158,7 @@ static const struct model models[] = {
 static void on_cpu(const char *cpu)
 {
 	for (unsigned i = 0; i < sizeof models / sizeof models[0]; i++)
-		check_model(models[i].src, models[i].ndw, cpu);
+		lc_check_model(models[i].src, cpu, count_dw, models[i].ndw);
 }
 
 static void sse_baseline(void **state)

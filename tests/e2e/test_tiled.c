@@ -19,125 +19,24 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cheader.h"
-#include "frontend.h"
-#include "interp.h"
-#include "pass.h"
-#include "plan.h"
-#include "weights_random.h"
 #include "e2e_util.h"
+#include "layer_check.h"
 
-#define MAXT 4
-
-struct tc {
-	struct arena a;
-	struct diag d;
-	char dir[64];
-};
-
-/* Parses src and runs the pipeline at `opt` for cpu (NULL: baseline). */
-static struct ir_graph *build(struct tc *t, const char *src, int opt, const char *cpu)
-{
-	uint32_t file = diag_add_source(&t->d, "t.dl", src, (uint32_t)strlen(src));
-	struct ast_model *m = fe_parse(&t->a, &t->d, file);
-	assert_non_null(m);
-	struct ir_graph *g = fe_lower(&t->a, &t->d, m, ".");
-	assert_non_null(g);
-	struct pass_options o = { .opt_level = opt, .target = target_lookup(NULL, cpu, NULL) };
-	bool stopped;
-	assert_true(pass_run_pipeline(g, &t->d, &o, &stopped));
-	assert_int_equal(t->d.errors, 0);
-	return g;
-}
-
-static bool any_tiled(const struct ir_graph *g)
+/* 1 when some conv2d/dense of g was tiled and packed. */
+static int any_tiled(const struct ir_graph *g)
 {
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const struct ir_node *n = &g->nodes[i];
 		if ((n->op == IR_CONV2D && n->attr.conv.tile.packed) ||
 		    (n->op == IR_DENSE && n->attr.dense.tile.packed))
-			return true;
+			return 1;
 	}
-	return false;
-}
-
-static void emit(struct tc *t, struct ir_graph *g, const char *cpu, enum cg_emit what,
-                 const char *path)
-{
-	struct plan *p = plan_build(g, &t->a);
-	struct cg_options o = { .opt_level = 2, .name = "model", .reloc = CG_RELOC_PIC,
-	                        .weights = CG_WEIGHTS_EMBED, .plan = p,
-	                        .triple = "x86_64-unknown-linux-gnu", .cpu = cpu };
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_true(cg_emit(g, &o, what, f, &t->d));
-	assert_int_equal(fclose(f), 0);
-	if (what != CG_EMIT_OBJ)
-		return;
-	char hpath[128];
-	snprintf(hpath, sizeof hpath, "%s/model.h", t->dir);
-	f = fopen(hpath, "w");
-	assert_non_null(f);
-	struct hdr_options ho = { .name = "model" };
-	assert_true(hdr_emit(g, p, &ho, f));
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Compiles src at -O2 for cpu, runs it and the interpreter (-O0 IR). */
-static void check_model(const char *src, const char *cpu)
-{
-	struct tc t;
-	memset(&t, 0, sizeof t);
-	diag_init(&t.d, stderr);
-	strcpy(t.dir, "/tmp/dlc_tiled_XXXXXX");
-	assert_non_null(mkdtemp(t.dir));
-	struct ir_graph *ref = build(&t, src, 0, cpu), *opt = build(&t, src, 2, cpu);
-	assert_true(any_tiled(opt));
-	char path[128], args[1024] = "";
-	snprintf(path, sizeof path, "%s/model.o", t.dir);
-	emit(&t, opt, cpu, CG_EMIT_OBJ, path);
-	assert_int_equal(sh("cc %s -O1 -I%s -I%s %s %s/model.o %s -lm -lpthread -o %s/run", cflags(),
-	                    t.dir, DLCRT_DIR, HARNESS_SRC, t.dir, DLCRT_LIB, t.dir), 0);
-	const void *ins[MAXT];
-	void *refs[MAXT];
-	assert_true(ref->ninputs <= MAXT && ref->noutputs <= MAXT);
-	for (uint32_t i = 0; i < ref->ninputs; i++) {
-		const struct ir_type *it = &ref->vals[ref->inputs[i]].type;
-		float *x = arena_array(&t.a, (size_t)ir_type_numel(it), sizeof *x);
-		wrand_fill(x, ir_type_numel(it), 7 + i, "input", -2.0f, 2.0f);
-		ins[i] = x;
-		snprintf(path, sizeof path, "%s/in%u.bin", t.dir, i);
-		write_file(path, x, (size_t)ir_type_bytes(it));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s ", path);
-	}
-	for (uint32_t i = 0; i < ref->noutputs; i++) {
-		refs[i] = arena_alloc(&t.a, (size_t)ir_type_bytes(&ref->vals[ref->outputs[i]].type));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s/out%u.bin ", t.dir, i);
-	}
-	assert_int_equal(sh("%s/run --selftest %s", t.dir, args), 0);
-	assert_true(interp_run(ref, &t.d, ins, refs, (int64_t)1 << 30));
-	for (uint32_t i = 0; i < ref->noutputs; i++) {
-		const struct ir_type *ot = &ref->vals[ref->outputs[i]].type;
-		float *o = arena_alloc(&t.a, (size_t)ir_type_bytes(ot));
-		snprintf(path, sizeof path, "%s/out%u.bin", t.dir, i);
-		assert_int_equal(read_file(path, o, (size_t)ir_type_bytes(ot)),
-		                 (size_t)ir_type_bytes(ot));
-		const float *r = refs[i];
-		for (int64_t k = 0; k < ir_type_numel(ot); k++)
-			if (!(fabsf(o[k] - r[k]) <= 1e-5f + 1e-4f * fabsf(r[k])))
-				fail_msg("%s: output %u element %ld: got %.9g, interpreter %.9g",
-				         cpu ? cpu : "baseline", i, (long)k, (double)o[k], (double)r[k]);
-	}
-	assert_int_equal(sh("rm -rf %s", t.dir), 0);
-	diag_free(&t.d);
-	arena_free(&t.a);
+	return 0;
 }
 
 /* ---- models ---- */
@@ -261,7 +160,7 @@ static const char *const models[] = { awkward, residual, chunks, mlp, nchw, smal
 static void on_cpu(const char *cpu)
 {
 	for (unsigned i = 0; i < sizeof models / sizeof models[0]; i++)
-		check_model(models[i], cpu);
+		lc_check_model(models[i], cpu, any_tiled, 1);
 }
 
 static void sse_baseline(void **state)
@@ -287,15 +186,12 @@ static void avx512(void **state)
 		on_cpu("skylake-avx512");
 		return;
 	}
-	struct tc t;
-	memset(&t, 0, sizeof t);
-	diag_init(&t.d, stderr);
-	strcpy(t.dir, "/tmp/dlc_tiled_XXXXXX");
-	assert_non_null(mkdtemp(t.dir));
-	struct ir_graph *g = build(&t, awkward, 2, "skylake-avx512");
+	struct lc t;
+	lc_open(&t);
+	struct ir_graph *g = lc_build(&t, awkward, 2, "skylake-avx512");
 	char path[128];
 	snprintf(path, sizeof path, "%s/model.ll", t.dir);
-	emit(&t, g, "skylake-avx512", CG_EMIT_LLVM, path);
+	lc_emit(&t, g, "skylake-avx512", CG_EMIT_LLVM, path);
 	static char text[1 << 22];
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
@@ -306,9 +202,7 @@ static void avx512(void **state)
 	assert_non_null(strstr(text, "@llvm.fma.v16f32"));
 	assert_non_null(strstr(text, "@llvm.masked.store.v16f32"));
 	assert_non_null(strstr(text, "\"prefer-vector-width\"=\"512\""));
-	assert_int_equal(sh("rm -rf %s", t.dir), 0);
-	diag_free(&t.d);
-	arena_free(&t.a);
+	lc_close(&t);
 }
 
 int main(void)

@@ -19,44 +19,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cheader.h"
-#include "frontend.h"
-#include "interp.h"
-#include "pass.h"
-#include "plan.h"
-#include "weights_random.h"
 #include "e2e_util.h"
-
-#define MAXT 4
-
-struct tc {
-	struct arena a;
-	struct diag d;
-	char dir[64];
-};
-
-/* Parses src and runs the pipeline at `opt` for cpu (NULL: baseline). */
-static struct ir_graph *build(struct tc *t, const char *src, int opt, const char *cpu)
-{
-	uint32_t file = diag_add_source(&t->d, "t.dl", src, (uint32_t)strlen(src));
-	struct ast_model *m = fe_parse(&t->a, &t->d, file);
-	assert_non_null(m);
-	struct ir_graph *g = fe_lower(&t->a, &t->d, m, ".");
-	assert_non_null(g);
-	struct pass_options o = { .opt_level = opt, .target = target_lookup(NULL, cpu, NULL),
-	                          .for_interpreter = opt == 0 };
-	bool stopped;
-	assert_true(pass_run_pipeline(g, &t->d, &o, &stopped));
-	assert_int_equal(t->d.errors, 0);
-	return g;
-}
+#include "layer_check.h"
 
 /* Number of conv2d layers the winograd pass took. */
 static int winograd_layers(const struct ir_graph *g)
@@ -65,78 +34,6 @@ static int winograd_layers(const struct ir_graph *g)
 	for (uint32_t i = 0; i < g->nnodes; i++)
 		k += g->nodes[i].op == IR_CONV2D && g->nodes[i].attr.conv.tile.winograd;
 	return k;
-}
-
-static void emit(struct tc *t, struct ir_graph *g, const char *cpu, enum cg_emit what,
-                 const char *path)
-{
-	struct plan *p = plan_build(g, &t->a);
-	struct cg_options o = { .opt_level = 2, .name = "model", .reloc = CG_RELOC_PIC,
-	                        .weights = CG_WEIGHTS_EMBED, .plan = p,
-	                        .triple = "x86_64-unknown-linux-gnu", .cpu = cpu };
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_true(cg_emit(g, &o, what, f, &t->d));
-	assert_int_equal(fclose(f), 0);
-	if (what != CG_EMIT_OBJ)
-		return;
-	char hpath[128];
-	snprintf(hpath, sizeof hpath, "%s/model.h", t->dir);
-	f = fopen(hpath, "w");
-	assert_non_null(f);
-	struct hdr_options ho = { .name = "model" };
-	assert_true(hdr_emit(g, p, &ho, f));
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Compiles src at -O2 for cpu, runs it and the interpreter (-O0 IR). */
-static void check_model(const char *src, const char *cpu, int expect)
-{
-	struct tc t;
-	memset(&t, 0, sizeof t);
-	diag_init(&t.d, stderr);
-	strcpy(t.dir, "/tmp/dlc_wino_XXXXXX");
-	assert_non_null(mkdtemp(t.dir));
-	struct ir_graph *ref = build(&t, src, 0, cpu), *opt = build(&t, src, 2, cpu);
-	assert_int_equal(winograd_layers(opt), expect);
-	char path[128], args[1024] = "";
-	snprintf(path, sizeof path, "%s/model.o", t.dir);
-	emit(&t, opt, cpu, CG_EMIT_OBJ, path);
-	assert_int_equal(sh("cc %s -O1 -I%s -I%s %s %s/model.o %s -lm -lpthread -o %s/run", cflags(),
-	                    t.dir, DLCRT_DIR, HARNESS_SRC, t.dir, DLCRT_LIB, t.dir), 0);
-	const void *ins[MAXT];
-	void *refs[MAXT];
-	assert_true(ref->ninputs <= MAXT && ref->noutputs <= MAXT);
-	for (uint32_t i = 0; i < ref->ninputs; i++) {
-		const struct ir_type *it = &ref->vals[ref->inputs[i]].type;
-		float *x = arena_array(&t.a, (size_t)ir_type_numel(it), sizeof *x);
-		wrand_fill(x, ir_type_numel(it), 7 + i, "input", -2.0f, 2.0f);
-		ins[i] = x;
-		snprintf(path, sizeof path, "%s/in%u.bin", t.dir, i);
-		write_file(path, x, (size_t)ir_type_bytes(it));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s ", path);
-	}
-	for (uint32_t i = 0; i < ref->noutputs; i++) {
-		refs[i] = arena_alloc(&t.a, (size_t)ir_type_bytes(&ref->vals[ref->outputs[i]].type));
-		snprintf(args + strlen(args), sizeof args - strlen(args), "%s/out%u.bin ", t.dir, i);
-	}
-	assert_int_equal(sh("%s/run --selftest %s", t.dir, args), 0);
-	assert_true(interp_run(ref, &t.d, ins, refs, (int64_t)1 << 30));
-	for (uint32_t i = 0; i < ref->noutputs; i++) {
-		const struct ir_type *ot = &ref->vals[ref->outputs[i]].type;
-		float *o = arena_alloc(&t.a, (size_t)ir_type_bytes(ot));
-		snprintf(path, sizeof path, "%s/out%u.bin", t.dir, i);
-		assert_int_equal(read_file(path, o, (size_t)ir_type_bytes(ot)),
-		                 (size_t)ir_type_bytes(ot));
-		const float *r = refs[i];
-		for (int64_t k = 0; k < ir_type_numel(ot); k++)
-			if (!(fabsf(o[k] - r[k]) <= 1e-5f + 1e-4f * fabsf(r[k])))
-				fail_msg("%s: output %u element %ld: got %.9g, interpreter %.9g",
-				         cpu ? cpu : "baseline", i, (long)k, (double)o[k], (double)r[k]);
-	}
-	assert_int_equal(sh("rm -rf %s", t.dir), 0);
-	diag_free(&t.d);
-	arena_free(&t.a);
 }
 
 /* ---- models ---- */
@@ -219,7 +116,7 @@ static void sse_baseline(void **state)
 {
 	(void)state;
 	for (unsigned i = 0; i < sizeof models / sizeof models[0]; i++)
-		check_model(models[i].src, NULL, 0);
+		lc_check_model(models[i].src, NULL, winograd_layers, 0);
 }
 
 static void avx2(void **state)
@@ -228,7 +125,7 @@ static void avx2(void **state)
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
 		skip();
 	for (unsigned i = 0; i < sizeof models / sizeof models[0]; i++)
-		check_model(models[i].src, "haswell", models[i].layers);
+		lc_check_model(models[i].src, "haswell", winograd_layers, models[i].layers);
 }
 
 int main(void)
