@@ -461,7 +461,7 @@ static void lower_concat(struct cg *c, const struct ir_node *n)
 	for (unsigned k = 0; k < n->nin; k++) {
 		struct split xs = split_at(vtype(c, n->in[k]), axis);
 		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
-		if (plan_concat_slice(c->plan, n->in[k])) {
+		if (plan_concat_slice(c->plan, n->in[k], n->out)) {
 			off += xs.len; /* planned into its slice: already in place */
 			continue;
 		}

@@ -51,15 +51,15 @@ bool plan_is_view(enum ir_op op)
 	return (ir_op_table[op].flags & (IR_F_VIEW | IR_F_IDENTITY)) != 0;
 }
 
-bool plan_concat_slice(const struct plan *p, uint32_t v)
+bool plan_concat_slice(const struct plan *p, uint32_t v, uint32_t cat)
 {
-	return v < p->nvals && p->slice_of[v] != IR_NONE;
+	return v < p->nvals && cat != IR_NONE && p->slice_of[v] == cat;
 }
 
 bool plan_concat_in_place(const struct plan *p, const struct ir_node *n)
 {
 	for (unsigned k = 0; k < n->nin; k++)
-		if (!plan_concat_slice(p, n->in[k]))
+		if (!plan_concat_slice(p, n->in[k], n->out))
 			return false;
 	return n->op == IR_CONCAT;
 }
@@ -429,17 +429,19 @@ static bool plan_in_place(struct planner *pl, uint32_t i)
 	return false;
 }
 
-static unsigned count_in(const struct ir_node *n, uint32_t v)
+/* Inputs of n whose bytes are v's: v itself or a view of it. */
+static unsigned count_in(const struct planner *pl, const struct ir_node *n, uint32_t v)
 {
 	unsigned c = 0;
 	for (unsigned k = 0; k < n->nin; k++)
-		c += n->in[k] == v;
+		c += pl->root[n->in[k]] == v;
 	return c;
 }
 
 /* Concat node i: inputs that die here become slices of its buffer. An
- * input given twice stays out (it has one buffer but needs two slices);
- * earlier readers are fine: they read the slice. */
+ * input given twice, or given also through a view (reshape), stays out (it
+ * has one buffer but needs two slices; a view would pass for a slice it
+ * is not); earlier readers are fine: they read the slice. */
 static void plan_slices(struct planner *pl, uint32_t i)
 {
 	const struct ir_node *n = &pl->g->nodes[i];
@@ -458,7 +460,7 @@ static void plan_slices(struct planner *pl, uint32_t i)
 		const struct ir_value *x = &pl->g->vals[u];
 		uint32_t b = dying_buffer(pl, u, i, ir_type_bytes(&x->type));
 		if (b != IR_NONE && at % PLAN_ALIGN == 0 && x->kind == IR_VAL_NODE &&
-		    pl->root[u] == u && count_in(n, u) == 1) {
+		    pl->root[u] == u && count_in(pl, n, u) == 1) {
 			pl->bufs[b].parent = pl->buf[n->out];
 			pl->bufs[b].concat = n->out;
 			pl->bufs[b].at = at;
@@ -675,7 +677,8 @@ uint8_t *plan_weights_image(struct ir_graph *g, const struct plan *p, struct are
 		return NULL;
 	uint8_t *img = arena_alloc(a, (size_t)p->weights_bytes);
 	for (uint32_t v = 0; v < g->nvals; v++) {
-		if (p->home[v] != PLAN_HOME_WEIGHTS)
+		/* views of a constant (a reshape of it) share its bytes */
+		if (p->home[v] != PLAN_HOME_WEIGHTS || g->vals[v].kind != IR_VAL_CONST)
 			continue;
 		int64_t bytes = ir_type_bytes(&g->vals[v].type);
 		memcpy(img + p->offset[v], g->vals[v].data, (size_t)bytes);

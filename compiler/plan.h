@@ -101,9 +101,11 @@ uint8_t *plan_weights_image(struct ir_graph *g, const struct plan *p, struct are
 /* True for ops whose output is their first input's bytes. */
 bool plan_is_view(enum ir_op op);
 
-/* True when value v (an input of a concat) was computed directly into its
- * slice of the concat's output: the concat must not copy it. */
-bool plan_concat_slice(const struct plan *p, uint32_t v);
+/* True when value v (an input of the concat whose output is `cat`) was
+ * computed directly into its slice of that output: the concat must not
+ * copy it. (v may be a slice of another concat it also feeds: then this
+ * one copies it.) */
+bool plan_concat_slice(const struct plan *p, uint32_t v, uint32_t cat);
 
 /* True when every input of concat node n is such a slice: the concat is a
  * no-op. */
