@@ -600,8 +600,15 @@ static bool map_split(struct onnx_imp *m)
 	int64_t dim = x->type.dims[ax], sum = 0, each = (dim + nout - 1) / nout;
 	for (unsigned k = 0; n < 0 && k < nout; k++)
 		split[k] = k + 1 < nout ? each : dim - each * (nout - 1);
-	for (unsigned k = 0; k < nout; k++)
+	for (unsigned k = 0; k < nout; k++) {
+		/* each in [0, dim], so the sum of at most 64 cannot overflow */
+		if (split[k] < 0 || split[k] > dim) {
+			onnx_error(m, "split size %" PRId64 " of output %u is outside 0..%" PRId64,
+			           split[k], k, dim);
+			return false;
+		}
 		sum += split[k];
+	}
 	if (sum != dim) {
 		onnx_error(m, "split sizes add up to %" PRId64 ", the axis has %" PRId64, sum, dim);
 		return false;

@@ -335,6 +335,12 @@ def errors():
              helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")]
     m = model(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])], [])
     save_error("constant_no_output", m, "node 'mm' (MatMul): input 'w' is not defined")
+    # found by the onnx fuzz target: split sizes summed past 2^63
+    sizes = numpy_helper.from_array(np.array([2**62, 2**62], dtype=np.int64), "sizes")
+    m = model([helper.make_node("Split", ["x", "sizes"], ["a", "b"], name="split", axis=1)],
+              [vi("x", [1, 4])], [vi("a", [1, 2]), vi("b", [1, 2])], [sizes])
+    save_error("split_overflow", m, "node 'split' (Split): split size 4611686018427387904 of "
+               "output 0 is outside 0..4")
 
 
 if __name__ == "__main__":
