@@ -48,6 +48,15 @@ LLVMValueRef cg_f32(struct cg *c, double v);
 LLVMValueRef cg_loop_begin(struct cg *c, struct cg_loop *l, int64_t n, const char *name);
 /* Closes the loop and leaves the builder after it. */
 void cg_loop_end(struct cg *c, struct cg_loop *l);
+/* A loop "for (iv = lo; iv < hi; iv++)" with run-time bounds; its blocks
+ * are named <tag>.head, <tag>.body and <tag>.end. */
+struct cg_rloop {
+	LLVMBasicBlockRef header, body, exit, pre;
+	LLVMValueRef iv, lo;
+};
+LLVMValueRef cg_rloop_begin(struct cg *c, struct cg_rloop *l, LLVMValueRef lo, LLVMValueRef hi,
+                            const char *tag, const char *name);
+void cg_rloop_end(struct cg *c, struct cg_rloop *l);
 /* "if (cond) { ... }": returns the block after; the builder is in the then-block. */
 LLVMBasicBlockRef cg_if_begin(struct cg *c, LLVMValueRef cond, const char *name);
 void cg_if_end(struct cg *c, LLVMBasicBlockRef after);

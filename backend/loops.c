@@ -177,3 +177,35 @@ LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValue
 	}
 	DLC_UNREACHABLE("cg_act: invalid activation");
 }
+
+LLVMValueRef cg_rloop_begin(struct cg *c, struct cg_rloop *l, LLVMValueRef lo, LLVMValueRef hi,
+                            const char *tag, const char *name)
+{
+	char bname[32];
+	l->pre = LLVMGetInsertBlock(c->b);
+	l->lo = lo;
+	snprintf(bname, sizeof bname, "%s.head", tag);
+	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
+	snprintf(bname, sizeof bname, "%s.body", tag);
+	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
+	snprintf(bname, sizeof bname, "%s.end", tag);
+	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, bname);
+	LLVMBuildBr(c->b, l->header);
+	LLVMPositionBuilderAtEnd(c->b, l->header);
+	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
+	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, hi, "more"), l->body, l->exit);
+	LLVMPositionBuilderAtEnd(c->b, l->body);
+	return l->iv;
+}
+
+void cg_rloop_end(struct cg *c, struct cg_rloop *l)
+{
+	LLVMValueRef next = LLVMBuildAdd(c->b, l->iv, cg_i64(c, 1), "next");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
+	LLVMBuildBr(c->b, l->header);
+	LLVMValueRef vals[2] = { l->lo, next };
+	LLVMBasicBlockRef from[2] = { l->pre, latch };
+	LLVMAddIncoming(l->iv, vals, from, 2);
+	LLVMMoveBasicBlockAfter(l->exit, latch);
+	LLVMPositionBuilderAtEnd(c->b, l->exit);
+}

@@ -77,40 +77,6 @@ struct block {
 
 /* ---- small vector vocabulary ---- */
 
-/* A loop "for (iv = lo; iv < hi; iv++)" with run-time bounds. */
-struct rloop {
-	LLVMBasicBlockRef header, body, exit, pre;
-	LLVMValueRef iv, lo;
-};
-
-static LLVMValueRef rloop_begin(struct cg *c, struct rloop *l, LLVMValueRef lo, LLVMValueRef hi,
-                                const char *name)
-{
-	l->pre = LLVMGetInsertBlock(c->b);
-	l->lo = lo;
-	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.head");
-	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.body");
-	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "tile.end");
-	LLVMBuildBr(c->b, l->header);
-	LLVMPositionBuilderAtEnd(c->b, l->header);
-	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
-	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, hi, "more"), l->body, l->exit);
-	LLVMPositionBuilderAtEnd(c->b, l->body);
-	return l->iv;
-}
-
-static void rloop_end(struct cg *c, struct rloop *l)
-{
-	LLVMValueRef next = LLVMBuildAdd(c->b, l->iv, cg_i64(c, 1), "next");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
-	LLVMBuildBr(c->b, l->header);
-	LLVMValueRef vals[2] = { l->lo, next };
-	LLVMBasicBlockRef from[2] = { l->pre, latch };
-	LLVMAddIncoming(l->iv, vals, from, 2);
-	LLVMMoveBasicBlockAfter(l->exit, latch);
-	LLVMPositionBuilderAtEnd(c->b, l->exit);
-}
-
 static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, int64_t b)
 {
 	LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, a, cg_i64(c, b), "");
@@ -287,11 +253,11 @@ static void gemm_k_loop(struct cg *c, const struct gemm *g, const struct block *
 	for (int r = 0; r < bl->rows; r++)
 		arow[r] = cg_elem(c, g->x, a_row(c, g, cg_add(c, bl->m0, cg_i64(c, r), "m")), "arow");
 	chunk_range(c, g, bl, 1, &lo, &hi);
-	struct rloop l;
-	LLVMValueRef k = rloop_begin(c, &l, lo, hi, "k");
+	struct cg_rloop l;
+	LLVMValueRef k = cg_rloop_begin(c, &l, lo, hi, "tile", "k");
 	load_b(c, g, bl, panel, k, bv);
 	update(c, g, bl, acc, arow, k, bv);
-	rloop_end(c, &l);
+	cg_rloop_end(c, &l);
 }
 
 /* Where block row r's window starts: the input row and column of its first
@@ -333,8 +299,8 @@ static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
 {
 	LLVMValueRef ptr[MR_MAX], lo, hi, bv[NVEC_MAX];
 	chunk_range(c, g, bl, g->c, &lo, &hi);
-	struct rloop lt;
-	LLVMValueRef tap = rloop_begin(c, &lt, lo, hi, "tap");
+	struct cg_rloop lt;
+	LLVMValueRef tap = cg_rloop_begin(c, &lt, lo, hi, "tile", "tap");
 	LLVMValueRef th = LLVMBuildUDiv(c->b, tap, cg_i64(c, g->kw), "th");
 	LLVMValueRef tw = LLVMBuildSub(c->b, tap, cg_mul(c, th, cg_i64(c, g->kw), ""), "tw");
 	LLVMValueRef dh = cg_mul(c, th, cg_i64(c, g->dh), ""), dw = cg_mul(c, tw, cg_i64(c, g->dw), "");
@@ -351,7 +317,7 @@ static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
 	load_b(c, g, bl, panel, cg_add(c, kbase, ch, "k"), bv);
 	update(c, g, bl, acc, ptr, ch, bv);
 	cg_loop_end(c, &lc);
-	rloop_end(c, &lt);
+	cg_rloop_end(c, &lt);
 }
 
 /* Copies kernel row ih of block row r's window (kw taps of c channels)
@@ -388,8 +354,8 @@ static void kernel_row_loop(struct cg *c, const struct gemm *g, const struct blo
 		buf[r] = cg_elem(c, g->rowbuf, cg_i64(c, r * g->kwc), "rowbuf");
 	}
 	chunk_range(c, g, bl, g->kwc, &lo, &hi);
-	struct rloop lh;
-	LLVMValueRef kh = rloop_begin(c, &lh, lo, hi, "kh");
+	struct cg_rloop lh;
+	LLVMValueRef kh = cg_rloop_begin(c, &lh, lo, hi, "tile", "kh");
 	for (int r = 0; r < bl->rows; r++) {
 		LLVMValueRef ih = cg_madd(c, kh, g->dh, pos[r].ih0, "ih");
 		LLVMValueRef ok = cg_in_range(c, ih, g->h, "inside");
@@ -408,7 +374,7 @@ static void kernel_row_loop(struct cg *c, const struct gemm *g, const struct blo
 	load_b(c, g, bl, panel, cg_add(c, kbase, i, "k"), bv);
 	update(c, g, bl, acc, ptr, i, bv);
 	cg_loop_end(c, &li);
-	rloop_end(c, &lh);
+	cg_rloop_end(c, &lh);
 }
 
 /* Output index of row r, vector v of the block. */
@@ -545,7 +511,7 @@ static void emit_panels(struct cg *c, const struct gemm *g, int64_t p0, int64_t 
 	int64_t ncb = g->t.nc / nr > 0 ? g->t.nc / nr : 1, mcb = g->t.mc / mr > 0 ? g->t.mc / mr : 1;
 	int64_t full = g->m / mr, tail = g->m % mr;
 	struct cg_loop ljc, lkc, lic;
-	struct rloop ljr, lir;
+	struct cg_rloop ljr, lir;
 	LLVMValueRef jc = cg_loop_begin(c, &ljc, (np + ncb - 1) / ncb, "jc");
 	LLVMValueRef jlo = cg_madd(c, jc, ncb, cg_i64(c, p0), "jlo");
 	LLVMValueRef jhi = min_i64(c, cg_add(c, jlo, cg_i64(c, ncb), ""), p0 + np);
@@ -558,19 +524,19 @@ static void emit_panels(struct cg *c, const struct gemm *g, int64_t p0, int64_t 
 	LLVMValueRef ic = cg_loop_begin(c, &lic, (full + mcb - 1) / mcb, "ic");
 	LLVMValueRef ilo = cg_mul(c, ic, cg_i64(c, mcb), "ilo");
 	LLVMValueRef ihi = min_i64(c, cg_add(c, ilo, cg_i64(c, mcb), ""), full);
-	bl.j = rloop_begin(c, &ljr, jlo, jhi, "jr");
-	LLVMValueRef ir = rloop_begin(c, &lir, ilo, ihi, "ir");
+	bl.j = cg_rloop_begin(c, &ljr, jlo, jhi, "tile", "jr");
+	LLVMValueRef ir = cg_rloop_begin(c, &lir, ilo, ihi, "tile", "ir");
 	bl.m0 = cg_mul(c, ir, cg_i64(c, mr), "m0");
 	emit_block(c, g, &bl);
-	rloop_end(c, &lir);
-	rloop_end(c, &ljr);
+	cg_rloop_end(c, &lir);
+	cg_rloop_end(c, &ljr);
 	cg_loop_end(c, &lic);
 	if (tail) {
 		bl.rows = (int)tail;
 		bl.m0 = cg_i64(c, full * mr);
-		bl.j = rloop_begin(c, &ljr, jlo, jhi, "jr");
+		bl.j = cg_rloop_begin(c, &ljr, jlo, jhi, "tile", "jr");
 		emit_block(c, g, &bl);
-		rloop_end(c, &ljr);
+		cg_rloop_end(c, &ljr);
 	}
 	if (g->nchunks > 1)
 		cg_loop_end(c, &lkc);

@@ -200,38 +200,7 @@ static LLVMValueRef vact(struct cg *c, const struct wino *w, LLVMValueRef x)
 	DLC_UNREACHABLE("vact: invalid activation");
 }
 
-/* ---- loops with run-time bounds ---- */
-
-struct rloop {
-	LLVMBasicBlockRef header, body, exit, pre;
-	LLVMValueRef iv;
-};
-
-static LLVMValueRef rloop_begin(struct cg *c, struct rloop *l, LLVMValueRef hi, const char *name)
-{
-	l->pre = LLVMGetInsertBlock(c->b);
-	l->header = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "wino.head");
-	l->body = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "wino.body");
-	l->exit = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "wino.end");
-	LLVMBuildBr(c->b, l->header);
-	LLVMPositionBuilderAtEnd(c->b, l->header);
-	l->iv = LLVMBuildPhi(c->b, c->t_i64, name);
-	LLVMBuildCondBr(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, l->iv, hi, "more"), l->body, l->exit);
-	LLVMPositionBuilderAtEnd(c->b, l->body);
-	return l->iv;
-}
-
-static void rloop_end(struct cg *c, struct rloop *l)
-{
-	LLVMValueRef next = LLVMBuildAdd(c->b, l->iv, cg_i64(c, 1), "next");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(c->b);
-	LLVMBuildBr(c->b, l->header);
-	LLVMValueRef vals[2] = { cg_i64(c, 0), next };
-	LLVMBasicBlockRef from[2] = { l->pre, latch };
-	LLVMAddIncoming(l->iv, vals, from, 2);
-	LLVMMoveBasicBlockAfter(l->exit, latch);
-	LLVMPositionBuilderAtEnd(c->b, l->exit);
-}
+/* ---- tile positions ---- */
 
 static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, LLVMValueRef b)
 {
@@ -272,8 +241,8 @@ static void input_vector(struct cg *c, const struct wino *w, LLVMValueRef ptr[MA
 static void input_transform(struct cg *c, const struct wino *w, LLVMValueRef t0,
                             LLVMValueRef nrows)
 {
-	struct rloop lt;
-	LLVMValueRef row = rloop_begin(c, &lt, nrows, "row");
+	struct cg_rloop lt;
+	LLVMValueRef row = cg_rloop_begin(c, &lt, cg_i64(c, 0), nrows, "wino", "row");
 	LLVMValueRef t = min_i64(c, cg_add(c, t0, row, ""), cg_i64(c, w->tiles - 1)), img, ti, tj;
 	tile_pos(c, w, t, &img, &ti, &tj);
 	LLVMValueRef ih0 = cg_add(c, cg_mul(c, ti, cg_i64(c, w->m), ""), cg_i64(c, -w->pt), "ih0");
@@ -303,7 +272,7 @@ static void input_transform(struct cg *c, const struct wino *w, LLVMValueRef t0,
 	cg_loop_end(c, &lc);
 	if (rest)
 		input_vector(c, w, ptr, vrow, cg_i64(c, full * w->vec), (int)rest);
-	rloop_end(c, &lt);
+	cg_rloop_end(c, &lt);
 }
 
 /* ---- 2. the GEMMs ---- */
@@ -367,10 +336,10 @@ static void gemm_panels(struct cg *c, const struct wino *w, LLVMValueRef e, LLVM
 	LLVMValueRef panel = cg_elem(c, ue, cg_mul(c, j, cg_i64(c, (int64_t)w->nr * w->c), ""),
 	                             "panel");
 	LLVMValueRef col = cg_mul(c, j, cg_i64(c, w->nr), "col");
-	struct rloop lr;
-	LLVMValueRef rb = rloop_begin(c, &lr, nblk, "rb");
+	struct cg_rloop lr;
+	LLVMValueRef rb = cg_rloop_begin(c, &lr, cg_i64(c, 0), nblk, "wino", "rb");
 	gemm_block(c, w, ve, me, panel, rb, col, nvec);
-	rloop_end(c, &lr);
+	cg_rloop_end(c, &lr);
 	cg_loop_end(c, &lj);
 }
 
@@ -439,8 +408,8 @@ static void output_vector(struct cg *c, const struct wino *w, LLVMValueRef mrow,
 static void output_transform(struct cg *c, const struct wino *w, LLVMValueRef t0,
                              LLVMValueRef nt)
 {
-	struct rloop lt;
-	LLVMValueRef row = rloop_begin(c, &lt, nt, "row");
+	struct cg_rloop lt;
+	LLVMValueRef row = cg_rloop_begin(c, &lt, cg_i64(c, 0), nt, "wino", "row");
 	LLVMValueRef img, ti, tj;
 	tile_pos(c, w, cg_add(c, t0, row, "tile"), &img, &ti, &tj);
 	LLVMValueRef oh0 = cg_mul(c, ti, cg_i64(c, w->m), "oh0");
@@ -454,7 +423,7 @@ static void output_transform(struct cg *c, const struct wino *w, LLVMValueRef t0
 	cg_loop_end(c, &lk);
 	if (rest)
 		output_vector(c, w, mrow, ybase, oh0, ow0, cg_i64(c, full * w->vec), (int)rest);
-	rloop_end(c, &lt);
+	cg_rloop_end(c, &lt);
 }
 
 /* ---- the layer ---- */
