@@ -4,7 +4,7 @@
  *
  * Output channel c reads only input channel c, so a vector of `vec`
  * adjacent channels is independent work: each tap is one vector load of
- * input, one of weights (tap-major, laid out by compiler/pass_dwpack.c) and
+ * input, one of weights (tap-major, laid out by passes/pass_dwpack.c) and
  * one FMA. The register block is `mr` output pixels of one row x one
  * channel vector: per kernel row the KW weight vectors are loaded once and
  * used by all mr pixels, and the input vectors are loaded once each and

@@ -19,7 +19,7 @@
  *     <vec x float> code over the units (cg_vsigmoid, cg_vtanh: vmath.c),
  *     the last vector masked; with return_sequences h is stored at [n, t].
  * Both products are matrix-vector products y = W v. At -O1+ the pass
- * pack-rnn has re-laid W in column panels (compiler/pass_pack_rnn.c): per
+ * pack-rnn has re-laid W in column panels (passes/pass_pack_rnn.c): per
  * gate, blocks of up to IR_RNN_PANEL_VECS vectors of units are
  * accumulated in registers over the whole k loop, each k adding one
  * broadcast v[k] times one aligned panel row (column_products). At -O0

@@ -3,7 +3,7 @@
  * and gather.
  *
  * Each op is a plain loop nest over its output in C order that mirrors
- * the reference interpreter's kernel (compiler/interp_tensor.c): input
+ * the reference interpreter's kernel (interp/interp_tensor.c): input
  * positions are sums of loop indices times strides (0 on broadcast axes),
  * sums start at 0.0f and run in the same order, so results agree with the
  * interpreter. Constants read as inputs live in the weights image like

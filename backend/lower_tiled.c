@@ -1,6 +1,6 @@
 /* lower_tiled.c - conv2d and dense as tiled GEMM loop nests with explicit
  * vector code, for layers the tiling pass tiled and the packing pass packed
- * (compiler/pass_tile.c, pass_pack.c, docs/ir.md "Packed weights").
+ * (passes/pass_tile.c, pass_pack.c, docs/ir.md "Packed weights").
  *
  * The layer is C[M, N] = A[M, K] x B[K, N] (+ bias, + residual, act): M
  * output pixels or batch rows, N output channels, K the reduction. The loop
@@ -581,7 +581,7 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
 /* Convs whose kernel rows are short runs (kw * c floats, dilation 1 along
  * w) walk K by kernel rows instead of taps: small channel counts would
  * otherwise give inner loops of 1 to a few iterations per tap.
- * compiler/pass_tile.c chunks K by the same rule. */
+ * passes/pass_tile.c chunks K by the same rule. */
 #define KROW_MAX 256
 
 /* The K chunk: the tile's kc rounded down to whole kernel rows or taps

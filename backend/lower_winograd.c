@@ -1,5 +1,5 @@
 /* lower_winograd.c - conv2d as Winograd F(m x m, 3 x 3) batched GEMMs, for
- * layers the winograd pass marked (compiler/pass_winograd.c, docs/ir.md
+ * layers the winograd pass marked (passes/pass_winograd.c, docs/ir.md
  * "Winograd weights"): 3x3, stride 1, NHWC, filters already transformed.
  *
  * The output is cut into m x m tiles, tile t reading the (m+2) x (m+2)

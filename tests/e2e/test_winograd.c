@@ -1,4 +1,4 @@
-/* test_winograd.c - Winograd F(m x m, 3 x 3) convs (compiler/pass_winograd.c,
+/* test_winograd.c - Winograd F(m x m, 3 x 3) convs (passes/pass_winograd.c,
  * backend/lower_winograd.c) against the reference interpreter.
  *
  * As in test_tiled.c: each model is written in the .dl language with

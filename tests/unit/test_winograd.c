@@ -1,4 +1,4 @@
-/* test_winograd.c - the winograd pass (compiler/pass_winograd.c).
+/* test_winograd.c - the winograd pass (passes/pass_winograd.c).
  *
  * transforms: every float of the transformed filters against G g G^T
  * worked out here, in the panel layout of docs/ir.md "Winograd weights"
