@@ -10,11 +10,21 @@
 
 #include "check.h"
 
-const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
-	[IR_OP_NONE] = { "none", 0, 0, 0, 0 },
-#define IR_OP(id, name, min_in, max_in, nparams, flags) \
-	[IR_##id] = { name, min_in, max_in, nparams, flags },
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	extern const struct ir_attrs_kind ir_attrs_##attrs;
 #include "ir_ops.def"
+
+const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
+	[IR_OP_NONE] = { "none", 0, 0, 0, 0, &ir_attrs_none },
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	[IR_##id] = { name, min_in, max_in, nparams, flags, &ir_attrs_##attrs },
+#include "ir_ops.def"
+};
+
+const struct ir_step_info ir_step_table[IR_STEP_COUNT] = {
+	[IR_STEP_NONE] = { "?", 0 },
+#define IR_STEP(id, name, nargs) [IR_STEP_##id] = { name, nargs },
+#include "ir_steps.def"
 };
 
 static const struct ir_param_info conv_dense_params[] = {

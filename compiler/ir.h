@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arena.h"
 #include "diag.h"
@@ -36,7 +37,8 @@
 
 enum ir_op {
 	IR_OP_NONE,
-#define IR_OP(id, name, min_in, max_in, nparams, flags) IR_##id,
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	IR_##id,
 #include "ir_ops.def"
 	IR_OP_COUNT
 };
@@ -45,12 +47,30 @@ enum ir_op_flags {
 	IR_F_ELEMENTWISE = 1 << 0, /* output[i] depends only on input[i] (per channel) */
 	IR_F_VIEW = 1 << 1,        /* output is the input's bytes reinterpreted */
 	IR_F_IDENTITY = 1 << 2,    /* output equals input at inference */
+	IR_F_TENSOR = 1 << 3,      /* a general tensor op (ONNX import): any input may be
+	                              a constant, axes index the declared order, not
+	                              layout-aware */
+	IR_F_IDS = 1 << 4,         /* reads i32/i64 ids (every other op reads f32) */
+};
+
+struct ir_node;
+struct ir_graph;
+/* The attribute code of one kind of op (the attrs column of ir_ops.def,
+ * compiler/ir_attrs.c). print writes " key=value ..." for the IR text
+ * form; dot writes the label text after the op name in Graphviz; check
+ * (NULL: nothing to check) returns why the attributes of a node are
+ * unresolved or invalid after shape inference, or NULL. */
+struct ir_attrs_kind {
+	void (*print)(FILE *out, const struct ir_node *n);
+	void (*dot)(FILE *out, const struct ir_node *n);
+	const char *(*check)(const struct ir_graph *g, const struct ir_node *n);
 };
 
 struct ir_op_info {
 	const char *name;
 	uint8_t min_in, max_in, nparams;
 	unsigned flags;
+	const struct ir_attrs_kind *attrs;
 };
 extern const struct ir_op_info ir_op_table[IR_OP_COUNT];
 
@@ -172,14 +192,17 @@ struct ir_pad_attr {
 };
 
 /* A chain of elementwise steps run in one loop: y = step_n(...step_1(x)). */
-enum ir_step_kind { IR_STEP_NONE, IR_STEP_RELU, IR_STEP_SIGMOID, IR_STEP_TANH,
-                    IR_STEP_CLIP,   /* clamp to [a, b] */
-                    IR_STEP_AFFINE, /* a * x + b */
-                    IR_STEP_LEAKY_RELU,   /* x < 0 ? a * x : x */
-                    IR_STEP_HARD_SIGMOID, /* max(0, min(1, a * x + b)) */
-                    IR_STEP_HARD_SWISH,   /* x * max(0, min(1, x / 6 + 0.5)); a, b unused */
-                    IR_STEP_EXP, IR_STEP_LOG, IR_STEP_SQRT, IR_STEP_NEG, IR_STEP_ABS,
-                    IR_STEP_COUNT };
+enum ir_step_kind {
+	IR_STEP_NONE,
+#define IR_STEP(id, name, nargs) IR_STEP_##id,
+#include "ir_steps.def"
+	IR_STEP_COUNT
+};
+struct ir_step_info {
+	const char *name;
+	unsigned nargs; /* numbers of the step used: none, a, or a and b */
+};
+extern const struct ir_step_info ir_step_table[IR_STEP_COUNT];
 #define IR_MAX_STEPS 8
 struct ir_eltwise_step {
 	enum ir_step_kind kind;

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "ir.h"
+#include "ir_attrs.h"
 
 #define FILL_INPUT "#d8f0d8"
 #define FILL_OUTPUT "#f6d6d6"
@@ -46,7 +47,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 /* Writes s escaped for a DOT quoted string: quotes, backslashes and '&'
  * escaped, '\n' as a label line break, other control characters and
  * invalid UTF-8 shown as U+FFFD. */
-static void dot_text(FILE *out, const char *s)
+void ir_dot_text(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -73,212 +74,38 @@ static void dot_text(FILE *out, const char *s)
 	}
 }
 
-/* printf into a label (numbers and fixed words; names go through
- * dot_text directly, since they may be longer than the buffer). */
-__attribute__((format(printf, 2, 3))) static void dot_fmt(FILE *out, const char *fmt, ...)
+void ir_dot_fmt(FILE *out, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	dot_text(out, buf);
+	ir_dot_text(out, buf);
 }
 
 static void dot_type(FILE *out, const struct ir_type *t)
 {
 	char buf[200];
-	dot_text(out, t->dtype == IR_DT_NONE ? "?" : ir_type_str(t, buf, sizeof buf));
+	ir_dot_text(out, t->dtype == IR_DT_NONE ? "?" : ir_type_str(t, buf, sizeof buf));
 }
 
 /* "6.8 KB": 1 KB = 1024 bytes, as sizes are shown elsewhere in dlc. */
 static void dot_bytes(FILE *out, int64_t bytes)
 {
 	if (bytes < 1024)
-		dot_fmt(out, "%" PRId64 " B", bytes);
+		ir_dot_fmt(out, "%" PRId64 " B", bytes);
 	else if (bytes < 1024 * 1024)
-		dot_fmt(out, "%.1f KB", (double)bytes / 1024);
+		ir_dot_fmt(out, "%.1f KB", (double)bytes / 1024);
 	else
-		dot_fmt(out, "%.1f MB", (double)bytes / (1024 * 1024));
+		ir_dot_fmt(out, "%.1f MB", (double)bytes / (1024 * 1024));
 }
 
-static void dot_pads(FILE *out, const int64_t *pad)
-{
-	if (pad[0] || pad[1] || pad[2] || pad[3])
-		dot_fmt(out, " pad %" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, pad[0], pad[1],
-		        pad[2], pad[3]);
-}
-
-static void dot_window(FILE *out, const int64_t *kernel, const int64_t *stride)
-{
-	dot_fmt(out, " %" PRId64 "x%" PRId64 " stride %" PRId64, kernel[0], kernel[1], stride[0]);
-	if (stride[1] != stride[0])
-		dot_fmt(out, "x%" PRId64, stride[1]);
-}
-
-static void dot_act(FILE *out, enum ir_act act, float lo, float hi)
-{
-	if (act == IR_ACT_CLIP)
-		dot_fmt(out, " +clip(%g, %g)", (double)lo, (double)hi);
-	else if (act)
-		dot_fmt(out, " +%s", ir_act_name(act));
-}
-
-static void dot_tile(FILE *out, const struct ir_tile *t)
-{
-	if (t->vec)
-		dot_fmt(out, "\ntile vec %d reg %dx%d cache %dx%dx%d%s", t->vec, t->mr, t->nr, t->mc,
-		        t->nc, t->kc, t->packed ? " packed" : "");
-	if (t->winograd)
-		dot_fmt(out, "\nwinograd F(%dx%d, 3x3)", t->winograd, t->winograd);
-}
-
-static const char *step_name(enum ir_step_kind k)
-{
-	switch (k) {
-	case IR_STEP_RELU: return "relu";
-	case IR_STEP_SIGMOID: return "sigmoid";
-	case IR_STEP_TANH: return "tanh";
-	case IR_STEP_CLIP: return "clip";
-	case IR_STEP_AFFINE: return "affine";
-	case IR_STEP_LEAKY_RELU: return "leaky_relu";
-	case IR_STEP_HARD_SIGMOID: return "hard_sigmoid";
-	case IR_STEP_HARD_SWISH: return "hard_swish";
-	case IR_STEP_EXP: return "exp";
-	case IR_STEP_LOG: return "log";
-	case IR_STEP_SQRT: return "sqrt";
-	case IR_STEP_NEG: return "neg";
-	case IR_STEP_ABS: return "abs";
-	case IR_STEP_NONE:
-	case IR_STEP_COUNT: break;
-	}
-	return "?";
-}
-
-/* One line per step, so a fused chain reads top to bottom in order. */
-static void dot_steps(FILE *out, const struct ir_eltwise_attr *a)
-{
-	dot_fmt(out, " (%u steps)", a->nsteps);
-	for (unsigned i = 0; i < a->nsteps && i < IR_MAX_STEPS; i++) {
-		const struct ir_eltwise_step *s = &a->steps[i];
-		dot_fmt(out, "\n%u. %s", i + 1, step_name(s->kind));
-		if (s->kind == IR_STEP_CLIP || s->kind == IR_STEP_AFFINE ||
-		    s->kind == IR_STEP_HARD_SIGMOID)
-			dot_fmt(out, "(%g, %g)", (double)s->a, (double)s->b);
-		else if (s->kind == IR_STEP_LEAKY_RELU)
-			dot_fmt(out, "(%g)", (double)s->a);
-	}
-}
-
-static void dot_conv(FILE *out, const struct ir_node *n)
-{
-	const struct ir_conv_attr *c = &n->attr.conv;
-	dot_window(out, c->kernel, c->stride);
-	dot_pads(out, c->pad);
-	if (c->dilation[0] != 1 || c->dilation[1] != 1)
-		dot_fmt(out, " dilation %" PRId64 "x%" PRId64, c->dilation[0], c->dilation[1]);
-	dot_fmt(out, "\n%" PRId64 " filters", c->filters);
-	if (c->groups > 1)
-		dot_fmt(out, " groups %" PRId64, c->groups);
-	if (c->layout)
-		dot_fmt(out, " %s", ir_layout_name(c->layout));
-	dot_act(out, c->act, c->act_min, c->act_max);
-	if (n->nin > 1)
-		dot_text(out, " +residual");
-	dot_tile(out, &c->tile);
-}
-
-static void dot_dense(FILE *out, const struct ir_node *n)
-{
-	const struct ir_dense_attr *d = &n->attr.dense;
-	dot_fmt(out, " %" PRId64 " units", d->units);
-	dot_act(out, d->act, d->act_min, d->act_max);
-	if (n->nin > 1)
-		dot_text(out, " +residual");
-	dot_tile(out, &d->tile);
-}
-
-static void dot_axis(FILE *out, int axis)
-{
-	if (axis == IR_AXIS_CHANNEL)
-		dot_text(out, " axis channel");
-	else
-		dot_fmt(out, " axis %d", axis);
-}
-
-/* binary, reduce_mean, slice, pad, broadcast, gather (matmul has no
- * attributes). */
-static void dot_tensor_op(FILE *out, const struct ir_node *n)
-{
-	const union ir_attrs *a = &n->attr;
-	switch (n->op) {
-	case IR_BINARY: dot_fmt(out, " %s", ir_binop_name(a->binary.op)); break;
-	case IR_REDUCE_MEAN:
-		dot_text(out, " axes");
-		for (unsigned i = 0; i < a->reduce.naxes && i < IR_MAX_RANK; i++)
-			dot_fmt(out, "%s%d", i ? "," : " ", a->reduce.axes[i]);
-		if (a->reduce.keepdims)
-			dot_text(out, " keepdims");
-		break;
-	case IR_SLICE:
-		dot_fmt(out, " axis %d from %" PRId64 " step %" PRId64, a->slice.axis, a->slice.start,
-		        a->slice.step);
-		break;
-	case IR_PAD: dot_fmt(out, " value %g", (double)a->pad_nd.value); break;
-	case IR_GATHER:
-		dot_fmt(out, " axis %d, %" PRId64 " indices", a->gather.axis, a->gather.nidx);
-		break;
-	default: break;
-	}
-}
-
-/* The op's name and its key attributes, after the node name. */
+/* The op's name and its key attributes (ir_attrs.c), after the node name. */
 static void dot_op(FILE *out, const struct ir_node *n)
 {
-	const union ir_attrs *a = &n->attr;
-	dot_text(out, ir_op_table[n->op].name);
-	switch (n->op) {
-	case IR_CONV2D: dot_conv(out, n); break;
-	case IR_DENSE: dot_dense(out, n); break;
-	case IR_MAXPOOL2D:
-	case IR_AVGPOOL2D:
-		dot_window(out, a->pool.kernel, a->pool.stride);
-		dot_pads(out, a->pool.pad);
-		break;
-	case IR_SOFTMAX:
-	case IR_CONCAT:
-		dot_axis(out, a->axis.axis);
-		if (n->op == IR_SOFTMAX && a->axis.log)
-			dot_text(out, " log");
-		break;
-	case IR_SCALE_BIAS: dot_axis(out, a->scale_bias.axis); break;
-	case IR_BATCHNORM:
-		dot_axis(out, a->bn.axis);
-		dot_fmt(out, " eps %g", (double)a->bn.epsilon);
-		break;
-	case IR_RESCALE:
-		dot_fmt(out, "\nx * %g + %g", (double)a->rescale.scale, (double)a->rescale.offset);
-		break;
-	case IR_NORMALIZE: dot_fmt(out, " %" PRId64 " channels", a->norm.nchannels); break;
-	case IR_DROPOUT: dot_fmt(out, " rate %g", (double)a->dropout.rate); break;
-	case IR_CLIP: dot_fmt(out, " [%g, %g]", (double)a->clip.min, (double)a->clip.max); break;
-	case IR_ZEROPAD2D: dot_pads(out, a->pad.pad); break;
-	case IR_ELTWISE: dot_steps(out, &a->eltwise); break;
-	case IR_TRANSPOSE:
-		dot_text(out, " perm");
-		for (unsigned i = 0; i < a->transpose.rank && i < IR_MAX_RANK; i++)
-			dot_fmt(out, "%s%u", i ? "," : " ", a->transpose.perm[i]);
-		break;
-	case IR_EMBEDDING: dot_fmt(out, " vocab %" PRId64, a->index.size); break;
-	case IR_ONEHOT: dot_fmt(out, " %" PRId64 " classes", a->index.size); break;
-	case IR_LSTM:
-	case IR_GRU:
-		dot_fmt(out, " %" PRId64 " units%s%s", a->rnn.units,
-		        a->rnn.return_sequences ? " sequences" : "", a->rnn.reverse ? " reverse" : "");
-		break;
-	case IR_TIMESTEP: dot_fmt(out, " index %" PRId64, a->select.index); break;
-	default: dot_tensor_op(out, n); break;
-	}
+	ir_dot_text(out, ir_op_table[n->op].name);
+	ir_op_table[n->op].attrs->dot(out, n);
 }
 
 /* Whether the node carries work fused from other layers. */
@@ -315,18 +142,18 @@ static void dot_node(struct ir_graph *g, uint32_t i, FILE *out)
 	                       : "white";
 	const char *style = ir_op_table[n->op].flags & IR_F_VIEW ? "filled,dashed" : "filled";
 	fprintf(out, "  n%" PRIu32 " [style=\"%s\", fillcolor=\"%s\", label=\"", i, style, fill);
-	dot_text(out, n->name ? n->name : "?");
-	dot_text(out, "\n");
+	ir_dot_text(out, n->name ? n->name : "?");
+	ir_dot_text(out, "\n");
 	dot_op(out, n);
 	bool packed;
 	int64_t wb = weight_bytes(g, n, &packed);
 	if (wb) {
-		dot_text(out, "\nweights ");
+		ir_dot_text(out, "\nweights ");
 		dot_bytes(out, wb);
 		if (packed)
-			dot_text(out, " (packed)");
+			ir_dot_text(out, " (packed)");
 	}
-	dot_text(out, "\n");
+	ir_dot_text(out, "\n");
 	dot_type(out, &g->vals[n->out].type);
 	fputs("\"];\n", out);
 }
@@ -357,12 +184,12 @@ static void dot_io(FILE *out, const char *id, uint32_t k, const char *shape, con
 	const char *what = *id == 'i' ? "input " : *id == 'o' ? "output " : "const ";
 	fprintf(out, "  %s%" PRIu32 " [shape=%s, style=filled, fillcolor=\"%s\", label=\"", id, k,
 	        shape, fill);
-	dot_text(out, what);
-	dot_text(out, v->name ? v->name : "?");
-	dot_text(out, "\n");
+	ir_dot_text(out, what);
+	ir_dot_text(out, v->name ? v->name : "?");
+	ir_dot_text(out, "\n");
 	dot_type(out, &v->type);
 	if (v->kind == IR_VAL_INPUT && v->layout)
-		dot_fmt(out, " %s", ir_layout_name(v->layout));
+		ir_dot_fmt(out, " %s", ir_layout_name(v->layout));
 	fputs("\"];\n", out);
 }
 
@@ -391,7 +218,7 @@ static void dot_edge(struct ir_graph *g, uint32_t v, FILE *out, const char *to, 
 	dot_src(g, v, out);
 	fprintf(out, " -> %s%" PRIu32 " [label=\"", to, k);
 	if (residual)
-		dot_text(out, "residual\n");
+		ir_dot_text(out, "residual\n");
 	dot_type(out, &g->vals[v].type);
 	fprintf(out, "\"%s];\n", residual ? ", style=dashed" : "");
 }
@@ -399,10 +226,10 @@ static void dot_edge(struct ir_graph *g, uint32_t v, FILE *out, const char *to, 
 void ir_print_dot(struct ir_graph *g, FILE *out)
 {
 	fputs("digraph \"", out);
-	dot_text(out, g->name ? g->name : "model");
+	ir_dot_text(out, g->name ? g->name : "model");
 	fputs("\" {\n", out);
 	fputs("  graph [rankdir=TB, fontname=\"Helvetica\", labelloc=t, label=\"", out);
-	dot_text(out, g->name ? g->name : "model");
+	ir_dot_text(out, g->name ? g->name : "model");
 	fputs("\"];\n", out);
 	fputs("  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n", out);
 	fputs("  edge [fontname=\"Helvetica\", fontsize=9];\n", out);

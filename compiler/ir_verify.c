@@ -56,60 +56,23 @@ static void check_value_ref(struct vctx *v, uint32_t node, uint32_t id, bool par
 		fail(v, "node '%s' refers to an empty value slot %u", name, id);
 }
 
-/* Integer tensors reach only embedding/onehot; a timestep index is
- * resolved into [0, T). */
-static void check_sequence(struct vctx *v, const struct ir_node *n)
+/* Integer tensors reach only the ops flagged IR_F_IDS; the attributes
+ * are resolved (the op's attrs kind, ir_attrs.c, says what that means). */
+static void check_typed_node(struct vctx *v, const struct ir_node *n)
 {
 	struct ir_graph *g = v->g;
-	bool ids = n->op == IR_EMBEDDING || n->op == IR_ONEHOT;
+	bool ids = ir_op_table[n->op].flags & IR_F_IDS;
 	for (unsigned k = 0; k < n->nin; k++) {
 		if (n->in[k] >= g->nvals)
-			continue;
+			return;
 		enum ir_dtype dt = g->vals[n->in[k]].type.dtype;
 		if (ids ? dt != IR_DT_I32 && dt != IR_DT_I64 : dt != IR_DT_F32)
 			fail(v, "node '%s' input %u has dtype %s", n->name, k, ir_dtype_name(dt));
 	}
-	if (n->op == IR_TIMESTEP && n->in[0] < g->nvals) {
-		const struct ir_type *x = &g->vals[n->in[0]].type;
-		if (x->rank < 2 || n->attr.select.index < 0 || n->attr.select.index >= x->dims[1])
-			fail(v, "node '%s' timestep index %lld not resolved", n->name,
-			     (long long)n->attr.select.index);
-	}
-}
-
-/* Tensor ops after shape inference: axes, starts and indices resolved. */
-static void check_tensor_op(struct vctx *v, const struct ir_node *n)
-{
-	struct ir_graph *g = v->g;
-	if (n->in[0] >= g->nvals)
-		return;
-	const struct ir_type *x = &g->vals[n->in[0]].type;
-	const union ir_attrs *a = &n->attr;
-	bool ok = true;
-	switch (n->op) {
-	case IR_BINARY:
-		ok = a->binary.op > IR_BINOP_NONE && a->binary.op <= IR_BINOP_DIV;
-		break;
-	case IR_REDUCE_MEAN:
-		for (unsigned i = 0; ok && i < a->reduce.naxes; i++)
-			ok = a->reduce.axes[i] >= 0 && a->reduce.axes[i] < x->rank &&
-			     (i == 0 || a->reduce.axes[i] > a->reduce.axes[i - 1]);
-		break;
-	case IR_SLICE:
-		ok = a->slice.axis >= 0 && a->slice.axis < x->rank && a->slice.step != 0 &&
-		     a->slice.start >= 0 && a->slice.start < x->dims[a->slice.axis];
-		break;
-	case IR_GATHER:
-		ok = a->gather.axis >= 0 && a->gather.axis < x->rank && a->gather.idx;
-		for (int64_t j = 0; ok && j < a->gather.nidx; j++)
-			ok = a->gather.idx[j] >= 0 && a->gather.idx[j] < x->dims[a->gather.axis];
-		break;
-	default:
-		return;
-	}
-	if (!ok)
-		fail(v, "node '%s' (%s) has unresolved or invalid attributes", n->name,
-		     ir_op_table[n->op].name);
+	const struct ir_attrs_kind *kind = ir_op_table[n->op].attrs;
+	const char *why = kind->check && n->nin ? kind->check(g, n) : NULL;
+	if (why)
+		fail(v, "node '%s' (%s): %s", n->name, ir_op_table[n->op].name, why);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -165,17 +128,7 @@ int ir_verify(struct ir_graph *g, enum ir_stage stage, FILE *out)
 			for (unsigned k = 0; k < n->nin; k++)
 				if (n->in[k] < g->nvals && !typed(&g->vals[n->in[k]].type))
 					fail(&v, "node '%s' input %u is not typed", n->name, k);
-			if (n->op == IR_CONV2D || n->op == IR_MAXPOOL2D || n->op == IR_AVGPOOL2D) {
-				const int64_t *pad = n->op == IR_CONV2D ? n->attr.conv.pad : n->attr.pool.pad;
-				for (int k = 0; k < 4; k++)
-					if (pad[k] < 0)
-						fail(&v, "node '%s' has a negative pad", n->name);
-			}
-			if ((n->op == IR_SOFTMAX || n->op == IR_CONCAT) &&
-			    (n->attr.axis.axis < 0 || n->attr.axis.axis >= g->vals[n->out].type.rank))
-				fail(&v, "node '%s' axis %d not resolved", n->name, n->attr.axis.axis);
-			check_sequence(&v, n);
-			check_tensor_op(&v, n);
+			check_typed_node(&v, n);
 		}
 		for (unsigned k = 0; k < n->nin; k++) {
 			uint32_t in = n->in[k];
