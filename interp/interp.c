@@ -44,107 +44,20 @@ static const void *ids_view(const struct ir_graph *g, const void *const *ptr, ui
 	return ptr[id];
 }
 
+typedef void interp_kernel(const struct ir_graph *g, const struct ir_node *n,
+                           const float *const *in, const float *const *param, float *out);
+
+static interp_kernel *const kernels[IR_OP_COUNT] = {
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	[IR_##id] = interp_##interp,
+#include "ir_ops.def"
+};
+
 void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const *in,
                  const float *const *param, float *out)
 {
-	switch (n->op) {
-	case IR_CONV2D:
-		interp_conv2d(g, n, in[0], n->nin > 1 ? in[1] : NULL, param[0], param[1], out);
-		return;
-	case IR_DENSE:
-		interp_dense(g, n, in[0], n->nin > 1 ? in[1] : NULL, param[0], param[1], out);
-		return;
-	case IR_MAXPOOL2D:
-	case IR_AVGPOOL2D:
-		interp_pool2d(g, n, in[0], out);
-		return;
-	case IR_GLOBAL_AVGPOOL:
-		interp_global_avgpool(g, n, in[0], out);
-		return;
-	case IR_FLATTEN:
-	case IR_RESHAPE:
-	case IR_DROPOUT:
-		interp_copy(g, n, in[0], out);
-		return;
-	case IR_RELU:
-	case IR_SIGMOID:
-	case IR_TANH:
-		interp_activation(g, n, in[0], out);
-		return;
-	case IR_SOFTMAX:
-		interp_softmax(g, n, in[0], out);
-		return;
-	case IR_BATCHNORM:
-		interp_batchnorm(g, n, in[0], param, out);
-		return;
-	case IR_ADD:
-		interp_add(g, n, in, out);
-		return;
-	case IR_CONCAT:
-		interp_concat(g, n, in, out);
-		return;
-	case IR_RESCALE:
-		interp_rescale(g, n, in[0], out);
-		return;
-	case IR_NORMALIZE:
-		interp_normalize(g, n, in[0], out);
-		return;
-	case IR_CLIP:
-		interp_clip(g, n, in[0], out);
-		return;
-	case IR_ZEROPAD2D:
-		interp_zeropad2d(g, n, in[0], out);
-		return;
-	case IR_SCALE_BIAS:
-		interp_scale_bias(g, n, in[0], param[0], param[1], out);
-		return;
-	case IR_ELTWISE:
-		interp_eltwise(g, n, in[0], out);
-		return;
-	case IR_TRANSPOSE:
-		interp_transpose(g, n, in[0], out);
-		return;
-	case IR_EMBEDDING:
-		interp_embedding(g, n, in[0], param[0], out);
-		return;
-	case IR_ONEHOT:
-		interp_onehot(g, n, in[0], out);
-		return;
-	case IR_LSTM:
-		interp_lstm(g, n, in[0], param, out);
-		return;
-	case IR_GRU:
-		interp_gru(g, n, in[0], param, out);
-		return;
-	case IR_TIMESTEP:
-		interp_timestep(g, n, in[0], out);
-		return;
-	case IR_BINARY:
-		interp_binary(g, n, in[0], in[1], out);
-		return;
-	case IR_MATMUL:
-		interp_matmul(g, n, in[0], in[1], out);
-		return;
-	case IR_REDUCE_MEAN:
-		interp_reduce_mean(g, n, in[0], out);
-		return;
-	case IR_SLICE:
-		interp_slice(g, n, in[0], out);
-		return;
-	case IR_PAD:
-		interp_pad(g, n, in[0], out);
-		return;
-	case IR_BROADCAST:
-		interp_broadcast(g, n, in[0], out);
-		return;
-	case IR_GATHER:
-		interp_gather(g, n, in[0], out);
-		return;
-	case IR_OP_NONE:
-	case IR_OP_COUNT:
-		break;
-	}
-	DLC_UNREACHABLE("interp_node: invalid op");
+	DLC_ASSERT(n->op > IR_OP_NONE && n->op < IR_OP_COUNT);
+	kernels[n->op](g, n, in, param, out);
 }
 
 /* Sums the bytes of all node outputs into *total; false on overflow. */
@@ -195,7 +108,7 @@ static void run_node(struct ir_graph *g, const struct ir_node *n, const void *co
 {
 	const float **in = xcalloc(n->nin, sizeof *in);
 	const float *param[IR_MAX_PARAMS] = { 0 };
-	bool ids = n->op == IR_EMBEDDING || n->op == IR_ONEHOT;
+	bool ids = ir_op_table[n->op].flags & IR_F_IDS;
 	for (unsigned k = 0; k < n->nin; k++)
 		in[k] = ids ? ids_view(g, ptr, n->in[k]) : f32_view(g, ptr, n->in[k]);
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++)

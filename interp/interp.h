@@ -26,71 +26,22 @@ bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
 void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const *in,
                  const float *const *param, float *out);
 
-/* The kernels behind interp_node (interp_kernels.c). Each reads the shapes
- * and attributes of node n in graph g; `out` holds the output's elements. */
-void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   const float *res, const float *w, const float *b, float *out);
-void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                  const float *res, const float *w, const float *b, float *out);
-void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   float *out);
-void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n,
-                           const float *x, float *out);
-void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                 float *out);
-void interp_activation(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                       float *out);
-void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out);
-void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      const float *const *param, float *out);
-void interp_add(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                float *out);
-void interp_concat(const struct ir_graph *g, const struct ir_node *n,
-                   const float *const *in, float *out);
-void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out);
-void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out);
+/* The kernels behind interp_node, one per interp column of ir_ops.def
+ * (interp_kernels.c: layers; interp_tensor.c: tensor ops; interp_seq.c:
+ * embedding, onehot, recurrent layers, timestep). Each reads the shapes
+ * and attributes of node n in graph g: in[k] is activation input k (ids
+ * in their own dtype for IR_F_IDS ops), param[k] weight slot k (NULL
+ * where absent), `out` the output's elements. */
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	void interp_##interp(const struct ir_graph *g, const struct ir_node *n,                \
+	                     const float *const *in, const float *const *param, float *out);
+#include "ir_ops.def"
 
-void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
-void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out);
-void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                       const float *scale, const float *bias, float *out);
-void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out);
-void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out);
-/* Tensor-op kernels (interp_tensor.c). */
-void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *a,
-                   const float *b, float *out);
-void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const float *a,
-                   const float *b, float *out);
-void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                        float *out);
-void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
-void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out);
-void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out);
-void interp_gather(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   float *out);
 /* sigmoid as every kernel computes it (never overflows exp). */
 float interp_sigmoid(float x);
 
-/* Sequence kernels (interp_seq.c). `ids` are i32 or i64 per the input's
- * dtype. interp_check_ids reports the first id of any embedding/onehot
+/* interp_check_ids (interp_seq.c) reports the first id of any embedding/onehot
  * input outside its range (ptr[value id] = the value's elements). */
 bool interp_check_ids(const struct ir_graph *g, struct diag *d, const void *const *ptr);
-void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const void *ids,
-                      const float *w, float *out);
-void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const void *ids,
-                   float *out);
-void interp_lstm(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                 const float *const *param, float *out);
-void interp_gru(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                const float *const *param, float *out);
-void interp_timestep(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                     float *out);
 
 #endif

@@ -118,9 +118,11 @@ static float apply_act(enum ir_act act, float lo, float hi, float x)
 	DLC_UNREACHABLE("apply_act: invalid activation");
 }
 
-void interp_activation(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                       float *out)
+void interp_activation(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                       const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	DLC_ASSERT(n->op == IR_RELU || n->op == IR_SIGMOID || n->op == IR_TANH);
 	enum ir_act act = n->op == IR_RELU      ? IR_ACT_RELU
 	                  : n->op == IR_SIGMOID ? IR_ACT_SIGMOID
@@ -162,9 +164,13 @@ static float conv_point(const struct ir_conv_attr *a, const struct t4 *xi, const
 /* y[n, oc, oh, ow] = act(conv_point(...) + b[oc] + res[n, oc, oh, ow]);
  * output channel oc reads input channels of its group g = oc / (O / groups).
  * Weights are OIHW; res (the fused residual, in[1]) may be NULL. */
-void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   const float *res, const float *w, const float *b, float *out)
+void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const float *x = in[0];
+	const float *res = n->nin > 1 ? in[1] : NULL;
+	const float *w = param[0];
+	const float *b = param[1];
 	const struct ir_conv_attr *a = &n->attr.conv;
 	DLC_ASSERT(!a->tile.packed);
 	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
@@ -194,9 +200,13 @@ void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const floa
 /* y[n, o] = act(sum over i (ascending, from 0.0f) of x[n, i] * W[o, i],
  * then + b[o], then + res[n, o]). A rank-3+ input [N, ..., F] is the
  * same with rows n over all leading positions (time-distributed). */
-void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                  const float *res, const float *w, const float *b, float *out)
+void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                  const float *const *param, float *out)
 {
+	const float *x = in[0];
+	const float *res = n->nin > 1 ? in[1] : NULL;
+	const float *w = param[0];
+	const float *b = param[1];
 	DLC_ASSERT(!n->attr.dense.tile.packed);
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	const struct ir_type *wt = param_type(g, n, 0);
@@ -253,9 +263,11 @@ static float pool_point(const struct ir_pool_attr *a, bool is_max, const struct 
 	return sum / (float)divisor;
 }
 
-void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   float *out)
+void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_pool_attr *a = &n->attr.pool;
 	DLC_ASSERT(n->op == IR_MAXPOOL2D || n->op == IR_AVGPOOL2D);
 	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
@@ -271,9 +283,11 @@ void interp_pool2d(const struct ir_graph *g, const struct ir_node *n, const floa
 }
 
 /* y[n, c] = (sum over h, then w, of x[n, c, h, w]) / (H * W). */
-void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n,
-                           const float *x, float *out)
+void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                           const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	struct t4 xi = t4_of(in_type(g, n, 0), n->attr.axis.layout);
 	const struct ir_type *yt = out_type(g, n);
 	DLC_ASSERT(yt->rank == 2 && yt->dims[0] == xi.n && yt->dims[1] == xi.c);
@@ -290,9 +304,11 @@ void interp_global_avgpool(const struct ir_graph *g, const struct ir_node *n,
 /* ---- data movement ---- */
 
 /* flatten, reshape, dropout: same elements in the same order. */
-void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                 float *out)
+void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                 const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	int64_t numel = ir_type_numel(out_type(g, n));
 	DLC_ASSERT(numel == ir_type_numel(in_type(g, n, 0)));
 	memcpy(out, x, (size_t)numel * sizeof *out);
@@ -300,9 +316,10 @@ void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float 
 
 /* Along the axis, each input contributes its slice of every outer row in
  * input order. */
-void interp_concat(const struct ir_graph *g, const struct ir_node *n,
-                   const float *const *in, float *out)
+void interp_concat(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	(void)param;
 	int axis = n->attr.axis.axis;
 	struct split ys = split_at(out_type(g, n), axis);
 	int64_t off = 0; /* position along the axis where input k starts */
@@ -321,8 +338,9 @@ void interp_concat(const struct ir_graph *g, const struct ir_node *n,
 
 /* y = x0 + x1 + ... summed left to right. */
 void interp_add(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                float *out)
+                const float *const *param, float *out)
 {
+	(void)param;
 	const struct ir_type *yt = out_type(g, n);
 	int64_t numel = ir_type_numel(yt);
 	for (unsigned k = 0; k < n->nin; k++)
@@ -335,9 +353,11 @@ void interp_add(const struct ir_graph *g, const struct ir_node *n, const float *
 	}
 }
 
-void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out)
+void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                    const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_rescale_attr *a = &n->attr.rescale;
 	int64_t numel = ir_type_numel(out_type(g, n));
 	for (int64_t i = 0; i < numel; i++)
@@ -345,9 +365,11 @@ void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const flo
 }
 
 /* y = (x - mean[c]) / std[c]; one mean/std number applies to every channel. */
-void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out)
+void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_normalize_attr *a = &n->attr.norm;
 	struct split s = split_at(out_type(g, n), a->axis);
 	DLC_ASSERT(a->nchannels == 1 || a->nchannels == s.len);
@@ -364,9 +386,10 @@ void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const f
 /* y = (x - mean[c]) / sqrtf(var[c] + eps) * gamma[c] + beta[c], evaluated
  * in exactly this order, as PyTorch's inference batchnorm does.
  * param: 0 gamma, 1 beta, 2 mean, 3 var. */
-void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const float *x,
+void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
                       const float *const *param, float *out)
 {
+	const float *x = in[0];
 	const struct ir_batchnorm_attr *a = &n->attr.bn;
 	struct split s = split_at(out_type(g, n), a->axis);
 	for (unsigned k = 0; k < 4; k++)
@@ -384,9 +407,11 @@ void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const f
 
 /* y = exp(x - max) / sum(exp(x - max)) along the axis; the sum runs in
  * ascending index order. log_softmax (attr log): y = (x - max) - log(sum). */
-void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out)
+void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                    const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	struct split s = split_at(out_type(g, n), n->attr.axis.axis);
 	for (int64_t o = 0; o < s.outer; o++)
 		for (int64_t r = 0; r < s.inner; r++) {
@@ -410,8 +435,11 @@ void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const flo
  * the user may write them) ---- */
 
 /* y = min(max(x, lo), hi) */
-void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                 const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	int64_t count = ir_type_numel(out_type(g, n));
 	for (int64_t i = 0; i < count; i++)
 		out[i] = clamp1(x[i], n->attr.clip.min, n->attr.clip.max);
@@ -419,9 +447,11 @@ void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float 
 
 /* Zero padding of the two spatial axes: out[n, c, h, w] = x[n, c, h - top,
  * w - left] inside the input, 0 outside. */
-void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out)
+void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_pad_attr *a = &n->attr.pad;
 	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
 	struct t4 yo = t4_of(out_type(g, n), a->layout);
@@ -438,9 +468,12 @@ void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const f
 
 /* Per-channel affine along attr.scale_bias.axis: y = x * scale[c] + bias[c]
  * (what a batchnorm folds into when no conv or dense precedes it). */
-void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                       const float *scale, const float *bias, float *out)
+void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                       const float *const *param, float *out)
 {
+	const float *x = in[0];
+	const float *scale = param[0];
+	const float *bias = param[1];
 	const struct ir_type *t = out_type(g, n);
 	int axis = n->attr.scale_bias.axis;
 	int64_t outer = 1, inner = 1, nc = t->dims[axis];
@@ -494,9 +527,11 @@ static float eltwise_step(const struct ir_eltwise_step *s, float x)
 }
 
 /* y = step_n(... step_1(x)), element by element. */
-void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                    float *out)
+void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                    const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	int64_t count = ir_type_numel(out_type(g, n));
 	const struct ir_eltwise_attr *a = &n->attr.eltwise;
 	for (int64_t i = 0; i < count; i++) {
@@ -508,9 +543,11 @@ void interp_eltwise(const struct ir_graph *g, const struct ir_node *n, const flo
 }
 
 /* out[i_0, ..., i_r] = x[j] where input axis perm[k] has index i_k. */
-void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out)
+void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	const struct ir_transpose_attr *a = &n->attr.transpose;
 	DLC_ASSERT(a->rank == xt->rank && a->rank == yt->rank);

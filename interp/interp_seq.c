@@ -73,9 +73,11 @@ bool interp_check_ids(const struct ir_graph *g, struct diag *d, const void *cons
 }
 
 /* y[i, :] = W[ids[i], :] for every id position i. */
-void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const void *ids,
-                      const float *w, float *out)
+void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
 {
+	const void *ids = in[0]; /* i32 or i64, not floats */
+	const float *w = param[0];
 	const struct ir_type *xt = in_type(g, n);
 	int64_t count = ir_type_numel(xt), dim = n->attr.index.dim;
 	DLC_ASSERT(ir_type_numel(out_type(g, n)) == count * dim);
@@ -87,9 +89,11 @@ void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const v
 }
 
 /* y[i, c] = 1 if c == ids[i] else 0. */
-void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const void *ids,
-                   float *out)
+void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const void *ids = in[0]; /* i32 or i64, not floats */
+	(void)param;
 	const struct ir_type *xt = in_type(g, n);
 	int64_t count = ir_type_numel(xt), classes = n->attr.index.size;
 	DLC_ASSERT(ir_type_numel(out_type(g, n)) == count * classes);
@@ -103,9 +107,11 @@ void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const void
 
 /* y[n, rest] = x[n, index, rest] (index made non-negative by shape
  * inference). */
-void interp_timestep(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                     float *out)
+void interp_timestep(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                     const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_type *xt = in_type(g, n);
 	int64_t batch = xt->dims[0], steps = xt->dims[1], index = n->attr.select.index;
 	int64_t inner = ir_type_numel(xt) / (batch * steps);
@@ -235,16 +241,18 @@ static void rnn_run(const struct ir_graph *g, const struct ir_node *n, const flo
 	rnn_free(&r);
 }
 
-void interp_lstm(const struct ir_graph *g, const struct ir_node *n, const float *x,
+void interp_lstm(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
                  const float *const *param, float *out)
 {
+	const float *x = in[0];
 	DLC_ASSERT(n->op == IR_LSTM);
 	rnn_run(g, n, x, param, out);
 }
 
-void interp_gru(const struct ir_graph *g, const struct ir_node *n, const float *x,
+void interp_gru(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
                 const float *const *param, float *out)
 {
+	const float *x = in[0];
 	DLC_ASSERT(n->op == IR_GRU);
 	rnn_run(g, n, x, param, out);
 }

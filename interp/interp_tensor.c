@@ -59,9 +59,12 @@ static float binop(enum ir_binop op, float a, float b)
 }
 
 /* y[i] = a[i'] OP b[i''] where i', i'' are i with broadcast axes at 0. */
-void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *a,
-                   const float *b, float *out)
+void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const float *a = in[0];
+	const float *b = in[1];
+	(void)param;
 	const struct ir_type *yt = out_type(g, n);
 	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], ia[IR_MAX_RANK] = { 0 }, ib[IR_MAX_RANK] = { 0 };
 	ir_broadcast_strides(in_type(g, n, 0), yt, sa);
@@ -75,9 +78,11 @@ void interp_binary(const struct ir_graph *g, const struct ir_node *n, const floa
 }
 
 /* y = x read at broadcast positions (ONNX Expand). */
-void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                      float *out)
+void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_type *yt = out_type(g, n);
 	int64_t st[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
 	ir_broadcast_strides(in_type(g, n, 0), yt, st);
@@ -91,9 +96,12 @@ void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const f
 /* NumPy matmul: for every batch position, y[m, j] = sum over k
  * (ascending, from 0.0f) of a[m, k] * b[k, j]. A vector a is one row, a
  * vector b one column; batch axes broadcast. */
-void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const float *a,
-                   const float *b, float *out)
+void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const float *a = in[0];
+	const float *b = in[1];
+	(void)param;
 	const struct ir_type *ta = in_type(g, n, 0), *tb = in_type(g, n, 1), *ty = out_type(g, n);
 	int64_t kk = ta->dims[ta->rank - 1];
 	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
@@ -122,9 +130,11 @@ void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const floa
 }
 
 /* y = (sum over the reduced positions in C order, from 0.0f) / count. */
-void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                        float *out)
+void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                        const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_reduce_attr *a = &n->attr.reduce;
 	const struct ir_type *xt = in_type(g, n, 0);
 	int64_t xs[IR_MAX_RANK];
@@ -159,8 +169,11 @@ void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const
 }
 
 /* Along the axis, output position i reads input position start + i * step. */
-void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                  const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_slice_attr *a = &n->attr.slice;
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis], len = yt->dims[a->axis];
@@ -178,8 +191,11 @@ void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float
 }
 
 /* y[i] = x[i - before] where that is inside x, else the pad value. */
-void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *x, float *out)
+void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	int64_t xs[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
@@ -203,9 +219,11 @@ void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *
 }
 
 /* Along the axis, output position j reads input position idx[j]. */
-void interp_gather(const struct ir_graph *g, const struct ir_node *n, const float *x,
-                   float *out)
+void interp_gather(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
+	const float *x = in[0];
+	(void)param;
 	const struct ir_gather_attr *a = &n->attr.gather;
 	const struct ir_type *xt = in_type(g, n, 0);
 	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis];

@@ -1,4 +1,4 @@
-/* shape_ops.c - shape rules of the tensor ops (see shape_ops.h).
+/* shape_ops.c - shape rules of the tensor ops (IR_F_TENSOR; see shape.h).
  *
  * NumPy broadcasting for binary, NumPy matmul (a vector operand is
  * promoted to a matrix and its axis dropped again, batch axes broadcast),
@@ -6,7 +6,7 @@
  * Gather. Each rule checks its attributes against the input shapes,
  * reports mismatches with both shapes, resolves negative axes and indices
  * in place and checks the output's size like every other rule. */
-#include "shape_ops.h"
+#include "shape.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -293,35 +293,44 @@ static bool infer_gather(struct sh *s, struct ir_type *y)
 	return finish(s, y, x->rank, dims);
 }
 
-bool shape_is_tensor_op(enum ir_op op)
+bool shape_binary(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 {
-	switch (op) {
-	case IR_BINARY:
-	case IR_MATMUL:
-	case IR_REDUCE_MEAN:
-	case IR_SLICE:
-	case IR_PAD:
-	case IR_BROADCAST:
-	case IR_GATHER:
-		return true;
-	default:
-		return false;
-	}
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_binary(&s, y);
 }
 
-bool shape_infer_tensor_op(struct ir_graph *g, struct diag *d, struct ir_node *n,
-                           struct ir_type *y)
+bool shape_matmul(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 {
-	struct sh s = { g, d, n };
-	switch (n->op) {
-	case IR_BINARY: return infer_binary(&s, y);
-	case IR_MATMUL: return infer_matmul(&s, y);
-	case IR_REDUCE_MEAN: return infer_reduce(&s, y);
-	case IR_SLICE: return infer_slice(&s, y);
-	case IR_PAD: return infer_pad(&s, y);
-	case IR_BROADCAST: return infer_broadcast(&s, y);
-	case IR_GATHER: return infer_gather(&s, y);
-	default: break;
-	}
-	DLC_UNREACHABLE("shape_infer_tensor_op: not a tensor op");
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_matmul(&s, y);
+}
+
+bool shape_reduce(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_reduce(&s, y);
+}
+
+bool shape_slice(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_slice(&s, y);
+}
+
+bool shape_pad(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_pad(&s, y);
+}
+
+bool shape_broadcast(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_broadcast(&s, y);
+}
+
+bool shape_gather(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_gather(&s, y);
 }
