@@ -205,7 +205,7 @@ static void permute_dense_columns(struct lctx *l, uint32_t dense, const struct i
 }
 
 /* flatten, reshape: they read elements in memory order. */
-static void view(struct lctx *l, struct ir_node *n)
+static void layout_view(struct lctx *l, struct ir_node *n)
 {
 	uint32_t x = n->in[0];
 	if (!l->nhwc[x])
@@ -224,7 +224,7 @@ static void view(struct lctx *l, struct ir_node *n)
 }
 
 /* transpose of an NHWC value: compose the permutations instead. */
-static void transpose(struct lctx *l, struct ir_node *n)
+static void layout_transpose(struct lctx *l, struct ir_node *n)
 {
 	uint32_t x = n->in[0];
 	if (!l->nhwc[x])
@@ -236,80 +236,82 @@ static void transpose(struct lctx *l, struct ir_node *n)
 	l->changed = true;
 }
 
+/* ---- the rules (the layout column of ir_ops.def) ---- */
+
+static void layout_conv2d(struct lctx *l, struct ir_node *n)
+{
+	switch_layer(l, n, &n->attr.conv.layout);
+}
+
+static void layout_pool2d(struct lctx *l, struct ir_node *n)
+{
+	switch_layer(l, n, &n->attr.pool.layout);
+}
+
+static void layout_global_avgpool(struct lctx *l, struct ir_node *n)
+{
+	switch_layer(l, n, &n->attr.axis.layout);
+}
+
+static void layout_zeropad2d(struct lctx *l, struct ir_node *n)
+{
+	switch_layer(l, n, &n->attr.pad.layout);
+}
+
+/* Elementwise ops without an axis run in whatever form their input has. */
+static void layout_through(struct lctx *l, struct ir_node *n)
+{
+	pass_through(l, n, NULL);
+}
+
+static void layout_batchnorm(struct lctx *l, struct ir_node *n)
+{
+	pass_through(l, n, &n->attr.bn.axis);
+	if (l->nhwc[n->out])
+		n->attr.bn.layout = IR_LAYOUT_NHWC;
+}
+
+static void layout_normalize(struct lctx *l, struct ir_node *n)
+{
+	pass_through(l, n, &n->attr.norm.axis);
+	if (l->nhwc[n->out])
+		n->attr.norm.layout = IR_LAYOUT_NHWC;
+}
+
+static void layout_scale_bias(struct lctx *l, struct ir_node *n)
+{
+	pass_through(l, n, &n->attr.scale_bias.axis);
+}
+
+/* softmax, concat */
+static void layout_axis(struct lctx *l, struct ir_node *n)
+{
+	pass_through(l, n, &n->attr.axis.axis);
+	if (l->nhwc[n->out])
+		n->attr.axis.layout = IR_LAYOUT_NHWC;
+}
+
+/* Ops that are not 4-D layout ops (dense, embedding, recurrent layers)
+ * read the declared form, and so do the tensor ops, which index axes
+ * (and broadcast constants) in the declared order. */
+static void layout_declared(struct lctx *l, struct ir_node *n)
+{
+	for (unsigned k = 0; k < n->nin; k++)
+		n->in[k] = in_form(l, n->in[k], false);
+}
+
+typedef void layout_rule(struct lctx *l, struct ir_node *n);
+
+static layout_rule *const rules[IR_OP_COUNT] = {
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+	[IR_##id] = layout_##layout,
+#include "ir_ops.def"
+};
+
 static void visit(struct lctx *l, struct ir_node *n)
 {
-	union ir_attrs *a = &n->attr;
-	switch (n->op) {
-	case IR_CONV2D:
-		switch_layer(l, n, &a->conv.layout);
-		return;
-	case IR_MAXPOOL2D:
-	case IR_AVGPOOL2D:
-		switch_layer(l, n, &a->pool.layout);
-		return;
-	case IR_GLOBAL_AVGPOOL:
-		switch_layer(l, n, &a->axis.layout);
-		return;
-	case IR_ZEROPAD2D:
-		switch_layer(l, n, &a->pad.layout);
-		return;
-	case IR_RESCALE:
-	case IR_RELU:
-	case IR_SIGMOID:
-	case IR_TANH:
-	case IR_CLIP:
-	case IR_ELTWISE:
-	case IR_DROPOUT:
-	case IR_ADD:
-		pass_through(l, n, NULL);
-		return;
-	case IR_BATCHNORM:
-		pass_through(l, n, &a->bn.axis);
-		if (l->nhwc[n->out])
-			a->bn.layout = IR_LAYOUT_NHWC;
-		return;
-	case IR_NORMALIZE:
-		pass_through(l, n, &a->norm.axis);
-		if (l->nhwc[n->out])
-			a->norm.layout = IR_LAYOUT_NHWC;
-		return;
-	case IR_SCALE_BIAS:
-		pass_through(l, n, &a->scale_bias.axis);
-		return;
-	case IR_SOFTMAX:
-	case IR_CONCAT:
-		pass_through(l, n, &a->axis.axis);
-		if (l->nhwc[n->out])
-			a->axis.layout = IR_LAYOUT_NHWC;
-		return;
-	case IR_FLATTEN:
-	case IR_RESHAPE:
-		view(l, n);
-		return;
-	case IR_TRANSPOSE:
-		transpose(l, n);
-		return;
-	case IR_DENSE:
-	case IR_EMBEDDING:
-	case IR_ONEHOT:
-	case IR_LSTM:
-	case IR_GRU:
-	case IR_TIMESTEP: /* not 4-D layout ops: they read the declared form */
-	case IR_BINARY:   /* tensor ops index axes (and broadcast constants) */
-	case IR_MATMUL:   /* in the declared order */
-	case IR_REDUCE_MEAN:
-	case IR_SLICE:
-	case IR_PAD:
-	case IR_BROADCAST:
-	case IR_GATHER:
-		for (unsigned k = 0; k < n->nin; k++)
-			n->in[k] = in_form(l, n->in[k], false);
-		return;
-	case IR_OP_NONE:
-	case IR_OP_COUNT:
-		break;
-	}
-	DLC_UNREACHABLE("layout: unknown op");
+	DLC_ASSERT(n->op > IR_OP_NONE && n->op < IR_OP_COUNT);
+	rules[n->op](l, n);
 }
 
 /* A model output in NHWC form is converted back; the conversion takes the
