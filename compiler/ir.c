@@ -23,7 +23,7 @@ const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
 
 const struct ir_step_info ir_step_table[IR_STEP_COUNT] = {
 	[IR_STEP_NONE] = { "?", 0 },
-#define IR_STEP(id, name, nargs) [IR_STEP_##id] = { name, nargs },
+#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = { name, nargs },
 #include "ir_steps.def"
 };
 

@@ -194,7 +194,7 @@ struct ir_pad_attr {
 /* A chain of elementwise steps run in one loop: y = step_n(...step_1(x)). */
 enum ir_step_kind {
 	IR_STEP_NONE,
-#define IR_STEP(id, name, nargs) IR_STEP_##id,
+#define IR_STEP(id, name, nargs, fn) IR_STEP_##id,
 #include "ir_steps.def"
 	IR_STEP_COUNT
 };

@@ -490,40 +490,34 @@ void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const 
 }
 
 /* One step of a fused elementwise chain. */
+/* The steps of an eltwise chain (the fn column of ir_steps.def). */
+static float step_relu(float x, float a, float b) { (void)a, (void)b; return relu1(x); }
+static float step_sigmoid(float x, float a, float b) { (void)a, (void)b; return sigmoid1(x); }
+static float step_tanh(float x, float a, float b) { (void)a, (void)b; return tanhf(x); }
+static float step_clip(float x, float a, float b) { return clamp1(x, a, b); }
+static float step_affine(float x, float a, float b) { return x * a + b; }
+static float step_leaky_relu(float x, float a, float b) { (void)b; return x < 0.0f ? x * a : x; }
+static float step_hard_sigmoid(float x, float a, float b) { return clamp1(x * a + b, 0.0f, 1.0f); }
+static float step_hard_swish(float x, float a, float b)
+{
+	(void)a, (void)b;
+	return x * clamp1(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+}
+static float step_exp(float x, float a, float b) { (void)a, (void)b; return expf(x); }
+static float step_log(float x, float a, float b) { (void)a, (void)b; return logf(x); }
+static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqrtf(x); }
+static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
+static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
+
+static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
+#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,
+#include "ir_steps.def"
+};
+
 static float eltwise_step(const struct ir_eltwise_step *s, float x)
 {
-	switch (s->kind) {
-	case IR_STEP_RELU:
-		return relu1(x);
-	case IR_STEP_SIGMOID:
-		return sigmoid1(x);
-	case IR_STEP_TANH:
-		return tanhf(x);
-	case IR_STEP_CLIP:
-		return clamp1(x, s->a, s->b);
-	case IR_STEP_AFFINE:
-		return x * s->a + s->b;
-	case IR_STEP_LEAKY_RELU:
-		return x < 0.0f ? x * s->a : x;
-	case IR_STEP_HARD_SIGMOID:
-		return clamp1(x * s->a + s->b, 0.0f, 1.0f);
-	case IR_STEP_HARD_SWISH:
-		return x * clamp1(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
-	case IR_STEP_EXP:
-		return expf(x);
-	case IR_STEP_LOG:
-		return logf(x);
-	case IR_STEP_SQRT:
-		return sqrtf(x);
-	case IR_STEP_NEG:
-		return -x;
-	case IR_STEP_ABS:
-		return fabsf(x);
-	case IR_STEP_NONE:
-	case IR_STEP_COUNT:
-		break;
-	}
-	DLC_UNREACHABLE("eltwise_step: invalid step");
+	DLC_ASSERT(s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT);
+	return steps[s->kind](x, s->a, s->b);
 }
 
 /* y = step_n(... step_1(x)), element by element. */
