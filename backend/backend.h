@@ -12,7 +12,9 @@
 #include "diag.h"
 #include "ir.h"
 
+struct arena;
 struct plan;
+struct target;
 
 enum cg_emit { CG_EMIT_NONE, CG_EMIT_OBJ, CG_EMIT_ASM, CG_EMIT_LLVM };
 enum cg_weights { CG_WEIGHTS_NONE, CG_WEIGHTS_EMBED, CG_WEIGHTS_EXTERNAL };
@@ -24,6 +26,10 @@ enum cg_reloc { CG_RELOC_NONE, CG_RELOC_PIC, CG_RELOC_STATIC };
 enum cg_sanitize { CG_SANITIZE_NONE, CG_SANITIZE_ADDRESS, CG_SANITIZE_THREAD };
 
 struct cg_options {
+	/* The target: `target` as resolved by cg_target_resolve (what the
+	 * driver does, so passes and code generation see the same machine);
+	 * when it is NULL, cg_emit resolves triple/cpu/features itself. */
+	const struct target *target;
 	const char *triple;   /* NULL: the host's default triple */
 	const char *cpu;      /* NULL: portable baseline; "native": the host */
 	const char *features; /* --mattr, or NULL */
@@ -50,8 +56,13 @@ bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what,
  * <name>_vmath_width floats, an exported const int32_t). */
 bool cg_emit_vmath(const struct cg_options *o, enum cg_emit what, FILE *out, struct diag *d);
 
-/* Writes the host CPU's LLVM name (what --mcpu=native means) into buf. */
-void cg_host_cpu(char *buf, size_t n);
+/* Resolves --target/--mcpu/--mattr (each may be NULL) into *t, strings in
+ * `a`: triple NULL = the host's default triple, normalized; cpu NULL = the
+ * triple's portable baseline, "native" = the host CPU, whose features
+ * are taken too unless `features` is given. Returns false with a
+ * diagnostic for a triple the linked LLVM does not support. */
+bool cg_target_resolve(const char *triple, const char *cpu, const char *features,
+                       struct arena *a, struct target *t, struct diag *d);
 
 /* Lists the targets the linked LLVM supports, for --help. */
 void cg_print_targets(FILE *out);

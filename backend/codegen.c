@@ -435,43 +435,68 @@ static const char *baseline_cpu(const char *triple)
 	return "generic";
 }
 
-static bool create_target(struct cg *c, struct diag *d)
+static void init_llvm_targets(void)
 {
-	static const struct src_span none;
-	const struct cg_options *o = c->opts;
 	LLVMInitializeAllTargetInfos();
 	LLVMInitializeAllTargets();
 	LLVMInitializeAllTargetMCs();
 	LLVMInitializeAllAsmPrinters();
-	char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple) : LLVMGetDefaultTargetTriple();
+}
+
+bool cg_target_resolve(const char *triple, const char *cpu, const char *features,
+                       struct arena *a, struct target *t, struct diag *d)
+{
+	static const struct src_span none;
+	init_llvm_targets();
+	char *norm = triple ? LLVMNormalizeTargetTriple(triple) : LLVMGetDefaultTargetTriple();
 	LLVMTargetRef target;
 	char *err = NULL;
-	if (LLVMGetTargetFromTriple(triple, &target, &err)) {
-		diag_error(d, none, "unsupported target '%s': %s", o->triple ? o->triple : triple, err);
+	if (LLVMGetTargetFromTriple(norm, &target, &err)) {
+		diag_error(d, none, "unsupported target '%s': %s", triple ? triple : norm, err);
 		LLVMDisposeMessage(err);
-		LLVMDisposeMessage(triple);
+		LLVMDisposeMessage(norm);
 		return false;
 	}
-	bool native = o->cpu && !strcmp(o->cpu, "native");
+	bool native = cpu && !strcmp(cpu, "native");
 	char *host_cpu = native ? LLVMGetHostCPUName() : NULL;
-	char *host_feat = native && !o->features ? LLVMGetHostCPUFeatures() : NULL;
-	const char *cpu = native ? host_cpu : o->cpu ? o->cpu : baseline_cpu(triple);
-	const char *feat = host_feat ? host_feat : o->features ? o->features : "";
+	char *host_feat = native && !features ? LLVMGetHostCPUFeatures() : NULL;
+	t->triple = arena_strdup(a, norm);
+	t->cpu = arena_strdup(a, native ? host_cpu : cpu ? cpu : baseline_cpu(norm));
+	t->features = arena_strdup(a, host_feat ? host_feat : features ? features : "");
+	t->desc = target_lookup(t->triple, t->cpu, t->features);
+	LLVMDisposeMessage(host_feat);
+	LLVMDisposeMessage(host_cpu);
+	LLVMDisposeMessage(norm);
+	return true;
+}
+
+static bool create_target(struct cg *c, struct diag *d)
+{
+	const struct cg_options *o = c->opts;
+	struct target own;
+	const struct target *t = o->target;
+	if (!t) {
+		if (!cg_target_resolve(o->triple, o->cpu, o->features, c->arena, &own, d))
+			return false;
+		t = &own;
+	}
+	init_llvm_targets();
+	LLVMTargetRef target;
+	char *err = NULL;
+	if (LLVMGetTargetFromTriple(t->triple, &target, &err))
+		DLC_UNREACHABLE("a resolved triple has no LLVM target");
 	static const LLVMCodeGenOptLevel levels[4] = { LLVMCodeGenLevelNone, LLVMCodeGenLevelLess,
 	                                               LLVMCodeGenLevelDefault,
 	                                               LLVMCodeGenLevelAggressive };
 	int lvl = o->opt_level < 0 ? 0 : o->opt_level > 3 ? 3 : o->opt_level;
 	LLVMRelocMode reloc = o->reloc == CG_RELOC_STATIC ? LLVMRelocStatic : LLVMRelocPIC;
-	c->tm = LLVMCreateTargetMachine(target, triple, cpu, feat, levels[lvl], reloc,
+	c->tm = LLVMCreateTargetMachine(target, t->triple, t->cpu, t->features, levels[lvl], reloc,
 	                                LLVMCodeModelDefault);
-	c->target = target_lookup(triple, cpu, feat);
-	LLVMSetTarget(c->mod, triple);
+	c->target = t->desc;
+	LLVMSetTarget(c->mod, t->triple);
 	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(c->tm);
 	LLVMSetModuleDataLayout(c->mod, dl);
 	LLVMDisposeTargetData(dl);
-	LLVMDisposeMessage(host_feat);
-	LLVMDisposeMessage(host_cpu);
-	LLVMDisposeMessage(triple);
 	return true;
 }
 
@@ -592,9 +617,3 @@ bool cg_emit(struct ir_graph *g, const struct cg_options *o, enum cg_emit what, 
 	return ok;
 }
 
-void cg_host_cpu(char *buf, size_t n)
-{
-	char *cpu = LLVMGetHostCPUName();
-	snprintf(buf, n, "%s", cpu ? cpu : "");
-	LLVMDisposeMessage(cpu);
-}

@@ -19,6 +19,16 @@ struct target_desc {
 	int64_t l1d, l2, l3;  /* data cache sizes in bytes (per core; l3 shared) */
 };
 
+/* A compilation's target with every default and "native" resolved: the
+ * names LLVM is given and the description the passes and kernels read
+ * (strings owned by the resolver's arena). */
+struct target {
+	const char *triple;   /* normalized, e.g. "x86_64-unknown-linux-gnu" */
+	const char *cpu;      /* concrete, e.g. "znver4" or the baseline "x86-64" */
+	const char *features; /* "" or a comma-separated list ("+avx2,-avx512f,...") */
+	const struct target_desc *desc; /* target_lookup(triple, cpu, features) */
+};
+
 /* The entry for a triple (NULL = x86_64 host), CPU name (NULL = the portable
  * baseline for the triple) and feature string (+avx512f etc. override the
  * CPU's). Never NULL: unknown CPUs get the triple's baseline. */

@@ -762,15 +762,13 @@ static int compile(struct options *o)
 		goto done;
 
 	o->pass.print_out = stderr;
-	/* The optimizer's view of the target: "native" asks the backend (the
-	 * only code that knows LLVM) for the host CPU's name. */
-	char host_cpu[64];
-	const char *cpu = o->cg.cpu;
-	if (cpu && !strcmp(cpu, "native")) {
-		cg_host_cpu(host_cpu, sizeof host_cpu);
-		cpu = host_cpu;
-	}
-	o->pass.target = target_lookup(o->cg.triple, cpu, o->cg.features);
+	/* The target, resolved once ("native" included) by the backend, the
+	 * only code that knows LLVM; passes and code generation get the same. */
+	struct target *target = arena_alloc(&arena, sizeof *target);
+	if (!cg_target_resolve(o->cg.triple, o->cg.cpu, o->cg.features, &arena, target, &d))
+		goto done;
+	o->pass.target = target->desc;
+	o->cg.target = target;
 	o->pass.model_dir = dir_of(&arena, o->input);
 	/* The interpreter reads weights in PyTorch layout: dlc run at -O1+
 	 * runs every optimization but the packing of weights for the back
