@@ -26,56 +26,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "strmap.h"
 
 #define DL_MAX_RNN_LAYERS 100 /* num_layers' limit in the language */
-
-/* ---- a set of strings (open addressing) ---- */
-
-struct strset {
-	const char **slot;
-	uint32_t cap, n;
-};
-
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static bool strset_has(const struct strset *s, const char *key)
-{
-	if (!s->cap)
-		return false;
-	for (uint32_t i = str_hash(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->slot[i])
-			return false;
-		if (!strcmp(s->slot[i], key))
-			return true;
-	}
-}
-
-/* Adds key; returns false if it was present. */
-static bool strset_add(struct arena *a, struct strset *s, const char *key)
-{
-	if (strset_has(s, key))
-		return false;
-	if (2 * (s->n + 1) > s->cap) {
-		struct strset bigger = { arena_array(a, s->cap ? 2 * s->cap : 64, sizeof(char *)),
-		                         s->cap ? 2 * s->cap : 64, 0 };
-		for (uint32_t i = 0; i < s->cap; i++)
-			if (s->slot[i])
-				strset_add(a, &bigger, s->slot[i]);
-		*s = bigger;
-	}
-	uint32_t i = str_hash(key) & (s->cap - 1);
-	while (s->slot[i])
-		i = (i + 1) & (s->cap - 1);
-	s->slot[i] = key;
-	s->n++;
-	return true;
-}
 
 /* ---- the writer ---- */
 
@@ -106,7 +59,7 @@ struct writer {
 	uint8_t *kind;         /* per node: enum stmt_kind */
 	uint32_t *partner;     /* per node: the conv2d/dense of a STMT_FUSED activation */
 	struct rnn_group **group; /* per node: the group a STMT_RNN node ends */
-	struct strset names, keys, prefixes;
+	struct strmap names, keys, prefixes; /* sets: every value is 0 */
 	struct st_tensor *tensors;
 	uint32_t ntensors, captensors;
 	enum ir_layout layout; /* the model's: from its 4-D inputs, else nhwc */
@@ -289,11 +242,11 @@ char *dl_identifier(struct arena *a, const char *name)
 static const char *claim(struct writer *w, const char *name)
 {
 	const char *base = dl_identifier(w->a, name);
-	if (strset_add(w->a, &w->names, base))
+	if (strmap_put(&w->names, base, 0))
 		return base;
 	for (unsigned k = 2;; k++) {
 		const char *s = arena_printf(w->a, "%s_%u", base, k);
-		if (strset_add(w->a, &w->names, s))
+		if (strmap_put(&w->names, s, 0))
 			return s;
 	}
 }
@@ -489,10 +442,10 @@ struct wref {
 
 static bool prefix_free(struct writer *w, const char *p, const struct wref *r, unsigned n)
 {
-	if (!*p || strset_has(&w->prefixes, p))
+	if (!*p || strmap_has(&w->prefixes, p))
 		return false;
 	for (unsigned i = 0; i < n; i++)
-		if (strset_has(&w->keys, arena_printf(w->a, "%s.%s", p, r[i].suffix)))
+		if (strmap_has(&w->keys, arena_printf(w->a, "%s.%s", p, r[i].suffix)))
 			return false;
 	return true;
 }
@@ -518,10 +471,10 @@ static const char *weight_prefix(struct writer *w, const char *ident, const stru
 		for (unsigned k = 2; !prefix_free(w, p, r, n); k++)
 			p = arena_printf(w->a, "%s_%u", ident, k);
 	}
-	strset_add(w->a, &w->prefixes, p);
+	strmap_put(&w->prefixes, p, 0);
 	for (unsigned i = 0; i < n; i++) {
 		const char *key = arena_printf(w->a, "%s.%s", p, r[i].suffix);
-		strset_add(w->a, &w->keys, key);
+		strmap_put(&w->keys, key, 0);
 		add_tensor(w, key, r[i].v);
 	}
 	return p;
@@ -894,9 +847,9 @@ static void put_constant(struct writer *w, uint32_t v)
 		return;
 	}
 	const char *key = c->name;
-	for (unsigned k = 2; strset_has(&w->keys, key); k++)
+	for (unsigned k = 2; strmap_has(&w->keys, key); k++)
 		key = k == 2 ? ident : arena_printf(w->a, "%s_%u", ident, k);
-	strset_add(w->a, &w->keys, key);
+	strmap_put(&w->keys, key, 0);
 	add_tensor(w, key, v);
 	if (strcmp(key, ident)) {
 		fputs(", params=", w->out);
@@ -976,7 +929,8 @@ static void put_node(struct writer *w, uint32_t i, bool *declared)
 static void put_outputs(struct writer *w)
 {
 	struct ir_graph *g = w->g;
-	struct strset seen = { 0 };
+	struct strmap seen;
+	strmap_init(&seen, w->a, g->noutputs);
 	fputs("output ", w->out);
 	for (uint32_t i = 0; i < g->noutputs; i++) {
 		const struct ir_value *v = ir_val(g, g->outputs[i]);
@@ -996,7 +950,7 @@ static void put_outputs(struct writer *w)
 				w->ok = false;
 			}
 		}
-		if (!strset_add(w->a, &seen, id)) {
+		if (!strmap_put(&seen, id, 0)) {
 			diag_error(w->d, v->loc, "cannot write output '%s' as a .dl program: the "
 			           "language lists each output once", v->name);
 			w->ok = false;
@@ -1065,6 +1019,9 @@ bool ir_to_dl(struct ir_graph *g, struct arena *a, struct diag *d, const char *w
 	w.kind = arena_array(a, g->nnodes + 1, sizeof *w.kind);
 	w.partner = arena_array(a, g->nnodes + 1, sizeof *w.partner);
 	w.group = arena_array(a, g->nnodes + 1, sizeof *w.group);
+	strmap_init(&w.names, a, g->nvals);
+	strmap_init(&w.keys, a, g->nvals);
+	strmap_init(&w.prefixes, a, g->nnodes);
 	bool *declared = arena_array(a, g->nvals + 1, sizeof *declared);
 	for (uint32_t v = 0; v < g->nvals; v++)
 		w.user[v] = IR_NONE;
