@@ -17,40 +17,22 @@
 
 #include "check.h"
 #include "onnx_priv.h"
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
+#include "strmap.h"
 
 struct onnx_value *onnx_value(struct onnx_imp *m, const char *name)
 {
-	if (m->n * 2 >= m->cap) {
-		uint32_t cap = m->cap ? m->cap * 2 : 256;
-		struct onnx_value **tab = arena_array(m->a, cap, sizeof *tab);
-		for (uint32_t i = 0; i < m->cap; i++) {
-			if (!m->tab[i])
-				continue;
-			uint64_t h = hash_str(m->tab[i]->name) & (cap - 1);
-			while (tab[h])
-				h = (h + 1) & (cap - 1);
-			tab[h] = m->tab[i];
-		}
-		m->tab = tab;
-		m->cap = cap;
+	uint32_t i = strmap_get(&m->values, name);
+	if (i != STRMAP_NONE)
+		return m->vals[i];
+	if (m->nvals == m->capvals) {
+		m->capvals = m->capvals ? 2 * m->capvals : 256;
+		m->vals = arena_grow(m->a, m->vals, m->nvals, m->capvals, sizeof *m->vals);
 	}
-	uint64_t h = hash_str(name) & (m->cap - 1);
-	for (; m->tab[h]; h = (h + 1) & (m->cap - 1))
-		if (!strcmp(m->tab[h]->name, name))
-			return m->tab[h];
 	struct onnx_value *v = arena_alloc(m->a, sizeof *v);
 	v->name = arena_strdup(m->a, name);
 	v->ir = IR_NONE;
-	m->tab[h] = v;
-	m->n++;
+	strmap_put(&m->values, v->name, m->nvals);
+	m->vals[m->nvals++] = v;
 	return v;
 }
 
@@ -95,38 +77,6 @@ void onnx_set_const(struct onnx_imp *m, unsigned k, struct onnx_tensor *t)
 		t->name = v->name;
 }
 
-static bool name_taken(struct onnx_imp *m, const char *s)
-{
-	uint64_t h = hash_str(s) & (m->names_cap - 1);
-	for (; m->used_names[h]; h = (h + 1) & (m->names_cap - 1))
-		if (!strcmp(m->used_names[h], s))
-			return true;
-	return false;
-}
-
-static void take_name(struct onnx_imp *m, const char *s)
-{
-	if (m->names_n * 2 >= m->names_cap) {
-		uint32_t cap = m->names_cap ? m->names_cap * 2 : 256;
-		const char **tab = arena_array(m->a, cap, sizeof *tab);
-		for (uint32_t i = 0; i < m->names_cap; i++) {
-			if (!m->used_names[i])
-				continue;
-			uint64_t h = hash_str(m->used_names[i]) & (cap - 1);
-			while (tab[h])
-				h = (h + 1) & (cap - 1);
-			tab[h] = m->used_names[i];
-		}
-		m->used_names = tab;
-		m->names_cap = cap;
-	}
-	uint64_t h = hash_str(s) & (m->names_cap - 1);
-	while (m->used_names[h])
-		h = (h + 1) & (m->names_cap - 1);
-	m->used_names[h] = s;
-	m->names_n++;
-}
-
 /* want made into an identifier ("/conv1/Conv" -> "conv1_Conv"), unique. */
 const char *onnx_unique(struct onnx_imp *m, const char *want)
 {
@@ -148,9 +98,9 @@ const char *onnx_unique(struct onnx_imp *m, const char *want)
 	if (isdigit((unsigned char)base[0]))
 		base = arena_printf(m->a, "v%s", base);
 	const char *name = base;
-	for (unsigned i = 1; !m->used_names || name_taken(m, name); i++)
+	for (unsigned i = 1; strmap_has(&m->used_names, name); i++)
 		name = arena_printf(m->a, "%s_%u", base, i);
-	take_name(m, name);
+	strmap_put(&m->used_names, name, 0);
 	return name;
 }
 
@@ -183,9 +133,9 @@ uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data,
 	memcpy(t.dims, dims, rank * sizeof *dims);
 	/* keys keep the initializer's spelling: they are safetensors keys */
 	const char *key = name;
-	for (unsigned i = 1; name_taken(m, key); i++)
+	for (unsigned i = 1; strmap_has(&m->used_names, key); i++)
 		key = arena_printf(m->a, "%s_%u", name, i);
-	take_name(m, key);
+	strmap_put(&m->used_names, key, 0);
 	return ir_add_const(m->g, key, t, data, m->loc);
 }
 
@@ -451,12 +401,14 @@ struct ir_graph *onnx_import(struct arena *a, struct diag *d, const char *path,
 	m.dir = dir_of(a, path);
 	m.opts = o;
 	m.loc = (struct src_span){ diag_add_source(d, path, NULL, 0), 0, 0 };
+	strmap_init(&m.values, a, 0);
+	strmap_init(&m.used_names, a, 0);
+	strmap_put(&m.used_names, "", 0); /* no IR name is empty (a key "" becomes "_1") */
 	int errors = d->errors;
 	m.model = onnx_read_model(&m);
 	if (!m.model || !m.model->graph || !onnx_check_opsets(&m))
 		goto out;
 	m.g = ir_graph_new(a, graph_name(&m));
-	take_name(&m, ""); /* creates the name table; no IR name is empty */
 	count_uses(&m);
 	bool inputs_ok = onnx_read_inputs(&m);
 	const Onnx__GraphProto *gp = m.model->graph;

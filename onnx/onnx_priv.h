@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "onnx.pb-c.h"
+#include "strmap.h"
 #include "onnx_import.h"
 
 /* Constants above this many bytes are never created by evaluation. */
@@ -70,10 +71,10 @@ struct onnx_imp {
 	size_t decode_budget;
 	int64_t opset;              /* of the default domain */
 	struct ir_graph *g;
-	struct onnx_value **tab;    /* open addressing by name */
-	uint32_t cap, n;
-	const char **used_names;    /* IR node and constant names taken */
-	uint32_t names_cap, names_n;
+	struct strmap values;       /* ONNX name -> index in vals */
+	struct onnx_value **vals;
+	uint32_t nvals, capvals;
+	struct strmap used_names;   /* IR node and constant names taken (a set) */
 	struct onnx_unsup *unsup;
 	uint32_t nunsup;
 	/* the node being imported */
