@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "layers.h"
 #include "strmap.h"
 
 #define DL_MAX_RNN_LAYERS 100 /* num_layers' limit in the language */
@@ -211,8 +212,6 @@ static void find_statements(struct writer *w)
 
 /* ---- step 2: names ---- */
 
-static const char *const keywords[] = { "model", "input", "weights", "output" };
-
 static bool is_ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -232,10 +231,7 @@ char *dl_identifier(struct arena *a, const char *name)
 	s[k] = 0;
 	if (!k || (s[0] >= '0' && s[0] <= '9'))
 		s = arena_printf(a, "v%s", s);
-	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-		if (!strcmp(s, keywords[i]))
-			return arena_printf(a, "%s_", s);
-	return s;
+	return fe_keyword_find(s) ? arena_printf(a, "%s_", s) : s;
 }
 
 /* Claims a unique identifier made from name. */
@@ -323,9 +319,10 @@ static const char *fmt_float(struct writer *w, char *buf, size_t n, float v)
 	return buf;
 }
 
-static void begin(struct writer *w, const char *ident, const char *layer)
+static void begin(struct writer *w, const char *ident, enum fe_layer_id layer)
 {
-	fprintf(w->out, "%s = %s(", ident, layer);
+	DLC_ASSERT(layer != FE_LAYER_NONE);
+	fprintf(w->out, "%s = %s(", ident, fe_layers[layer].name);
 	w->nargs = 0;
 }
 
@@ -506,10 +503,13 @@ static void check_layout(struct writer *w, enum ir_layout l)
 		           "layout from the 4-D inputs)", ir_layout_name(l), ir_layout_name(w->layout));
 }
 
-static const char *act_layer(enum ir_op op)
+/* The layer of an activation op (`activation=` values are spelled alike). */
+static enum fe_layer_id act_layer(enum ir_op op)
 {
-	return op == IR_RELU ? "relu" : op == IR_SIGMOID ? "sigmoid" : op == IR_TANH ? "tanh"
-	                                                                             : "softmax";
+	return op == IR_RELU      ? FE_LAYER_RELU
+	       : op == IR_SIGMOID ? FE_LAYER_SIGMOID
+	       : op == IR_TANH    ? FE_LAYER_TANH
+	                          : FE_LAYER_SOFTMAX;
 }
 
 /* conv2d or dense n, with the activation node act (or NULL) folded in. */
@@ -524,7 +524,7 @@ static void put_conv_dense(struct writer *w, const struct ir_node *n, const stru
 		           "the optimizer creates; write the graph before optimization");
 		return;
 	}
-	begin(w, ident, conv ? "conv2d" : "dense");
+	begin(w, ident, conv ? FE_LAYER_CONV2D : FE_LAYER_DENSE);
 	if (conv) {
 		const struct ir_conv_attr *c = &n->attr.conv;
 		check_layout(w, c->layout);
@@ -543,7 +543,7 @@ static void put_conv_dense(struct writer *w, const struct ir_node *n, const stru
 	if (n->param[1] == IR_NONE)
 		arg(w, "bias=false");
 	if (act)
-		arg(w, "activation=%s", act_layer(act->op));
+		arg(w, "activation=%s", fe_layers[act_layer(act->op)].name);
 	layer_weights(w, n, ident);
 	end(w, n->in, 1);
 }
@@ -552,7 +552,7 @@ static void put_pool(struct writer *w, const struct ir_node *n, const char *iden
 {
 	const struct ir_pool_attr *p = &n->attr.pool;
 	check_layout(w, p->layout);
-	begin(w, ident, n->op == IR_MAXPOOL2D ? "maxpool2d" : "avgpool2d");
+	begin(w, ident, n->op == IR_MAXPOOL2D ? FE_LAYER_MAXPOOL2D : FE_LAYER_AVGPOOL2D);
 	arg_int2(w, "pool", p->kernel);
 	if (p->stride[0] != p->kernel[0] || p->stride[1] != p->kernel[1])
 		arg_int2(w, "stride", p->stride);
@@ -590,7 +590,7 @@ static void put_reshape(struct writer *w, const struct ir_node *n, const char *i
 		infer += r->dims[k] == -1;
 		own = r->dims[k] > 0 || r->dims[k] == -1;
 	}
-	begin(w, ident, "reshape");
+	begin(w, ident, FE_LAYER_RESHAPE);
 	arg_ints(w, "shape", (own && infer <= 1 ? r->dims : out->dims) + 1, out->rank - 1u);
 	end(w, n->in, 1);
 }
@@ -604,7 +604,7 @@ static void put_normalize(struct writer *w, const struct ir_node *n, const char 
 		           "axis (%d here)", n->attr.norm.axis, channel);
 		return;
 	}
-	begin(w, ident, "normalize");
+	begin(w, ident, FE_LAYER_NORMALIZE);
 	arg_floats(w, "mean", n->attr.norm.mean, n->attr.norm.nchannels);
 	arg_floats(w, "std", n->attr.norm.std, n->attr.norm.nchannels);
 	end(w, n->in, 1);
@@ -635,7 +635,7 @@ static void put_rnn(struct writer *w, const struct rnn_group *grp, const char *i
 				                                       dir ? "_reverse" : "") };
 		}
 	}
-	begin(w, ident, f->op == IR_LSTM ? "lstm" : "gru");
+	begin(w, ident, f->op == IR_LSTM ? FE_LAYER_LSTM : FE_LAYER_GRU);
 	arg(w, "%" PRId64, f->attr.rnn.units);
 	if (last->attr.rnn.return_sequences)
 		arg(w, "return_sequences=true");
@@ -654,34 +654,34 @@ static void put_step(struct writer *w, const struct ir_eltwise_step *s, const ch
                      const char *in)
 {
 	switch (s->kind) {
-	case IR_STEP_RELU: begin(w, ident, "relu"); break;
-	case IR_STEP_SIGMOID: begin(w, ident, "sigmoid"); break;
-	case IR_STEP_TANH: begin(w, ident, "tanh"); break;
+	case IR_STEP_RELU: begin(w, ident, FE_LAYER_RELU); break;
+	case IR_STEP_SIGMOID: begin(w, ident, FE_LAYER_SIGMOID); break;
+	case IR_STEP_TANH: begin(w, ident, FE_LAYER_TANH); break;
 	case IR_STEP_CLIP:
-		begin(w, ident, "clip");
+		begin(w, ident, FE_LAYER_CLIP);
 		arg_float(w, "min", s->a);
 		arg_float(w, "max", s->b);
 		break;
 	case IR_STEP_AFFINE:
-		begin(w, ident, "rescale");
+		begin(w, ident, FE_LAYER_RESCALE);
 		arg_float(w, "scale", s->a);
 		arg_float(w, "offset", s->b);
 		break;
 	case IR_STEP_LEAKY_RELU:
-		begin(w, ident, "leaky_relu");
+		begin(w, ident, FE_LAYER_LEAKY_RELU);
 		arg_float(w, "alpha", s->a);
 		break;
 	case IR_STEP_HARD_SIGMOID:
-		begin(w, ident, "hard_sigmoid");
+		begin(w, ident, FE_LAYER_HARD_SIGMOID);
 		arg_float(w, "alpha", s->a);
 		arg_float(w, "beta", s->b);
 		break;
-	case IR_STEP_HARD_SWISH: begin(w, ident, "hard_swish"); break;
-	case IR_STEP_EXP: begin(w, ident, "exp"); break;
-	case IR_STEP_LOG: begin(w, ident, "log"); break;
-	case IR_STEP_SQRT: begin(w, ident, "sqrt"); break;
-	case IR_STEP_NEG: begin(w, ident, "neg"); break;
-	case IR_STEP_ABS: begin(w, ident, "abs"); break;
+	case IR_STEP_HARD_SWISH: begin(w, ident, FE_LAYER_HARD_SWISH); break;
+	case IR_STEP_EXP: begin(w, ident, FE_LAYER_EXP); break;
+	case IR_STEP_LOG: begin(w, ident, FE_LAYER_LOG); break;
+	case IR_STEP_SQRT: begin(w, ident, FE_LAYER_SQRT); break;
+	case IR_STEP_NEG: begin(w, ident, FE_LAYER_NEG); break;
+	case IR_STEP_ABS: begin(w, ident, FE_LAYER_ABS); break;
 	case IR_STEP_NONE:
 	case IR_STEP_COUNT: node_error(w, "unknown elementwise step %d", (int)s->kind); return;
 	}
@@ -716,31 +716,31 @@ static void put_tensor_op(struct writer *w, const struct ir_node *n, const char 
 {
 	const union ir_attrs *at = &n->attr;
 	switch (n->op) {
-	case IR_BINARY: begin(w, ident, ir_binop_name(at->binary.op)); break;
-	case IR_MATMUL: begin(w, ident, "matmul"); break;
+	case IR_BINARY: begin(w, ident, fe_layer_find(ir_binop_name(at->binary.op))); break;
+	case IR_MATMUL: begin(w, ident, FE_LAYER_MATMUL); break;
 	case IR_REDUCE_MEAN:
-		begin(w, ident, "reduce_mean");
+		begin(w, ident, FE_LAYER_REDUCE_MEAN);
 		arg_int_list(w, "axes", at->reduce.axes, at->reduce.naxes);
 		arg(w, "keepdims=%s", at->reduce.keepdims ? "true" : "false");
 		break;
 	case IR_SLICE:
-		begin(w, ident, "slice");
+		begin(w, ident, FE_LAYER_SLICE);
 		arg(w, "axis=%d", at->slice.axis);
 		arg(w, "start=%" PRId64, at->slice.start);
 		arg(w, "end=%" PRId64, at->slice.end);
 		arg(w, "step=%" PRId64, at->slice.step);
 		break;
 	case IR_PAD:
-		begin(w, ident, "pad");
+		begin(w, ident, FE_LAYER_PAD);
 		arg_ints(w, "pads", at->pad_nd.pads, at->pad_nd.npads);
 		arg_float(w, "value", at->pad_nd.value);
 		break;
 	case IR_BROADCAST:
-		begin(w, ident, "broadcast");
+		begin(w, ident, FE_LAYER_BROADCAST);
 		arg_ints(w, "dims", at->broadcast.dims, at->broadcast.rank);
 		break;
 	case IR_GATHER:
-		begin(w, ident, "gather");
+		begin(w, ident, FE_LAYER_GATHER);
 		arg(w, "axis=%d", at->gather.axis);
 		arg_ints(w, "indices", at->gather.idx, (unsigned)at->gather.nidx);
 		break;
@@ -748,7 +748,7 @@ static void put_tensor_op(struct writer *w, const struct ir_node *n, const char 
 		int64_t perm[IR_MAX_RANK];
 		for (unsigned k = 0; k < at->transpose.rank; k++)
 			perm[k] = at->transpose.perm[k];
-		begin(w, ident, "transpose");
+		begin(w, ident, FE_LAYER_TRANSPOSE);
 		arg_ints(w, "perm", perm, at->transpose.rank);
 		break;
 	}
@@ -763,61 +763,61 @@ static void put_simple(struct writer *w, const struct ir_node *n, const char *id
 	const union ir_attrs *at = &n->attr;
 	switch (n->op) {
 	case IR_RESCALE:
-		begin(w, ident, "rescale");
+		begin(w, ident, FE_LAYER_RESCALE);
 		arg_float(w, "scale", at->rescale.scale);
 		arg_float(w, "offset", at->rescale.offset);
 		break;
 	case IR_GLOBAL_AVGPOOL:
 		check_layout(w, at->axis.layout);
-		begin(w, ident, "global_avgpool");
+		begin(w, ident, FE_LAYER_GLOBAL_AVGPOOL);
 		break;
-	case IR_FLATTEN: begin(w, ident, "flatten"); break;
+	case IR_FLATTEN: begin(w, ident, FE_LAYER_FLATTEN); break;
 	case IR_RELU:
 	case IR_SIGMOID:
 	case IR_TANH: begin(w, ident, act_layer(n->op)); break;
 	case IR_SOFTMAX:
-		begin(w, ident, at->axis.log ? "log_softmax" : "softmax");
+		begin(w, ident, at->axis.log ? FE_LAYER_LOG_SOFTMAX : FE_LAYER_SOFTMAX);
 		arg(w, "axis=%d", at->axis.axis);
 		break;
 	case IR_BATCHNORM:
-		begin(w, ident, "batchnorm");
+		begin(w, ident, FE_LAYER_BATCHNORM);
 		if (at->bn.epsilon != 1e-5f)
 			arg_float(w, "epsilon", at->bn.epsilon);
 		arg(w, "axis=%d", at->bn.axis);
 		layer_weights(w, n, ident);
 		break;
 	case IR_DROPOUT:
-		begin(w, ident, "dropout");
+		begin(w, ident, FE_LAYER_DROPOUT);
 		arg_float(w, "rate", at->dropout.rate);
 		break;
-	case IR_ADD: begin(w, ident, "add"); break;
+	case IR_ADD: begin(w, ident, FE_LAYER_ADD); break;
 	case IR_CONCAT:
-		begin(w, ident, "concat");
+		begin(w, ident, FE_LAYER_CONCAT);
 		arg(w, "axis=%d", at->axis.axis);
 		break;
 	case IR_CLIP:
-		begin(w, ident, "clip");
+		begin(w, ident, FE_LAYER_CLIP);
 		arg_float(w, "min", at->clip.min);
 		arg_float(w, "max", at->clip.max);
 		break;
 	case IR_ZEROPAD2D:
 		check_layout(w, at->pad.layout);
-		begin(w, ident, "zeropad2d");
+		begin(w, ident, FE_LAYER_ZEROPAD2D);
 		arg_pad(w, IR_PAD_EXPLICIT, at->pad.pad, false);
 		break;
 	case IR_EMBEDDING:
-		begin(w, ident, "embedding");
+		begin(w, ident, FE_LAYER_EMBEDDING);
 		arg(w, "%" PRId64, at->index.size);
 		arg(w, "%" PRId64, at->index.dim ? at->index.dim
 		                                 : ir_val(w->g, n->out)->type.dims[rank_of(w, n->out) - 1]);
 		layer_weights(w, n, ident);
 		break;
 	case IR_ONEHOT:
-		begin(w, ident, "onehot");
+		begin(w, ident, FE_LAYER_ONEHOT);
 		arg(w, "%" PRId64, at->index.size);
 		break;
 	case IR_TIMESTEP:
-		begin(w, ident, "timestep");
+		begin(w, ident, FE_LAYER_TIMESTEP);
 		arg(w, "%" PRId64, at->select.index);
 		break;
 	default: DLC_UNREACHABLE("not a simple layer");
@@ -836,7 +836,8 @@ static void put_constant(struct writer *w, uint32_t v)
 		node_error(w, "constant '%s' has no data", c->name);
 		return;
 	}
-	fprintf(w->out, "%s = constant(%s", ident, ir_type_str(&c->type, buf, sizeof buf));
+	fprintf(w->out, "%s = %s(%s", ident, fe_layers[FE_LAYER_CONSTANT].name,
+	        ir_type_str(&c->type, buf, sizeof buf));
 	int64_t count = ir_type_numel(&c->type);
 	const float *f = c->data;
 	bool filled = c->type.dtype == IR_DT_F32 && count > 0;
@@ -931,7 +932,7 @@ static void put_outputs(struct writer *w)
 	struct ir_graph *g = w->g;
 	struct strmap seen;
 	strmap_init(&seen, w->a, g->noutputs);
-	fputs("output ", w->out);
+	fprintf(w->out, "%s ", fe_keywords[FE_KW_OUTPUT]);
 	for (uint32_t i = 0; i < g->noutputs; i++) {
 		const struct ir_value *v = ir_val(g, g->outputs[i]);
 		if (v->kind != IR_VAL_NODE) {
@@ -987,7 +988,8 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 {
 	struct ir_graph *g = w->g;
 	char buf[200];
-	fprintf(out, "model %s\n", dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
+	fprintf(out, "%s %s\n", fe_keywords[FE_KW_MODEL],
+	        dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
 	for (uint32_t i = 0; i < g->ninputs; i++) {
 		const struct ir_value *v = ir_val(g, g->inputs[i]);
 		if (v->type.rank == 0 || v->type.dtype == IR_DT_NONE) {
@@ -996,13 +998,14 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 			w->ok = false;
 			continue;
 		}
-		fprintf(out, "input %s: %s", w->ident[g->inputs[i]], ir_type_str(&v->type, buf, sizeof buf));
+		fprintf(out, "%s %s: %s", fe_keywords[FE_KW_INPUT], w->ident[g->inputs[i]],
+		        ir_type_str(&v->type, buf, sizeof buf));
 		if (v->type.rank == 4)
 			fprintf(out, " %s", ir_layout_name(w->layout));
 		fputc('\n', out);
 	}
 	if (w->ntensors) {
-		fputs("weights ", out);
+		fprintf(out, "%s ", fe_keywords[FE_KW_WEIGHTS]);
 		put_string(out, weights_file);
 		fputs(" pytorch\n", out);
 	}
