@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_map.h"
 
 static struct onnx_value *act4(struct onnx_imp *m)
 {
