@@ -20,7 +20,8 @@ bool onnx_unsqueeze_dims(struct onnx_imp *m, const int64_t *in, unsigned rin, in
 /* Flatten(axis): [prod(dims[:axis]), prod(dims[axis:])] */
 bool onnx_flatten_dims(struct onnx_imp *m, const int64_t *in, unsigned rin, int64_t *out);
 bool onnx_slice_params(struct onnx_imp *m, const int64_t *in, unsigned rin, struct onnx_slice *s);
-/* NumPy broadcast of two shapes; false when incompatible. */
+/* NumPy broadcast of two shapes (the IR's rule, ir_broadcast_type, on
+ * dims arrays; out may be a or b); false when incompatible. */
 bool onnx_broadcast(unsigned ra, const int64_t *a, unsigned rb, const int64_t *b, unsigned *rank,
                     int64_t *out);
 
