@@ -16,23 +16,24 @@
 #include "check.h"
 #include "check_args.h"
 #include "pathcheck.h"
+#include "strmap.h"
 
 /* Suggestions for an undefined name scan every name; beyond this many
  * names the scan is skipped to keep huge inputs fast. */
 enum { SUGGEST_MAX_NAMES = 4096 };
 
 struct name_entry {
-	const char *name; /* NULL = empty slot */
+	const char *name;
 	fe_ref ref;
 	uint32_t order; /* 0 = model input, k + 1 = layer k */
 	struct src_span loc;
 };
 
-/* Open-addressing hash table keyed by name. */
+/* Names in insertion order, found through a string map. */
 struct name_table {
-	struct name_entry *v;
+	struct strmap index;    /* name -> position in v */
+	struct name_entry *v;   /* cap entries, n used */
 	uint32_t cap, n;
-	uint32_t *used; /* indices of filled slots, in insertion order */
 };
 
 struct checker {
@@ -49,38 +50,26 @@ struct checker {
 
 static void table_init(struct arena *a, struct name_table *t, uint32_t n)
 {
-	uint32_t cap = 16;
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	t->v = arena_array(a, cap, sizeof *t->v);
-	t->used = arena_array(a, cap, sizeof *t->used);
-	t->cap = cap;
+	strmap_init(&t->index, a, n);
+	t->v = arena_array(a, n + 1, sizeof *t->v);
+	t->cap = n + 1;
 	t->n = 0;
 }
 
-static uint32_t hash_str(const char *s)
+/* The entry for name, or NULL. */
+static struct name_entry *table_find(struct name_table *t, const char *name)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	uint32_t i = strmap_get(&t->index, name);
+	return i == STRMAP_NONE ? NULL : &t->v[i];
 }
 
-/* The slot holding `name`, or the empty slot where it would go. */
-static struct name_entry *table_slot(struct name_table *t, const char *name)
-{
-	uint32_t i = hash_str(name) & (t->cap - 1);
-	while (t->v[i].name && strcmp(t->v[i].name, name))
-		i = (i + 1) & (t->cap - 1);
-	return &t->v[i];
-}
-
+/* Enters e, whose name must not be in the table yet. */
 static void table_put(struct name_table *t, struct name_entry e)
 {
-	DLC_ASSERT(t->n + 1 < t->cap);
-	struct name_entry *slot = table_slot(t, e.name);
-	*slot = e;
-	t->used[t->n++] = (uint32_t)(slot - t->v);
+	DLC_ASSERT(t->n < t->cap);
+	bool added = strmap_put(&t->index, e.name, t->n);
+	DLC_ASSERT(added);
+	t->v[t->n++] = e;
 }
 
 /* ---- statement order ---- */
@@ -339,8 +328,8 @@ static void declare_names(struct checker *c)
 		const struct ast_stmt *s = is_input ? c->inputs[i] : c->layers[i - c->ninputs];
 		if (!s->name.s)
 			continue;
-		struct name_entry *e = table_slot(&c->names, s->name.s);
-		if (e->name) {
+		struct name_entry *e = table_find(&c->names, s->name.s);
+		if (e) {
 			diag_error(c->d, s->name.loc, "duplicate name '%s'", s->name.s);
 			diag_note(c->d, e->loc, "'%s' was first defined here", s->name.s);
 			continue;
@@ -359,7 +348,7 @@ static const char *suggest_name(struct checker *c, const char *name, uint32_t be
 	const char **cands = arena_array(c->a, c->names.n + 1, sizeof *cands);
 	size_t n = 0;
 	for (uint32_t i = 0; i < c->names.n; i++) {
-		const struct name_entry *e = &c->names.v[c->names.used[i]];
+		const struct name_entry *e = &c->names.v[i];
 		if (e->order <= before)
 			cands[n++] = e->name;
 	}
@@ -369,8 +358,8 @@ static const char *suggest_name(struct checker *c, const char *name, uint32_t be
 /* Resolves a use in layer `k` (or, for k == UINT32_MAX, in 'output'). */
 static bool resolve(struct checker *c, struct ast_name n, uint32_t k, fe_ref *out)
 {
-	struct name_entry *e = table_slot(&c->names, n.s);
-	if (!e->name) {
+	struct name_entry *e = table_find(&c->names, n.s);
+	if (!e) {
 		diag_error(c->d, n.loc, "undefined name '%s'%s", n.s,
 		           fe_did_you_mean(c->a, suggest_name(c, n.s, k)));
 		return false;
@@ -390,7 +379,7 @@ static const char *generate_name(struct checker *c, enum fe_layer_id id, uint32_
 {
 	for (;;) {
 		const char *name = arena_printf(c->a, "%s_%u", fe_layers[id].name, ++counter[id]);
-		if (!table_slot(&c->names, name)->name)
+		if (!table_find(&c->names, name))
 			return name;
 	}
 }
@@ -493,8 +482,8 @@ static void check_prefix(struct checker *c, struct sema_layer *l, unsigned param
 {
 	const struct fe_arg *p = &l->args[params_idx];
 	l->prefix = p->given ? p->s : l->name;
-	struct name_entry *e = table_slot(&c->prefixes, l->prefix);
-	if (!e->name) {
+	struct name_entry *e = table_find(&c->prefixes, l->prefix);
+	if (!e) {
 		table_put(&c->prefixes,
 		          (struct name_entry){ l->prefix, 0, 0, p->given ? p->loc : l->stmt->loc });
 		return;

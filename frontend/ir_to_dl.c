@@ -26,56 +26,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "layers.h"
+#include "strmap.h"
 
 #define DL_MAX_RNN_LAYERS 100 /* num_layers' limit in the language */
-
-/* ---- a set of strings (open addressing) ---- */
-
-struct strset {
-	const char **slot;
-	uint32_t cap, n;
-};
-
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static bool strset_has(const struct strset *s, const char *key)
-{
-	if (!s->cap)
-		return false;
-	for (uint32_t i = str_hash(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->slot[i])
-			return false;
-		if (!strcmp(s->slot[i], key))
-			return true;
-	}
-}
-
-/* Adds key; returns false if it was present. */
-static bool strset_add(struct arena *a, struct strset *s, const char *key)
-{
-	if (strset_has(s, key))
-		return false;
-	if (2 * (s->n + 1) > s->cap) {
-		struct strset bigger = { arena_array(a, s->cap ? 2 * s->cap : 64, sizeof(char *)),
-		                         s->cap ? 2 * s->cap : 64, 0 };
-		for (uint32_t i = 0; i < s->cap; i++)
-			if (s->slot[i])
-				strset_add(a, &bigger, s->slot[i]);
-		*s = bigger;
-	}
-	uint32_t i = str_hash(key) & (s->cap - 1);
-	while (s->slot[i])
-		i = (i + 1) & (s->cap - 1);
-	s->slot[i] = key;
-	s->n++;
-	return true;
-}
 
 /* ---- the writer ---- */
 
@@ -106,7 +60,7 @@ struct writer {
 	uint8_t *kind;         /* per node: enum stmt_kind */
 	uint32_t *partner;     /* per node: the conv2d/dense of a STMT_FUSED activation */
 	struct rnn_group **group; /* per node: the group a STMT_RNN node ends */
-	struct strset names, keys, prefixes;
+	struct strmap names, keys, prefixes; /* sets: every value is 0 */
 	struct st_tensor *tensors;
 	uint32_t ntensors, captensors;
 	enum ir_layout layout; /* the model's: from its 4-D inputs, else nhwc */
@@ -258,8 +212,6 @@ static void find_statements(struct writer *w)
 
 /* ---- step 2: names ---- */
 
-static const char *const keywords[] = { "model", "input", "weights", "output" };
-
 static bool is_ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -279,21 +231,18 @@ char *dl_identifier(struct arena *a, const char *name)
 	s[k] = 0;
 	if (!k || (s[0] >= '0' && s[0] <= '9'))
 		s = arena_printf(a, "v%s", s);
-	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-		if (!strcmp(s, keywords[i]))
-			return arena_printf(a, "%s_", s);
-	return s;
+	return fe_keyword_find(s) ? arena_printf(a, "%s_", s) : s;
 }
 
 /* Claims a unique identifier made from name. */
 static const char *claim(struct writer *w, const char *name)
 {
 	const char *base = dl_identifier(w->a, name);
-	if (strset_add(w->a, &w->names, base))
+	if (strmap_put(&w->names, base, 0))
 		return base;
 	for (unsigned k = 2;; k++) {
 		const char *s = arena_printf(w->a, "%s_%u", base, k);
-		if (strset_add(w->a, &w->names, s))
+		if (strmap_put(&w->names, s, 0))
 			return s;
 	}
 }
@@ -370,9 +319,10 @@ static const char *fmt_float(struct writer *w, char *buf, size_t n, float v)
 	return buf;
 }
 
-static void begin(struct writer *w, const char *ident, const char *layer)
+static void begin(struct writer *w, const char *ident, enum fe_layer_id layer)
 {
-	fprintf(w->out, "%s = %s(", ident, layer);
+	DLC_ASSERT(layer != FE_LAYER_NONE);
+	fprintf(w->out, "%s = %s(", ident, fe_layers[layer].name);
 	w->nargs = 0;
 }
 
@@ -489,10 +439,10 @@ struct wref {
 
 static bool prefix_free(struct writer *w, const char *p, const struct wref *r, unsigned n)
 {
-	if (!*p || strset_has(&w->prefixes, p))
+	if (!*p || strmap_has(&w->prefixes, p))
 		return false;
 	for (unsigned i = 0; i < n; i++)
-		if (strset_has(&w->keys, arena_printf(w->a, "%s.%s", p, r[i].suffix)))
+		if (strmap_has(&w->keys, arena_printf(w->a, "%s.%s", p, r[i].suffix)))
 			return false;
 	return true;
 }
@@ -518,10 +468,10 @@ static const char *weight_prefix(struct writer *w, const char *ident, const stru
 		for (unsigned k = 2; !prefix_free(w, p, r, n); k++)
 			p = arena_printf(w->a, "%s_%u", ident, k);
 	}
-	strset_add(w->a, &w->prefixes, p);
+	strmap_put(&w->prefixes, p, 0);
 	for (unsigned i = 0; i < n; i++) {
 		const char *key = arena_printf(w->a, "%s.%s", p, r[i].suffix);
-		strset_add(w->a, &w->keys, key);
+		strmap_put(&w->keys, key, 0);
 		add_tensor(w, key, r[i].v);
 	}
 	return p;
@@ -553,10 +503,13 @@ static void check_layout(struct writer *w, enum ir_layout l)
 		           "layout from the 4-D inputs)", ir_layout_name(l), ir_layout_name(w->layout));
 }
 
-static const char *act_layer(enum ir_op op)
+/* The layer of an activation op (`activation=` values are spelled alike). */
+static enum fe_layer_id act_layer(enum ir_op op)
 {
-	return op == IR_RELU ? "relu" : op == IR_SIGMOID ? "sigmoid" : op == IR_TANH ? "tanh"
-	                                                                             : "softmax";
+	return op == IR_RELU      ? FE_LAYER_RELU
+	       : op == IR_SIGMOID ? FE_LAYER_SIGMOID
+	       : op == IR_TANH    ? FE_LAYER_TANH
+	                          : FE_LAYER_SOFTMAX;
 }
 
 /* conv2d or dense n, with the activation node act (or NULL) folded in. */
@@ -571,7 +524,7 @@ static void put_conv_dense(struct writer *w, const struct ir_node *n, const stru
 		           "the optimizer creates; write the graph before optimization");
 		return;
 	}
-	begin(w, ident, conv ? "conv2d" : "dense");
+	begin(w, ident, conv ? FE_LAYER_CONV2D : FE_LAYER_DENSE);
 	if (conv) {
 		const struct ir_conv_attr *c = &n->attr.conv;
 		check_layout(w, c->layout);
@@ -590,7 +543,7 @@ static void put_conv_dense(struct writer *w, const struct ir_node *n, const stru
 	if (n->param[1] == IR_NONE)
 		arg(w, "bias=false");
 	if (act)
-		arg(w, "activation=%s", act_layer(act->op));
+		arg(w, "activation=%s", fe_layers[act_layer(act->op)].name);
 	layer_weights(w, n, ident);
 	end(w, n->in, 1);
 }
@@ -599,7 +552,7 @@ static void put_pool(struct writer *w, const struct ir_node *n, const char *iden
 {
 	const struct ir_pool_attr *p = &n->attr.pool;
 	check_layout(w, p->layout);
-	begin(w, ident, n->op == IR_MAXPOOL2D ? "maxpool2d" : "avgpool2d");
+	begin(w, ident, n->op == IR_MAXPOOL2D ? FE_LAYER_MAXPOOL2D : FE_LAYER_AVGPOOL2D);
 	arg_int2(w, "pool", p->kernel);
 	if (p->stride[0] != p->kernel[0] || p->stride[1] != p->kernel[1])
 		arg_int2(w, "stride", p->stride);
@@ -637,7 +590,7 @@ static void put_reshape(struct writer *w, const struct ir_node *n, const char *i
 		infer += r->dims[k] == -1;
 		own = r->dims[k] > 0 || r->dims[k] == -1;
 	}
-	begin(w, ident, "reshape");
+	begin(w, ident, FE_LAYER_RESHAPE);
 	arg_ints(w, "shape", (own && infer <= 1 ? r->dims : out->dims) + 1, out->rank - 1u);
 	end(w, n->in, 1);
 }
@@ -651,7 +604,7 @@ static void put_normalize(struct writer *w, const struct ir_node *n, const char 
 		           "axis (%d here)", n->attr.norm.axis, channel);
 		return;
 	}
-	begin(w, ident, "normalize");
+	begin(w, ident, FE_LAYER_NORMALIZE);
 	arg_floats(w, "mean", n->attr.norm.mean, n->attr.norm.nchannels);
 	arg_floats(w, "std", n->attr.norm.std, n->attr.norm.nchannels);
 	end(w, n->in, 1);
@@ -682,7 +635,7 @@ static void put_rnn(struct writer *w, const struct rnn_group *grp, const char *i
 				                                       dir ? "_reverse" : "") };
 		}
 	}
-	begin(w, ident, f->op == IR_LSTM ? "lstm" : "gru");
+	begin(w, ident, f->op == IR_LSTM ? FE_LAYER_LSTM : FE_LAYER_GRU);
 	arg(w, "%" PRId64, f->attr.rnn.units);
 	if (last->attr.rnn.return_sequences)
 		arg(w, "return_sequences=true");
@@ -701,34 +654,34 @@ static void put_step(struct writer *w, const struct ir_eltwise_step *s, const ch
                      const char *in)
 {
 	switch (s->kind) {
-	case IR_STEP_RELU: begin(w, ident, "relu"); break;
-	case IR_STEP_SIGMOID: begin(w, ident, "sigmoid"); break;
-	case IR_STEP_TANH: begin(w, ident, "tanh"); break;
+	case IR_STEP_RELU: begin(w, ident, FE_LAYER_RELU); break;
+	case IR_STEP_SIGMOID: begin(w, ident, FE_LAYER_SIGMOID); break;
+	case IR_STEP_TANH: begin(w, ident, FE_LAYER_TANH); break;
 	case IR_STEP_CLIP:
-		begin(w, ident, "clip");
+		begin(w, ident, FE_LAYER_CLIP);
 		arg_float(w, "min", s->a);
 		arg_float(w, "max", s->b);
 		break;
 	case IR_STEP_AFFINE:
-		begin(w, ident, "rescale");
+		begin(w, ident, FE_LAYER_RESCALE);
 		arg_float(w, "scale", s->a);
 		arg_float(w, "offset", s->b);
 		break;
 	case IR_STEP_LEAKY_RELU:
-		begin(w, ident, "leaky_relu");
+		begin(w, ident, FE_LAYER_LEAKY_RELU);
 		arg_float(w, "alpha", s->a);
 		break;
 	case IR_STEP_HARD_SIGMOID:
-		begin(w, ident, "hard_sigmoid");
+		begin(w, ident, FE_LAYER_HARD_SIGMOID);
 		arg_float(w, "alpha", s->a);
 		arg_float(w, "beta", s->b);
 		break;
-	case IR_STEP_HARD_SWISH: begin(w, ident, "hard_swish"); break;
-	case IR_STEP_EXP: begin(w, ident, "exp"); break;
-	case IR_STEP_LOG: begin(w, ident, "log"); break;
-	case IR_STEP_SQRT: begin(w, ident, "sqrt"); break;
-	case IR_STEP_NEG: begin(w, ident, "neg"); break;
-	case IR_STEP_ABS: begin(w, ident, "abs"); break;
+	case IR_STEP_HARD_SWISH: begin(w, ident, FE_LAYER_HARD_SWISH); break;
+	case IR_STEP_EXP: begin(w, ident, FE_LAYER_EXP); break;
+	case IR_STEP_LOG: begin(w, ident, FE_LAYER_LOG); break;
+	case IR_STEP_SQRT: begin(w, ident, FE_LAYER_SQRT); break;
+	case IR_STEP_NEG: begin(w, ident, FE_LAYER_NEG); break;
+	case IR_STEP_ABS: begin(w, ident, FE_LAYER_ABS); break;
 	case IR_STEP_NONE:
 	case IR_STEP_COUNT: node_error(w, "unknown elementwise step %d", (int)s->kind); return;
 	}
@@ -763,31 +716,31 @@ static void put_tensor_op(struct writer *w, const struct ir_node *n, const char 
 {
 	const union ir_attrs *at = &n->attr;
 	switch (n->op) {
-	case IR_BINARY: begin(w, ident, ir_binop_name(at->binary.op)); break;
-	case IR_MATMUL: begin(w, ident, "matmul"); break;
+	case IR_BINARY: begin(w, ident, fe_layer_find(ir_binop_name(at->binary.op))); break;
+	case IR_MATMUL: begin(w, ident, FE_LAYER_MATMUL); break;
 	case IR_REDUCE_MEAN:
-		begin(w, ident, "reduce_mean");
+		begin(w, ident, FE_LAYER_REDUCE_MEAN);
 		arg_int_list(w, "axes", at->reduce.axes, at->reduce.naxes);
 		arg(w, "keepdims=%s", at->reduce.keepdims ? "true" : "false");
 		break;
 	case IR_SLICE:
-		begin(w, ident, "slice");
+		begin(w, ident, FE_LAYER_SLICE);
 		arg(w, "axis=%d", at->slice.axis);
 		arg(w, "start=%" PRId64, at->slice.start);
 		arg(w, "end=%" PRId64, at->slice.end);
 		arg(w, "step=%" PRId64, at->slice.step);
 		break;
 	case IR_PAD:
-		begin(w, ident, "pad");
+		begin(w, ident, FE_LAYER_PAD);
 		arg_ints(w, "pads", at->pad_nd.pads, at->pad_nd.npads);
 		arg_float(w, "value", at->pad_nd.value);
 		break;
 	case IR_BROADCAST:
-		begin(w, ident, "broadcast");
+		begin(w, ident, FE_LAYER_BROADCAST);
 		arg_ints(w, "dims", at->broadcast.dims, at->broadcast.rank);
 		break;
 	case IR_GATHER:
-		begin(w, ident, "gather");
+		begin(w, ident, FE_LAYER_GATHER);
 		arg(w, "axis=%d", at->gather.axis);
 		arg_ints(w, "indices", at->gather.idx, (unsigned)at->gather.nidx);
 		break;
@@ -795,7 +748,7 @@ static void put_tensor_op(struct writer *w, const struct ir_node *n, const char 
 		int64_t perm[IR_MAX_RANK];
 		for (unsigned k = 0; k < at->transpose.rank; k++)
 			perm[k] = at->transpose.perm[k];
-		begin(w, ident, "transpose");
+		begin(w, ident, FE_LAYER_TRANSPOSE);
 		arg_ints(w, "perm", perm, at->transpose.rank);
 		break;
 	}
@@ -810,61 +763,61 @@ static void put_simple(struct writer *w, const struct ir_node *n, const char *id
 	const union ir_attrs *at = &n->attr;
 	switch (n->op) {
 	case IR_RESCALE:
-		begin(w, ident, "rescale");
+		begin(w, ident, FE_LAYER_RESCALE);
 		arg_float(w, "scale", at->rescale.scale);
 		arg_float(w, "offset", at->rescale.offset);
 		break;
 	case IR_GLOBAL_AVGPOOL:
 		check_layout(w, at->axis.layout);
-		begin(w, ident, "global_avgpool");
+		begin(w, ident, FE_LAYER_GLOBAL_AVGPOOL);
 		break;
-	case IR_FLATTEN: begin(w, ident, "flatten"); break;
+	case IR_FLATTEN: begin(w, ident, FE_LAYER_FLATTEN); break;
 	case IR_RELU:
 	case IR_SIGMOID:
 	case IR_TANH: begin(w, ident, act_layer(n->op)); break;
 	case IR_SOFTMAX:
-		begin(w, ident, at->axis.log ? "log_softmax" : "softmax");
+		begin(w, ident, at->axis.log ? FE_LAYER_LOG_SOFTMAX : FE_LAYER_SOFTMAX);
 		arg(w, "axis=%d", at->axis.axis);
 		break;
 	case IR_BATCHNORM:
-		begin(w, ident, "batchnorm");
+		begin(w, ident, FE_LAYER_BATCHNORM);
 		if (at->bn.epsilon != 1e-5f)
 			arg_float(w, "epsilon", at->bn.epsilon);
 		arg(w, "axis=%d", at->bn.axis);
 		layer_weights(w, n, ident);
 		break;
 	case IR_DROPOUT:
-		begin(w, ident, "dropout");
+		begin(w, ident, FE_LAYER_DROPOUT);
 		arg_float(w, "rate", at->dropout.rate);
 		break;
-	case IR_ADD: begin(w, ident, "add"); break;
+	case IR_ADD: begin(w, ident, FE_LAYER_ADD); break;
 	case IR_CONCAT:
-		begin(w, ident, "concat");
+		begin(w, ident, FE_LAYER_CONCAT);
 		arg(w, "axis=%d", at->axis.axis);
 		break;
 	case IR_CLIP:
-		begin(w, ident, "clip");
+		begin(w, ident, FE_LAYER_CLIP);
 		arg_float(w, "min", at->clip.min);
 		arg_float(w, "max", at->clip.max);
 		break;
 	case IR_ZEROPAD2D:
 		check_layout(w, at->pad.layout);
-		begin(w, ident, "zeropad2d");
+		begin(w, ident, FE_LAYER_ZEROPAD2D);
 		arg_pad(w, IR_PAD_EXPLICIT, at->pad.pad, false);
 		break;
 	case IR_EMBEDDING:
-		begin(w, ident, "embedding");
+		begin(w, ident, FE_LAYER_EMBEDDING);
 		arg(w, "%" PRId64, at->index.size);
 		arg(w, "%" PRId64, at->index.dim ? at->index.dim
 		                                 : ir_val(w->g, n->out)->type.dims[rank_of(w, n->out) - 1]);
 		layer_weights(w, n, ident);
 		break;
 	case IR_ONEHOT:
-		begin(w, ident, "onehot");
+		begin(w, ident, FE_LAYER_ONEHOT);
 		arg(w, "%" PRId64, at->index.size);
 		break;
 	case IR_TIMESTEP:
-		begin(w, ident, "timestep");
+		begin(w, ident, FE_LAYER_TIMESTEP);
 		arg(w, "%" PRId64, at->select.index);
 		break;
 	default: DLC_UNREACHABLE("not a simple layer");
@@ -883,7 +836,8 @@ static void put_constant(struct writer *w, uint32_t v)
 		node_error(w, "constant '%s' has no data", c->name);
 		return;
 	}
-	fprintf(w->out, "%s = constant(%s", ident, ir_type_str(&c->type, buf, sizeof buf));
+	fprintf(w->out, "%s = %s(%s", ident, fe_layers[FE_LAYER_CONSTANT].name,
+	        ir_type_str(&c->type, buf, sizeof buf));
 	int64_t count = ir_type_numel(&c->type);
 	const float *f = c->data;
 	bool filled = c->type.dtype == IR_DT_F32 && count > 0;
@@ -894,9 +848,9 @@ static void put_constant(struct writer *w, uint32_t v)
 		return;
 	}
 	const char *key = c->name;
-	for (unsigned k = 2; strset_has(&w->keys, key); k++)
+	for (unsigned k = 2; strmap_has(&w->keys, key); k++)
 		key = k == 2 ? ident : arena_printf(w->a, "%s_%u", ident, k);
-	strset_add(w->a, &w->keys, key);
+	strmap_put(&w->keys, key, 0);
 	add_tensor(w, key, v);
 	if (strcmp(key, ident)) {
 		fputs(", params=", w->out);
@@ -976,8 +930,9 @@ static void put_node(struct writer *w, uint32_t i, bool *declared)
 static void put_outputs(struct writer *w)
 {
 	struct ir_graph *g = w->g;
-	struct strset seen = { 0 };
-	fputs("output ", w->out);
+	struct strmap seen;
+	strmap_init(&seen, w->a, g->noutputs);
+	fprintf(w->out, "%s ", fe_keywords[FE_KW_OUTPUT]);
 	for (uint32_t i = 0; i < g->noutputs; i++) {
 		const struct ir_value *v = ir_val(g, g->outputs[i]);
 		if (v->kind != IR_VAL_NODE) {
@@ -996,7 +951,7 @@ static void put_outputs(struct writer *w)
 				w->ok = false;
 			}
 		}
-		if (!strset_add(w->a, &seen, id)) {
+		if (!strmap_put(&seen, id, 0)) {
 			diag_error(w->d, v->loc, "cannot write output '%s' as a .dl program: the "
 			           "language lists each output once", v->name);
 			w->ok = false;
@@ -1033,7 +988,8 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 {
 	struct ir_graph *g = w->g;
 	char buf[200];
-	fprintf(out, "model %s\n", dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
+	fprintf(out, "%s %s\n", fe_keywords[FE_KW_MODEL],
+	        dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
 	for (uint32_t i = 0; i < g->ninputs; i++) {
 		const struct ir_value *v = ir_val(g, g->inputs[i]);
 		if (v->type.rank == 0 || v->type.dtype == IR_DT_NONE) {
@@ -1042,13 +998,14 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 			w->ok = false;
 			continue;
 		}
-		fprintf(out, "input %s: %s", w->ident[g->inputs[i]], ir_type_str(&v->type, buf, sizeof buf));
+		fprintf(out, "%s %s: %s", fe_keywords[FE_KW_INPUT], w->ident[g->inputs[i]],
+		        ir_type_str(&v->type, buf, sizeof buf));
 		if (v->type.rank == 4)
 			fprintf(out, " %s", ir_layout_name(w->layout));
 		fputc('\n', out);
 	}
 	if (w->ntensors) {
-		fputs("weights ", out);
+		fprintf(out, "%s ", fe_keywords[FE_KW_WEIGHTS]);
 		put_string(out, weights_file);
 		fputs(" pytorch\n", out);
 	}
@@ -1065,6 +1022,9 @@ bool ir_to_dl(struct ir_graph *g, struct arena *a, struct diag *d, const char *w
 	w.kind = arena_array(a, g->nnodes + 1, sizeof *w.kind);
 	w.partner = arena_array(a, g->nnodes + 1, sizeof *w.partner);
 	w.group = arena_array(a, g->nnodes + 1, sizeof *w.group);
+	strmap_init(&w.names, a, g->nvals);
+	strmap_init(&w.keys, a, g->nvals);
+	strmap_init(&w.prefixes, a, g->nnodes);
 	bool *declared = arena_array(a, g->nvals + 1, sizeof *declared);
 	for (uint32_t v = 0; v < g->nvals; v++)
 		w.user[v] = IR_NONE;

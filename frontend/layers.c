@@ -1,4 +1,4 @@
-/* layers.c - the tables of layers.def and lookups in them. */
+/* layers.c - the tables of layers.def and keywords.def and lookups in them. */
 #include "layers.h"
 
 #include <string.h>
@@ -26,6 +26,20 @@ enum fe_layer_id fe_layer_find(const char *name)
 		if (!strcmp(fe_layers[i].name, name))
 			return (enum fe_layer_id)i;
 	return FE_LAYER_NONE;
+}
+
+const char *const fe_keywords[FE_KW_COUNT] = {
+	[FE_KW_NONE] = "",
+#define KEYWORD(id, spelling) [FE_KW_##id] = #spelling,
+#include "keywords.def"
+};
+
+enum fe_keyword fe_keyword_find(const char *s)
+{
+	for (unsigned i = 1; i < FE_KW_COUNT; i++)
+		if (!strcmp(fe_keywords[i], s))
+			return (enum fe_keyword)i;
+	return FE_KW_NONE;
 }
 
 const struct fe_param *fe_layer_params(enum fe_layer_id id, unsigned *n)

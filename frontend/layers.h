@@ -1,4 +1,5 @@
-/* layers.h - the layer table (layers.def) as C data.
+/* layers.h - the layer table (layers.def) and the keyword table
+ * (keywords.def) as C data.
  *
  * fe_layers[] and fe_params[] are generated from layers.def; each
  * layer's parameters are a contiguous run of fe_params[] in positional
@@ -11,6 +12,14 @@
 #include <stdint.h>
 
 #include "ir.h"
+
+/* The reserved words of the language; 0 = not one. */
+enum fe_keyword {
+	FE_KW_NONE,
+#define KEYWORD(id, spelling) FE_KW_##id,
+#include "keywords.def"
+	FE_KW_COUNT
+};
 
 /* What a parameter accepts. */
 enum fe_ptype {
@@ -86,9 +95,13 @@ struct fe_param {
 
 extern const struct fe_layer fe_layers[FE_LAYER_COUNT];
 extern const struct fe_param fe_params[FE_PARAM_COUNT];
+extern const char *const fe_keywords[FE_KW_COUNT]; /* spellings; "" for FE_KW_NONE */
 
 /* The layer spelled `name`, or FE_LAYER_NONE. */
 enum fe_layer_id fe_layer_find(const char *name);
+/* The keyword spelled s, or FE_KW_NONE (the scanner and the .dl writer
+ * both ask this). */
+enum fe_keyword fe_keyword_find(const char *s);
 /* The parameters of a layer (a run of fe_params) and their number. */
 const struct fe_param *fe_layer_params(enum fe_layer_id id, unsigned *n);
 

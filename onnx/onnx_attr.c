@@ -1,7 +1,7 @@
-/* onnx_attr.c - node attributes, constant integer inputs and the error
- * messages of the importer.
+/* onnx_attr.c - node attributes and constant integer inputs.
  *
- * Messages name the node as the user knows it and its operator:
+ * Errors go through onnx_error, which names the node as the user knows it
+ * and its operator:
  *   model.onnx: error: node 'Conv_3' (Conv): pads must have 4 values, got 2
  * Attribute readers check the attribute's type and report a mismatch
  * rather than guessing. */
@@ -11,20 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
-
-void onnx_error(struct onnx_imp *m, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (m->node)
-		diag_error(m->d, m->loc, "node '%s' (%s): %s", m->node_name, m->node->op_type, msg);
-	else
-		diag_error(m->d, m->loc, "%s", msg);
-}
+#include "onnx_attr.h"
 
 const Onnx__AttributeProto *onnx_attr(const struct onnx_imp *m, const char *name)
 {
@@ -94,11 +81,6 @@ bool onnx_axis(struct onnx_imp *m, int64_t axis, unsigned rank, int *out)
 	}
 	*out = (int)(axis < 0 ? axis + rank : axis);
 	return true;
-}
-
-char *onnx_type_str(const struct ir_type *t, char *buf, size_t n)
-{
-	return ir_type_str(t, buf, n);
 }
 
 int onnx_const_ints(struct onnx_imp *m, unsigned k, int64_t *out, unsigned max, const char *what)

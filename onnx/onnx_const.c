@@ -10,7 +10,13 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_const.h"
+#include "onnx_read.h"
+#include "onnx_shape.h"
+
+/* Constants above this many bytes are never created by evaluation. */
+#define ONNX_MAX_EVAL_BYTES ((int64_t)64 << 20)
 
 static double get(const struct onnx_tensor *t, int64_t i)
 {

@@ -1,244 +1,26 @@
 /* onnx_import.c - the importer's main loop: ONNX nodes in order to IR.
  *
- * After the file and its tensors are read (onnx_read.c), every node is
- * taken in graph order, which ONNX requires to be topological (checked:
- * an input must be defined by an earlier node, an initializer or a graph
- * input). A node whose inputs are all constant is evaluated at import
+ * After the file is read (onnx_read.c) and the initializers and graph
+ * inputs entered (onnx_inputs.c), every node is taken in graph order,
+ * which ONNX requires to be topological (checked: an input must be
+ * defined by an earlier node, an initializer or a graph input). A node whose inputs are all constant is evaluated at import
  * time (onnx_const.c) and never reaches the IR; any other node is mapped
  * by its operator's function (onnx_ops.c, onnx_nn.c). Operators without a
  * mapping are collected with the nodes using them and reported once at
  * the end, so one run names everything a model needs. IR names are the
- * ONNX names made into identifiers ([A-Za-z0-9_.], unique); a node that
- * defines a graph output takes the output's name. */
+ * ONNX names made into identifiers ([A-Za-z0-9_.], unique: onnx_values.c);
+ * a node that defines a graph output takes the output's name. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-struct onnx_value *onnx_value(struct onnx_imp *m, const char *name)
-{
-	if (m->n * 2 >= m->cap) {
-		uint32_t cap = m->cap ? m->cap * 2 : 256;
-		struct onnx_value **tab = arena_array(m->a, cap, sizeof *tab);
-		for (uint32_t i = 0; i < m->cap; i++) {
-			if (!m->tab[i])
-				continue;
-			uint64_t h = hash_str(m->tab[i]->name) & (cap - 1);
-			while (tab[h])
-				h = (h + 1) & (cap - 1);
-			tab[h] = m->tab[i];
-		}
-		m->tab = tab;
-		m->cap = cap;
-	}
-	uint64_t h = hash_str(name) & (m->cap - 1);
-	for (; m->tab[h]; h = (h + 1) & (m->cap - 1))
-		if (!strcmp(m->tab[h]->name, name))
-			return m->tab[h];
-	struct onnx_value *v = arena_alloc(m->a, sizeof *v);
-	v->name = arena_strdup(m->a, name);
-	v->ir = IR_NONE;
-	m->tab[h] = v;
-	m->n++;
-	return v;
-}
-
-unsigned onnx_nin(const struct onnx_imp *m)
-{
-	return (unsigned)m->node->n_input;
-}
-
-struct onnx_value *onnx_in(struct onnx_imp *m, unsigned k)
-{
-	if (k >= m->node->n_input || !m->node->input[k] || !m->node->input[k][0])
-		return NULL;
-	return onnx_value(m, m->node->input[k]);
-}
-
-struct onnx_value *onnx_out(struct onnx_imp *m, unsigned k)
-{
-	if (k >= m->node->n_output || !m->node->output[k] || !m->node->output[k][0])
-		return NULL;
-	struct onnx_value *v = onnx_value(m, m->node->output[k]);
-	return v->uses ? v : NULL;
-}
-
-void onnx_set_act(struct onnx_imp *m, unsigned k, uint32_t ir, const struct ir_type *t)
-{
-	struct onnx_value *v = onnx_out(m, k);
-	if (!v)
-		return;
-	v->kind = ONNX_ACT;
-	v->ir = ir;
-	v->type = *t;
-}
-
-void onnx_set_const(struct onnx_imp *m, unsigned k, struct onnx_tensor *t)
-{
-	if (k >= m->node->n_output || !m->node->output[k][0])
-		return;
-	struct onnx_value *v = onnx_value(m, m->node->output[k]);
-	v->kind = ONNX_CONST;
-	v->t = t;
-	if (!t->name)
-		t->name = v->name;
-}
-
-static bool name_taken(struct onnx_imp *m, const char *s)
-{
-	uint64_t h = hash_str(s) & (m->names_cap - 1);
-	for (; m->used_names[h]; h = (h + 1) & (m->names_cap - 1))
-		if (!strcmp(m->used_names[h], s))
-			return true;
-	return false;
-}
-
-static void take_name(struct onnx_imp *m, const char *s)
-{
-	if (m->names_n * 2 >= m->names_cap) {
-		uint32_t cap = m->names_cap ? m->names_cap * 2 : 256;
-		const char **tab = arena_array(m->a, cap, sizeof *tab);
-		for (uint32_t i = 0; i < m->names_cap; i++) {
-			if (!m->used_names[i])
-				continue;
-			uint64_t h = hash_str(m->used_names[i]) & (cap - 1);
-			while (tab[h])
-				h = (h + 1) & (cap - 1);
-			tab[h] = m->used_names[i];
-		}
-		m->used_names = tab;
-		m->names_cap = cap;
-	}
-	uint64_t h = hash_str(s) & (m->names_cap - 1);
-	while (m->used_names[h])
-		h = (h + 1) & (m->names_cap - 1);
-	m->used_names[h] = s;
-	m->names_n++;
-}
-
-/* want made into an identifier ("/conv1/Conv" -> "conv1_Conv"), unique. */
-const char *onnx_unique(struct onnx_imp *m, const char *want)
-{
-	size_t n = strlen(want);
-	char *s = arena_alloc(m->a, n + 2);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)want[i];
-		bool ok = isalnum(c) || c == '_' || (c == '.' && k);
-		if (ok)
-			s[k++] = (char)c;
-		else if (k && s[k - 1] != '_')
-			s[k++] = '_';
-	}
-	while (k && (s[k - 1] == '_' || s[k - 1] == '.'))
-		k--;
-	s[k] = 0;
-	const char *base = k ? s : "v";
-	if (isdigit((unsigned char)base[0]))
-		base = arena_printf(m->a, "v%s", base);
-	const char *name = base;
-	for (unsigned i = 1; !m->used_names || name_taken(m, name); i++)
-		name = arena_printf(m->a, "%s_%u", base, i);
-	take_name(m, name);
-	return name;
-}
-
-const char *onnx_name_out(struct onnx_imp *m, unsigned k)
-{
-	struct onnx_value *v = k < m->node->n_output ? onnx_value(m, m->node->output[k]) : NULL;
-	if (v && v->graph_output)
-		return onnx_unique(m, v->name);
-	if (k == 0)
-		return onnx_unique(m, m->base);
-	return onnx_unique(m, arena_printf(m->a, "%s_%u", m->base, k));
-}
-
-const char *onnx_name_tmp(struct onnx_imp *m, const char *suffix)
-{
-	return onnx_unique(m, arena_printf(m->a, "%s.%s", m->base, suffix));
-}
-
-uint32_t onnx_emit(struct onnx_imp *m, enum ir_op op, const char *name, const uint32_t *in,
-                   unsigned nin, const union ir_attrs *at)
-{
-	uint32_t id = ir_add_node(m->g, op, name, in, nin, at, m->loc);
-	return ir_node(m->g, id)->out;
-}
-
-uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data, unsigned rank,
-                        const int64_t *dims)
-{
-	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
-	memcpy(t.dims, dims, rank * sizeof *dims);
-	/* keys keep the initializer's spelling: they are safetensors keys */
-	const char *key = name;
-	for (unsigned i = 1; name_taken(m, key); i++)
-		key = arena_printf(m->a, "%s_%u", name, i);
-	take_name(m, key);
-	return ir_add_const(m->g, key, t, data, m->loc);
-}
-
-uint32_t onnx_ir_const(struct onnx_imp *m, struct onnx_tensor *t)
-{
-	if (t->irval != IR_NONE)
-		return t->irval;
-	const float *data = t->data;
-	if (t->dtype != IR_DT_F32) {
-		float *f = arena_array(m->a, (size_t)(t->numel ? t->numel : 1), sizeof *f);
-		for (int64_t i = 0; i < t->numel; i++)
-			f[i] = (float)((const int64_t *)t->data)[i];
-		data = f;
-	}
-	int64_t one = 1;
-	t->irval = t->rank ? onnx_ir_weight(m, t->name, data, t->rank, t->dims)
-	                   : onnx_ir_weight(m, t->name, data, 1, &one);
-	return t->irval;
-}
-
-uint32_t onnx_reshape(struct onnx_imp *m, const char *name, uint32_t x, const struct ir_type *xt,
-                      unsigned rank, const int64_t *dims)
-{
-	if (xt->rank == rank && !memcmp(xt->dims, dims, rank * sizeof *dims))
-		return x;
-	union ir_attrs at;
-	memset(&at, 0, sizeof at);
-	at.reshape.rank = (uint8_t)rank;
-	memcpy(at.reshape.dims, dims, rank * sizeof *dims);
-	return onnx_emit(m, IR_RESHAPE, name, &x, 1, &at);
-}
-
-void onnx_unsupported(struct onnx_imp *m)
-{
-	const char *op = m->node->op_type;
-	const char *dom = m->node->domain;
-	if (dom && dom[0] && strcmp(dom, "ai.onnx"))
-		op = arena_printf(m->a, "%s.%s", dom, op);
-	struct onnx_unsup *u = NULL;
-	for (uint32_t i = 0; i < m->nunsup && !u; i++)
-		if (!strcmp(m->unsup[i].op, op))
-			u = &m->unsup[i];
-	if (!u) {
-		m->unsup = arena_grow(m->a, m->unsup, m->nunsup, m->nunsup + 1, sizeof *m->unsup);
-		u = &m->unsup[m->nunsup++];
-		u->op = arena_strdup(m->a, op);
-	}
-	if (u->nnodes == u->cap) {
-		u->cap = u->cap ? u->cap * 2 : 4;
-		u->nodes = arena_grow(m->a, u->nodes, u->nnodes, u->cap, sizeof *u->nodes);
-	}
-	u->nodes[u->nnodes++] = m->node_name;
-}
+#include "onnx_const.h"
+#include "onnx_imp.h"
+#include "onnx_inputs.h"
+#include "onnx_map.h"
+#include "onnx_read.h"
 
 static void report_unsupported(struct onnx_imp *m)
 {
@@ -451,12 +233,14 @@ struct ir_graph *onnx_import(struct arena *a, struct diag *d, const char *path,
 	m.dir = dir_of(a, path);
 	m.opts = o;
 	m.loc = (struct src_span){ diag_add_source(d, path, NULL, 0), 0, 0 };
+	strmap_init(&m.values, a, 0);
+	strmap_init(&m.used_names, a, 0);
+	strmap_put(&m.used_names, "", 0); /* no IR name is empty (a key "" becomes "_1") */
 	int errors = d->errors;
 	m.model = onnx_read_model(&m);
 	if (!m.model || !m.model->graph || !onnx_check_opsets(&m))
 		goto out;
 	m.g = ir_graph_new(a, graph_name(&m));
-	take_name(&m, ""); /* creates the name table; no IR name is empty */
 	count_uses(&m);
 	bool inputs_ok = onnx_read_inputs(&m);
 	const Onnx__GraphProto *gp = m.model->graph;

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_map.h"
+#include "window.h"
 
 static struct onnx_value *act4(struct onnx_imp *m)
 {
@@ -94,24 +96,22 @@ static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, con
 		return false;
 	}
 	for (int i = 0; i < 2; i++) {
-		int64_t span = d[i] * (k[i] - 1) + 1;
+		int64_t span = window_span(k[i], d[i]);
 		if (same) {
-			int64_t o = (in[i] + s[i] - 1) / s[i];
-			int64_t total = (o - 1) * s[i] + span - in[i];
-			total = total > 0 ? total : 0;
+			int64_t total = window_same_pad(in[i], s[i], span);
 			bool upper = !strcmp(mode, "SAME_UPPER");
 			pad[i] = upper ? total / 2 : total - total / 2;
 			pad[i + 2] = total - pad[i];
 		} else if (!strcmp(mode, "VALID")) {
 			pad[i] = pad[i + 2] = 0;
 		}
-		int64_t room = in[i] + pad[i] + pad[i + 2] - span;
+		int64_t padded = in[i] + pad[i] + pad[i + 2], room = padded - span;
 		if (room < 0) {
 			onnx_error(m, "the window (%" PRId64 ") is larger than the padded input (%" PRId64
-			           ")", span, in[i] + pad[i] + pad[i + 2]);
+			           ")", span, padded);
 			return false;
 		}
-		out[i] = room / s[i] + 1;
+		out[i] = window_out(padded, span, s[i]);
 		if (ceil && room % s[i] && (room / s[i] + 1) * s[i] < in[i] + pad[i]) {
 			onnx_error(m, "ceil_mode=1 changes the output size here, which is not supported");
 			return false;

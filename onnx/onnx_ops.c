@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_map.h"
+#include "onnx_shape.h"
 
 /* Input k as an f32 activation, or NULL (reported when required). */
 static struct onnx_value *act_in(struct onnx_imp *m, unsigned k)

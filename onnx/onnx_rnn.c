@@ -16,7 +16,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_map.h"
 
 struct rnn {
 	bool lstm;

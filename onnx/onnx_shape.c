@@ -8,20 +8,21 @@
 #include <string.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_attr.h"
+#include "onnx_shape.h"
 
 bool onnx_broadcast(unsigned ra, const int64_t *a, unsigned rb, const int64_t *b, unsigned *rank,
                     int64_t *out)
 {
-	unsigned r = ra > rb ? ra : rb;
-	for (unsigned i = 0; i < r; i++) {
-		int64_t da = i < r - ra ? 1 : a[i - (r - ra)];
-		int64_t db = i < r - rb ? 1 : b[i - (r - rb)];
-		if (da != db && da != 1 && db != 1)
-			return false;
-		out[i] = da == 1 ? db : da;
-	}
-	*rank = r;
+	DLC_ASSERT(ra <= IR_MAX_RANK && rb <= IR_MAX_RANK);
+	struct ir_type ta = { IR_DT_F32, (uint8_t)ra, { 0 } }, tb = { IR_DT_F32, (uint8_t)rb, { 0 } };
+	struct ir_type t;
+	memcpy(ta.dims, a, ra * sizeof *a);
+	memcpy(tb.dims, b, rb * sizeof *b);
+	if (!ir_broadcast_type(&ta, &tb, &t))
+		return false;
+	*rank = t.rank;
+	memcpy(out, t.dims, t.rank * sizeof *out);
 	return true;
 }
 

@@ -1,4 +1,6 @@
-/* onnx_freeze.c - graph inputs made constants (--freeze-input NAME=FILE).
+/* onnx_inputs.c - the graph's inputs: initializers become constants,
+ * every other graph input an IR input with a static type (from the model
+ * or --input-shape), or a constant (--freeze-input NAME=FILE).
  *
  * Some models take a weight as a run-time input (the ONNX node tests feed
  * Conv's W and Gemm's B that way); freezing the input bakes a value into
@@ -14,9 +16,20 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "onnx_priv.h"
+#include "onnx_inputs.h"
+#include "onnx_read.h"
 
-const struct onnx_freeze *onnx_find_freeze(const struct onnx_imp *m, const char *name)
+/* The --input-shape given for input name, or NULL. */
+static const struct onnx_input_shape *given_shape(struct onnx_imp *m, const char *name)
+{
+	for (unsigned i = 0; m->opts && i < m->opts->nshapes; i++)
+		if (!strcmp(m->opts->shapes[i].name, name))
+			return &m->opts->shapes[i];
+	return NULL;
+}
+
+/* The --freeze-input naming graph input name, or NULL. */
+static const struct onnx_freeze *find_freeze(const struct onnx_imp *m, const char *name)
 {
 	for (unsigned i = 0; m->opts && i < m->opts->nfreezes; i++)
 		if (!strcmp(m->opts->freezes[i].name, name))
@@ -24,7 +37,9 @@ const struct onnx_freeze *onnx_find_freeze(const struct onnx_imp *m, const char 
 	return NULL;
 }
 
-bool onnx_check_freezes(struct onnx_imp *m)
+/* Reports every --freeze-input that names no graph input, an initializer,
+ * or an input already named; false if any. */
+static bool check_freezes(struct onnx_imp *m)
 {
 	const Onnx__GraphProto *gp = m->model->graph;
 	bool ok = true;
@@ -66,7 +81,7 @@ static bool declared(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struct 
 	memset(t, 0, sizeof *t);
 	t->elem = tt->has_elem_type ? tt->elem_type : 0;
 	t->rank = -1;
-	const struct onnx_input_shape *given = onnx_given_shape(m, vi->name);
+	const struct onnx_input_shape *given = given_shape(m, vi->name);
 	if (given) {
 		t->rank = given->rank;
 		memcpy(t->dims, given->dims, given->rank * sizeof *t->dims);
@@ -208,9 +223,11 @@ static struct onnx_tensor *from_proto(struct onnx_imp *m, const char *name, cons
 	return r;
 }
 
-struct onnx_tensor *onnx_freeze_input(struct onnx_imp *m, const Onnx__ValueInfoProto *vi)
+/* The constant for frozen graph input vi, read from its file and checked
+ * against the input's declared type; NULL (reported) on error. */
+static struct onnx_tensor *freeze_input(struct onnx_imp *m, const Onnx__ValueInfoProto *vi)
 {
-	const struct onnx_freeze *fz = onnx_find_freeze(m, vi->name);
+	const struct onnx_freeze *fz = find_freeze(m, vi->name);
 	struct decl t;
 	if (!fz || !declared(m, vi, &t))
 		return NULL;
@@ -225,6 +242,130 @@ struct onnx_tensor *onnx_freeze_input(struct onnx_imp *m, const Onnx__ValueInfoP
 	if (r)
 		r->name = arena_strdup(m->a, vi->name); /* the IR constant's name */
 	return r;
+}
+
+/* The static type of graph input vi; false (reported) if it has none. */
+static bool input_type(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struct ir_type *t)
+{
+	const char *name = vi->name;
+	const Onnx__TypeProto *tp = vi->type;
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type) {
+		diag_error(m->d, m->loc, "input '%s' is not a tensor", name);
+		return false;
+	}
+	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
+	int32_t et = tt->has_elem_type ? tt->elem_type : 0;
+	memset(t, 0, sizeof *t);
+	if (et == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+		t->dtype = IR_DT_F32;
+	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+		t->dtype = IR_DT_I64;
+	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
+		t->dtype = IR_DT_I32;
+	else {
+		diag_error(m->d, m->loc, "input '%s' has element type %s; dlc takes float inputs "
+		           "(and int32/int64 ids for embeddings)", name, onnx_dtype_name(et));
+		return false;
+	}
+	const struct onnx_input_shape *given = given_shape(m, name);
+	if (given) {
+		t->rank = given->rank;
+		memcpy(t->dims, given->dims, given->rank * sizeof *t->dims);
+		if (tt->shape && tt->shape->n_dim != given->rank) {
+			diag_error(m->d, m->loc, "--input-shape gives input '%s' %u dims, but the model "
+			           "declares %zu", name, given->rank, tt->shape->n_dim);
+			return false;
+		}
+		return true;
+	}
+	if (!tt->shape) {
+		diag_error(m->d, m->loc, "input '%s' has no shape; give one with --input-shape "
+		           "%s=d1,d2,...", name, name);
+		return false;
+	}
+	if (tt->shape->n_dim == 0 || tt->shape->n_dim > IR_MAX_RANK) {
+		diag_error(m->d, m->loc, "input '%s' has rank %zu; dlc supports ranks 1 to %d", name,
+		           tt->shape->n_dim, IR_MAX_RANK);
+		return false;
+	}
+	t->rank = (uint8_t)tt->shape->n_dim;
+	for (unsigned i = 0; i < t->rank; i++) {
+		const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[i];
+		if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		    dim->dim_value > 0) {
+			t->dims[i] = dim->dim_value;
+			continue;
+		}
+		const char *sym = dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
+		                      ? dim->dim_param : "?";
+		diag_error(m->d, m->loc, "input '%s' has a dynamic dim %u ('%s'); dlc needs static "
+		           "shapes: give one with --input-shape %s=d1,d2,...", name, i, sym, name);
+		return false;
+	}
+	return true;
+}
+
+bool onnx_read_inputs(struct onnx_imp *m)
+{
+	const Onnx__GraphProto *gp = m->model->graph;
+	bool ok = true;
+	for (size_t i = 0; i < gp->n_initializer; i++) {
+		const Onnx__TensorProto *tp = gp->initializer[i];
+		if (!tp->name || !tp->name[0]) {
+			diag_error(m->d, m->loc, "initializer %zu has no name", i);
+			ok = false;
+			continue;
+		}
+		struct onnx_tensor *t = onnx_read_tensor(m, tp, tp->name);
+		struct onnx_value *v = onnx_value(m, tp->name);
+		v->kind = t ? ONNX_CONST : ONNX_BAD;
+		v->t = t;
+		ok = ok && t;
+	}
+	if (gp->n_sparse_initializer) {
+		diag_error(m->d, m->loc, "sparse initializers are not supported");
+		ok = false;
+	}
+	for (unsigned i = 0; m->opts && i < m->opts->nshapes; i++) {
+		bool found = false;
+		for (size_t k = 0; k < gp->n_input && !found; k++)
+			found = gp->input[k]->name && !strcmp(gp->input[k]->name, m->opts->shapes[i].name);
+		if (!found) {
+			diag_error(m->d, m->loc, "--input-shape names '%s', which is not an input of the "
+			           "model", m->opts->shapes[i].name);
+			ok = false;
+		}
+	}
+	ok = check_freezes(m) && ok;
+	for (size_t i = 0; i < gp->n_input; i++) {
+		const Onnx__ValueInfoProto *vi = gp->input[i];
+		if (!vi->name || !vi->name[0]) {
+			diag_error(m->d, m->loc, "graph input %zu has no name", i);
+			ok = false;
+			continue;
+		}
+		struct onnx_value *v = onnx_value(m, vi->name);
+		if (v->kind == ONNX_CONST || v->kind == ONNX_BAD)
+			continue; /* an initializer listed as input (IR version < 4): a weight */
+		if (find_freeze(m, vi->name)) {
+			v->t = freeze_input(m, vi);
+			v->kind = v->t ? ONNX_CONST : ONNX_BAD;
+			ok = ok && v->t;
+			continue;
+		}
+		struct ir_type t;
+		if (!input_type(m, vi, &t)) {
+			v->kind = ONNX_BAD;
+			ok = false;
+			continue;
+		}
+		enum ir_layout layout = t.rank == 4 ? IR_LAYOUT_NCHW : IR_LAYOUT_NONE;
+		const char *irname = onnx_unique(m, vi->name);
+		v->kind = ONNX_ACT;
+		v->type = t;
+		v->ir = ir_add_input(m->g, irname, t, layout, m->loc);
+	}
+	return ok;
 }
 
 bool onnx_parse_freeze(const char *arg, struct onnx_freeze *out)

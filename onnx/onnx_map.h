@@ -1,0 +1,21 @@
+/* onnx_map.h - the mappings from ONNX operators to IR: tables of
+ * elementwise, matrix and layout ops (onnx_ops.c) and of conv, pooling,
+ * normalization, softmax and pad (onnx_nn.c), and LSTM/GRU (onnx_rnn.c).
+ * Each function maps the current node and returns false after reporting
+ * an error. */
+#ifndef DLC_ONNX_MAP_H
+#define DLC_ONNX_MAP_H
+
+#include "onnx_imp.h"
+
+typedef bool (*onnx_map_fn)(struct onnx_imp *m);
+struct onnx_op_map {
+	const char *op;
+	onnx_map_fn fn;
+};
+/* Each table ends with { NULL, NULL }. */
+extern const struct onnx_op_map onnx_ops_table[];
+extern const struct onnx_op_map onnx_nn_table[];
+bool onnx_map_rnn(struct onnx_imp *m); /* LSTM, GRU (onnx_rnn.c) */
+
+#endif

@@ -1,0 +1,29 @@
+/* onnx_read.h - reading an ONNX file (onnx_read.c): the protobuf, its
+ * opsets and tensors (inline and external data). */
+#ifndef DLC_ONNX_READ_H
+#define DLC_ONNX_READ_H
+
+#include <sys/types.h>
+
+#include "onnx_imp.h"
+
+/* Reads and decodes m->path; NULL (reported) on error. */
+Onnx__ModelProto *onnx_read_model(struct onnx_imp *m);
+void onnx_free_model(struct onnx_imp *m);
+bool onnx_check_opsets(struct onnx_imp *m);
+/* Converts an initializer or attribute tensor; NULL (reported) on error. */
+struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto *tp,
+                                     const char *what);
+/* A new zeroed tensor; false (reported) when too large. */
+struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsigned rank,
+                                    const int64_t *dims);
+
+/* Opens a regular file, reported as what; on success *size is its length. */
+int onnx_open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what);
+/* Reads n bytes at off; false on a short read or an error. */
+bool onnx_read_fd(int fd, unsigned char *buf, size_t n, off_t off);
+/* Bytes per element of ONNX data type dt in raw_data (0 = unsupported). */
+unsigned onnx_elem_size(int32_t dt);
+const char *onnx_dtype_name(int32_t dt);
+
+#endif
