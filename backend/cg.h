@@ -111,8 +111,9 @@ LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
 /* Adds the test functions of cg_emit_vmath (backend.h) to c->mod. */
 void cg_build_vmath_tests(struct cg *c);
 
-/* ---- lower_ops.c ---- */
-/* Emits the loop nest of node n at the builder's position. */
+/* ---- lower.c ---- */
+/* Emits the loop nest of node n at the builder's position: the op's
+ * lower_<lower> function of ir_ops.def (lower.h). */
 void cg_lower_node(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_tiled.c ---- */
@@ -133,13 +134,7 @@ bool cg_is_dwconv(const struct cg *c, const struct ir_node *n);
  * and blocks of output pixels in registers (see the file). */
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n);
 
-/* ---- lower_tensor.c ---- */
-/* Emits binary, matmul, reduce_mean, slice, pad, broadcast or gather n. */
-void cg_lower_tensor(struct cg *c, const struct ir_node *n);
-
 /* ---- lower_seq.c ---- */
-/* Emits embedding, onehot, lstm, gru or timestep node n. */
-void cg_lower_sequence(struct cg *c, const struct ir_node *n);
 /* At the top of the entry point, before any node: returns DLC_ERR_INDEX
  * if an id that embedding/onehot reads from a model input is out of range. */
 void cg_check_indices(struct cg *c);

@@ -1,5 +1,5 @@
-/* lower_ops.c - one loop nest per IR operation, and the dispatch to the
- * kernels of the other lower_*.c files.
+/* lower_ops.c - one loop nest per IR operation (lower_<op> of lower.h);
+ * tiled, Winograd and depthwise convs are in their own lower_*.c files.
  *
  * Each lowering reads its operands through c->addr (pointers planned by
  * plan.c) and mirrors the reference interpreter's kernel (interp_kernels.c):
@@ -18,6 +18,7 @@
 #include "cg.h"
 
 #include "check.h"
+#include "lower.h"
 
 /* A 4-D activation seen as (n, c, h, w) whatever its layout. */
 struct t4 {
@@ -218,7 +219,7 @@ static void elementwise_vec(struct cg *c, const struct ir_node *n, LLVMValueRef 
 }
 
 /* Whole vectors, then one masked vector for the rest. */
-static void lower_elementwise(struct cg *c, const struct ir_node *n)
+void lower_elementwise(struct cg *c, const struct ir_node *n)
 {
 	int64_t numel = ir_type_numel(vtype(c, n->out)), vec = vwidth(c);
 	int64_t full = numel / vec, rest = numel % vec;
@@ -259,7 +260,7 @@ static LLVMValueRef channel_loops(struct cg *c, struct cg_loop l[2], const struc
 	return cg_mul(c, cg_madd(c, o, s->len, *ch, ""), cg_i64(c, s->inner), "row");
 }
 
-static void lower_batchnorm(struct cg *c, const struct ir_node *n)
+void lower_batchnorm(struct cg *c, const struct ir_node *n)
 {
 	struct split s = split_at(vtype(c, n->out), n->attr.bn.axis);
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch, l2;
@@ -282,7 +283,7 @@ static void lower_batchnorm(struct cg *c, const struct ir_node *n)
 }
 
 /* y = x * scale[ch] + bias[ch] along the channel axis. */
-static void lower_scale_bias(struct cg *c, const struct ir_node *n)
+void lower_scale_bias(struct cg *c, const struct ir_node *n)
 {
 	struct split s = split_at(vtype(c, n->out), n->attr.scale_bias.axis);
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch;
@@ -298,7 +299,7 @@ static void lower_scale_bias(struct cg *c, const struct ir_node *n)
 		cg_loop_end(c, &l[k]);
 }
 
-static void lower_normalize(struct cg *c, const struct ir_node *n)
+void lower_normalize(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_normalize_attr *a = &n->attr.norm;
 	struct split s = split_at(vtype(c, n->out), a->axis);
@@ -430,7 +431,7 @@ static void softmax_cols(struct cg *c, const struct ir_node *n, const struct spl
 	}
 }
 
-static void lower_softmax(struct cg *c, const struct ir_node *n)
+void lower_softmax(struct cg *c, const struct ir_node *n)
 {
 	struct split s = split_at(vtype(c, n->out), n->attr.axis.axis);
 	if (s.inner == 1) {
@@ -453,7 +454,7 @@ static void lower_softmax(struct cg *c, const struct ir_node *n)
 /* ---- concat: one memcpy per input per outer row, none for inputs the
  * plan computed straight into their slice ---- */
 
-static void lower_concat(struct cg *c, const struct ir_node *n)
+void lower_concat(struct cg *c, const struct ir_node *n)
 {
 	int axis = n->attr.axis.axis;
 	struct split ys = split_at(vtype(c, n->out), axis);
@@ -481,7 +482,7 @@ static void lower_concat(struct cg *c, const struct ir_node *n)
 
 /* ---- dense ---- */
 
-static void lower_dense(struct cg *c, const struct ir_node *n)
+void lower_dense(struct cg *c, const struct ir_node *n)
 {
 	if (n->attr.dense.tile.vec && n->attr.dense.tile.packed) {
 		cg_lower_tiled(c, n); /* the tiled GEMM of lower_tiled.c */
@@ -560,7 +561,7 @@ static void conv_taps(struct cg *c, const struct ir_node *n, const struct t4 *xi
 	cg_loop_end(c, &lic);
 }
 
-static void lower_conv2d(struct cg *c, const struct ir_node *n)
+void lower_conv2d(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
 	if (cg_is_dwconv(c, n)) {
@@ -673,7 +674,7 @@ static void pool_vec(struct cg *c, const struct ir_node *n, const struct t4 *xi,
 
 /* NHWC: loops over (n, oh, ow), channels in lanes (whole vectors, then one
  * masked); NCHW (-O0): one scalar loop nest. */
-static void lower_pool(struct cg *c, const struct ir_node *n)
+void lower_pool2d(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_pool_attr *a = &n->attr.pool;
 	struct t4 xi = t4_of(vtype(c, n->in[0]), a->layout);
@@ -719,7 +720,7 @@ static void gap_vec(struct cg *c, const struct t4 *xi, LLVMValueRef x, LLVMValue
 	cg_vstore(c, r, y, cg_madd(c, bn, xi->c, c0, "at"), lanes);
 }
 
-static void lower_global_avgpool(struct cg *c, const struct ir_node *n)
+void lower_global_avgpool(struct cg *c, const struct ir_node *n)
 {
 	struct t4 xi = t4_of(vtype(c, n->in[0]), n->attr.axis.layout);
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out];
@@ -757,7 +758,7 @@ static void lower_global_avgpool(struct cg *c, const struct ir_node *n)
 }
 
 /* Zero padding: every output element is an input element or 0. */
-static void lower_zeropad2d(struct cg *c, const struct ir_node *n)
+void lower_zeropad2d(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_pad_attr *a = &n->attr.pad;
 	struct t4 xi = t4_of(vtype(c, n->in[0]), a->layout);
@@ -780,7 +781,7 @@ static void lower_zeropad2d(struct cg *c, const struct ir_node *n)
 
 /* out[i_0..i_r] = x[sum_k i_k * stride_in[perm[k]]]: loops over the
  * output in memory order, gathering from the input. */
-static void lower_transpose(struct cg *c, const struct ir_node *n)
+void lower_transpose(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
 	const struct ir_transpose_attr *a = &n->attr.transpose;
@@ -799,77 +800,4 @@ static void lower_transpose(struct cg *c, const struct ir_node *n)
 	cg_store(c, cg_load(c, c->addr[n->in[0]], src, "x"), c->addr[n->out], dst);
 	for (unsigned k = a->rank; k-- > 0;)
 		cg_loop_end(c, &l[k]);
-}
-
-void cg_lower_node(struct cg *c, const struct ir_node *n)
-{
-	switch (n->op) {
-	case IR_RELU:
-	case IR_SIGMOID:
-	case IR_TANH:
-	case IR_RESCALE:
-	case IR_ADD:
-	case IR_CLIP:
-	case IR_ELTWISE:
-		lower_elementwise(c, n);
-		return;
-	case IR_SCALE_BIAS:
-		lower_scale_bias(c, n);
-		return;
-	case IR_ZEROPAD2D:
-		lower_zeropad2d(c, n);
-		return;
-	case IR_TRANSPOSE:
-		lower_transpose(c, n);
-		return;
-	case IR_NORMALIZE:
-		lower_normalize(c, n);
-		return;
-	case IR_BATCHNORM:
-		lower_batchnorm(c, n);
-		return;
-	case IR_SOFTMAX:
-		lower_softmax(c, n);
-		return;
-	case IR_CONCAT:
-		lower_concat(c, n);
-		return;
-	case IR_DENSE:
-		lower_dense(c, n);
-		return;
-	case IR_CONV2D:
-		lower_conv2d(c, n);
-		return;
-	case IR_MAXPOOL2D:
-	case IR_AVGPOOL2D:
-		lower_pool(c, n);
-		return;
-	case IR_GLOBAL_AVGPOOL:
-		lower_global_avgpool(c, n);
-		return;
-	case IR_FLATTEN:
-	case IR_RESHAPE:
-	case IR_DROPOUT:
-		return; /* views: planned to share their input's bytes */
-	case IR_EMBEDDING:
-	case IR_ONEHOT:
-	case IR_LSTM:
-	case IR_GRU:
-	case IR_TIMESTEP:
-		cg_lower_sequence(c, n);
-		return;
-	case IR_BINARY:
-	case IR_MATMUL:
-	case IR_REDUCE_MEAN:
-	case IR_SLICE:
-	case IR_PAD:
-	case IR_BROADCAST:
-	case IR_GATHER:
-		cg_lower_tensor(c, n);
-		return;
-	case IR_OP_NONE:
-	case IR_OP_COUNT:
-		break;
-	}
-	DLC_UNREACHABLE("cg_lower_node: invalid op");
 }

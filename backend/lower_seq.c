@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "lower.h"
 
 #define STATUS_INDEX 3 /* DLC_ERR_INDEX of dlcrt.h */
 #define MAX_GATES 4
@@ -219,8 +220,10 @@ void cg_check_indices(struct cg *c)
 }
 
 /* y[i, :] = weight[ids[i], :] */
-static void lower_embedding(struct cg *c, const struct ir_node *n)
+void lower_embedding(struct cg *c, const struct ir_node *n)
 {
+	if (!checked_at_entry(c, n))
+		check_ids(c, n);
 	const struct ir_type *w = &c->g->vals[n->param[0]].type;
 	int64_t dim = w->dims[1];
 	struct cg_loop l;
@@ -233,8 +236,10 @@ static void lower_embedding(struct cg *c, const struct ir_node *n)
 }
 
 /* y = 0, then y[i, ids[i]] = 1 */
-static void lower_onehot(struct cg *c, const struct ir_node *n)
+void lower_onehot(struct cg *c, const struct ir_node *n)
 {
+	if (!checked_at_entry(c, n))
+		check_ids(c, n);
 	int64_t classes = n->attr.index.size;
 	LLVMBuildMemSet(c->b, c->addr[n->out], LLVMConstInt(c->t_i8, 0, 0),
 	                cg_i64(c, ir_type_bytes(&c->g->vals[n->out].type)), 4);
@@ -245,7 +250,7 @@ static void lower_onehot(struct cg *c, const struct ir_node *n)
 }
 
 /* y[n, ...] = x[n, index, ...]: one copy per sequence. */
-static void lower_timestep(struct cg *c, const struct ir_node *n)
+void lower_timestep(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *x = &c->g->vals[n->in[0]].type;
 	int64_t steps = x->dims[1], idx = n->attr.select.index;
@@ -532,7 +537,7 @@ static void update_state(struct cg *c, const struct rnn *r, LLVMValueRef prow, L
 		update_units(c, r, prow, cg_i64(c, full * r->v.vec), tail, yat);
 }
 
-static void lower_rnn(struct cg *c, const struct ir_node *n)
+static void rnn_layer(struct cg *c, const struct ir_node *n)
 {
 	struct rnn r = { 0 };
 	rnn_of(c, n, &r);
@@ -558,28 +563,12 @@ static void lower_rnn(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &ln);
 }
 
-void cg_lower_sequence(struct cg *c, const struct ir_node *n)
+void lower_lstm(struct cg *c, const struct ir_node *n)
 {
-	switch (n->op) {
-	case IR_EMBEDDING:
-		if (!checked_at_entry(c, n))
-			check_ids(c, n);
-		lower_embedding(c, n);
-		return;
-	case IR_ONEHOT:
-		if (!checked_at_entry(c, n))
-			check_ids(c, n);
-		lower_onehot(c, n);
-		return;
-	case IR_TIMESTEP:
-		lower_timestep(c, n);
-		return;
-	case IR_LSTM:
-	case IR_GRU:
-		lower_rnn(c, n);
-		return;
-	default:
-		break;
-	}
-	DLC_UNREACHABLE("cg_lower_sequence: not a sequence op");
+	rnn_layer(c, n);
+}
+
+void lower_gru(struct cg *c, const struct ir_node *n)
+{
+	rnn_layer(c, n);
 }

@@ -11,6 +11,7 @@
 #include "cg.h"
 
 #include "check.h"
+#include "lower.h"
 
 /* Loops over every index of a shape, outermost axis first. */
 struct nest {
@@ -69,7 +70,7 @@ static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMVa
 }
 
 /* binary, or broadcast (one input, op NONE): y[i] = a[i'] OP b[i'']. */
-static void lower_broadcasting(struct cg *c, const struct ir_node *n)
+static void broadcasting(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *yt = vtype(c, n->out);
 	int64_t ys[IR_MAX_RANK], st[2][IR_MAX_RANK];
@@ -87,8 +88,18 @@ static void lower_broadcasting(struct cg *c, const struct ir_node *n)
 	nest_end(c, &ns);
 }
 
+void lower_binary(struct cg *c, const struct ir_node *n)
+{
+	broadcasting(c, n);
+}
+
+void lower_broadcast(struct cg *c, const struct ir_node *n)
+{
+	broadcasting(c, n);
+}
+
 /* Per batch position: y[m, j] = sum over k ascending of a[m, k] * b[k, j]. */
-static void lower_matmul(struct cg *c, const struct ir_node *n)
+void lower_matmul(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *ta = vtype(c, n->in[0]), *tb = vtype(c, n->in[1]);
 	const struct ir_type *ty = vtype(c, n->out);
@@ -131,7 +142,7 @@ static void lower_matmul(struct cg *c, const struct ir_node *n)
 }
 
 /* Over the kept axes; inside, the reduced positions in C order. */
-static void lower_reduce_mean(struct cg *c, const struct ir_node *n)
+void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
 	const struct ir_type *xt = vtype(c, n->in[0]);
@@ -168,7 +179,7 @@ static void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 }
 
 /* outer x len x inner; position i of the axis reads start + i * step. */
-static void lower_slice(struct cg *c, const struct ir_node *n)
+void lower_slice(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_slice_attr *a = &n->attr.slice;
 	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
@@ -193,7 +204,7 @@ static void lower_slice(struct cg *c, const struct ir_node *n)
 
 /* Every output element is an input element or the pad value; the load
  * address is clamped into the input so it is always in bounds. */
-static void lower_pad(struct cg *c, const struct ir_node *n)
+void lower_pad(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
 	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
@@ -232,7 +243,7 @@ static LLVMValueRef index_table(struct cg *c, const struct ir_gather_attr *a)
 }
 
 /* outer x nidx x inner; position j of the axis reads idx[j]. */
-static void lower_gather(struct cg *c, const struct ir_node *n)
+void lower_gather(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_gather_attr *a = &n->attr.gather;
 	const struct ir_type *xt = vtype(c, n->in[0]);
@@ -255,32 +266,4 @@ static void lower_gather(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lj);
 	cg_loop_end(c, &lo);
-}
-
-void cg_lower_tensor(struct cg *c, const struct ir_node *n)
-{
-	switch (n->op) {
-	case IR_BINARY:
-	case IR_BROADCAST:
-		lower_broadcasting(c, n);
-		return;
-	case IR_MATMUL:
-		lower_matmul(c, n);
-		return;
-	case IR_REDUCE_MEAN:
-		lower_reduce_mean(c, n);
-		return;
-	case IR_SLICE:
-		lower_slice(c, n);
-		return;
-	case IR_PAD:
-		lower_pad(c, n);
-		return;
-	case IR_GATHER:
-		lower_gather(c, n);
-		return;
-	default:
-		break;
-	}
-	DLC_UNREACHABLE("cg_lower_tensor: not a tensor op");
 }
