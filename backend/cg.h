@@ -81,6 +81,50 @@ LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValue
 /* min(max(x, lo), hi) with NaN passing through. */
 LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 
+/* Node operands: the type of value v, and the address of weight
+ * parameter k of n (NULL when absent). */
+const struct ir_type *cg_type(struct cg *c, uint32_t v);
+LLVMValueRef cg_param(struct cg *c, const struct ir_node *n, unsigned k);
+/* A 4-D activation seen as (n, c, h, w) whatever its layout. */
+struct cg_t4 {
+	int64_t n, c, h, w;
+	enum ir_layout layout;
+};
+struct cg_t4 cg_t4_of(const struct ir_type *t, enum ir_layout layout);
+/* Linear index of element (n, c, h, w). */
+LLVMValueRef cg_t4_at(struct cg *c, const struct cg_t4 *t, LLVMValueRef n, LLVMValueRef ch,
+                      LLVMValueRef h, LLVMValueRef w);
+/* The four loops over an output's (n, c, h, w), nested in memory order;
+ * iv[] is indexed n, c, h, w. */
+struct cg_nest4 {
+	struct cg_loop l[4];
+};
+void cg_nest4_begin(struct cg *c, struct cg_nest4 *ns, const struct cg_t4 *t, LLVMValueRef iv[4]);
+void cg_nest4_end(struct cg *c, struct cg_nest4 *ns);
+/* A tensor split at an axis: element (o, i, r) is at (o * len + i) * inner + r. */
+struct cg_split {
+	int64_t outer, len, inner;
+};
+struct cg_split cg_split_at(const struct ir_type *t, int axis);
+/* Input position of a conv/pool tap along one spatial axis:
+ * out * stride - pad + k * dilation. */
+LLVMValueRef cg_tap(struct cg *c, LLVMValueRef out, int64_t stride, int64_t pad, LLVMValueRef k,
+                    int64_t dilation, const char *name);
+
+/* ---- vec.c: the vector vocabulary of every lowerer ---- */
+/* Floats per vector of the target (4 without one: SSE, NEON), and the
+ * <vec x float> type. */
+int cg_vec_floats(const struct cg *c);
+LLVMTypeRef cg_vec_type(struct cg *c);
+/* A variable of type ty in the entry block (align 0: the type's). */
+LLVMValueRef cg_entry_var(struct cg *c, LLVMTypeRef ty, unsigned align, const char *name);
+/* Horizontal reduction of vector v in lane order: by fadd, or by the
+ * softmax max (a NaN lane never wins). */
+LLVMValueRef cg_hreduce(struct cg *c, LLVMValueRef v, bool is_max);
+/* Scalar s in every lane of vector type ty (insertelement + shufflevector,
+ * the result named `name`). */
+LLVMValueRef cg_splat(struct cg *c, LLVMTypeRef ty, LLVMValueRef s, const char *name);
+
 /* ---- vmath.c: vectorized transcendental functions ---- */
 /* acc + a * b for float or vector values: llvm.fma when the target has
  * FMA, else fmul and fadd (a libm fmaf call would be slow). */
