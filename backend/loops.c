@@ -71,15 +71,7 @@ void cg_if_end(struct cg *c, LLVMBasicBlockRef after)
 
 LLVMValueRef cg_var(struct cg *c, const char *name)
 {
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
-	if (first)
-		LLVMPositionBuilderBefore(eb, first);
-	else
-		LLVMPositionBuilderAtEnd(eb, c->entry);
-	LLVMValueRef v = LLVMBuildAlloca(eb, c->t_f32, name);
-	LLVMDisposeBuilder(eb);
-	return v;
+	return cg_entry_var(c, c->t_f32, 0, name);
 }
 
 LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name)
@@ -119,11 +111,7 @@ LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *na
 
 LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x)
 {
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, &c->t_f32, 1);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &c->t_f32, 1);
-	return LLVMBuildCall2(c->b, ty, fn, &x, 1, "");
+	return cg_call_intrinsic(c, name, &c->t_f32, 1, &x, 1);
 }
 
 LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x)
