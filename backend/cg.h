@@ -2,10 +2,13 @@
  *
  * One struct cg owns every LLVM object of a compilation: an explicit
  * context (never the global one), the module, one builder and the target
- * machine; common types are cached here. lower_ops.c emits one loop nest
- * per IR node through the helpers of loops.c; codegen.c puts each in a
- * function of its own, called by the entry point, and builds the module
- * around them; emit.c writes it out. */
+ * machine; common types are cached here. lower.c dispatches each IR node
+ * to its lower_<op> (lower.h, one per row of ir_ops.def, in the lower_*.c
+ * files), which emits a loop nest through the helpers of loops.c (loops,
+ * addressing, scalar math), vec.c (vector vocabulary) and vmath.c
+ * (vectorized math); codegen.c puts each in a function of its own, called
+ * by the entry point, and builds the module around them; emit.c writes it
+ * out. */
 #ifndef DLC_CG_H
 #define DLC_CG_H
 
@@ -60,7 +63,7 @@ void cg_rloop_end(struct cg *c, struct cg_rloop *l);
 /* "if (cond) { ... }": returns the block after; the builder is in the then-block. */
 LLVMBasicBlockRef cg_if_begin(struct cg *c, LLVMValueRef cond, const char *name);
 void cg_if_end(struct cg *c, LLVMBasicBlockRef after);
-/* A float variable in the entry block. */
+/* A float variable in the entry block (cg_entry_var). */
 LLVMValueRef cg_var(struct cg *c, const char *name);
 /* i64 arithmetic that cannot overflow (static shapes bound every index). */
 LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
@@ -81,6 +84,74 @@ LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValue
 /* min(max(x, lo), hi) with NaN passing through. */
 LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 
+/* Node operands: the type of value v, and the address of weight
+ * parameter k of n (NULL when absent). */
+const struct ir_type *cg_type(struct cg *c, uint32_t v);
+LLVMValueRef cg_param(struct cg *c, const struct ir_node *n, unsigned k);
+/* A 4-D activation seen as (n, c, h, w) whatever its layout. */
+struct cg_t4 {
+	int64_t n, c, h, w;
+	enum ir_layout layout;
+};
+struct cg_t4 cg_t4_of(const struct ir_type *t, enum ir_layout layout);
+/* Linear index of element (n, c, h, w). */
+LLVMValueRef cg_t4_at(struct cg *c, const struct cg_t4 *t, LLVMValueRef n, LLVMValueRef ch,
+                      LLVMValueRef h, LLVMValueRef w);
+/* The four loops over an output's (n, c, h, w), nested in memory order;
+ * iv[] is indexed n, c, h, w. */
+struct cg_nest4 {
+	struct cg_loop l[4];
+};
+void cg_nest4_begin(struct cg *c, struct cg_nest4 *ns, const struct cg_t4 *t, LLVMValueRef iv[4]);
+void cg_nest4_end(struct cg *c, struct cg_nest4 *ns);
+/* A tensor split at an axis: element (o, i, r) is at (o * len + i) * inner + r. */
+struct cg_split {
+	int64_t outer, len, inner;
+};
+struct cg_split cg_split_at(const struct ir_type *t, int axis);
+/* Input position of a conv/pool tap along one spatial axis:
+ * out * stride - pad + k * dilation. */
+LLVMValueRef cg_tap(struct cg *c, LLVMValueRef out, int64_t stride, int64_t pad, LLVMValueRef k,
+                    int64_t dilation, const char *name);
+
+/* ---- vec.c: the vector vocabulary of every lowerer ---- */
+/* Floats per vector of the target (4 without one: SSE, NEON), and the
+ * <vec x float> type. */
+int cg_vec_floats(const struct cg *c);
+LLVMTypeRef cg_vec_type(struct cg *c);
+/* A builder placed before the first instruction of the entry block (the
+ * home of every alloca); the caller disposes it. */
+LLVMBuilderRef cg_entry_builder(struct cg *c);
+/* A variable of type ty in the entry block (align 0: the type's). */
+LLVMValueRef cg_entry_var(struct cg *c, LLVMTypeRef ty, unsigned align, const char *name);
+/* Constant v of float or vector type ty (every lane). */
+LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v);
+/* Vector memory access: `lanes` floats at base[i] as a vty vector (masked
+ * when lanes is below its width: the other lanes read 0 and never touch
+ * memory), and the store of the first `lanes` lanes of v (align 4). */
+LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
+                      unsigned align);
+void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes);
+/* The <n x i1> constant with the first `lanes` lanes of vty set. */
+LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes);
+/* llvm.<name> (overloaded: "llvm.sqrt") of a float or vector value. */
+LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
+/* A private constant row of n zero floats (aligned to PLAN_ALIGN): where
+ * the padded taps of the tiled and Winograd kernels read. */
+LLVMValueRef cg_zero_row(struct cg *c, int64_t n);
+/* A call of intrinsic `name` overloaded on the nover types `over`. */
+LLVMValueRef cg_call_intrinsic(struct cg *c, const char *name, LLVMTypeRef *over, unsigned nover,
+                               LLVMValueRef *args, unsigned nargs);
+/* Horizontal reduction of vector v in lane order: by fadd, or by the
+ * softmax max (a NaN lane never wins). */
+LLVMValueRef cg_hreduce(struct cg *c, LLVMValueRef v, bool is_max);
+/* The sum of x's lanes as a tree, halving the vector log2(width) times
+ * (the recurrent layers' dot products). */
+LLVMValueRef cg_hsum(struct cg *c, LLVMValueRef x);
+/* Scalar s in every lane of vector type ty (insertelement + shufflevector,
+ * the result named `name`). */
+LLVMValueRef cg_splat(struct cg *c, LLVMTypeRef ty, LLVMValueRef s, const char *name);
+
 /* ---- vmath.c: vectorized transcendental functions ---- */
 /* acc + a * b for float or vector values: llvm.fma when the target has
  * FMA, else fmul and fadd (a libm fmaf call would be slow). */
@@ -92,27 +163,16 @@ LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x);
 /* e^x of a float or <n x float> value over the whole float range (+inf
  * above 88.72, 0 below -103.97, NaN through); error in docs/ir.md. */
 LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x);
-/* Constant v of float or vector type ty (every lane). */
-LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v);
 /* cg_clamp and cg_act for float or vector values; sigmoid and tanh by
  * cg_vsigmoid and cg_vtanh instead of libm. */
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi);
 LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x);
-/* Vector memory access: `lanes` floats at base[i] as a vty vector (masked
- * when lanes is below its width: the other lanes read 0 and never touch
- * memory), and the store of the first `lanes` lanes of v (align 4). */
-LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
-                      unsigned align);
-void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes);
-/* The <n x i1> constant with the first `lanes` lanes of vty set. */
-LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes);
-/* llvm.<name> (overloaded: "llvm.sqrt") of a float or vector value. */
-LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
 /* Adds the test functions of cg_emit_vmath (backend.h) to c->mod. */
 void cg_build_vmath_tests(struct cg *c);
 
-/* ---- lower_ops.c ---- */
-/* Emits the loop nest of node n at the builder's position. */
+/* ---- lower.c ---- */
+/* Emits the loop nest of node n at the builder's position: the op's
+ * lower_<lower> function of ir_ops.def (lower.h). */
 void cg_lower_node(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_tiled.c ---- */
@@ -133,13 +193,7 @@ bool cg_is_dwconv(const struct cg *c, const struct ir_node *n);
  * and blocks of output pixels in registers (see the file). */
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n);
 
-/* ---- lower_tensor.c ---- */
-/* Emits binary, matmul, reduce_mean, slice, pad, broadcast or gather n. */
-void cg_lower_tensor(struct cg *c, const struct ir_node *n);
-
 /* ---- lower_seq.c ---- */
-/* Emits embedding, onehot, lstm, gru or timestep node n. */
-void cg_lower_sequence(struct cg *c, const struct ir_node *n);
 /* At the top of the entry point, before any node: returns DLC_ERR_INDEX
  * if an id that embedding/onehot reads from a model input is out of range. */
 void cg_check_indices(struct cg *c);

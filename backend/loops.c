@@ -71,15 +71,7 @@ void cg_if_end(struct cg *c, LLVMBasicBlockRef after)
 
 LLVMValueRef cg_var(struct cg *c, const char *name)
 {
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
-	if (first)
-		LLVMPositionBuilderBefore(eb, first);
-	else
-		LLVMPositionBuilderAtEnd(eb, c->entry);
-	LLVMValueRef v = LLVMBuildAlloca(eb, c->t_f32, name);
-	LLVMDisposeBuilder(eb);
-	return v;
+	return cg_entry_var(c, c->t_f32, 0, name);
 }
 
 LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name)
@@ -119,11 +111,7 @@ LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *na
 
 LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x)
 {
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, &c->t_f32, 1);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &c->t_f32, 1);
-	return LLVMBuildCall2(c->b, ty, fn, &x, 1, "");
+	return cg_call_intrinsic(c, name, &c->t_f32, 1, &x, 1);
 }
 
 LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x)
@@ -208,4 +196,67 @@ void cg_rloop_end(struct cg *c, struct cg_rloop *l)
 	LLVMAddIncoming(l->iv, vals, from, 2);
 	LLVMMoveBasicBlockAfter(l->exit, latch);
 	LLVMPositionBuilderAtEnd(c->b, l->exit);
+}
+
+/* ---- operands and 4-D activations ---- */
+struct cg_t4 cg_t4_of(const struct ir_type *t, enum ir_layout layout)
+{
+	DLC_ASSERT(t->rank == 4);
+	if (layout == IR_LAYOUT_NCHW)
+		return (struct cg_t4){ t->dims[0], t->dims[1], t->dims[2], t->dims[3], layout };
+	return (struct cg_t4){ t->dims[0], t->dims[3], t->dims[1], t->dims[2], IR_LAYOUT_NHWC };
+}
+
+LLVMValueRef cg_t4_at(struct cg *c, const struct cg_t4 *t, LLVMValueRef n, LLVMValueRef ch,
+                      LLVMValueRef h, LLVMValueRef w)
+{
+	if (t->layout == IR_LAYOUT_NCHW)
+		return cg_madd(c, cg_madd(c, cg_madd(c, n, t->c, ch, ""), t->h, h, ""), t->w, w, "at");
+	return cg_madd(c, cg_madd(c, cg_madd(c, n, t->h, h, ""), t->w, w, ""), t->c, ch, "at");
+}
+
+
+void cg_nest4_begin(struct cg *c, struct cg_nest4 *ns, const struct cg_t4 *t, LLVMValueRef iv[4])
+{
+	static const char *const names[4] = { "n", "c", "h", "w" };
+	const int64_t size[4] = { t->n, t->c, t->h, t->w };
+	static const int nchw[4] = { 0, 1, 2, 3 }, nhwc[4] = { 0, 2, 3, 1 };
+	const int *order = t->layout == IR_LAYOUT_NCHW ? nchw : nhwc;
+	for (int k = 0; k < 4; k++)
+		iv[order[k]] = cg_loop_begin(c, &ns->l[k], size[order[k]], names[order[k]]);
+}
+
+void cg_nest4_end(struct cg *c, struct cg_nest4 *ns)
+{
+	for (int k = 3; k >= 0; k--)
+		cg_loop_end(c, &ns->l[k]);
+}
+
+
+struct cg_split cg_split_at(const struct ir_type *t, int axis)
+{
+	DLC_ASSERT(axis >= 0 && axis < t->rank);
+	struct cg_split s = { 1, t->dims[axis], 1 };
+	for (int i = 0; i < axis; i++)
+		s.outer *= t->dims[i];
+	for (int i = axis + 1; i < t->rank; i++)
+		s.inner *= t->dims[i];
+	return s;
+}
+
+const struct ir_type *cg_type(struct cg *c, uint32_t v)
+{
+	return &c->g->vals[v].type;
+}
+
+LLVMValueRef cg_param(struct cg *c, const struct ir_node *n, unsigned k)
+{
+	return n->param[k] == IR_NONE ? NULL : c->addr[n->param[k]];
+}
+
+LLVMValueRef cg_tap(struct cg *c, LLVMValueRef out, int64_t stride, int64_t pad, LLVMValueRef k,
+                    int64_t dilation, const char *name)
+{
+	LLVMValueRef base = cg_add(c, cg_mul(c, out, cg_i64(c, stride), ""), cg_i64(c, -pad), "");
+	return cg_madd(c, k, dilation, base, name);
 }

@@ -105,13 +105,6 @@ static int64_t runs_of(struct cg *c, int64_t out, int64_t s, int64_t p, int64_t 
 	return nr;
 }
 
-/* `lanes` floats at base[i] (see cg_vload). */
-static LLVMValueRef vload(struct cg *c, const struct dw *d, LLVMValueRef base, LLVMValueRef i,
-                          int lanes, unsigned align)
-{
-	return cg_vload(c, d->vty, base, i, lanes, align);
-}
-
 /* ---- the register block ---- */
 
 /* acc[p] += x(p, kh, kw) * w(kh, kw) for the taps of kernel row kh. Input
@@ -126,7 +119,7 @@ static void block_row(struct cg *c, const struct dw *d, const struct dblock *bl,
 	unsigned walign = (unsigned)(d->vec * 4 < PLAN_ALIGN ? d->vec * 4 : PLAN_ALIGN);
 	for (int64_t kw = cols->k0; kw < cols->k1; kw++) {
 		LLVMValueRef at = cg_add(c, cg_i64(c, (kh * d->kw + kw) * d->cp), bl->c0, "");
-		wv[kw - cols->k0] = vload(c, d, d->w, at, d->vec, walign);
+		wv[kw - cols->k0] = cg_vload(c, d->vty, d->w, at, d->vec, walign);
 	}
 	int64_t jmax = (int64_t)(bl->pixels - 1) * d->sw + (cols->k1 - 1) * d->dw;
 	for (int64_t j = 0; j <= jmax; j++) {
@@ -140,7 +133,7 @@ static void block_row(struct cg *c, const struct dw *d, const struct dblock *bl,
 				continue;
 			if (!xv) {
 				LLVMValueRef at = cg_madd(c, cg_add(c, xcol, cg_i64(c, j), ""), d->c, bl->c0, "");
-				xv = vload(c, d, d->x, cg_add(c, bl->xrow[kh], at, ""), bl->lanes, 4);
+				xv = cg_vload(c, d->vty, d->x, cg_add(c, bl->xrow[kh], at, ""), bl->lanes, 4);
 			}
 			LLVMValueRef w = wv[kw - cols->k0];
 			acc[p] = acc[p] ? cg_fma(c, xv, w, acc[p]) : LLVMBuildFMul(c->b, xv, w, "p");
@@ -156,7 +149,7 @@ static void emit_block(struct cg *c, const struct dw *d, const struct dblock *bl
 	                           "iw0");
 	for (int64_t kh = bl->rows->k0; kh < bl->rows->k1; kh++)
 		block_row(c, d, bl, kh, xcol, acc);
-	LLVMValueRef bias = d->bias ? vload(c, d, d->bias, bl->c0, bl->lanes, 4) : NULL;
+	LLVMValueRef bias = d->bias ? cg_vload(c, d->vty, d->bias, bl->c0, bl->lanes, 4) : NULL;
 	for (int p = 0; p < bl->pixels; p++) {
 		LLVMValueRef s = acc[p] ? acc[p] : LLVMConstNull(d->vty); /* no tap inside */
 		LLVMValueRef pix = cg_add(c, bl->ow0, cg_i64(c, p), "ow");
@@ -164,7 +157,7 @@ static void emit_block(struct cg *c, const struct dw *d, const struct dblock *bl
 		if (bias)
 			s = LLVMBuildFAdd(c->b, s, bias, "biased");
 		if (d->res)
-			s = LLVMBuildFAdd(c->b, s, vload(c, d, d->res, at, bl->lanes, 4),
+			s = LLVMBuildFAdd(c->b, s, cg_vload(c, d->vty, d->res, at, bl->lanes, 4),
 			                  "residual");
 		cg_vstore(c, cg_vact(c, d->act, d->lo, d->hi, s), d->y, at, bl->lanes);
 	}

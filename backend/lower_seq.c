@@ -30,9 +30,8 @@
  * llvm.fma where the target has FMA. */
 #include "cg.h"
 
-#include <string.h>
-
 #include "check.h"
+#include "lower.h"
 
 #define STATUS_INDEX 3 /* DLC_ERR_INDEX of dlcrt.h */
 #define MAX_GATES 4
@@ -45,93 +44,7 @@ struct vx {
 
 static struct vx vx_of(struct cg *c)
 {
-	int vec = c->target && c->target->vec_floats > 0 ? c->target->vec_floats : 4;
-	return (struct vx){ vec, LLVMVectorType(c->t_f32, (unsigned)vec) };
-}
-
-static LLVMValueRef vsplat(struct cg *c, const struct vx *v, double x)
-{
-	LLVMValueRef e[64];
-	for (int i = 0; i < v->vec; i++)
-		e[i] = cg_f32(c, x);
-	return LLVMConstVector(e, (unsigned)v->vec);
-}
-
-static LLVMValueRef lane_mask(struct cg *c, const struct vx *v, int lanes)
-{
-	LLVMValueRef e[64];
-	for (int i = 0; i < v->vec; i++)
-		e[i] = LLVMConstInt(c->t_i1, i < lanes, 0);
-	return LLVMConstVector(e, (unsigned)v->vec);
-}
-
-static LLVMValueRef masked(struct cg *c, const struct vx *v, const char *name, LLVMValueRef *args,
-                           unsigned nargs)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	LLVMTypeRef over[2] = { v->vty, c->t_ptr };
-	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, over, 2);
-	return LLVMBuildCall2(c->b, fty, LLVMGetIntrinsicDeclaration(c->mod, id, over, 2), args,
-	                      nargs, "");
-}
-
-/* base[i .. i + lanes) as a vector (lanes past `lanes` read as 0). */
-static LLVMValueRef vload(struct cg *c, const struct vx *v, LLVMValueRef base, LLVMValueRef i,
-                          int lanes)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == v->vec) {
-		LLVMValueRef r = LLVMBuildLoad2(c->b, v->vty, p, "v");
-		LLVMSetAlignment(r, 4);
-		return r;
-	}
-	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, 4, 0), lane_mask(c, v, lanes),
-		                 LLVMConstNull(v->vty) };
-	return masked(c, v, "llvm.masked.load", args, 4);
-}
-
-static void vstore(struct cg *c, const struct vx *v, LLVMValueRef x, LLVMValueRef base,
-                   LLVMValueRef i, int lanes)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == v->vec) {
-		LLVMSetAlignment(LLVMBuildStore(c->b, x, p), 4);
-		return;
-	}
-	LLVMValueRef args[4] = { x, p, LLVMConstInt(c->t_i32, 4, 0), lane_mask(c, v, lanes) };
-	masked(c, v, "llvm.masked.store", args, 4);
-}
-
-/* The sum of x's lanes, halving the vector log2(vec) times. */
-static LLVMValueRef hsum(struct cg *c, LLVMValueRef x, int width)
-{
-	for (int w = width / 2; w >= 1; w /= 2) {
-		LLVMValueRef lo[32], hi[32];
-		for (int i = 0; i < w; i++) {
-			lo[i] = LLVMConstInt(c->t_i32, (unsigned)i, 0);
-			hi[i] = LLVMConstInt(c->t_i32, (unsigned)(i + w), 0);
-		}
-		LLVMValueRef a = LLVMBuildShuffleVector(c->b, x, LLVMGetPoison(LLVMTypeOf(x)),
-		                                        LLVMConstVector(lo, (unsigned)w), "");
-		LLVMValueRef b = LLVMBuildShuffleVector(c->b, x, LLVMGetPoison(LLVMTypeOf(x)),
-		                                        LLVMConstVector(hi, (unsigned)w), "");
-		x = LLVMBuildFAdd(c->b, a, b, "hsum");
-	}
-	return LLVMBuildExtractElement(c->b, x, LLVMConstInt(c->t_i32, 0, 0), "dot");
-}
-
-/* An entry-block variable of type ty. */
-static LLVMValueRef var_of(struct cg *c, LLVMTypeRef ty, const char *name)
-{
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
-	if (first)
-		LLVMPositionBuilderBefore(eb, first);
-	else
-		LLVMPositionBuilderAtEnd(eb, c->entry);
-	LLVMValueRef r = LLVMBuildAlloca(eb, ty, name);
-	LLVMDisposeBuilder(eb);
-	return r;
+	return (struct vx){ cg_vec_floats(c), cg_vec_type(c) };
 }
 
 /* out[r] = rows[r][0..k) . x[0..k) for r < nrows: one vector accumulator
@@ -142,7 +55,7 @@ static void dot_rows(struct cg *c, const struct vx *v, LLVMValueRef *rows, int n
 	LLVMValueRef acc[2 * MAX_GATES];
 	DLC_ASSERT(nrows <= 2 * MAX_GATES);
 	for (int r = 0; r < nrows; r++) {
-		acc[r] = var_of(c, v->vty, "acc");
+		acc[r] = cg_entry_var(c, v->vty, 0, "acc");
 		LLVMBuildStore(c->b, LLVMConstNull(v->vty), acc[r]);
 	}
 	int64_t full = k / v->vec;
@@ -157,16 +70,16 @@ static void dot_rows(struct cg *c, const struct vx *v, LLVMValueRef *rows, int n
 			at = cg_i64(c, full * v->vec);
 		else
 			at = cg_mul(c, cg_loop_begin(c, &l, full, "kv"), cg_i64(c, v->vec), "k");
-		LLVMValueRef xv = vload(c, v, x, at, lanes);
+		LLVMValueRef xv = cg_vload(c, v->vty, x, at, lanes, 4);
 		for (int r = 0; r < nrows; r++) {
 			LLVMValueRef old = LLVMBuildLoad2(c->b, v->vty, acc[r], "");
-			LLVMBuildStore(c->b, cg_fma(c, vload(c, v, rows[r], at, lanes), xv, old), acc[r]);
+			LLVMBuildStore(c->b, cg_fma(c, cg_vload(c, v->vty, rows[r], at, lanes, 4), xv, old), acc[r]);
 		}
 		if (!part)
 			cg_loop_end(c, &l);
 	}
 	for (int r = 0; r < nrows; r++)
-		out[r] = hsum(c, LLVMBuildLoad2(c->b, v->vty, acc[r], ""), v->vec);
+		out[r] = cg_hsum(c, LLVMBuildLoad2(c->b, v->vty, acc[r], ""));
 }
 
 /* ---- ids: checks, embedding, onehot ---- */
@@ -184,7 +97,7 @@ static LLVMValueRef load_id(struct cg *c, const struct ir_node *n, LLVMValueRef 
 /* "if (any id of n outside [0, size)) return DLC_ERR_INDEX;" */
 static void check_ids(struct cg *c, const struct ir_node *n)
 {
-	LLVMValueRef bad = var_of(c, c->t_i1, "bad.id");
+	LLVMValueRef bad = cg_entry_var(c, c->t_i1, 0, "bad.id");
 	LLVMBuildStore(c->b, LLVMConstInt(c->t_i1, 0, 0), bad);
 	struct cg_loop l;
 	LLVMValueRef i = cg_loop_begin(c, &l, ir_type_numel(&c->g->vals[n->in[0]].type), "i");
@@ -219,8 +132,10 @@ void cg_check_indices(struct cg *c)
 }
 
 /* y[i, :] = weight[ids[i], :] */
-static void lower_embedding(struct cg *c, const struct ir_node *n)
+void lower_embedding(struct cg *c, const struct ir_node *n)
 {
+	if (!checked_at_entry(c, n))
+		check_ids(c, n);
 	const struct ir_type *w = &c->g->vals[n->param[0]].type;
 	int64_t dim = w->dims[1];
 	struct cg_loop l;
@@ -233,8 +148,10 @@ static void lower_embedding(struct cg *c, const struct ir_node *n)
 }
 
 /* y = 0, then y[i, ids[i]] = 1 */
-static void lower_onehot(struct cg *c, const struct ir_node *n)
+void lower_onehot(struct cg *c, const struct ir_node *n)
 {
+	if (!checked_at_entry(c, n))
+		check_ids(c, n);
 	int64_t classes = n->attr.index.size;
 	LLVMBuildMemSet(c->b, c->addr[n->out], LLVMConstInt(c->t_i8, 0, 0),
 	                cg_i64(c, ir_type_bytes(&c->g->vals[n->out].type)), 4);
@@ -245,7 +162,7 @@ static void lower_onehot(struct cg *c, const struct ir_node *n)
 }
 
 /* y[n, ...] = x[n, index, ...]: one copy per sequence. */
-static void lower_timestep(struct cg *c, const struct ir_node *n)
+void lower_timestep(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *x = &c->g->vals[n->in[0]].type;
 	int64_t steps = x->dims[1], idx = n->attr.select.index;
@@ -357,7 +274,7 @@ static void column_panel(struct cg *c, const struct rnn *r, LLVMValueRef panel, 
 	const struct vx *v = &r->v;
 	LLVMValueRef acc[IR_RNN_PANEL_VECS];
 	for (int i = 0; i < nv; i++) {
-		acc[i] = var_of(c, v->vty, "acc");
+		acc[i] = cg_entry_var(c, v->vty, 0, "acc");
 		LLVMBuildStore(c->b, LLVMConstNull(v->vty), acc[i]);
 	}
 	struct cg_loop l;
@@ -370,7 +287,7 @@ static void column_panel(struct cg *c, const struct rnn *r, LLVMValueRef panel, 
 	for (int i = 0; i < nv; i++) {
 		LLVMValueRef at = cg_add(c, row, cg_i64(c, (int64_t)i * v->vec), "");
 		LLVMValueRef old = LLVMBuildLoad2(c->b, v->vty, acc[i], "");
-		LLVMBuildStore(c->b, cg_fma(c, vload(c, v, panel, at, v->vec), xs, old), acc[i]);
+		LLVMBuildStore(c->b, cg_fma(c, cg_vload(c, v->vty, panel, at, v->vec, 4), xs, old), acc[i]);
 	}
 	cg_loop_end(c, &l);
 	for (int i = 0; i < nv; i++) {
@@ -413,10 +330,10 @@ static void store_projection_vec(struct cg *c, const struct rnn *r, LLVMValueRef
 {
 	LLVMValueRef o = cg_add(c, j, cg_i64(c, g * r->units), "o");
 	if (r->bih)
-		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bih, o, lanes), "");
+		acc = LLVMBuildFAdd(c->b, acc, cg_vload(c, r->v.vty, r->bih, o, lanes, 4), "");
 	if (r->bhh && (r->lstm || g < 2))
-		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bhh, o, lanes), "");
-	vstore(c, &r->v, acc, r->proj, cg_add(c, prow, o, ""), lanes);
+		acc = LLVMBuildFAdd(c->b, acc, cg_vload(c, r->v.vty, r->bhh, o, lanes, 4), "");
+	cg_vstore(c, acc, r->proj, cg_add(c, prow, o, ""), lanes);
 }
 
 /* pre[g*H + j ...] = acc + proj[prow + g*H + j ...], or + b_hn for gru's
@@ -426,11 +343,11 @@ static void store_preactivation_vec(struct cg *c, const struct rnn *r, LLVMValue
 {
 	LLVMValueRef o = cg_add(c, j, cg_i64(c, g * r->units), "o");
 	if (r->lstm || g < 2)
-		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->proj, cg_add(c, prow, o, ""), lanes),
+		acc = LLVMBuildFAdd(c->b, acc, cg_vload(c, r->v.vty, r->proj, cg_add(c, prow, o, ""), lanes, 4),
 		                    "");
 	else if (r->bhh)
-		acc = LLVMBuildFAdd(c->b, acc, vload(c, &r->v, r->bhh, o, lanes), "");
-	vstore(c, &r->v, acc, r->pre, o, lanes);
+		acc = LLVMBuildFAdd(c->b, acc, cg_vload(c, r->v.vty, r->bhh, o, lanes, 4), "");
+	cg_vstore(c, acc, r->pre, o, lanes);
 }
 
 /* proj[prow + g*H + j] = s[g] + b_ih + (b_hh where it folds) */
@@ -495,27 +412,25 @@ static void update_units(struct cg *c, const struct rnn *r, LLVMValueRef prow, L
 	const struct vx *v = &r->v;
 	LLVMValueRef a[MAX_GATES], hv;
 	for (int g = 0; g < r->gates; g++)
-		a[g] = vload(c, v, r->pre, cg_add(c, j, cg_i64(c, g * r->units), ""), lanes);
-	LLVMValueRef h = vload(c, v, r->h, j, lanes);
+		a[g] = cg_vload(c, v->vty, r->pre, cg_add(c, j, cg_i64(c, g * r->units), ""), lanes, 4);
+	LLVMValueRef h = cg_vload(c, v->vty, r->h, j, lanes, 4);
 	if (r->lstm) {
 		LLVMValueRef ig = cg_vsigmoid(c, a[0]), fg = cg_vsigmoid(c, a[1]);
 		LLVMValueRef gg = cg_vtanh(c, a[2]), og = cg_vsigmoid(c, a[3]);
-		LLVMValueRef cell = vload(c, v, r->cell, j, lanes);
+		LLVMValueRef cell = cg_vload(c, v->vty, r->cell, j, lanes, 4);
 		cell = cg_fma(c, fg, cell, LLVMBuildFMul(c->b, ig, gg, "")); /* f*c + i*g */
-		vstore(c, v, cell, r->cell, j, lanes);
+		cg_vstore(c, cell, r->cell, j, lanes);
 		hv = LLVMBuildFMul(c->b, og, cg_vtanh(c, cell), "h");
 	} else {
 		LLVMValueRef rg = cg_vsigmoid(c, a[0]), zg = cg_vsigmoid(c, a[1]);
-		LLVMValueRef pn = vload(c, v, r->proj,
-		                        cg_add(c, prow, cg_add(c, j, cg_i64(c, 2 * r->units), ""), ""),
-		                        lanes);
+		LLVMValueRef pn = cg_vload(c, v->vty, r->proj, cg_add(c, prow, cg_add(c, j, cg_i64(c, 2 * r->units), ""), ""), lanes, 4);
 		LLVMValueRef ng = cg_vtanh(c, cg_fma(c, rg, a[2], pn)); /* tanh(p_n + r * hn) */
 		LLVMValueRef keep = LLVMBuildFMul(c->b, zg, h, "");
-		hv = cg_fma(c, LLVMBuildFSub(c->b, vsplat(c, v, 1), zg, ""), ng, keep);
+		hv = cg_fma(c, LLVMBuildFSub(c->b, cg_vconst(c, v->vty, 1), zg, ""), ng, keep);
 	}
-	vstore(c, v, hv, r->h, j, lanes);
+	cg_vstore(c, hv, r->h, j, lanes);
 	if (yat)
-		vstore(c, v, hv, r->y, cg_add(c, yat, j, ""), lanes);
+		cg_vstore(c, hv, r->y, cg_add(c, yat, j, ""), lanes);
 }
 
 static void update_state(struct cg *c, const struct rnn *r, LLVMValueRef prow, LLVMValueRef yat)
@@ -532,7 +447,7 @@ static void update_state(struct cg *c, const struct rnn *r, LLVMValueRef prow, L
 		update_units(c, r, prow, cg_i64(c, full * r->v.vec), tail, yat);
 }
 
-static void lower_rnn(struct cg *c, const struct ir_node *n)
+static void rnn_layer(struct cg *c, const struct ir_node *n)
 {
 	struct rnn r = { 0 };
 	rnn_of(c, n, &r);
@@ -558,28 +473,12 @@ static void lower_rnn(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &ln);
 }
 
-void cg_lower_sequence(struct cg *c, const struct ir_node *n)
+void lower_lstm(struct cg *c, const struct ir_node *n)
 {
-	switch (n->op) {
-	case IR_EMBEDDING:
-		if (!checked_at_entry(c, n))
-			check_ids(c, n);
-		lower_embedding(c, n);
-		return;
-	case IR_ONEHOT:
-		if (!checked_at_entry(c, n))
-			check_ids(c, n);
-		lower_onehot(c, n);
-		return;
-	case IR_TIMESTEP:
-		lower_timestep(c, n);
-		return;
-	case IR_LSTM:
-	case IR_GRU:
-		lower_rnn(c, n);
-		return;
-	default:
-		break;
-	}
-	DLC_UNREACHABLE("cg_lower_sequence: not a sequence op");
+	rnn_layer(c, n);
+}
+
+void lower_gru(struct cg *c, const struct ir_node *n)
+{
+	rnn_layer(c, n);
 }

@@ -11,6 +11,7 @@
 #include "cg.h"
 
 #include "check.h"
+#include "lower.h"
 
 /* Loops over every index of a shape, outermost axis first. */
 struct nest {
@@ -51,11 +52,6 @@ static void dense_strides(const int64_t *dims, unsigned rank, int64_t *st)
 	}
 }
 
-static const struct ir_type *vtype(struct cg *c, uint32_t v)
-{
-	return &c->g->vals[v].type;
-}
-
 static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMValueRef b)
 {
 	switch (op) {
@@ -69,13 +65,13 @@ static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMVa
 }
 
 /* binary, or broadcast (one input, op NONE): y[i] = a[i'] OP b[i'']. */
-static void lower_broadcasting(struct cg *c, const struct ir_node *n)
+static void broadcasting(struct cg *c, const struct ir_node *n)
 {
-	const struct ir_type *yt = vtype(c, n->out);
+	const struct ir_type *yt = cg_type(c, n->out);
 	int64_t ys[IR_MAX_RANK], st[2][IR_MAX_RANK];
 	dense_strides(yt->dims, yt->rank, ys);
 	for (unsigned k = 0; k < n->nin; k++)
-		ir_broadcast_strides(vtype(c, n->in[k]), yt, st[k]);
+		ir_broadcast_strides(cg_type(c, n->in[k]), yt, st[k]);
 	LLVMValueRef iv[IR_MAX_RANK];
 	struct nest ns;
 	nest_begin(c, &ns, yt->dims, yt->rank, iv);
@@ -87,11 +83,21 @@ static void lower_broadcasting(struct cg *c, const struct ir_node *n)
 	nest_end(c, &ns);
 }
 
-/* Per batch position: y[m, j] = sum over k ascending of a[m, k] * b[k, j]. */
-static void lower_matmul(struct cg *c, const struct ir_node *n)
+void lower_binary(struct cg *c, const struct ir_node *n)
 {
-	const struct ir_type *ta = vtype(c, n->in[0]), *tb = vtype(c, n->in[1]);
-	const struct ir_type *ty = vtype(c, n->out);
+	broadcasting(c, n);
+}
+
+void lower_broadcast(struct cg *c, const struct ir_node *n)
+{
+	broadcasting(c, n);
+}
+
+/* Per batch position: y[m, j] = sum over k ascending of a[m, k] * b[k, j]. */
+void lower_matmul(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_type *ta = cg_type(c, n->in[0]), *tb = cg_type(c, n->in[1]);
+	const struct ir_type *ty = cg_type(c, n->out);
 	int64_t kk = ta->dims[ta->rank - 1];
 	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
 	int64_t nn = tb->rank > 1 ? tb->dims[tb->rank - 1] : 1;
@@ -131,10 +137,10 @@ static void lower_matmul(struct cg *c, const struct ir_node *n)
 }
 
 /* Over the kept axes; inside, the reduced positions in C order. */
-static void lower_reduce_mean(struct cg *c, const struct ir_node *n)
+void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
-	const struct ir_type *xt = vtype(c, n->in[0]);
+	const struct ir_type *xt = cg_type(c, n->in[0]);
 	int64_t xs[IR_MAX_RANK], kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
 	int64_t yd[IR_MAX_RANK], count = 1;
 	unsigned nk = 0, nr = 0;
@@ -168,10 +174,10 @@ static void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 }
 
 /* outer x len x inner; position i of the axis reads start + i * step. */
-static void lower_slice(struct cg *c, const struct ir_node *n)
+void lower_slice(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_slice_attr *a = &n->attr.slice;
-	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
+	const struct ir_type *xt = cg_type(c, n->in[0]), *yt = cg_type(c, n->out);
 	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis], len = yt->dims[a->axis];
 	for (int k = 0; k < a->axis; k++)
 		outer *= xt->dims[k];
@@ -193,10 +199,10 @@ static void lower_slice(struct cg *c, const struct ir_node *n)
 
 /* Every output element is an input element or the pad value; the load
  * address is clamped into the input so it is always in bounds. */
-static void lower_pad(struct cg *c, const struct ir_node *n)
+void lower_pad(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
-	const struct ir_type *xt = vtype(c, n->in[0]), *yt = vtype(c, n->out);
+	const struct ir_type *xt = cg_type(c, n->in[0]), *yt = cg_type(c, n->out);
 	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK];
 	dense_strides(xt->dims, xt->rank, xs);
 	dense_strides(yt->dims, yt->rank, ys);
@@ -232,10 +238,10 @@ static LLVMValueRef index_table(struct cg *c, const struct ir_gather_attr *a)
 }
 
 /* outer x nidx x inner; position j of the axis reads idx[j]. */
-static void lower_gather(struct cg *c, const struct ir_node *n)
+void lower_gather(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_gather_attr *a = &n->attr.gather;
-	const struct ir_type *xt = vtype(c, n->in[0]);
+	const struct ir_type *xt = cg_type(c, n->in[0]);
 	int64_t outer = 1, inner = 1, dim = xt->dims[a->axis];
 	for (int k = 0; k < a->axis; k++)
 		outer *= xt->dims[k];
@@ -255,32 +261,4 @@ static void lower_gather(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lj);
 	cg_loop_end(c, &lo);
-}
-
-void cg_lower_tensor(struct cg *c, const struct ir_node *n)
-{
-	switch (n->op) {
-	case IR_BINARY:
-	case IR_BROADCAST:
-		lower_broadcasting(c, n);
-		return;
-	case IR_MATMUL:
-		lower_matmul(c, n);
-		return;
-	case IR_REDUCE_MEAN:
-		lower_reduce_mean(c, n);
-		return;
-	case IR_SLICE:
-		lower_slice(c, n);
-		return;
-	case IR_PAD:
-		lower_pad(c, n);
-		return;
-	case IR_GATHER:
-		lower_gather(c, n);
-		return;
-	default:
-		break;
-	}
-	DLC_UNREACHABLE("cg_lower_tensor: not a tensor op");
 }

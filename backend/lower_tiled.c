@@ -41,8 +41,6 @@
  * last applies the activation (vectorized: cg_vact). */
 #include "cg.h"
 
-#include <string.h>
-
 #include "check.h"
 
 /* Bounds of the register block the tiling pass may choose. */
@@ -75,72 +73,12 @@ struct block {
 	LLVMValueRef first, last; /* i1: first/last K chunk; NULL with one chunk */
 };
 
-/* ---- small vector vocabulary ---- */
+/* ---- helpers of this kernel (the shared vector vocabulary is vec.c) ---- */
 
 static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, int64_t b)
 {
 	LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, a, cg_i64(c, b), "");
 	return LLVMBuildSelect(c->b, lt, a, cg_i64(c, b), "min");
-}
-
-/* A variable of type ty in the entry block (alignment 0: the type's). */
-static LLVMValueRef entry_var(struct cg *c, LLVMTypeRef ty, unsigned align, const char *name)
-{
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
-	if (first)
-		LLVMPositionBuilderBefore(eb, first);
-	else
-		LLVMPositionBuilderAtEnd(eb, c->entry);
-	LLVMValueRef v = LLVMBuildAlloca(eb, ty, name);
-	if (align)
-		LLVMSetAlignment(v, align);
-	LLVMDisposeBuilder(eb);
-	return v;
-}
-
-static LLVMValueRef splat(struct cg *c, const struct gemm *g, LLVMValueRef s)
-{
-	LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(g->vty), s,
-	                                        LLVMConstInt(c->t_i32, 0, 0), "");
-	LLVMValueRef zero_mask = LLVMConstNull(LLVMVectorType(c->t_i32, (unsigned)g->t.vec));
-	return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(g->vty), zero_mask, "bcast");
-}
-
-/* The first `lanes` lanes set. */
-static LLVMValueRef lane_mask(struct cg *c, const struct gemm *g, int lanes)
-{
-	LLVMValueRef e[64];
-	for (int i = 0; i < g->t.vec; i++)
-		e[i] = LLVMConstInt(c->t_i1, i < lanes, 0);
-	return LLVMConstVector(e, (unsigned)g->t.vec);
-}
-
-static LLVMValueRef call_intrinsic(struct cg *c, const char *name, LLVMTypeRef *over,
-                                   unsigned nover, LLVMValueRef *args, unsigned nargs)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, over, nover);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, over, nover);
-	return LLVMBuildCall2(c->b, ty, fn, args, nargs, "");
-}
-
-/* A vector of floats at base[i]: `lanes` of them valid (the rest read as 0
- * and never touch memory). */
-static LLVMValueRef vload(struct cg *c, const struct gemm *g, LLVMValueRef base, LLVMValueRef i,
-                          int lanes, unsigned align)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == g->t.vec) {
-		LLVMValueRef v = LLVMBuildLoad2(c->b, g->vty, p, "v");
-		LLVMSetAlignment(v, align);
-		return v;
-	}
-	LLVMTypeRef over[2] = { g->vty, c->t_ptr };
-	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, align, 0), lane_mask(c, g, lanes),
-		                 LLVMConstNull(g->vty) };
-	return call_intrinsic(c, "llvm.masked.load", over, 2, args, 4);
 }
 
 /* Stores the first `lanes` lanes of v at base[i]. Below AVX-512 a partial
@@ -150,10 +88,7 @@ static void vstore(struct cg *c, const struct gemm *g, LLVMValueRef v, LLVMValue
                    LLVMValueRef i, int lanes)
 {
 	if (lanes < g->t.vec && g->t.vec >= 16) {
-		LLVMTypeRef over[2] = { g->vty, c->t_ptr };
-		LLVMValueRef args[4] = { v, cg_elem(c, base, i, ""), LLVMConstInt(c->t_i32, 4, 0),
-			                 lane_mask(c, g, lanes) };
-		call_intrinsic(c, "llvm.masked.store", over, 2, args, 4);
+		cg_vstore(c, v, base, i, lanes);
 		return;
 	}
 	for (int off = 0; off < lanes;) {
@@ -186,7 +121,7 @@ static LLVMValueRef vfma(struct cg *c, const struct gemm *g, LLVMValueRef a, LLV
 		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, a, b, ""), "acc");
 	LLVMTypeRef over = g->vty;
 	LLVMValueRef args[3] = { a, b, acc };
-	return call_intrinsic(c, "llvm.fma", &over, 1, args, 3);
+	return cg_call_intrinsic(c, "llvm.fma", &over, 1, args, 3);
 }
 
 /* ---- the register block ---- */
@@ -198,8 +133,7 @@ static void load_b(struct cg *c, const struct gemm *g, const struct block *bl, L
 	int64_t width = (int64_t)bl->nvec * g->t.vec;
 	LLVMValueRef row = cg_mul(c, k, cg_i64(c, width), "brow");
 	for (int v = 0; v < bl->nvec; v++)
-		bv[v] = vload(c, g, panel, cg_add(c, row, cg_i64(c, v * g->t.vec), ""), g->t.vec,
-		              (unsigned)g->t.vec * 4);
+		bv[v] = cg_vload(c, g->vty, panel, cg_add(c, row, cg_i64(c, v * g->t.vec), ""), g->t.vec, (unsigned)g->t.vec * 4);
 }
 
 /* acc[r][v] += arow[r][i] * bv[v] for every row and vector. */
@@ -208,7 +142,7 @@ static void update(struct cg *c, const struct gemm *g, const struct block *bl,
                    LLVMValueRef bv[NVEC_MAX])
 {
 	for (int r = 0; r < bl->rows; r++) {
-		LLVMValueRef a = splat(c, g, cg_load(c, arow[r], i, "a"));
+		LLVMValueRef a = cg_splat(c, g->vty, cg_load(c, arow[r], i, "a"), "bcast");
 		for (int v = 0; v < bl->nvec; v++) {
 			LLVMValueRef old = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "");
 			LLVMBuildStore(c->b, vfma(c, g, a, bv[v], old), acc[r][v]);
@@ -403,11 +337,10 @@ static void add_inputs(struct cg *c, const struct gemm *g, const struct block *b
 			if (g->bias) {
 				LLVMValueRef col = cg_madd(c, bl->j, g->t.nr,
 				                           cg_i64(c, (int64_t)v * g->t.vec), "col");
-				s = LLVMBuildFAdd(c->b, s, vload(c, g, g->bias, col, lanes, 4), "biased");
+				s = LLVMBuildFAdd(c->b, s, cg_vload(c, g->vty, g->bias, col, lanes, 4), "biased");
 			}
 			if (g->res)
-				s = LLVMBuildFAdd(c->b, s, vload(c, g, g->res, out_index(c, g, bl, r, v),
-				                                 lanes, 4), "residual");
+				s = LLVMBuildFAdd(c->b, s, cg_vload(c, g->vty, g->res, out_index(c, g, bl, r, v), lanes, 4), "residual");
 			LLVMBuildStore(c->b, s, acc[r][v]);
 		}
 }
@@ -418,7 +351,7 @@ static void add_partial(struct cg *c, const struct gemm *g, const struct block *
 {
 	for (int r = 0; r < bl->rows; r++)
 		for (int v = 0; v < bl->nvec; v++) {
-			LLVMValueRef old = vload(c, g, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v), 4);
+			LLVMValueRef old = cg_vload(c, g->vty, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v), 4);
 			LLVMValueRef s = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "");
 			LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, s, old, "partial"), acc[r][v]);
 		}
@@ -475,7 +408,7 @@ static void emit_block(struct cg *c, const struct gemm *g, const struct block *b
 	LLVMValueRef acc[MR_MAX][NVEC_MAX];
 	for (int r = 0; r < bl->rows; r++)
 		for (int v = 0; v < bl->nvec; v++) {
-			acc[r][v] = entry_var(c, g->vty, 0, "acc");
+			acc[r][v] = cg_entry_var(c, g->vty, 0, "acc");
 			LLVMBuildStore(c->b, LLVMConstNull(g->vty), acc[r][v]);
 		}
 	LLVMValueRef panel = cg_elem(c, g->wp, cg_mul(c, bl->j, cg_i64(c, g->t.nr * g->k), ""),
@@ -599,19 +532,6 @@ static void choose_chunks(struct gemm *g)
 	g->nchunks = (g->k + g->kc - 1) / g->kc;
 }
 
-/* A private constant row of n zero floats: where padded taps read. */
-static LLVMValueRef zero_row(struct cg *c, int64_t n)
-{
-	LLVMTypeRef ty = LLVMArrayType2(c->t_f32, (uint64_t)n);
-	LLVMValueRef gv = LLVMAddGlobal(c->mod, ty, "zeros");
-	LLVMSetInitializer(gv, LLVMConstNull(ty));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddr(gv, 1);
-	LLVMSetAlignment(gv, PLAN_ALIGN);
-	return gv;
-}
-
 void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 {
 	if (n->op == IR_CONV2D && n->attr.conv.tile.winograd) {
@@ -627,10 +547,9 @@ void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 	g.fma = c->target && c->target->fma;
 	choose_chunks(&g);
 	if (g.implicit)
-		g.zeros = zero_row(c, g.kwc > g.c ? g.kwc : g.c);
+		g.zeros = cg_zero_row(c, g.kwc > g.c ? g.kwc : g.c);
 	if (g.kwc)
-		g.rowbuf = entry_var(c, LLVMArrayType2(c->t_f32, (uint64_t)(t->mr * g.kwc)),
-		                     PLAN_ALIGN, "rowbuf");
+		g.rowbuf = cg_entry_var(c, LLVMArrayType2(c->t_f32, (uint64_t)(t->mr * g.kwc)), PLAN_ALIGN, "rowbuf");
 	int64_t full = g.n / t->nr, rest = g.n % t->nr;
 	if (full)
 		emit_panels(c, &g, 0, full, t->nr / t->vec, t->vec);

@@ -24,8 +24,6 @@
  * the node's workspace in scratch (plan_workspace_bytes). */
 #include "cg.h"
 
-#include <string.h>
-
 #include "check.h"
 
 #define MAX_R 4      /* tile side m + 2 */
@@ -61,71 +59,6 @@ static int64_t round_up(int64_t x, int64_t step)
 	return (x + step - 1) / step * step;
 }
 
-/* ---- vector vocabulary ---- */
-
-static LLVMValueRef splat_const(struct cg *c, const struct wino *w, double x)
-{
-	LLVMValueRef e[64];
-	for (int i = 0; i < w->vec; i++)
-		e[i] = cg_f32(c, x);
-	return LLVMConstVector(e, (unsigned)w->vec);
-}
-
-static LLVMValueRef splat(struct cg *c, const struct wino *w, LLVMValueRef s)
-{
-	LLVMValueRef v = LLVMBuildInsertElement(c->b, LLVMGetPoison(w->vty), s,
-	                                        LLVMConstInt(c->t_i32, 0, 0), "");
-	LLVMValueRef zero_mask = LLVMConstNull(LLVMVectorType(c->t_i32, (unsigned)w->vec));
-	return LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(w->vty), zero_mask, "bcast");
-}
-
-static LLVMValueRef lane_mask(struct cg *c, const struct wino *w, int lanes)
-{
-	LLVMValueRef e[64];
-	for (int i = 0; i < w->vec; i++)
-		e[i] = LLVMConstInt(c->t_i1, i < lanes, 0);
-	return LLVMConstVector(e, (unsigned)w->vec);
-}
-
-static LLVMValueRef call_intrinsic(struct cg *c, const char *name, LLVMTypeRef *over,
-                                   unsigned nover, LLVMValueRef *args, unsigned nargs)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef ty = LLVMIntrinsicGetType(c->ctx, id, over, nover);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, over, nover);
-	return LLVMBuildCall2(c->b, ty, fn, args, nargs, "");
-}
-
-/* `lanes` floats at base[i] (the rest read as 0 without touching memory). */
-static LLVMValueRef vload(struct cg *c, const struct wino *w, LLVMValueRef base, LLVMValueRef i,
-                          int lanes, unsigned align)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == w->vec) {
-		LLVMValueRef v = LLVMBuildLoad2(c->b, w->vty, p, "v");
-		LLVMSetAlignment(v, align);
-		return v;
-	}
-	LLVMTypeRef over[2] = { w->vty, c->t_ptr };
-	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, align, 0), lane_mask(c, w, lanes),
-		                 LLVMConstNull(w->vty) };
-	return call_intrinsic(c, "llvm.masked.load", over, 2, args, 4);
-}
-
-static void vstore(struct cg *c, const struct wino *w, LLVMValueRef v, LLVMValueRef base,
-                   LLVMValueRef i, int lanes)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == w->vec) {
-		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
-		return;
-	}
-	LLVMTypeRef over[2] = { w->vty, c->t_ptr };
-	LLVMValueRef args[4] = { v, p, LLVMConstInt(c->t_i32, 4, 0), lane_mask(c, w, lanes) };
-	call_intrinsic(c, "llvm.masked.store", over, 2, args, 4);
-}
-
 /* sum of coef[j] * x[j * stride] over the nonzero coefficients: adds and
  * subtracts for +-1, fma otherwise. */
 static LLVMValueRef lincomb(struct cg *c, const struct wino *w, const double *coef,
@@ -139,13 +72,13 @@ static LLVMValueRef lincomb(struct cg *c, const struct wino *w, const double *co
 			continue;
 		if (!acc)
 			acc = k == 1 ? xj : k == -1 ? LLVMBuildFNeg(c->b, xj, "")
-			                            : LLVMBuildFMul(c->b, splat_const(c, w, k), xj, "");
+			                            : LLVMBuildFMul(c->b, cg_vconst(c, w->vty, k), xj, "");
 		else if (k == 1)
 			acc = LLVMBuildFAdd(c->b, acc, xj, "");
 		else if (k == -1)
 			acc = LLVMBuildFSub(c->b, acc, xj, "");
 		else
-			acc = cg_fma(c, splat_const(c, w, k), xj, acc);
+			acc = cg_fma(c, cg_vconst(c, w->vty, k), xj, acc);
 	}
 	DLC_ASSERT(acc);
 	return acc;
@@ -168,7 +101,7 @@ static void transform2d(struct cg *c, const struct wino *w, const double (*t)[MA
 /* The fused activation on a vector, with the formulas of lower_tiled.c. */
 static LLVMValueRef vact(struct cg *c, const struct wino *w, LLVMValueRef x)
 {
-	LLVMValueRef zero = splat_const(c, w, 0), one = splat_const(c, w, 1);
+	LLVMValueRef zero = cg_vconst(c, w->vty, 0), one = cg_vconst(c, w->vty, 1);
 	switch (w->act) {
 	case IR_ACT_NONE:
 		return x;
@@ -176,7 +109,7 @@ static LLVMValueRef vact(struct cg *c, const struct wino *w, LLVMValueRef x)
 		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, zero, "neg"), zero, x,
 		                       "relu");
 	case IR_ACT_CLIP: {
-		LLVMValueRef lo = splat_const(c, w, w->lo), hi = splat_const(c, w, w->hi);
+		LLVMValueRef lo = cg_vconst(c, w->vty, w->lo), hi = cg_vconst(c, w->vty, w->hi);
 		LLVMValueRef y = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, lo, ""), lo,
 		                                 x, "");
 		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, y, hi, ""), hi, y, "clip");
@@ -185,7 +118,7 @@ static LLVMValueRef vact(struct cg *c, const struct wino *w, LLVMValueRef x)
 		LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGE, x, zero, "pos");
 		LLVMValueRef negabs = LLVMBuildSelect(c->b, pos, LLVMBuildFNeg(c->b, x, ""), x, "");
 		LLVMTypeRef over = w->vty;
-		LLVMValueRef e = call_intrinsic(c, "llvm.exp", &over, 1, &negabs, 1);
+		LLVMValueRef e = cg_call_intrinsic(c, "llvm.exp", &over, 1, &negabs, 1);
 		LLVMValueRef num = LLVMBuildSelect(c->b, pos, one, e, "");
 		return LLVMBuildFDiv(c->b, num, LLVMBuildFAdd(c->b, one, e, ""), "sigmoid");
 	}
@@ -227,13 +160,12 @@ static void input_vector(struct cg *c, const struct wino *w, LLVMValueRef ptr[MA
 	LLVMValueRef d[MAX_R][MAX_R], out[MAX_R][MAX_R];
 	for (int a = 0; a < w->r; a++)
 		for (int b = 0; b < w->r; b++)
-			d[a][b] = vload(c, w, ptr[a][b], ch, lanes, 4);
+			d[a][b] = cg_vload(c, w->vty, ptr[a][b], ch, lanes, 4);
 	transform2d(c, w, w->bt, w->r, d, out);
 	for (int a = 0; a < w->r; a++)
 		for (int b = 0; b < w->r; b++) {
 			int64_t e = a * w->r + b;
-			vstore(c, w, out[a][b], vrow, cg_add(c, ch, cg_i64(c, e * w->bt_tiles * w->cs), ""),
-			       w->vec);
+			cg_vstore(c, out[a][b], vrow, cg_add(c, ch, cg_i64(c, e * w->bt_tiles * w->cs), ""), w->vec);
 		}
 }
 
@@ -283,12 +215,7 @@ static void gemm_block(struct cg *c, const struct wino *w, LLVMValueRef ve, LLVM
                        LLVMValueRef panel, LLVMValueRef rb, LLVMValueRef col, int nvec)
 {
 	LLVMValueRef acc[MAX_MR][MAX_NVEC], arow[MAX_MR], bv[MAX_NVEC];
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(c->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(c->entry);
-	if (first)
-		LLVMPositionBuilderBefore(eb, first);
-	else
-		LLVMPositionBuilderAtEnd(eb, c->entry);
+	LLVMBuilderRef eb = cg_entry_builder(c);
 	for (int r = 0; r < w->mr; r++)
 		for (int v = 0; v < nvec; v++) {
 			acc[r][v] = LLVMBuildAlloca(eb, w->vty, "acc");
@@ -304,10 +231,9 @@ static void gemm_block(struct cg *c, const struct wino *w, LLVMValueRef ve, LLVM
 	LLVMValueRef ch = cg_loop_begin(c, &lk, w->c, "k");
 	LLVMValueRef brow = cg_mul(c, ch, cg_i64(c, width), "brow");
 	for (int v = 0; v < nvec; v++)
-		bv[v] = vload(c, w, panel, cg_add(c, brow, cg_i64(c, v * w->vec), ""), w->vec,
-		              (unsigned)w->vec * 4);
+		bv[v] = cg_vload(c, w->vty, panel, cg_add(c, brow, cg_i64(c, v * w->vec), ""), w->vec, (unsigned)w->vec * 4);
 	for (int r = 0; r < w->mr; r++) {
-		LLVMValueRef a = splat(c, w, cg_load(c, arow[r], ch, "a"));
+		LLVMValueRef a = cg_splat(c, w->vty, cg_load(c, arow[r], ch, "a"), "bcast");
 		for (int v = 0; v < nvec; v++) {
 			LLVMValueRef old = LLVMBuildLoad2(c->b, w->vty, acc[r][v], "");
 			LLVMBuildStore(c->b, cg_fma(c, a, bv[v], old), acc[r][v]);
@@ -319,7 +245,7 @@ static void gemm_block(struct cg *c, const struct wino *w, LLVMValueRef ve, LLVM
 		for (int v = 0; v < nvec; v++) {
 			LLVMValueRef at = cg_add(c, mrow, cg_add(c, col, cg_i64(c, v * w->vec), ""), "at");
 			LLVMValueRef s = LLVMBuildLoad2(c->b, w->vty, acc[r][v], "sum");
-			vstore(c, w, s, me, at, w->vec);
+			cg_vstore(c, s, me, at, w->vec);
 		}
 	}
 }
@@ -372,11 +298,10 @@ static void output_vector(struct cg *c, const struct wino *w, LLVMValueRef mrow,
 	for (int a = 0; a < w->r; a++)
 		for (int b = 0; b < w->r; b++) {
 			int64_t e = a * w->r + b;
-			in[a][b] = vload(c, w, mrow, cg_add(c, kc, cg_i64(c, e * w->bt_tiles * w->ks), ""),
-			                 w->vec, 4);
+			in[a][b] = cg_vload(c, w->vty, mrow, cg_add(c, kc, cg_i64(c, e * w->bt_tiles * w->ks), ""), w->vec, 4);
 		}
 	transform2d(c, w, w->at, w->m, in, out);
-	LLVMValueRef bias = w->bias ? vload(c, w, w->bias, kc, lanes, 4) : NULL;
+	LLVMValueRef bias = w->bias ? cg_vload(c, w->vty, w->bias, kc, lanes, 4) : NULL;
 	for (int i = 0; i < w->m; i++)
 		for (int j = 0; j < w->m; j++) {
 			LLVMValueRef oh = cg_add(c, oh0, cg_i64(c, i), "oh");
@@ -397,8 +322,8 @@ static void output_vector(struct cg *c, const struct wino *w, LLVMValueRef mrow,
 			if (bias)
 				s = LLVMBuildFAdd(c->b, s, bias, "biased");
 			if (w->res)
-				s = LLVMBuildFAdd(c->b, s, vload(c, w, w->res, at, lanes, 4), "residual");
-			vstore(c, w, vact(c, w, s), w->y, at, lanes);
+				s = LLVMBuildFAdd(c->b, s, cg_vload(c, w->vty, w->res, at, lanes, 4), "residual");
+			cg_vstore(c, vact(c, w, s), w->y, at, lanes);
 			if (after)
 				cg_if_end(c, after);
 		}
@@ -427,19 +352,6 @@ static void output_transform(struct cg *c, const struct wino *w, LLVMValueRef t0
 }
 
 /* ---- the layer ---- */
-
-/* A private constant row of n zero floats: where padded taps read. */
-static LLVMValueRef zero_row(struct cg *c, int64_t n)
-{
-	LLVMTypeRef ty = LLVMArrayType2(c->t_f32, (uint64_t)n);
-	LLVMValueRef gv = LLVMAddGlobal(c->mod, ty, "zeros");
-	LLVMSetInitializer(gv, LLVMConstNull(ty));
-	LLVMSetGlobalConstant(gv, 1);
-	LLVMSetLinkage(gv, LLVMPrivateLinkage);
-	LLVMSetUnnamedAddr(gv, 1);
-	LLVMSetAlignment(gv, PLAN_ALIGN);
-	return gv;
-}
 
 static void wino_of(struct cg *c, const struct ir_node *n, struct wino *w)
 {
@@ -480,7 +392,7 @@ static void wino_of(struct cg *c, const struct ir_node *n, struct wino *w)
 	w->v = LLVMBuildInBoundsGEP2(c->b, c->t_i8, c->scratch, &off, 1, "wino.v");
 	off = cg_i64(c, round_up(w->e * w->bt_tiles * w->cs * 4, PLAN_ALIGN));
 	w->mm = LLVMBuildInBoundsGEP2(c->b, c->t_i8, w->v, &off, 1, "wino.m");
-	w->zeros = zero_row(c, w->cs);
+	w->zeros = cg_zero_row(c, w->cs);
 }
 
 void cg_lower_winograd(struct cg *c, const struct ir_node *n)

@@ -21,8 +21,6 @@
  * activations, masked loads and stores. */
 #include "cg.h"
 
-#include <string.h>
-
 #include "check.h"
 
 /* Below this |x| tanh uses its polynomial, above it exp. */
@@ -38,19 +36,6 @@
 static unsigned lanes_of(LLVMTypeRef ty)
 {
 	return LLVMGetTypeKind(ty) == LLVMVectorTypeKind ? LLVMGetVectorSize(ty) : 0;
-}
-
-/* Constant v of float type ty (a scalar or a vector: every lane). */
-static LLVMValueRef kf(struct cg *c, LLVMTypeRef ty, double v)
-{
-	LLVMValueRef s = cg_f32(c, v), e[64];
-	unsigned n = lanes_of(ty);
-	if (!n)
-		return s;
-	DLC_ASSERT(n <= 64);
-	for (unsigned i = 0; i < n; i++)
-		e[i] = s;
-	return LLVMConstVector(e, n);
 }
 
 /* The i32 type with the shape of float type ty, and its constants. */
@@ -71,35 +56,22 @@ static LLVMValueRef ki(struct cg *c, LLVMTypeRef ty, int v)
 	return LLVMConstVector(e, n);
 }
 
-static LLVMValueRef call1(struct cg *c, const char *name, LLVMValueRef x)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef ty = LLVMTypeOf(x);
-	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
-	return LLVMBuildCall2(c->b, fty, fn, &x, 1, "");
-}
-
 LLVMValueRef cg_fma(struct cg *c, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc)
 {
 	if (!c->target || !c->target->fma)
 		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, a, b, ""), acc, "");
-	unsigned id = LLVMLookupIntrinsicID("llvm.fma", 8);
 	LLVMTypeRef ty = LLVMTypeOf(a);
-	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, &ty, 1);
-	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(c->mod, id, &ty, 1);
 	LLVMValueRef args[3] = { a, b, acc };
-	return LLVMBuildCall2(c->b, fty, fn, args, 3, "");
+	return cg_call_intrinsic(c, "llvm.fma", &ty, 1, args, 3);
 }
 
 /* p(x) = k[0] + x * (k[1] + x * (...)), by Horner's rule. */
 static LLVMValueRef horner(struct cg *c, LLVMValueRef x, const double *k, int n)
 {
 	LLVMTypeRef ty = LLVMTypeOf(x);
-	LLVMValueRef p = kf(c, ty, k[n - 1]);
+	LLVMValueRef p = cg_vconst(c, ty, k[n - 1]);
 	for (int i = n - 2; i >= 0; i--)
-		p = cg_fma(c, p, x, kf(c, ty, k[i]));
+		p = cg_fma(c, p, x, cg_vconst(c, ty, k[i]));
 	return p;
 }
 
@@ -111,15 +83,15 @@ static LLVMValueRef vexp_nonpos(struct cg *c, LLVMValueRef x)
 		                        8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4 };
 	const double magic = 12582912.0; /* 1.5 * 2^23: adding it rounds to an integer */
 	LLVMTypeRef ty = LLVMTypeOf(x), ity = int_type(c, ty);
-	x = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, EXP_MIN), ""),
-	                    kf(c, ty, EXP_MIN), x, "");
-	LLVMValueRef t = cg_fma(c, x, kf(c, ty, 1.44269504088896341), kf(c, ty, magic));
-	LLVMValueRef n = LLVMBuildFSub(c->b, t, kf(c, ty, magic), "n");
-	LLVMValueRef r = cg_fma(c, n, kf(c, ty, -0.693359375), x);
-	r = cg_fma(c, n, kf(c, ty, 2.12194440e-4), r);
+	x = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, EXP_MIN), ""),
+	                    cg_vconst(c, ty, EXP_MIN), x, "");
+	LLVMValueRef t = cg_fma(c, x, cg_vconst(c, ty, 1.44269504088896341), cg_vconst(c, ty, magic));
+	LLVMValueRef n = LLVMBuildFSub(c->b, t, cg_vconst(c, ty, magic), "n");
+	LLVMValueRef r = cg_fma(c, n, cg_vconst(c, ty, -0.693359375), x);
+	r = cg_fma(c, n, cg_vconst(c, ty, 2.12194440e-4), r);
 	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
 	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
-	                         LLVMBuildFAdd(c->b, r, kf(c, ty, 1), ""));
+	                         LLVMBuildFAdd(c->b, r, cg_vconst(c, ty, 1), ""));
 	/* The low bits of t hold n (two's complement): (n + 127) << 23 is 2^n. */
 	LLVMValueRef bits = LLVMBuildAdd(c->b, LLVMBuildBitCast(c->b, t, ity, ""), ki(c, ty, 127), "");
 	LLVMValueRef scale = LLVMBuildBitCast(c->b, LLVMBuildShl(c->b, bits, ki(c, ty, 23), ""), ty,
@@ -151,33 +123,28 @@ LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x)
 	/* Beyond these e^x is +inf or 0 in float; in between the scaling by
 	 * 2^n stays exact (down into the denormals). */
 	LLVMValueRef xc = cg_vclamp(c, x, EXP_LO, EXP_HI);
-	LLVMValueRef t = cg_fma(c, xc, kf(c, ty, 1.44269504088896341), kf(c, ty, magic));
-	LLVMValueRef n = LLVMBuildFSub(c->b, t, kf(c, ty, magic), "n");
-	LLVMValueRef r = cg_fma(c, n, kf(c, ty, -0.693359375), xc);
-	r = cg_fma(c, n, kf(c, ty, 2.12194440e-4), r);
+	LLVMValueRef t = cg_fma(c, xc, cg_vconst(c, ty, 1.44269504088896341), cg_vconst(c, ty, magic));
+	LLVMValueRef n = LLVMBuildFSub(c->b, t, cg_vconst(c, ty, magic), "n");
+	LLVMValueRef r = cg_fma(c, n, cg_vconst(c, ty, -0.693359375), xc);
+	r = cg_fma(c, n, cg_vconst(c, ty, 2.12194440e-4), r);
 	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
 	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
-	                         LLVMBuildFAdd(c->b, r, kf(c, ty, 1), ""));
+	                         LLVMBuildFAdd(c->b, r, cg_vconst(c, ty, 1), ""));
 	LLVMValueRef e = ldexp2(c, er, n);
-	LLVMValueRef over = LLVMBuildFCmp(c->b, LLVMRealOGT, x, kf(c, ty, EXP_OVER), "");
-	e = LLVMBuildSelect(c->b, over, kf(c, ty, __builtin_inf()), e, "");
-	LLVMValueRef under = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, EXP_LO), "");
-	return LLVMBuildSelect(c->b, under, kf(c, ty, 0), e, "exp");
-}
-
-LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v)
-{
-	return kf(c, ty, v);
+	LLVMValueRef over = LLVMBuildFCmp(c->b, LLVMRealOGT, x, cg_vconst(c, ty, EXP_OVER), "");
+	e = LLVMBuildSelect(c->b, over, cg_vconst(c, ty, __builtin_inf()), e, "");
+	LLVMValueRef under = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, EXP_LO), "");
+	return LLVMBuildSelect(c->b, under, cg_vconst(c, ty, 0), e, "exp");
 }
 
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi)
 {
 	/* "x < lo ? lo : x > hi ? hi : x", NaN passing through */
 	LLVMTypeRef ty = LLVMTypeOf(x);
-	LLVMValueRef below = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, lo), "below");
-	LLVMValueRef y = LLVMBuildSelect(c->b, below, kf(c, ty, lo), x, "");
-	LLVMValueRef above = LLVMBuildFCmp(c->b, LLVMRealOGT, y, kf(c, ty, hi), "above");
-	return LLVMBuildSelect(c->b, above, kf(c, ty, hi), y, "clip");
+	LLVMValueRef below = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, lo), "below");
+	LLVMValueRef y = LLVMBuildSelect(c->b, below, cg_vconst(c, ty, lo), x, "");
+	LLVMValueRef above = LLVMBuildFCmp(c->b, LLVMRealOGT, y, cg_vconst(c, ty, hi), "above");
+	return LLVMBuildSelect(c->b, above, cg_vconst(c, ty, hi), y, "clip");
 }
 
 LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x)
@@ -190,8 +157,8 @@ LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValu
 		return cg_vclamp(c, x, lo, hi);
 	case IR_ACT_RELU: {
 		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
-		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, 0), "neg");
-		return LLVMBuildSelect(c->b, neg, kf(c, ty, 0), x, "relu");
+		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, 0), "neg");
+		return LLVMBuildSelect(c->b, neg, cg_vconst(c, ty, 0), x, "relu");
 	}
 	case IR_ACT_SIGMOID:
 		return cg_vsigmoid(c, x);
@@ -207,13 +174,13 @@ LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x)
 	static const double poly[5] = { -3.33332819422e-1, 1.33314422036e-1, -5.37397155531e-2,
 		                        2.06390887954e-2, -5.70498872745e-3 };
 	LLVMTypeRef ty = LLVMTypeOf(x);
-	LLVMValueRef ax = call1(c, "llvm.fabs", x);
+	LLVMValueRef ax = cg_vintrinsic(c, "llvm.fabs", x);
 	LLVMValueRef x2 = LLVMBuildFMul(c->b, x, x, "x2");
 	LLVMValueRef small = cg_fma(c, LLVMBuildFMul(c->b, horner(c, x2, poly, 5), x2, ""), x, x);
-	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFMul(c->b, ax, kf(c, ty, -2), ""));
-	LLVMValueRef big = LLVMBuildFDiv(c->b, LLVMBuildFSub(c->b, kf(c, ty, 1), e, ""),
-	                                 LLVMBuildFAdd(c->b, kf(c, ty, 1), e, ""), "");
-	LLVMValueRef is_small = LLVMBuildFCmp(c->b, LLVMRealOLT, ax, kf(c, ty, TANH_SMALL), "");
+	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFMul(c->b, ax, cg_vconst(c, ty, -2), ""));
+	LLVMValueRef big = LLVMBuildFDiv(c->b, LLVMBuildFSub(c->b, cg_vconst(c, ty, 1), e, ""),
+	                                 LLVMBuildFAdd(c->b, cg_vconst(c, ty, 1), e, ""), "");
+	LLVMValueRef is_small = LLVMBuildFCmp(c->b, LLVMRealOLT, ax, cg_vconst(c, ty, TANH_SMALL), "");
 	LLVMValueRef y = LLVMBuildSelect(c->b, is_small, small, big, "");
 	/* copysign gives big the sign of x, and tanh(-0) = -0; NaN stays NaN. */
 	unsigned id = LLVMLookupIntrinsicID("llvm.copysign", 13);
@@ -226,69 +193,11 @@ LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x)
 LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x)
 {
 	LLVMTypeRef ty = LLVMTypeOf(x);
-	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, call1(c, "llvm.fabs", x), ""));
-	LLVMValueRef s = LLVMBuildFDiv(c->b, kf(c, ty, 1), LLVMBuildFAdd(c->b, e, kf(c, ty, 1), ""),
+	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, cg_vintrinsic(c, "llvm.fabs", x), ""));
+	LLVMValueRef s = LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1), LLVMBuildFAdd(c->b, e, cg_vconst(c, ty, 1), ""),
 	                               "");
-	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, kf(c, ty, 0), "neg");
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, 0), "neg");
 	return LLVMBuildSelect(c->b, neg, LLVMBuildFMul(c->b, e, s, ""), s, "sigmoid");
-}
-
-/* ---- vector memory access ---- */
-
-static LLVMValueRef lane_mask(struct cg *c, unsigned n, int lanes)
-{
-	LLVMValueRef e[64];
-	DLC_ASSERT(n <= 64);
-	for (unsigned i = 0; i < n; i++)
-		e[i] = LLVMConstInt(c->t_i1, (int)i < lanes, 0);
-	return LLVMConstVector(e, n);
-}
-
-static LLVMValueRef call_masked(struct cg *c, const char *name, LLVMTypeRef vty,
-                                LLVMValueRef *args, unsigned nargs)
-{
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-	DLC_ASSERT(id != 0);
-	LLVMTypeRef over[2] = { vty, c->t_ptr };
-	LLVMTypeRef fty = LLVMIntrinsicGetType(c->ctx, id, over, 2);
-	return LLVMBuildCall2(c->b, fty, LLVMGetIntrinsicDeclaration(c->mod, id, over, 2), args,
-	                      nargs, "");
-}
-
-LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes)
-{
-	return lane_mask(c, LLVMGetVectorSize(vty), lanes);
-}
-
-LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
-                      unsigned align)
-{
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == (int)LLVMGetVectorSize(vty)) {
-		LLVMValueRef v = LLVMBuildLoad2(c->b, vty, p, "v");
-		LLVMSetAlignment(v, align);
-		return v;
-	}
-	LLVMValueRef args[4] = { p, LLVMConstInt(c->t_i32, align, 0), cg_vmask(c, vty, lanes),
-		                 LLVMConstNull(vty) };
-	return call_masked(c, "llvm.masked.load", vty, args, 4);
-}
-
-void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes)
-{
-	LLVMTypeRef vty = LLVMTypeOf(v);
-	LLVMValueRef p = cg_elem(c, base, i, "");
-	if (lanes == (int)LLVMGetVectorSize(vty)) {
-		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
-		return;
-	}
-	LLVMValueRef args[4] = { v, p, LLVMConstInt(c->t_i32, 4, 0), cg_vmask(c, vty, lanes) };
-	call_masked(c, "llvm.masked.store", vty, args, 4);
-}
-
-LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x)
-{
-	return call1(c, name, x);
 }
 
 /* float <name>_<fn>(float) */

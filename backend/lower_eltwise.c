@@ -1,0 +1,203 @@
+/* lower_eltwise.c - elementwise and per-channel ops: relu, sigmoid, tanh,
+ * rescale, add, clip and fused eltwise chains (lower_elementwise), and
+ * batchnorm, scale_bias and normalize.
+ *
+ * Each mirrors the reference interpreter's kernel (interp_kernels.c): the
+ * same formulas and order, so generated code and interpreter agree to the
+ * last bits in most cases. Elementwise ops are explicit <vec x float> code
+ * (the target's width, the last vector masked), lanes over elements; exp,
+ * sigmoid and tanh, alone or fused, are the inline approximations of
+ * vmath.c instead of libm calls per element (within 2.1e-7 relative of
+ * libm; docs/ir.md). The per-channel ops are scalar loops over (outer,
+ * channel, inner) with the channel's parameters loaded once per row. */
+#include "cg.h"
+
+#include "check.h"
+#include "lower.h"
+
+/* One step of a fused elementwise chain (the interpreter's eltwise_step)
+ * on a float or vector value. */
+static LLVMValueRef eltwise_step(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v)
+{
+	LLVMTypeRef ty = LLVMTypeOf(v);
+	switch (s->kind) {
+	case IR_STEP_RELU:
+		return cg_vact(c, IR_ACT_RELU, 0, 0, v);
+	case IR_STEP_SIGMOID:
+		return cg_vsigmoid(c, v);
+	case IR_STEP_TANH:
+		return cg_vtanh(c, v);
+	case IR_STEP_CLIP:
+		return cg_vclamp(c, v, s->a, s->b);
+	case IR_STEP_AFFINE:
+		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
+		                     cg_vconst(c, ty, s->b), "affine");
+	case IR_STEP_LEAKY_RELU: {
+		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
+		LLVMValueRef scaled = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), "");
+		return LLVMBuildSelect(c->b, neg, scaled, v, "leaky");
+	}
+	case IR_STEP_HARD_SIGMOID: {
+		LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
+		                               cg_vconst(c, ty, s->b), "");
+		return cg_vclamp(c, t, 0.0, 1.0);
+	}
+	case IR_STEP_HARD_SWISH: {
+		LLVMValueRef t = LLVMBuildFAdd(
+			c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, (double)(1.0f / 6.0f)), ""),
+			cg_vconst(c, ty, 0.5), "");
+		return LLVMBuildFMul(c->b, v, cg_vclamp(c, t, 0.0, 1.0), "hswish");
+	}
+	case IR_STEP_EXP:
+		return cg_vexp(c, v);
+	case IR_STEP_LOG:
+		return cg_vintrinsic(c, "llvm.log", v);
+	case IR_STEP_SQRT:
+		return cg_vintrinsic(c, "llvm.sqrt", v);
+	case IR_STEP_NEG:
+		return LLVMBuildFNeg(c->b, v, "neg");
+	case IR_STEP_ABS:
+		return cg_vintrinsic(c, "llvm.fabs", v);
+	case IR_STEP_NONE:
+	case IR_STEP_COUNT:
+		break;
+	}
+	DLC_UNREACHABLE("eltwise_step: invalid step");
+}
+
+/* The vector of `lanes` outputs at element i of elementwise node n. */
+static void elementwise_vec(struct cg *c, const struct ir_node *n, LLVMValueRef i, int lanes)
+{
+	LLVMTypeRef ty = cg_vec_type(c);
+	LLVMValueRef v = cg_vload(c, ty, c->addr[n->in[0]], i, lanes, 4);
+	switch (n->op) {
+	case IR_RELU:
+		v = cg_vact(c, IR_ACT_RELU, 0, 0, v);
+		break;
+	case IR_SIGMOID:
+		v = cg_vsigmoid(c, v);
+		break;
+	case IR_TANH:
+		v = cg_vtanh(c, v);
+		break;
+	case IR_RESCALE:
+		v = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, n->attr.rescale.scale), "scaled");
+		v = LLVMBuildFAdd(c->b, v, cg_vconst(c, ty, n->attr.rescale.offset), "rescaled");
+		break;
+	case IR_ADD:
+		for (unsigned k = 1; k < n->nin; k++)
+			v = LLVMBuildFAdd(c->b, v, cg_vload(c, ty, c->addr[n->in[k]], i, lanes, 4), "sum");
+		break;
+	case IR_CLIP:
+		v = cg_vclamp(c, v, n->attr.clip.min, n->attr.clip.max);
+		break;
+	case IR_ELTWISE:
+		for (unsigned k = 0; k < n->attr.eltwise.nsteps; k++)
+			v = eltwise_step(c, &n->attr.eltwise.steps[k], v);
+		break;
+	default:
+		DLC_UNREACHABLE("lower_elementwise: not an elementwise op");
+	}
+	cg_vstore(c, v, c->addr[n->out], i, lanes);
+}
+
+/* Whole vectors, then one masked vector for the rest. */
+void lower_elementwise(struct cg *c, const struct ir_node *n)
+{
+	int64_t numel = ir_type_numel(cg_type(c, n->out)), vec = cg_vec_floats(c);
+	int64_t full = numel / vec, rest = numel % vec;
+	if (full) {
+		struct cg_loop l;
+		LLVMValueRef i = cg_loop_begin(c, &l, full, "i");
+		elementwise_vec(c, n, cg_mul(c, i, cg_i64(c, vec), "at"), (int)vec);
+		cg_loop_end(c, &l);
+	}
+	if (rest)
+		elementwise_vec(c, n, cg_i64(c, full * vec), (int)rest);
+}
+
+/* ---- per channel: batchnorm, normalize ---- */
+
+/* A private constant array of floats (normalize's mean and std). */
+static LLVMValueRef const_floats(struct cg *c, const float *v, int64_t n, const char *name)
+{
+	LLVMValueRef *elems = arena_array(c->arena, (size_t)n, sizeof *elems);
+	for (int64_t i = 0; i < n; i++)
+		elems[i] = cg_f32(c, v[i]);
+	LLVMValueRef init = LLVMConstArray2(c->t_f32, elems, (uint64_t)n);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetUnnamedAddr(gv, 1);
+	return gv;
+}
+
+/* Loops (outer, channel); *ch is the channel; the caller emits the inner
+ * loop. Returns the index of (o, ch, 0). */
+static LLVMValueRef channel_loops(struct cg *c, struct cg_loop l[2], const struct cg_split *s,
+                                  LLVMValueRef *ch)
+{
+	LLVMValueRef o = cg_loop_begin(c, &l[0], s->outer, "o");
+	*ch = cg_loop_begin(c, &l[1], s->len, "ch");
+	return cg_mul(c, cg_madd(c, o, s->len, *ch, ""), cg_i64(c, s->inner), "row");
+}
+
+void lower_batchnorm(struct cg *c, const struct ir_node *n)
+{
+	struct cg_split s = cg_split_at(cg_type(c, n->out), n->attr.bn.axis);
+	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch, l2;
+	struct cg_loop l[3];
+	LLVMValueRef row = channel_loops(c, l, &s, &ch);
+	LLVMValueRef gamma = cg_load(c, cg_param(c, n, 0), ch, "gamma");
+	LLVMValueRef beta = cg_load(c, cg_param(c, n, 1), ch, "beta");
+	LLVMValueRef mean = cg_load(c, cg_param(c, n, 2), ch, "mean");
+	LLVMValueRef var = cg_load(c, cg_param(c, n, 3), ch, "var");
+	LLVMValueRef den = cg_intrinsic(
+		c, "llvm.sqrt.f32", LLVMBuildFAdd(c->b, var, cg_f32(c, n->attr.bn.epsilon), ""));
+	LLVMValueRef r = cg_loop_begin(c, &l[2], s.inner, "r");
+	LLVMValueRef i = cg_add(c, row, r, "i");
+	l2 = LLVMBuildFSub(c->b, cg_load(c, x, i, "x"), mean, "centered");
+	l2 = LLVMBuildFDiv(c->b, l2, den, "normed");
+	l2 = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, l2, gamma, ""), beta, "bn");
+	cg_store(c, l2, y, i);
+	for (int k = 2; k >= 0; k--)
+		cg_loop_end(c, &l[k]);
+}
+
+/* y = x * scale[ch] + bias[ch] along the channel axis. */
+void lower_scale_bias(struct cg *c, const struct ir_node *n)
+{
+	struct cg_split s = cg_split_at(cg_type(c, n->out), n->attr.scale_bias.axis);
+	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch;
+	struct cg_loop l[3];
+	LLVMValueRef row = channel_loops(c, l, &s, &ch);
+	LLVMValueRef scale = cg_load(c, cg_param(c, n, 0), ch, "scale");
+	LLVMValueRef bias = cg_load(c, cg_param(c, n, 1), ch, "bias");
+	LLVMValueRef r = cg_loop_begin(c, &l[2], s.inner, "r");
+	LLVMValueRef i = cg_add(c, row, r, "i");
+	LLVMValueRef v = LLVMBuildFMul(c->b, cg_load(c, x, i, "x"), scale, "scaled");
+	cg_store(c, LLVMBuildFAdd(c->b, v, bias, "biased"), y, i);
+	for (int k = 2; k >= 0; k--)
+		cg_loop_end(c, &l[k]);
+}
+
+void lower_normalize(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_normalize_attr *a = &n->attr.norm;
+	struct cg_split s = cg_split_at(cg_type(c, n->out), a->axis);
+	DLC_ASSERT(a->nchannels == 1 || a->nchannels == s.len);
+	LLVMValueRef means = const_floats(c, a->mean, a->nchannels, "mean");
+	LLVMValueRef stds = const_floats(c, a->std, a->nchannels, "std");
+	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch;
+	struct cg_loop l[3];
+	LLVMValueRef row = channel_loops(c, l, &s, &ch);
+	LLVMValueRef k = a->nchannels == 1 ? cg_i64(c, 0) : ch;
+	LLVMValueRef mean = cg_load(c, means, k, "mean"), sd = cg_load(c, stds, k, "std");
+	LLVMValueRef r = cg_loop_begin(c, &l[2], s.inner, "r");
+	LLVMValueRef i = cg_add(c, row, r, "i");
+	LLVMValueRef v = LLVMBuildFSub(c->b, cg_load(c, x, i, "x"), mean, "centered");
+	cg_store(c, LLVMBuildFDiv(c->b, v, sd, "normalized"), y, i);
+	for (int q = 2; q >= 0; q--)
+		cg_loop_end(c, &l[q]);
+}
