@@ -176,20 +176,18 @@ void cg_build_vmath_tests(struct cg *c);
 void cg_lower_node(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_tiled.c ---- */
-/* Emits conv2d/dense n with tile.vec != 0 and packed weights as a tiled
- * GEMM loop nest with explicit vector code (see the file). */
+/* Emits conv2d/dense n of kernel IR_KERNEL_TILED (packed weights) as a
+ * tiled GEMM loop nest with explicit vector code (see the file). */
 void cg_lower_tiled(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_winograd.c ---- */
-/* Emits conv2d n with tile.winograd != 0 (transformed filters, docs/ir.md
+/* Emits conv2d n of kernel IR_KERNEL_WINOGRAD (transformed filters, docs/ir.md
  * "Winograd weights") as Winograd transforms around batched GEMMs. */
 void cg_lower_winograd(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_dwconv.c ---- */
-/* True when conv2d n runs on the depthwise kernel: NHWC, groups == input
- * channels == filters, weights re-laid out by the dwpack pass. */
-bool cg_is_dwconv(const struct cg *c, const struct ir_node *n);
-/* Emits depthwise conv2d n (cg_is_dwconv) with channels in vector lanes
+/* Emits conv2d n of kernel IR_KERNEL_DEPTHWISE (NHWC, groups == input
+ * channels == filters, weights re-laid by the dwpack pass) with channels in vector lanes
  * and blocks of output pixels in registers (see the file). */
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n);
 

@@ -15,7 +15,7 @@
 
 void lower_dense(struct cg *c, const struct ir_node *n)
 {
-	if (n->attr.dense.tile.vec && n->attr.dense.tile.packed) {
+	if (n->kernel == IR_KERNEL_TILED) {
 		cg_lower_tiled(c, n); /* the tiled GEMM of lower_tiled.c */
 		return;
 	}
@@ -85,13 +85,18 @@ static void conv_taps(struct cg *c, const struct ir_node *n, const struct cg_t4 
 void lower_conv2d(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
-	if (cg_is_dwconv(c, n)) {
+	switch (n->kernel) {
+	case IR_KERNEL_DEPTHWISE:
 		cg_lower_dwconv(c, n); /* channels in lanes: lower_dwconv.c */
 		return;
-	}
-	if (a->tile.vec && a->tile.packed) {
+	case IR_KERNEL_TILED:
 		cg_lower_tiled(c, n); /* implicit GEMM of lower_tiled.c */
 		return;
+	case IR_KERNEL_WINOGRAD:
+		cg_lower_winograd(c, n); /* batched GEMMs of lower_winograd.c */
+		return;
+	case IR_KERNEL_NAIVE:
+		break;
 	}
 	struct cg_t4 xi = cg_t4_of(cg_type(c, n->in[0]), a->layout);
 	struct cg_t4 yo = cg_t4_of(cg_type(c, n->out), a->layout);

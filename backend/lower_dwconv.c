@@ -57,7 +57,8 @@ struct dblock {
 	int pixels, lanes;
 };
 
-bool cg_is_dwconv(const struct cg *c, const struct ir_node *n)
+/* What IR_KERNEL_DEPTHWISE promises (checked, not chosen, here). */
+static bool is_dwconv(const struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
 	if (n->op != IR_CONV2D || !a->tile.packed || a->tile.winograd || a->layout != IR_LAYOUT_NHWC)
@@ -229,7 +230,7 @@ static void dw_of(struct cg *c, const struct ir_node *n, struct dw *d)
 
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n)
 {
-	DLC_ASSERT(cg_is_dwconv(c, n));
+	DLC_ASSERT(n->kernel == IR_KERNEL_DEPTHWISE && is_dwconv(c, n));
 	struct dw d = { 0 };
 	dw_of(c, n, &d);
 	struct run *rows, *cols;

@@ -534,10 +534,7 @@ static void choose_chunks(struct gemm *g)
 
 void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 {
-	if (n->op == IR_CONV2D && n->attr.conv.tile.winograd) {
-		cg_lower_winograd(c, n);
-		return;
-	}
+	DLC_ASSERT(n->kernel == IR_KERNEL_TILED);
 	struct gemm g = { 0 };
 	gemm_of(c, n, &g);
 	const struct ir_tile *t = &g.t;

@@ -366,6 +366,17 @@ const char *ir_binop_name(enum ir_binop op)
 	return "none";
 }
 
+const char *ir_kernel_name(enum ir_kernel k)
+{
+	switch (k) {
+	case IR_KERNEL_NAIVE: return "naive";
+	case IR_KERNEL_TILED: return "tiled";
+	case IR_KERNEL_WINOGRAD: return "winograd";
+	case IR_KERNEL_DEPTHWISE: return "depthwise";
+	}
+	return "?";
+}
+
 const char *ir_act_name(enum ir_act a)
 {
 	switch (a) {

@@ -107,6 +107,15 @@ struct ir_tile {
 	                       (docs/ir.md) and the layer runs as batched GEMMs */
 };
 
+/* The kernel that runs a node, chosen once by the passes (tile,
+ * winograd, pack, dwpack) and read by the memory planner and the backend.
+ * NAIVE: plain loop nests (every op; the only choice at -O0). The others
+ * are conv2d/dense only and imply weight param 0 re-laid for them
+ * (docs/ir.md): TILED the packed implicit GEMM, WINOGRAD F(m x m, 3 x 3)
+ * batched GEMMs, DEPTHWISE channels-in-lanes depthwise conv. */
+enum ir_kernel { IR_KERNEL_NAIVE, IR_KERNEL_TILED, IR_KERNEL_WINOGRAD, IR_KERNEL_DEPTHWISE };
+const char *ir_kernel_name(enum ir_kernel k); /* "naive", "tiled", ... */
+
 /* How conv/pool padding was given; shape inference turns SAME/VALID into
  * explicit pads. */
 enum ir_pad_mode { IR_PAD_NONE, IR_PAD_VALID, IR_PAD_SAME, IR_PAD_EXPLICIT };
@@ -347,6 +356,7 @@ struct ir_node {
 	uint32_t *in;          /* nin activation value ids */
 	uint32_t param[IR_MAX_PARAMS]; /* weight value ids or IR_NONE */
 	uint32_t out;          /* output value id */
+	enum ir_kernel kernel; /* how it runs (set by the passes) */
 	union ir_attrs attr;
 };
 

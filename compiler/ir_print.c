@@ -78,6 +78,8 @@ void ir_print(struct ir_graph *g, FILE *out)
 		}
 		fputc(')', out);
 		ir_op_table[n->op].attrs->print(out, n);
+		if (n->kernel)
+			fprintf(out, " kernel=%s", ir_kernel_name(n->kernel));
 		fputc('\n', out);
 	}
 	for (uint32_t i = 0; i < g->noutputs; i++) {

@@ -69,6 +69,14 @@ static void check_typed_node(struct vctx *v, const struct ir_node *n)
 		if (ids ? dt != IR_DT_I32 && dt != IR_DT_I64 : dt != IR_DT_F32)
 			fail(v, "node '%s' input %u has dtype %s", n->name, k, ir_dtype_name(dt));
 	}
+	const struct ir_tile *t = n->op == IR_CONV2D ? &n->attr.conv.tile
+	                          : n->op == IR_DENSE ? &n->attr.dense.tile : NULL;
+	bool kernel_ok = n->kernel == IR_KERNEL_NAIVE ||
+	                 (t && t->packed && (n->kernel == IR_KERNEL_WINOGRAD) == (t->winograd != 0) &&
+	                  (n->kernel != IR_KERNEL_DEPTHWISE || n->op == IR_CONV2D));
+	if (!kernel_ok)
+		fail(v, "node '%s' (%s): kernel %s does not match its tile", n->name,
+		     ir_op_table[n->op].name, ir_kernel_name(n->kernel));
 	const struct ir_attrs_kind *kind = ir_op_table[n->op].attrs;
 	const char *why = kind->check && n->nin ? kind->check(g, n) : NULL;
 	if (why)

@@ -655,7 +655,7 @@ int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64
 int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n)
 {
 	int64_t proj, gates, h, c;
-	if (n->op == IR_CONV2D && n->attr.conv.tile.winograd) {
+	if (n->kernel == IR_KERNEL_WINOGRAD) {
 		/* V [E, mc, C] then M [E, mc, K], rows padded to whole vectors
 		 * (backend/lower_winograd.c); E = (m + 2)^2. All factors are small:
 		 * E <= 36, mc a few dozen tiles, C and K bounded by the weights. */

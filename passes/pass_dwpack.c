@@ -31,7 +31,7 @@ static bool is_depthwise(const struct ir_graph *g, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
 	const struct ir_type *x = &g->vals[n->in[0]].type, *y = &g->vals[n->out].type;
-	if (a->tile.vec || a->tile.packed || a->tile.winograd || a->layout != IR_LAYOUT_NHWC ||
+	if (n->kernel != IR_KERNEL_NAIVE || a->tile.vec || a->layout != IR_LAYOUT_NHWC ||
 	    x->rank != 4 || y->rank != 4 || a->kernel[0] > DW_MAX_SIDE ||
 	    a->kernel[1] > DW_MAX_SIDE || a->kernel[0] * a->kernel[1] > DW_MAX_TAPS)
 		return false;
@@ -69,6 +69,7 @@ static bool pack_dw(struct ir_graph *g, struct ir_node *n, const struct target_d
 	n->param[0] = ir_add_const(g, name, ty, p, old->loc);
 	a->tile = (struct ir_tile){ .vec = (int32_t)vec, .mr = block_pixels(t, kw),
 		                    .nr = (int32_t)vec, .packed = true };
+	n->kernel = IR_KERNEL_DEPTHWISE;
 	return true;
 }
 

@@ -80,6 +80,7 @@ static bool pack_node(struct ir_graph *g, struct ir_node *n, struct ir_tile *t,
 	float *data = pack(g->arena, t, b, count);
 	n->param[0] = ir_add_const(g, name, ty, data, loc);
 	t->packed = true;
+	n->kernel = IR_KERNEL_TILED;
 	return true;
 }
 

@@ -84,7 +84,7 @@ static int choose_m(struct ir_graph *g, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
 	const struct ir_type *x = &g->vals[n->in[0]].type, *y = &g->vals[n->out].type;
-	if (!a->tile.vec || a->tile.packed || a->tile.vec < 8 || a->groups != 1 ||
+	if (!a->tile.vec || n->kernel != IR_KERNEL_NAIVE || a->tile.vec < 8 || a->groups != 1 ||
 	    a->layout != IR_LAYOUT_NHWC || x->rank != 4 || y->rank != 4)
 		return 0;
 	if (a->kernel[0] != 3 || a->kernel[1] != 3 || a->stride[0] != 1 || a->stride[1] != 1 ||
@@ -133,6 +133,7 @@ static bool winograd_node(struct ir_graph *g, struct ir_node *n, const struct ta
 	t.kc = (int32_t)cin;
 	t.nc = (int32_t)round_up(kout, t.vec);
 	t.packed = true;
+	n->kernel = IR_KERNEL_WINOGRAD;
 	float *u = arena_array(g->arena, (size_t)count, sizeof *u); /* zeroed, 64-byte aligned */
 	transform(&t, old->data, kout, cin, u);
 	struct ir_type ty = { IR_DT_F32, 1, { count } };
