@@ -163,6 +163,9 @@ LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x);
 /* e^x of a float or <n x float> value over the whole float range (+inf
  * above 88.72, 0 below -103.97, NaN through); error in docs/ir.md. */
 LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x);
+/* erf(x) for a float or vector: Abramowitz and Stegun 7.1.26 on |x|
+ * (absolute error below 1.5e-7) with the sign of x. */
+LLVMValueRef cg_verf(struct cg *c, LLVMValueRef x);
 /* cg_clamp and cg_act for float or vector values; sigmoid and tanh by
  * cg_vsigmoid and cg_vtanh instead of libm. */
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi);

@@ -15,54 +15,60 @@
 #include "check.h"
 #include "lower.h"
 
-/* One step of a fused elementwise chain (the interpreter's eltwise_step)
- * on a float or vector value. */
+/* The steps of a fused elementwise chain on a float or vector value (the
+ * fn column of ir_steps.def; the interpreter's step_* in interp_kernels.c). */
+#define STEP(fn) \
+	static LLVMValueRef step_##fn(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v, \
+	                              LLVMTypeRef ty)
+#define UNUSED (void)s, (void)ty
+
+STEP(relu) { UNUSED; return cg_vact(c, IR_ACT_RELU, 0, 0, v); }
+STEP(sigmoid) { UNUSED; return cg_vsigmoid(c, v); }
+STEP(tanh) { UNUSED; return cg_vtanh(c, v); }
+STEP(clip) { (void)ty; return cg_vclamp(c, v, s->a, s->b); }
+STEP(affine)
+{
+	return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
+	                     cg_vconst(c, ty, s->b), "affine");
+}
+STEP(leaky_relu)
+{
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
+	LLVMValueRef scaled = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), "");
+	return LLVMBuildSelect(c->b, neg, scaled, v, "leaky");
+}
+STEP(hard_sigmoid)
+{
+	LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
+	                               cg_vconst(c, ty, s->b), "");
+	return cg_vclamp(c, t, 0.0, 1.0);
+}
+STEP(hard_swish)
+{
+	(void)s;
+	LLVMValueRef t = LLVMBuildFAdd(
+		c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, (double)(1.0f / 6.0f)), ""),
+		cg_vconst(c, ty, 0.5), "");
+	return LLVMBuildFMul(c->b, v, cg_vclamp(c, t, 0.0, 1.0), "hswish");
+}
+STEP(exp) { UNUSED; return cg_vexp(c, v); }
+STEP(log) { UNUSED; return cg_vintrinsic(c, "llvm.log", v); }
+STEP(sqrt) { UNUSED; return cg_vintrinsic(c, "llvm.sqrt", v); }
+STEP(neg) { UNUSED; return LLVMBuildFNeg(c->b, v, "neg"); }
+STEP(abs) { UNUSED; return cg_vintrinsic(c, "llvm.fabs", v); }
+STEP(erf) { UNUSED; return cg_verf(c, v); }
+
+typedef LLVMValueRef step_fn(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v,
+                             LLVMTypeRef ty);
+static step_fn *const steps[IR_STEP_COUNT] = {
+#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,
+#include "ir_steps.def"
+};
+
 static LLVMValueRef eltwise_step(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v)
 {
-	LLVMTypeRef ty = LLVMTypeOf(v);
-	switch (s->kind) {
-	case IR_STEP_RELU:
-		return cg_vact(c, IR_ACT_RELU, 0, 0, v);
-	case IR_STEP_SIGMOID:
-		return cg_vsigmoid(c, v);
-	case IR_STEP_TANH:
-		return cg_vtanh(c, v);
-	case IR_STEP_CLIP:
-		return cg_vclamp(c, v, s->a, s->b);
-	case IR_STEP_AFFINE:
-		return LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
-		                     cg_vconst(c, ty, s->b), "affine");
-	case IR_STEP_LEAKY_RELU: {
-		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
-		LLVMValueRef scaled = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), "");
-		return LLVMBuildSelect(c->b, neg, scaled, v, "leaky");
-	}
-	case IR_STEP_HARD_SIGMOID: {
-		LLVMValueRef t = LLVMBuildFAdd(c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, s->a), ""),
-		                               cg_vconst(c, ty, s->b), "");
-		return cg_vclamp(c, t, 0.0, 1.0);
-	}
-	case IR_STEP_HARD_SWISH: {
-		LLVMValueRef t = LLVMBuildFAdd(
-			c->b, LLVMBuildFMul(c->b, v, cg_vconst(c, ty, (double)(1.0f / 6.0f)), ""),
-			cg_vconst(c, ty, 0.5), "");
-		return LLVMBuildFMul(c->b, v, cg_vclamp(c, t, 0.0, 1.0), "hswish");
-	}
-	case IR_STEP_EXP:
-		return cg_vexp(c, v);
-	case IR_STEP_LOG:
-		return cg_vintrinsic(c, "llvm.log", v);
-	case IR_STEP_SQRT:
-		return cg_vintrinsic(c, "llvm.sqrt", v);
-	case IR_STEP_NEG:
-		return LLVMBuildFNeg(c->b, v, "neg");
-	case IR_STEP_ABS:
-		return cg_vintrinsic(c, "llvm.fabs", v);
-	case IR_STEP_NONE:
-	case IR_STEP_COUNT:
-		break;
-	}
-	DLC_UNREACHABLE("eltwise_step: invalid step");
+	DLC_ASSERT(s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT);
+	return steps[s->kind](c, s, v, LLVMTypeOf(v));
 }
 
 /* The vector of `lanes` outputs at element i of elementwise node n. */

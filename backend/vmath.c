@@ -137,6 +137,22 @@ LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x)
 	return LLVMBuildSelect(c->b, under, cg_vconst(c, ty, 0), e, "exp");
 }
 
+LLVMValueRef cg_verf(struct cg *c, LLVMValueRef x)
+{
+	static const double a[5] = { 0.254829592, -0.284496736, 1.421413741, -1.453152027,
+		                     1.061405429 };
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef ax = cg_vintrinsic(c, "llvm.fabs", x);
+	LLVMValueRef t = LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1),
+	                               cg_fma(c, ax, cg_vconst(c, ty, 0.3275911), cg_vconst(c, ty, 1)),
+	                               "t");
+	LLVMValueRef p = LLVMBuildFMul(c->b, t, horner(c, t, a, 5), "p");
+	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, LLVMBuildFMul(c->b, ax, ax, ""), ""));
+	LLVMValueRef y = LLVMBuildFSub(c->b, cg_vconst(c, ty, 1), LLVMBuildFMul(c->b, p, e, ""), "");
+	LLVMValueRef args[2] = { y, x };
+	return cg_call_intrinsic(c, "llvm.copysign", &ty, 1, args, 2);
+}
+
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi)
 {
 	/* "x < lo ? lo : x > hi ? hi : x", NaN passing through */

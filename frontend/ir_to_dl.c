@@ -654,9 +654,6 @@ static void put_step(struct writer *w, const struct ir_eltwise_step *s, const ch
                      const char *in)
 {
 	switch (s->kind) {
-	case IR_STEP_RELU: begin(w, ident, FE_LAYER_RELU); break;
-	case IR_STEP_SIGMOID: begin(w, ident, FE_LAYER_SIGMOID); break;
-	case IR_STEP_TANH: begin(w, ident, FE_LAYER_TANH); break;
 	case IR_STEP_CLIP:
 		begin(w, ident, FE_LAYER_CLIP);
 		arg_float(w, "min", s->a);
@@ -676,14 +673,19 @@ static void put_step(struct writer *w, const struct ir_eltwise_step *s, const ch
 		arg_float(w, "alpha", s->a);
 		arg_float(w, "beta", s->b);
 		break;
-	case IR_STEP_HARD_SWISH: begin(w, ident, FE_LAYER_HARD_SWISH); break;
-	case IR_STEP_EXP: begin(w, ident, FE_LAYER_EXP); break;
-	case IR_STEP_LOG: begin(w, ident, FE_LAYER_LOG); break;
-	case IR_STEP_SQRT: begin(w, ident, FE_LAYER_SQRT); break;
-	case IR_STEP_NEG: begin(w, ident, FE_LAYER_NEG); break;
-	case IR_STEP_ABS: begin(w, ident, FE_LAYER_ABS); break;
-	case IR_STEP_NONE:
-	case IR_STEP_COUNT: node_error(w, "unknown elementwise step %d", (int)s->kind); return;
+	default: {
+		/* A step without numbers is the layer of its name (ir_steps.def). */
+		enum fe_layer_id id = s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT &&
+		                              ir_step_table[s->kind].nargs == 0
+		                          ? fe_layer_find(ir_step_table[s->kind].name)
+		                          : FE_LAYER_NONE;
+		if (id == FE_LAYER_NONE) {
+			node_error(w, "elementwise step %d has no layer in the language", (int)s->kind);
+			return;
+		}
+		begin(w, ident, id);
+		break;
+	}
 	}
 	end_named(w, in);
 }

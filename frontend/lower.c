@@ -83,6 +83,15 @@ static void one_step(union ir_attrs *at, enum ir_step_kind kind, double a, doubl
 	at->eltwise.steps[0] = (struct ir_eltwise_step){ kind, (float)a, (float)b };
 }
 
+/* The eltwise step spelled `name` (layers.def and ir_steps.def agree). */
+static enum ir_step_kind step_named(const char *name)
+{
+	for (int k = IR_STEP_NONE + 1; k < IR_STEP_COUNT; k++)
+		if (!strcmp(ir_step_table[k].name, name))
+			return (enum ir_step_kind)k;
+	DLC_UNREACHABLE("an eltwise layer without a step of its name");
+}
+
 /* The tensor layers added for ONNX import (lists were length-checked). */
 static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 {
@@ -99,11 +108,6 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 		         ARG(l, HARD_SIGMOID, beta)->f);
 		break;
 	case FE_LAYER_HARD_SWISH: one_step(at, IR_STEP_HARD_SWISH, 1.0 / 6.0, 0.5); break;
-	case FE_LAYER_EXP: one_step(at, IR_STEP_EXP, 0, 0); break;
-	case FE_LAYER_LOG: one_step(at, IR_STEP_LOG, 0, 0); break;
-	case FE_LAYER_SQRT: one_step(at, IR_STEP_SQRT, 0, 0); break;
-	case FE_LAYER_NEG: one_step(at, IR_STEP_NEG, 0, 0); break;
-	case FE_LAYER_ABS: one_step(at, IR_STEP_ABS, 0, 0); break;
 	case FE_LAYER_REDUCE_MEAN:
 		a = ARG(l, REDUCE_MEAN, axes);
 		at->reduce.naxes = (uint8_t)a->n;
@@ -141,7 +145,12 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 		at->gather.nidx = a->n;
 		at->gather.idx = a->is;
 		break;
-	default: break; /* matmul: no attributes */
+	default:
+		/* an elementwise layer without numbers is the step of its name
+		 * (ir_steps.def: exp, log, sqrt, neg, abs, erf, ...) */
+		if (fe_layers[l->id].op == IR_ELTWISE)
+			one_step(at, step_named(fe_layers[l->id].name), 0, 0);
+		break; /* matmul: no attributes */
 	}
 }
 
@@ -219,6 +228,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_SQRT:
 	case FE_LAYER_NEG:
 	case FE_LAYER_ABS:
+	case FE_LAYER_ERF:
 	case FE_LAYER_REDUCE_MEAN:
 	case FE_LAYER_SLICE:
 	case FE_LAYER_PAD:

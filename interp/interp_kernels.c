@@ -508,6 +508,7 @@ static float step_log(float x, float a, float b) { (void)a, (void)b; return logf
 static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqrtf(x); }
 static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
 static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
+static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
 
 static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
 #define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,

@@ -78,6 +78,7 @@ static bool map_log(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_LOG, 0,
 static bool map_sqrt(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_SQRT, 0, 0); }
 static bool map_neg(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_NEG, 0, 0); }
 static bool map_abs(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_ABS, 0, 0); }
+static bool map_erf(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_ERF, 0, 0); }
 static bool map_hard_swish(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_HARD_SWISH, 0, 0); }
 
 static bool map_leaky_relu(struct onnx_imp *m)
@@ -712,7 +713,7 @@ static bool map_expand(struct onnx_imp *m)
 const struct onnx_op_map onnx_ops_table[] = {
 	{ "Relu", map_relu }, { "Sigmoid", map_sigmoid }, { "Tanh", map_tanh },
 	{ "LeakyRelu", map_leaky_relu }, { "HardSigmoid", map_hard_sigmoid },
-	{ "HardSwish", map_hard_swish }, { "Exp", map_exp }, { "Log", map_log },
+	{ "HardSwish", map_hard_swish }, { "Erf", map_erf }, { "Exp", map_exp }, { "Log", map_log },
 	{ "Sqrt", map_sqrt }, { "Neg", map_neg }, { "Abs", map_abs }, { "Clip", map_clip },
 	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
 	{ "MatMul", map_matmul }, { "Gemm", map_gemm }, { "Identity", map_identity },

@@ -842,6 +842,23 @@ output lr, hs, hw, sq, lg, ex, ng, ls, ls0
 
 
 @case
+def eltwise_erf(W, X):
+    """erf alone and in exact GELU, x * 0.5 * (1 + erf(x / sqrt(2))): the
+    worked example of docs/ir.md "Adding an op"."""
+    dl = """model eltwise_erf
+input x: f32[3, 11]
+e = erf()(x)
+s = rescale(scale=0.70710678)(x)
+es = erf()(s)
+h = rescale(scale=0.5, offset=0.5)(es)
+g = mul()(x, h)
+output e, g
+"""
+    x = X(3, 11, scale=3.0)
+    return dl, [x], [torch.erf(x), F.gelu(x)]
+
+
+@case
 def tensor_shape_ops_nchw(W, X):
     """reduce_mean, slice, pad, transpose, gather and broadcast around an
     NCHW conv (layout conversions at -O2)."""
