@@ -104,11 +104,6 @@ struct cg_nest4 {
 };
 void cg_nest4_begin(struct cg *c, struct cg_nest4 *ns, const struct cg_t4 *t, LLVMValueRef iv[4]);
 void cg_nest4_end(struct cg *c, struct cg_nest4 *ns);
-/* A tensor split at an axis: element (o, i, r) is at (o * len + i) * inner + r. */
-struct cg_split {
-	int64_t outer, len, inner;
-};
-struct cg_split cg_split_at(const struct ir_type *t, int axis);
 /* Input position of a conv/pool tap along one spatial axis:
  * out * stride - pad + k * dilation. */
 LLVMValueRef cg_tap(struct cg *c, LLVMValueRef out, int64_t stride, int64_t pad, LLVMValueRef k,

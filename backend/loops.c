@@ -233,17 +233,6 @@ void cg_nest4_end(struct cg *c, struct cg_nest4 *ns)
 }
 
 
-struct cg_split cg_split_at(const struct ir_type *t, int axis)
-{
-	DLC_ASSERT(axis >= 0 && axis < t->rank);
-	struct cg_split s = { 1, t->dims[axis], 1 };
-	for (int i = 0; i < axis; i++)
-		s.outer *= t->dims[i];
-	for (int i = axis + 1; i < t->rank; i++)
-		s.inner *= t->dims[i];
-	return s;
-}
-
 const struct ir_type *cg_type(struct cg *c, uint32_t v)
 {
 	return &c->g->vals[v].type;

@@ -141,7 +141,7 @@ static LLVMValueRef const_floats(struct cg *c, const float *v, int64_t n, const 
 
 /* Loops (outer, channel); *ch is the channel; the caller emits the inner
  * loop. Returns the index of (o, ch, 0). */
-static LLVMValueRef channel_loops(struct cg *c, struct cg_loop l[2], const struct cg_split *s,
+static LLVMValueRef channel_loops(struct cg *c, struct cg_loop l[2], const struct ir_split *s,
                                   LLVMValueRef *ch)
 {
 	LLVMValueRef o = cg_loop_begin(c, &l[0], s->outer, "o");
@@ -151,7 +151,7 @@ static LLVMValueRef channel_loops(struct cg *c, struct cg_loop l[2], const struc
 
 void lower_batchnorm(struct cg *c, const struct ir_node *n)
 {
-	struct cg_split s = cg_split_at(cg_type(c, n->out), n->attr.bn.axis);
+	struct ir_split s = ir_split_at(cg_type(c, n->out), n->attr.bn.axis);
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch, l2;
 	struct cg_loop l[3];
 	LLVMValueRef row = channel_loops(c, l, &s, &ch);
@@ -174,7 +174,7 @@ void lower_batchnorm(struct cg *c, const struct ir_node *n)
 /* y = x * scale[ch] + bias[ch] along the channel axis. */
 void lower_scale_bias(struct cg *c, const struct ir_node *n)
 {
-	struct cg_split s = cg_split_at(cg_type(c, n->out), n->attr.scale_bias.axis);
+	struct ir_split s = ir_split_at(cg_type(c, n->out), n->attr.scale_bias.axis);
 	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out], ch;
 	struct cg_loop l[3];
 	LLVMValueRef row = channel_loops(c, l, &s, &ch);
@@ -191,7 +191,7 @@ void lower_scale_bias(struct cg *c, const struct ir_node *n)
 void lower_normalize(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_normalize_attr *a = &n->attr.norm;
-	struct cg_split s = cg_split_at(cg_type(c, n->out), a->axis);
+	struct ir_split s = ir_split_at(cg_type(c, n->out), a->axis);
 	DLC_ASSERT(a->nchannels == 1 || a->nchannels == s.len);
 	LLVMValueRef means = const_floats(c, a->mean, a->nchannels, "mean");
 	LLVMValueRef stds = const_floats(c, a->std, a->nchannels, "std");

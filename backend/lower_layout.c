@@ -10,10 +10,10 @@
 void lower_concat(struct cg *c, const struct ir_node *n)
 {
 	int axis = n->attr.axis.axis;
-	struct cg_split ys = cg_split_at(cg_type(c, n->out), axis);
+	struct ir_split ys = ir_split_at(cg_type(c, n->out), axis);
 	int64_t off = 0;
 	for (unsigned k = 0; k < n->nin; k++) {
-		struct cg_split xs = cg_split_at(cg_type(c, n->in[k]), axis);
+		struct ir_split xs = ir_split_at(cg_type(c, n->in[k]), axis);
 		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
 		if (plan_concat_slice(c->plan, n->in[k], n->out)) {
 			off += xs.len; /* planned into its slice: already in place */

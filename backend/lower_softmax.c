@@ -55,7 +55,7 @@ static void sm_step(struct cg *c, struct sm_row *r, int pass, LLVMValueRef at, i
 }
 
 /* Axis innermost: row o is len contiguous floats. */
-static void softmax_rows(struct cg *c, const struct ir_node *n, const struct cg_split *s)
+static void softmax_rows(struct cg *c, const struct ir_node *n, const struct ir_split *s)
 {
 	int64_t vec = cg_vec_floats(c), full = s->len / vec, rest = s->len % vec;
 	struct sm_row r = { .x = c->addr[n->in[0]], .y = c->addr[n->out], .ty = cg_vec_type(c),
@@ -90,7 +90,7 @@ static void softmax_rows(struct cg *c, const struct ir_node *n, const struct cg_
 
 /* Axis not innermost: lanes over `lanes` adjacent positions r0.. of the
  * inner block; each step of a pass walks the axis. */
-static void softmax_cols(struct cg *c, const struct ir_node *n, const struct cg_split *s,
+static void softmax_cols(struct cg *c, const struct ir_node *n, const struct ir_split *s,
                          LLVMValueRef o, LLVMValueRef r0, int lanes)
 {
 	struct sm_row r = { .x = c->addr[n->in[0]], .y = c->addr[n->out], .ty = cg_vec_type(c),
@@ -117,7 +117,7 @@ static void softmax_cols(struct cg *c, const struct ir_node *n, const struct cg_
 
 void lower_softmax(struct cg *c, const struct ir_node *n)
 {
-	struct cg_split s = cg_split_at(cg_type(c, n->out), n->attr.axis.axis);
+	struct ir_split s = ir_split_at(cg_type(c, n->out), n->attr.axis.axis);
 	if (s.inner == 1) {
 		softmax_rows(c, n, &s);
 		return;

@@ -315,6 +315,17 @@ char *ir_type_str(const struct ir_type *t, char *buf, size_t n)
 	return buf;
 }
 
+struct ir_split ir_split_at(const struct ir_type *t, int axis)
+{
+	DLC_ASSERT(axis >= 0 && axis < t->rank);
+	struct ir_split s = { 1, t->dims[axis], 1 };
+	for (int i = 0; i < axis; i++)
+		s.outer *= t->dims[i];
+	for (int i = axis + 1; i < t->rank; i++)
+		s.inner *= t->dims[i];
+	return s;
+}
+
 bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct ir_type *out)
 {
 	unsigned rank = a->rank > b->rank ? a->rank : b->rank;

@@ -424,6 +424,12 @@ bool ir_type_eq(const struct ir_type *a, const struct ir_type *b);
 /* Formats e.g. "f32[1, 28, 28, 1]" into buf; returns buf. */
 char *ir_type_str(const struct ir_type *t, char *buf, size_t n);
 const char *ir_layout_name(enum ir_layout l);
+/* A tensor split at `axis` (the interpreter and the backend index
+ * per-axis ops this way): element (o, i, r) is at (o * len + i) * inner + r. */
+struct ir_split {
+	int64_t outer, len, inner;
+};
+struct ir_split ir_split_at(const struct ir_type *t, int axis);
 /* NumPy broadcasting of a and b (shapes aligned at the last axis, size 1
  * stretching): sets *out (a's dtype) and returns true, or returns false
  * when some axis differs with neither size 1. */

@@ -3,7 +3,7 @@
  * Each kernel is one plain loop nest over the output, written to be read
  * rather than to be fast. 4-D activations are indexed through the op's
  * layout (struct t4); everything else is seen as outer x axis x inner
- * (struct split). Sums accumulate in a float in the order stated above each
+ * (struct ir_split). Sums accumulate in a float in the order stated above each
  * kernel, like fp32 frameworks do, so the generated code can be compared
  * with these results within rounding. */
 #include "interp.h"
@@ -57,21 +57,6 @@ static int64_t t4_at(const struct t4 *t, int64_t n, int64_t c, int64_t h, int64_
 	return ((n * t->c + c) * t->h + h) * t->w + w;
 }
 
-/* A tensor split at `axis`: element (o, i, r) is at (o * len + i) * inner + r. */
-struct split {
-	int64_t outer, len, inner;
-};
-
-static struct split split_at(const struct ir_type *t, int axis)
-{
-	DLC_ASSERT(axis >= 0 && axis < t->rank);
-	struct split s = { 1, t->dims[axis], 1 };
-	for (int i = 0; i < axis; i++)
-		s.outer *= t->dims[i];
-	for (int i = axis + 1; i < t->rank; i++)
-		s.inner *= t->dims[i];
-	return s;
-}
 
 /* ---- activations ---- */
 
@@ -321,10 +306,10 @@ void interp_concat(const struct ir_graph *g, const struct ir_node *n, const floa
 {
 	(void)param;
 	int axis = n->attr.axis.axis;
-	struct split ys = split_at(out_type(g, n), axis);
+	struct ir_split ys = ir_split_at(out_type(g, n), axis);
 	int64_t off = 0; /* position along the axis where input k starts */
 	for (unsigned k = 0; k < n->nin; k++) {
-		struct split xs = split_at(in_type(g, n, k), axis);
+		struct ir_split xs = ir_split_at(in_type(g, n, k), axis);
 		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
 		for (int64_t o = 0; o < ys.outer; o++)
 			memcpy(out + (o * ys.len + off) * ys.inner, in[k] + o * xs.len * xs.inner,
@@ -371,7 +356,7 @@ void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const f
 	const float *x = in[0];
 	(void)param;
 	const struct ir_normalize_attr *a = &n->attr.norm;
-	struct split s = split_at(out_type(g, n), a->axis);
+	struct ir_split s = ir_split_at(out_type(g, n), a->axis);
 	DLC_ASSERT(a->nchannels == 1 || a->nchannels == s.len);
 	for (int64_t o = 0; o < s.outer; o++)
 		for (int64_t c = 0; c < s.len; c++) {
@@ -391,7 +376,7 @@ void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const f
 {
 	const float *x = in[0];
 	const struct ir_batchnorm_attr *a = &n->attr.bn;
-	struct split s = split_at(out_type(g, n), a->axis);
+	struct ir_split s = ir_split_at(out_type(g, n), a->axis);
 	for (unsigned k = 0; k < 4; k++)
 		DLC_ASSERT(param[k] && ir_type_numel(param_type(g, n, k)) == s.len);
 	const float *gamma = param[0], *beta = param[1], *mean = param[2], *var = param[3];
@@ -412,7 +397,7 @@ void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const flo
 {
 	const float *x = in[0];
 	(void)param;
-	struct split s = split_at(out_type(g, n), n->attr.axis.axis);
+	struct ir_split s = ir_split_at(out_type(g, n), n->attr.axis.axis);
 	for (int64_t o = 0; o < s.outer; o++)
 		for (int64_t r = 0; r < s.inner; r++) {
 			const float *xr = x + o * s.len * s.inner + r;

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "shape.h"
+#include "window.h"
 
 static const struct ir_type *in_type(const struct shape_ctx *s, const struct ir_node *n)
 {
@@ -119,13 +120,10 @@ static bool window_extent(struct shape_ctx *s, const struct ir_node *n, unsigned
                           int64_t kernel, int64_t stride, int64_t dilation,
                           enum ir_pad_mode mode, int64_t *pad, int64_t *out)
 {
-	int64_t eff = dilation * (kernel - 1) + 1; /* attrs are range-checked: no overflow */
+	int64_t eff = window_span(kernel, dilation); /* attrs are range-checked: no overflow */
 	const char *axis = i ? "width" : "height";
 	if (mode == IR_PAD_SAME) {
-		int64_t o = (in + stride - 1) / stride;
-		int64_t total = (o - 1) * stride + eff - in;
-		if (total < 0)
-			total = 0;
+		int64_t total = window_same_pad(in, stride, eff);
 		pad[i] = total / 2;
 		pad[i + 2] = total - total / 2;
 	} else if (mode != IR_PAD_EXPLICIT) {
@@ -140,7 +138,7 @@ static bool window_extent(struct shape_ctx *s, const struct ir_node *n, unsigned
 		           n->op == IR_CONV2D ? "kernel" : "pooling");
 		return false;
 	}
-	*out = (padded - eff) / stride + 1;
+	*out = window_out(padded, eff, stride);
 	return true;
 }
 
