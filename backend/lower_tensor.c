@@ -43,15 +43,6 @@ static LLVMValueRef offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, un
 	return off;
 }
 
-static void dense_strides(const int64_t *dims, unsigned rank, int64_t *st)
-{
-	int64_t s = 1;
-	for (unsigned k = rank; k-- > 0;) {
-		st[k] = s;
-		s *= dims[k];
-	}
-}
-
 static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMValueRef b)
 {
 	switch (op) {
@@ -69,7 +60,7 @@ static void broadcasting(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *yt = cg_type(c, n->out);
 	int64_t ys[IR_MAX_RANK], st[2][IR_MAX_RANK];
-	dense_strides(yt->dims, yt->rank, ys);
+	ir_dense_strides(yt->dims, yt->rank, ys);
 	for (unsigned k = 0; k < n->nin; k++)
 		ir_broadcast_strides(cg_type(c, n->in[k]), yt, st[k]);
 	LLVMValueRef iv[IR_MAX_RANK];
@@ -108,7 +99,7 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sy[IR_MAX_RANK];
 	ir_broadcast_strides(&ba, &bt, sa);
 	ir_broadcast_strides(&bb, &bt, sb);
-	dense_strides(bt.dims, bt.rank, sy);
+	ir_dense_strides(bt.dims, bt.rank, sy);
 	for (unsigned k = 0; k < bt.rank; k++) {
 		sa[k] *= m * kk;
 		sb[k] *= kk * nn;
@@ -141,10 +132,11 @@ void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
 	const struct ir_type *xt = cg_type(c, n->in[0]);
-	int64_t xs[IR_MAX_RANK], kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
+	int64_t xs[IR_MAX_RANK], kd[IR_MAX_RANK] = { 0 }, ks[IR_MAX_RANK] = { 0 };
+	int64_t rd[IR_MAX_RANK] = { 0 }, rs[IR_MAX_RANK] = { 0 };
 	int64_t yd[IR_MAX_RANK], count = 1;
 	unsigned nk = 0, nr = 0;
-	dense_strides(xt->dims, xt->rank, xs);
+	ir_dense_strides(xt->dims, xt->rank, xs);
 	for (unsigned k = 0; k < xt->rank; k++) {
 		bool reduced = false;
 		for (unsigned i = 0; i < a->naxes; i++)
@@ -156,7 +148,7 @@ void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 			kd[nk] = xt->dims[k], ks[nk++] = xs[k];
 		}
 	}
-	dense_strides(kd, nk, yd);
+	ir_dense_strides(kd, nk, yd);
 	LLVMValueRef ik[IR_MAX_RANK], ir[IR_MAX_RANK], sum = cg_var(c, "sum");
 	struct nest kept, red;
 	nest_begin(c, &kept, kd, nk, ik);
@@ -204,8 +196,8 @@ void lower_pad(struct cg *c, const struct ir_node *n)
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
 	const struct ir_type *xt = cg_type(c, n->in[0]), *yt = cg_type(c, n->out);
 	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK];
-	dense_strides(xt->dims, xt->rank, xs);
-	dense_strides(yt->dims, yt->rank, ys);
+	ir_dense_strides(xt->dims, xt->rank, xs);
+	ir_dense_strides(yt->dims, yt->rank, ys);
 	LLVMValueRef iv[IR_MAX_RANK], p[IR_MAX_RANK];
 	struct nest ns;
 	nest_begin(c, &ns, yt->dims, yt->rank, iv);

@@ -326,6 +326,15 @@ struct ir_split ir_split_at(const struct ir_type *t, int axis)
 	return s;
 }
 
+void ir_dense_strides(const int64_t *dims, unsigned rank, int64_t *st)
+{
+	int64_t s = 1;
+	for (unsigned k = rank; k-- > 0;) {
+		st[k] = s;
+		s *= dims[k];
+	}
+}
+
 bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct ir_type *out)
 {
 	unsigned rank = a->rank > b->rank ? a->rank : b->rank;

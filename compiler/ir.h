@@ -430,6 +430,8 @@ struct ir_split {
 	int64_t outer, len, inner;
 };
 struct ir_split ir_split_at(const struct ir_type *t, int axis);
+/* Element strides of a dense (C order) tensor of extents dims[0..rank). */
+void ir_dense_strides(const int64_t *dims, unsigned rank, int64_t *st);
 /* NumPy broadcasting of a and b (shapes aligned at the last axis, size 1
  * stretching): sets *out (a's dtype) and returns true, or returns false
  * when some axis differs with neither size 1. */

@@ -23,16 +23,6 @@ static const struct ir_type *out_type(const struct ir_graph *g, const struct ir_
 	return &g->vals[n->out].type;
 }
 
-/* Element strides of a dense tensor (C order). */
-static void dense_strides(const struct ir_type *t, int64_t *st)
-{
-	int64_t s = 1;
-	for (unsigned k = t->rank; k-- > 0;) {
-		st[k] = s;
-		s *= t->dims[k];
-	}
-}
-
 /* Advances idx over dims (C order) and *off by strides; wraps to 0. */
 static void step_index(int64_t *idx, const int64_t *dims, unsigned rank, const int64_t *st,
                        int64_t *off)
@@ -138,7 +128,7 @@ void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const
 	const struct ir_reduce_attr *a = &n->attr.reduce;
 	const struct ir_type *xt = in_type(g, n, 0);
 	int64_t xs[IR_MAX_RANK];
-	dense_strides(xt, xs);
+	ir_dense_strides(xt->dims, xt->rank, xs);
 	/* kept axes (the output's order) and reduced axes, with x's strides */
 	int64_t kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
 	unsigned nk = 0, nr = 0;
@@ -199,7 +189,7 @@ void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	int64_t xs[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
-	dense_strides(xt, xs);
+	ir_dense_strides(xt->dims, xt->rank, xs);
 	int64_t count = ir_type_numel(yt);
 	for (int64_t i = 0; i < count; i++) {
 		int64_t src = 0;
