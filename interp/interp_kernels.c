@@ -12,20 +12,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "kernel_types.h"
 
 /* ---- shapes and indexing ---- */
 
-static const struct ir_type *in_type(const struct ir_graph *g, const struct ir_node *n,
-                                     unsigned k)
-{
-	DLC_ASSERT(k < n->nin);
-	return &g->vals[n->in[k]].type;
-}
-
-static const struct ir_type *out_type(const struct ir_graph *g, const struct ir_node *n)
-{
-	return &g->vals[n->out].type;
-}
 
 static const struct ir_type *param_type(const struct ir_graph *g, const struct ir_node *n,
                                         unsigned k)

@@ -10,18 +10,8 @@
 #include "interp.h"
 
 #include "check.h"
+#include "kernel_types.h"
 
-static const struct ir_type *in_type(const struct ir_graph *g, const struct ir_node *n,
-                                     unsigned k)
-{
-	DLC_ASSERT(k < n->nin);
-	return &g->vals[n->in[k]].type;
-}
-
-static const struct ir_type *out_type(const struct ir_graph *g, const struct ir_node *n)
-{
-	return &g->vals[n->out].type;
-}
 
 /* Advances idx over dims (C order) and *off by strides; wraps to 0. */
 static void step_index(int64_t *idx, const int64_t *dims, unsigned rank, const int64_t *st,
