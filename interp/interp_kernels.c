@@ -16,7 +16,6 @@
 
 /* ---- shapes and indexing ---- */
 
-
 static const struct ir_type *param_type(const struct ir_graph *g, const struct ir_node *n,
                                         unsigned k)
 {

@@ -12,7 +12,6 @@
 #include "check.h"
 #include "kernel_types.h"
 
-
 /* Advances idx over dims (C order) and *off by strides; wraps to 0. */
 static void step_index(int64_t *idx, const int64_t *dims, unsigned rank, const int64_t *st,
                        int64_t *off)
