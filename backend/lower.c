@@ -11,7 +11,8 @@
 typedef void lower_fn(struct cg *c, const struct ir_node *n);
 
 static lower_fn *const lower_table[IR_OP_COUNT] = {
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	[IR_##id] = lower_##lower,
 #include "ir_ops.def"
 };

@@ -11,7 +11,8 @@
 struct cg;
 struct ir_node;
 
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	void lower_##lower(struct cg *c, const struct ir_node *n);
 #include "ir_ops.def"
 

@@ -76,33 +76,16 @@ static void elementwise_vec(struct cg *c, const struct ir_node *n, LLVMValueRef 
 {
 	LLVMTypeRef ty = cg_vec_type(c);
 	LLVMValueRef v = cg_vload(c, ty, c->addr[n->in[0]], i, lanes, 4);
-	switch (n->op) {
-	case IR_RELU:
-		v = cg_vact(c, IR_ACT_RELU, 0, 0, v);
-		break;
-	case IR_SIGMOID:
-		v = cg_vsigmoid(c, v);
-		break;
-	case IR_TANH:
-		v = cg_vtanh(c, v);
-		break;
-	case IR_RESCALE:
-		v = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, n->attr.rescale.scale), "scaled");
-		v = LLVMBuildFAdd(c->b, v, cg_vconst(c, ty, n->attr.rescale.offset), "rescaled");
-		break;
-	case IR_ADD:
-		for (unsigned k = 1; k < n->nin; k++)
-			v = LLVMBuildFAdd(c->b, v, cg_vload(c, ty, c->addr[n->in[k]], i, lanes, 4), "sum");
-		break;
-	case IR_CLIP:
-		v = cg_vclamp(c, v, n->attr.clip.min, n->attr.clip.max);
-		break;
-	case IR_ELTWISE:
+	if (n->op == IR_ELTWISE) {
 		for (unsigned k = 0; k < n->attr.eltwise.nsteps; k++)
 			v = eltwise_step(c, &n->attr.eltwise.steps[k], v);
-		break;
-	default:
-		DLC_UNREACHABLE("lower_elementwise: not an elementwise op");
+	} else if (n->op == IR_ADD) {
+		for (unsigned k = 1; k < n->nin; k++)
+			v = LLVMBuildFAdd(c->b, v, cg_vload(c, ty, c->addr[n->in[k]], i, lanes, 4), "sum");
+	} else {
+		/* an op of one step (the step column of ir_ops.def) */
+		struct ir_eltwise_step s = ir_node_step(n);
+		v = eltwise_step(c, &s, v);
 	}
 	cg_vstore(c, v, c->addr[n->out], i, lanes);
 }

@@ -10,32 +10,23 @@
 
 #include "check.h"
 
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	extern const struct ir_attrs_kind ir_attrs_##attrs;
 #include "ir_ops.def"
 
-const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
-	[IR_OP_NONE] = { "none", 0, 0, 0, 0, &ir_attrs_none },
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
-	[IR_##id] = { name, min_in, max_in, nparams, flags, &ir_attrs_##attrs },
-#include "ir_ops.def"
-};
-
-const struct ir_step_info ir_step_table[IR_STEP_COUNT] = {
-	[IR_STEP_NONE] = { "?", 0 },
-#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = { name, nargs },
-#include "ir_steps.def"
-};
-
-static const struct ir_param_info conv_dense_params[] = {
+/* The weight slots of the params column; none is for ops without weights
+ * (nparams 0: its one entry is never read). */
+static const struct ir_param_info ir_params_none[1];
+static const struct ir_param_info ir_params_conv_dense[] = {
 	{ "weight", "kernel", false },
 	{ "bias", "bias", true },
 };
-static const struct ir_param_info scale_bias_params[] = {
+static const struct ir_param_info ir_params_scale_bias[] = {
 	{ "scale", "scale", false },
 	{ "bias", "bias", false },
 };
-static const struct ir_param_info bn_params[] = {
+static const struct ir_param_info ir_params_batchnorm[] = {
 	{ "weight", "gamma", false },
 	{ "bias", "beta", false },
 	{ "running_mean", "moving_mean", false },
@@ -45,34 +36,52 @@ static const struct ir_param_info bn_params[] = {
 /* Recurrent layers: the PyTorch suffix is completed by the layer index
  * and direction ("weight_ih" -> "weight_ih_l1_reverse", lower.c); the
  * Keras bias of slot 2 also fills slot 3 ("bias:hh", pass_bind_weights.c). */
-static const struct ir_param_info rnn_params[] = {
+static const struct ir_param_info ir_params_rnn[] = {
 	{ "weight_ih", "kernel", false },
 	{ "weight_hh", "recurrent_kernel", false },
 	{ "bias_ih", "bias", true },
 	{ "bias_hh", "bias:hh", true },
 };
-static const struct ir_param_info embedding_params[] = {
+static const struct ir_param_info ir_params_embedding[] = {
 	{ "weight", "embeddings", false },
+};
+
+/* Each params array has the nparams entries its rows declare. */
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
+	_Static_assert(sizeof ir_params_##params / sizeof ir_params_##params[0] ==               \
+	                   (nparams ? nparams : 1),                                                \
+	               #id ": the params column does not list nparams slots");
+#include "ir_ops.def"
+
+const struct ir_op_info ir_op_table[IR_OP_COUNT] = {
+	[IR_OP_NONE] = { "none", 0, 0, 0, 0, &ir_attrs_none, ir_params_none, IR_STEP_NONE },
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
+	[IR_##id] = { name, min_in, max_in, nparams, flags, &ir_attrs_##attrs, ir_params_##params, \
+		      IR_STEP_##step },
+#include "ir_ops.def"
+};
+
+const struct ir_step_info ir_step_table[IR_STEP_COUNT] = {
+	[IR_STEP_NONE] = { "?", 0 },
+#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = { name, nargs },
+#include "ir_steps.def"
 };
 
 const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot)
 {
-	switch (op) {
-	case IR_LSTM:
-	case IR_GRU:
-		return slot < 4 ? &rnn_params[slot] : NULL;
-	case IR_EMBEDDING:
-		return slot < 1 ? &embedding_params[slot] : NULL;
-	case IR_CONV2D:
-	case IR_DENSE:
-		return slot < 2 ? &conv_dense_params[slot] : NULL;
-	case IR_BATCHNORM:
-		return slot < 4 ? &bn_params[slot] : NULL;
-	case IR_SCALE_BIAS:
-		return slot < 2 ? &scale_bias_params[slot] : NULL;
-	default:
-		return NULL;
-	}
+	DLC_ASSERT(op < IR_OP_COUNT);
+	return slot < ir_op_table[op].nparams ? &ir_op_table[op].params[slot] : NULL;
+}
+
+struct ir_eltwise_step ir_node_step(const struct ir_node *n)
+{
+	const struct ir_op_info *op = &ir_op_table[n->op];
+	struct ir_eltwise_step s = { op->step, 0, 0 };
+	if (op->step != IR_STEP_NONE && op->attrs->step_args)
+		op->attrs->step_args(n, &s);
+	return s;
 }
 
 struct ir_graph *ir_graph_new(struct arena *a, const char *name)

@@ -37,10 +37,29 @@
 
 enum ir_op {
 	IR_OP_NONE,
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	IR_##id,
 #include "ir_ops.def"
 	IR_OP_COUNT
+};
+
+/* A chain of elementwise steps run in one loop: y = step_n(...step_1(x)). */
+enum ir_step_kind {
+	IR_STEP_NONE,
+#define IR_STEP(id, name, nargs, fn) IR_STEP_##id,
+#include "ir_steps.def"
+	IR_STEP_COUNT
+};
+struct ir_step_info {
+	const char *name;
+	unsigned nargs; /* numbers of the step used: none, a, or a and b */
+};
+extern const struct ir_step_info ir_step_table[IR_STEP_COUNT];
+#define IR_MAX_STEPS 8
+struct ir_eltwise_step {
+	enum ir_step_kind kind;
+	float a, b;
 };
 
 enum ir_op_flags {
@@ -51,6 +70,8 @@ enum ir_op_flags {
 	                              a constant, axes index the declared order, not
 	                              layout-aware */
 	IR_F_IDS = 1 << 4,         /* reads i32/i64 ids (every other op reads f32) */
+	IR_F_COMPUTE = 1 << 5,     /* does the arithmetic of the model (MACs): Graphviz
+	                              colours it */
 };
 
 struct ir_node;
@@ -59,18 +80,26 @@ struct ir_graph;
  * compiler/ir_attrs.c). print writes " key=value ..." for the IR text
  * form; dot writes the label text after the op name in Graphviz; check
  * (NULL: nothing to check) returns why the attributes of a node are
- * unresolved or invalid after shape inference, or NULL. */
+ * unresolved or invalid after shape inference, or NULL. Optional (NULL:
+ * none): step_args fills the numbers of the eltwise step an op of the
+ * kind computes (the step column); fused tells whether a node carries
+ * work the optimizer fused into it. */
 struct ir_attrs_kind {
 	void (*print)(FILE *out, const struct ir_node *n);
 	void (*dot)(FILE *out, const struct ir_node *n);
 	const char *(*check)(const struct ir_graph *g, const struct ir_node *n);
+	void (*step_args)(const struct ir_node *n, struct ir_eltwise_step *s);
+	bool (*fused)(const struct ir_node *n);
 };
 
+struct ir_param_info;
 struct ir_op_info {
 	const char *name;
 	uint8_t min_in, max_in, nparams;
 	unsigned flags;
 	const struct ir_attrs_kind *attrs;
+	const struct ir_param_info *params; /* its nparams weight slots */
+	enum ir_step_kind step;
 };
 extern const struct ir_op_info ir_op_table[IR_OP_COUNT];
 
@@ -200,23 +229,6 @@ struct ir_pad_attr {
 	enum ir_layout layout;
 };
 
-/* A chain of elementwise steps run in one loop: y = step_n(...step_1(x)). */
-enum ir_step_kind {
-	IR_STEP_NONE,
-#define IR_STEP(id, name, nargs, fn) IR_STEP_##id,
-#include "ir_steps.def"
-	IR_STEP_COUNT
-};
-struct ir_step_info {
-	const char *name;
-	unsigned nargs; /* numbers of the step used: none, a, or a and b */
-};
-extern const struct ir_step_info ir_step_table[IR_STEP_COUNT];
-#define IR_MAX_STEPS 8
-struct ir_eltwise_step {
-	enum ir_step_kind kind;
-	float a, b;
-};
 struct ir_eltwise_attr {
 	uint8_t nsteps;
 	struct ir_eltwise_step steps[IR_MAX_STEPS];
@@ -388,7 +400,11 @@ struct ir_param_info {
 	const char *pytorch, *keras; /* key suffix after "<prefix>." */
 	bool optional;               /* e.g. bias: absent when attr.bias false */
 };
+/* Slot `slot` of op's weights (the params column), NULL past the last. */
 const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot);
+/* The eltwise step node n computes on its own (the step column with its
+ * numbers from the attributes), kind IR_STEP_NONE for any other op. */
+struct ir_eltwise_step ir_node_step(const struct ir_node *n);
 
 /* ---- builder ---- */
 struct ir_graph *ir_graph_new(struct arena *a, const char *name);

@@ -13,7 +13,10 @@
 #include "ir_attrs.h"
 
 #define KIND(k, check) \
-	const struct ir_attrs_kind ir_attrs_##k = { print_##k, dot_##k, check }
+	const struct ir_attrs_kind ir_attrs_##k = { print_##k, dot_##k, check, NULL, NULL }
+/* A kind with the optional members (ir.h): step numbers, fused work. */
+#define KIND_FULL(k, check, step_args, fused) \
+	const struct ir_attrs_kind ir_attrs_##k = { print_##k, dot_##k, check, step_args, fused }
 
 /* ---- shared pieces ---- */
 
@@ -191,7 +194,13 @@ static const char *check_conv2d(const struct ir_graph *g, const struct ir_node *
 	(void)g;
 	return pads_check(n->attr.conv.pad);
 }
-KIND(conv2d, check_conv2d);
+
+/* A fused activation or residual (the residual is in[1]). */
+static bool fused_conv2d(const struct ir_node *n)
+{
+	return n->attr.conv.act || n->nin > 1;
+}
+KIND_FULL(conv2d, check_conv2d, NULL, fused_conv2d);
 
 /* ---- dense ---- */
 
@@ -212,7 +221,12 @@ static void dot_dense(FILE *out, const struct ir_node *n)
 		ir_dot_text(out, " +residual");
 	dot_tile(out, &d->tile);
 }
-KIND(dense, NULL);
+
+static bool fused_dense(const struct ir_node *n)
+{
+	return n->attr.dense.act || n->nin > 1;
+}
+KIND_FULL(dense, NULL, NULL, fused_dense);
 
 /* ---- maxpool2d, avgpool2d ---- */
 
@@ -326,7 +340,14 @@ static void dot_rescale(FILE *out, const struct ir_node *n)
 	ir_dot_fmt(out, "\nx * %g + %g", (double)n->attr.rescale.scale,
 	           (double)n->attr.rescale.offset);
 }
-KIND(rescale, NULL);
+
+/* The step affine(a, b): x * scale + offset. */
+static void step_rescale(const struct ir_node *n, struct ir_eltwise_step *s)
+{
+	s->a = n->attr.rescale.scale;
+	s->b = n->attr.rescale.offset;
+}
+KIND_FULL(rescale, NULL, step_rescale, NULL);
 
 static void print_normalize(FILE *out, const struct ir_node *n)
 {
@@ -389,7 +410,13 @@ static void dot_clip(FILE *out, const struct ir_node *n)
 {
 	ir_dot_fmt(out, " [%g, %g]", (double)n->attr.clip.min, (double)n->attr.clip.max);
 }
-KIND(clip, NULL);
+
+static void step_clip(const struct ir_node *n, struct ir_eltwise_step *s)
+{
+	s->a = n->attr.clip.min;
+	s->b = n->attr.clip.max;
+}
+KIND_FULL(clip, NULL, step_clip, NULL);
 
 static void print_zeropad2d(FILE *out, const struct ir_node *n)
 {
@@ -444,7 +471,13 @@ static void dot_eltwise(FILE *out, const struct ir_node *n)
 			ir_dot_fmt(out, "(%g)", (double)s->a);
 	}
 }
-KIND(eltwise, NULL);
+/* The chain's steps were separate layers. */
+static bool fused_eltwise(const struct ir_node *n)
+{
+	(void)n;
+	return true;
+}
+KIND_FULL(eltwise, NULL, NULL, fused_eltwise);
 
 /* ---- embedding, onehot, lstm/gru, timestep ---- */
 

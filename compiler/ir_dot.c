@@ -108,15 +108,11 @@ static void dot_op(FILE *out, const struct ir_node *n)
 	ir_op_table[n->op].attrs->dot(out, n);
 }
 
-/* Whether the node carries work fused from other layers. */
+/* Whether the node carries work fused from other layers (ir_attrs.c). */
 static bool is_fused(const struct ir_node *n)
 {
-	switch (n->op) {
-	case IR_CONV2D: return n->attr.conv.act || n->nin > 1;
-	case IR_DENSE: return n->attr.dense.act || n->nin > 1;
-	case IR_ELTWISE: return true;
-	default: return false;
-	}
+	const struct ir_attrs_kind *k = ir_op_table[n->op].attrs;
+	return k->fused && k->fused(n);
 }
 
 static int64_t weight_bytes(struct ir_graph *g, const struct ir_node *n, bool *packed)
@@ -135,11 +131,9 @@ static int64_t weight_bytes(struct ir_graph *g, const struct ir_node *n, bool *p
 static void dot_node(struct ir_graph *g, uint32_t i, FILE *out)
 {
 	const struct ir_node *n = &g->nodes[i];
-	const char *fill = is_fused(n) ? FILL_FUSED
-	                   : n->op == IR_CONV2D || n->op == IR_DENSE || n->op == IR_LSTM ||
-	                           n->op == IR_GRU
-	                       ? FILL_COMPUTE
-	                       : "white";
+	const char *fill = is_fused(n)                                ? FILL_FUSED
+	                   : ir_op_table[n->op].flags & IR_F_COMPUTE ? FILL_COMPUTE
+	                                                             : "white";
 	const char *style = ir_op_table[n->op].flags & IR_F_VIEW ? "filled,dashed" : "filled";
 	fprintf(out, "  n%" PRIu32 " [style=\"%s\", fillcolor=\"%s\", label=\"", i, style, fill);
 	ir_dot_text(out, n->name ? n->name : "?");

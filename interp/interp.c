@@ -48,7 +48,8 @@ typedef void interp_kernel(const struct ir_graph *g, const struct ir_node *n,
                            const float *const *in, const float *const *param, float *out);
 
 static interp_kernel *const kernels[IR_OP_COUNT] = {
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	[IR_##id] = interp_##interp,
 #include "ir_ops.def"
 };

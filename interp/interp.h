@@ -32,7 +32,8 @@ void interp_node(struct ir_graph *g, const struct ir_node *n, const float *const
  * and attributes of node n in graph g: in[k] is activation input k (ids
  * in their own dtype for IR_F_IDS ops), param[k] weight slot k (NULL
  * where absent), `out` the output's elements. */
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	void interp_##interp(const struct ir_graph *g, const struct ir_node *n,                \
 	                     const float *const *in, const float *const *param, float *out);
 #include "ir_ops.def"

@@ -92,20 +92,6 @@ static float apply_act(enum ir_act act, float lo, float hi, float x)
 	DLC_UNREACHABLE("apply_act: invalid activation");
 }
 
-void interp_activation(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                       const float *const *param, float *out)
-{
-	const float *x = in[0];
-	(void)param;
-	DLC_ASSERT(n->op == IR_RELU || n->op == IR_SIGMOID || n->op == IR_TANH);
-	enum ir_act act = n->op == IR_RELU      ? IR_ACT_RELU
-	                  : n->op == IR_SIGMOID ? IR_ACT_SIGMOID
-	                                        : IR_ACT_TANH;
-	int64_t numel = ir_type_numel(out_type(g, n));
-	for (int64_t i = 0; i < numel; i++)
-		out[i] = apply_act(act, 0.0f, 0.0f, x[i]);
-}
-
 /* ---- conv2d and dense ---- */
 
 /* One output point of a convolution:
@@ -327,17 +313,6 @@ void interp_add(const struct ir_graph *g, const struct ir_node *n, const float *
 	}
 }
 
-void interp_rescale(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                    const float *const *param, float *out)
-{
-	const float *x = in[0];
-	(void)param;
-	const struct ir_rescale_attr *a = &n->attr.rescale;
-	int64_t numel = ir_type_numel(out_type(g, n));
-	for (int64_t i = 0; i < numel; i++)
-		out[i] = x[i] * a->scale + a->offset;
-}
-
 /* y = (x - mean[c]) / std[c]; one mean/std number applies to every channel. */
 void interp_normalize(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
                       const float *const *param, float *out)
@@ -409,16 +384,6 @@ void interp_softmax(const struct ir_graph *g, const struct ir_node *n, const flo
  * the user may write them) ---- */
 
 /* y = min(max(x, lo), hi) */
-void interp_clip(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                 const float *const *param, float *out)
-{
-	const float *x = in[0];
-	(void)param;
-	int64_t count = ir_type_numel(out_type(g, n));
-	for (int64_t i = 0; i < count; i++)
-		out[i] = clamp1(x[i], n->attr.clip.min, n->attr.clip.max);
-}
-
 /* Zero padding of the two spatial axes: out[n, c, h, w] = x[n, c, h - top,
  * w - left] inside the input, 0 outside. */
 void interp_zeropad2d(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
@@ -463,7 +428,6 @@ void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const 
 			}
 }
 
-/* One step of a fused elementwise chain. */
 /* The steps of an eltwise chain (the fn column of ir_steps.def). */
 static float step_relu(float x, float a, float b) { (void)a, (void)b; return relu1(x); }
 static float step_sigmoid(float x, float a, float b) { (void)a, (void)b; return sigmoid1(x); }
@@ -493,6 +457,19 @@ static float eltwise_step(const struct ir_eltwise_step *s, float x)
 {
 	DLC_ASSERT(s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT);
 	return steps[s->kind](x, s->a, s->b);
+}
+
+/* An op that computes one step on its own (the step column of ir_ops.def:
+ * relu, sigmoid, tanh, clip, rescale), element by element. */
+void interp_step(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                 const float *const *param, float *out)
+{
+	const float *x = in[0];
+	(void)param;
+	struct ir_eltwise_step s = ir_node_step(n);
+	int64_t count = ir_type_numel(out_type(g, n));
+	for (int64_t i = 0; i < count; i++)
+		out[i] = eltwise_step(&s, x[i]);
 }
 
 /* y = step_n(... step_1(x)), element by element. */

@@ -1,7 +1,8 @@
 /* pass_fuse_eltwise.c - chains of elementwise layers fused into one loop.
  *
- * A chain is a run of relu, sigmoid, tanh, clip and rescale nodes where
- * each output's only use is the next node. A chain of two or more becomes
+ * A chain is a run of nodes that each compute one eltwise step (the step
+ * column of ir_ops.def: relu, sigmoid, tanh, clip, rescale) where each
+ * output's only use is the next node. A chain of two or more becomes
  * one eltwise node (ir.h) whose steps apply the same float operations in
  * the same order (rescale is the step affine(scale, offset): x * a + b),
  * so results are bit-identical while the tensor is read and written once.
@@ -12,22 +13,6 @@
 #include "check.h"
 #include "fold_util.h"
 #include "pass.h"
-
-/* The eltwise step that node n computes, or a step of kind NONE. */
-static struct ir_eltwise_step step_of(const struct ir_node *n)
-{
-	switch (n->op) {
-	case IR_RELU: return (struct ir_eltwise_step){ IR_STEP_RELU, 0, 0 };
-	case IR_SIGMOID: return (struct ir_eltwise_step){ IR_STEP_SIGMOID, 0, 0 };
-	case IR_TANH: return (struct ir_eltwise_step){ IR_STEP_TANH, 0, 0 };
-	case IR_CLIP:
-		return (struct ir_eltwise_step){ IR_STEP_CLIP, n->attr.clip.min, n->attr.clip.max };
-	case IR_RESCALE:
-		return (struct ir_eltwise_step){ IR_STEP_AFFINE, n->attr.rescale.scale,
-			                         n->attr.rescale.offset };
-	default: return (struct ir_eltwise_step){ IR_STEP_NONE, 0, 0 };
-	}
-}
 
 /* For each value, the node reading it (the last one, if several). */
 static uint32_t *readers(const struct ir_graph *g, struct arena *scratch)
@@ -50,7 +35,7 @@ static uint32_t next_in_chain(const struct ir_graph *g, uint32_t cur, const uint
 	if (uses[v] != 1 || reader[v] == IR_NONE)
 		return IR_NONE;
 	uint32_t nx = reader[v];
-	return step_of(&g->nodes[nx]).kind != IR_STEP_NONE ? nx : IR_NONE;
+	return ir_node_step(&g->nodes[nx]).kind != IR_STEP_NONE ? nx : IR_NONE;
 }
 
 static void fuse_chain(struct ir_graph *g, uint32_t first, const uint32_t *uses,
@@ -65,7 +50,7 @@ static void fuse_chain(struct ir_graph *g, uint32_t first, const uint32_t *uses,
 		return;
 	struct ir_eltwise_attr a = { 0 };
 	for (unsigned k = 0; k < len; k++)
-		a.steps[a.nsteps++] = step_of(&g->nodes[chain[k]]);
+		a.steps[a.nsteps++] = ir_node_step(&g->nodes[chain[k]]);
 	struct ir_node *n = &g->nodes[first];
 	n->op = IR_ELTWISE;
 	n->attr.eltwise = a;
@@ -80,7 +65,7 @@ static bool run(struct pass_ctx *ctx)
 	uint32_t *reader = readers(g, ctx->scratch);
 	bool *dead = arena_array(ctx->scratch, g->nnodes ? g->nnodes : 1, sizeof *dead);
 	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (!dead[i] && step_of(&g->nodes[i]).kind != IR_STEP_NONE)
+		if (!dead[i] && ir_node_step(&g->nodes[i]).kind != IR_STEP_NONE)
 			fuse_chain(g, i, uses, reader, dead);
 	fold_finish(g, dead, ctx->scratch);
 	return true;

@@ -303,7 +303,8 @@ static void layout_declared(struct lctx *l, struct ir_node *n)
 typedef void layout_rule(struct lctx *l, struct ir_node *n);
 
 static layout_rule *const rules[IR_OP_COUNT] = {
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	[IR_##id] = layout_##layout,
 #include "ir_ops.def"
 };

@@ -23,7 +23,8 @@
 typedef bool shape_rule(struct shape_ctx *s, struct ir_node *n, struct ir_type *y);
 
 static shape_rule *const rules[IR_OP_COUNT] = {
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	[IR_##id] = shape_##shape,
 #include "ir_ops.def"
 };

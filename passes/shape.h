@@ -20,7 +20,8 @@ struct shape_ctx {
 	struct diag *d;
 };
 
-#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout) \
+#define IR_OP(id, name, min_in, max_in, nparams, flags, attrs, shape, interp, lower, layout, \
+              params, step, dl)                                                             \
 	bool shape_##shape(struct shape_ctx *s, struct ir_node *n, struct ir_type *y);
 #include "ir_ops.def"
 
