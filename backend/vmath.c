@@ -141,6 +141,15 @@ LLVMValueRef cg_verf(struct cg *c, LLVMValueRef x)
 {
 	static const double a[5] = { 0.254829592, -0.284496736, 1.421413741, -1.453152027,
 		                     1.061405429 };
+	/* 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1)), n = 0..11: the Taylor
+	 * series, for |x| < 1 where 1 - t p(t) e^(-x^2) loses its precision
+	 * to cancellation (the next term is below 1e-10 there). */
+	static const double small[12] = {
+		1.1283791670955126,     -0.37612638903183754,  0.11283791670955126,
+		-0.026866170645131252,  0.005223977625442188,  -0.0008548327023450852,
+		0.00012055332981789664, -1.492565035840625e-05, 1.6462114365889246e-06,
+		-1.6365844691234924e-07, 1.4807192815879218e-08, -1.2290555301717926e-09,
+	};
 	LLVMTypeRef ty = LLVMTypeOf(x);
 	LLVMValueRef ax = cg_vintrinsic(c, "llvm.fabs", x);
 	LLVMValueRef t = LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1),
@@ -150,7 +159,11 @@ LLVMValueRef cg_verf(struct cg *c, LLVMValueRef x)
 	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, LLVMBuildFMul(c->b, ax, ax, ""), ""));
 	LLVMValueRef y = LLVMBuildFSub(c->b, cg_vconst(c, ty, 1), LLVMBuildFMul(c->b, p, e, ""), "");
 	LLVMValueRef args[2] = { y, x };
-	return cg_call_intrinsic(c, "llvm.copysign", &ty, 1, args, 2);
+	LLVMValueRef big = cg_call_intrinsic(c, "llvm.copysign", &ty, 1, args, 2);
+	LLVMValueRef near0 = LLVMBuildFMul(
+		c->b, x, horner(c, LLVMBuildFMul(c->b, x, x, "x2"), small, 12), "erf_small");
+	LLVMValueRef is_small = LLVMBuildFCmp(c->b, LLVMRealOLT, ax, cg_vconst(c, ty, 1), "");
+	return LLVMBuildSelect(c->b, is_small, near0, big, "erf");
 }
 
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi)
@@ -249,6 +262,8 @@ void cg_build_vmath_tests(struct cg *c)
 	vector_fn(c, "sigmoid", cg_vsigmoid);
 	scalar_fn(c, "exp", cg_vexp);
 	vector_fn(c, "exp", cg_vexp);
+	scalar_fn(c, "erf", cg_verf);
+	vector_fn(c, "erf", cg_verf);
 	LLVMValueRef w = LLVMAddGlobal(c->mod, c->t_i32,
 	                               arena_printf(c->arena, "%s_vmath_width", c->opts->name));
 	LLVMSetInitializer(w, LLVMConstInt(c->t_i32, (unsigned)c->target->vec_floats, 0));

@@ -1,13 +1,14 @@
-/* vmath_driver.c - measures the back end's tanh, sigmoid and exp (an object
+/* vmath_driver.c - measures the back end's tanh, sigmoid, exp and erf (an object
  * made by cg_emit_vmath with --name=vm) against libm in double precision.
  *
  * Sweeps every x = -20 + k * 1e-4 (k = 0..400000) for tanh and sigmoid,
- * every x = -87 + k * 1e-4 (k = 0..1750000, up to 88) for exp, and checks
+ * every x = -87 + k * 1e-4 (k = 0..1750000, up to 88) for exp, every
+ * x = -6 + k * 1e-4 (k = 0..120000) and 1e-30..1e-1 for erf, and checks
  * special values (signed zeros, denormals, +-inf, NaN, huge magnitudes,
  * exp's overflow and underflow); the vector form must give the scalar
  * form's bits. Prints
  *   tanh <max abs error> <max rel error> sigmoid <max abs> <max rel>
- *   exp <max rel>
+ *   exp <max rel> erf <max abs> <max rel>
  * and exits 1 when a special value or a vector result is wrong. */
 #include <math.h>
 #include <stdint.h>
@@ -20,6 +21,8 @@ void vm_tanh_v(const float *x, float *y);
 void vm_sigmoid_v(const float *x, float *y);
 float vm_exp(float);
 void vm_exp_v(const float *x, float *y);
+float vm_erf(float);
+void vm_erf_v(const float *x, float *y);
 extern const int32_t vm_vmath_width;
 
 static int bad;
@@ -100,6 +103,43 @@ static double check_exp(void)
 	return e.rel;
 }
 
+#define NF 120064 /* 120001 rounded up to a multiple of 64 */
+static float xf[NF], yf[NF];
+
+/* erf over [-6, 6], small magnitudes and special values. */
+static struct err check_erf(void)
+{
+	struct err e = { 0 };
+	for (int k = 0; k < NF; k++)
+		xf[k] = (float)(-6.0 + (k < 120001 ? k : 120000) * 1e-4);
+	vector(vm_erf_v, xf, yf, NF);
+	for (int k = 0; k < NF; k++) {
+		float x = xf[k], y = vm_erf(x);
+		if (!same_bits(y, yf[k])) {
+			printf("x = %.9g: vector erf %.9g, scalar %.9g\n", (double)x, (double)yf[k],
+			       (double)y);
+			bad = 1;
+		}
+		note(&e, x, y, erf((double)x));
+	}
+	for (double x = 1e-30; x < 0.1; x *= 1.01) {
+		note(&e, (float)x, vm_erf((float)x), erf((double)(float)x));
+		note(&e, (float)-x, vm_erf((float)-x), erf(-(double)(float)x));
+	}
+	special("erf", 10.0f, vm_erf(10.0f), 1.0f, 0);
+	special("erf", -10.0f, vm_erf(-10.0f), -1.0f, 0);
+	special("erf", INFINITY, vm_erf(INFINITY), 1.0f, 0);
+	special("erf", -INFINITY, vm_erf(-INFINITY), -1.0f, 0);
+	special("erf", NAN, vm_erf(NAN), NAN, 0);
+	float nz = vm_erf(-0.0f);
+	if (!same_bits(nz, -0.0f)) {
+		printf("erf(-0) = %g\n", (double)nz);
+		bad = 1;
+	}
+	fprintf(stderr, "erf: max abs at %.9g, max rel at %.9g\n", e.at_abs, e.at_rel);
+	return e;
+}
+
 int main(void)
 {
 	struct err et = { 0 }, es = { 0 };
@@ -139,8 +179,9 @@ int main(void)
 	}
 	special("sigmoid", 0.0f, vm_sigmoid(0.0f), 0.5f, 0.0f);
 	double exp_rel = check_exp();
-	printf("tanh %.3g %.3g sigmoid %.3g %.3g exp %.3g\n", et.abs, et.rel, es.abs, es.rel,
-	       exp_rel);
+	struct err ef = check_erf();
+	printf("tanh %.3g %.3g sigmoid %.3g %.3g exp %.3g erf %.3g %.3g\n", et.abs, et.rel, es.abs,
+	       es.rel, exp_rel, ef.abs, ef.rel);
 	fprintf(stderr, "tanh: max abs at %.9g, max rel at %.9g; sigmoid: %.9g, %.9g\n", et.at_abs,
 	        et.at_rel, es.at_abs, es.at_rel);
 	return bad;
