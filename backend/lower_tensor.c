@@ -89,16 +89,9 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_type *ta = cg_type(c, n->in[0]), *tb = cg_type(c, n->in[1]);
 	const struct ir_type *ty = cg_type(c, n->out);
-	int64_t kk = ta->dims[ta->rank - 1];
-	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
-	int64_t nn = tb->rank > 1 ? tb->dims[tb->rank - 1] : 1;
-	struct ir_type ba = *ta, bb = *tb, bt = *ty;
-	ba.rank = ta->rank > 2 ? ta->rank - 2 : 0;
-	bb.rank = tb->rank > 2 ? tb->rank - 2 : 0;
-	bt.rank = (uint8_t)(ty->rank - (ta->rank > 1) - (tb->rank > 1));
-	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], sy[IR_MAX_RANK];
-	ir_broadcast_strides(&ba, &bt, sa);
-	ir_broadcast_strides(&bb, &bt, sb);
+	struct ir_matmul_split s = ir_matmul_split(ta, tb, ty);
+	int64_t kk = s.k, m = s.m, nn = s.n, *sa = s.sa, *sb = s.sb, sy[IR_MAX_RANK];
+	struct ir_type bt = s.batch;
 	ir_dense_strides(bt.dims, bt.rank, sy);
 	for (unsigned k = 0; k < bt.rank; k++) {
 		sa[k] *= m * kk;
@@ -131,23 +124,10 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 void lower_reduce_mean(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
-	const struct ir_type *xt = cg_type(c, n->in[0]);
-	int64_t xs[IR_MAX_RANK], kd[IR_MAX_RANK] = { 0 }, ks[IR_MAX_RANK] = { 0 };
-	int64_t rd[IR_MAX_RANK] = { 0 }, rs[IR_MAX_RANK] = { 0 };
-	int64_t yd[IR_MAX_RANK], count = 1;
-	unsigned nk = 0, nr = 0;
-	ir_dense_strides(xt->dims, xt->rank, xs);
-	for (unsigned k = 0; k < xt->rank; k++) {
-		bool reduced = false;
-		for (unsigned i = 0; i < a->naxes; i++)
-			reduced = reduced || a->axes[i] == (int)k;
-		if (reduced) {
-			rd[nr] = xt->dims[k], rs[nr++] = xs[k];
-			count *= xt->dims[k];
-		} else {
-			kd[nk] = xt->dims[k], ks[nk++] = xs[k];
-		}
-	}
+	struct ir_reduce_split s = ir_reduce_split(cg_type(c, n->in[0]), a->axes, a->naxes);
+	const int64_t *kd = s.kept, *ks = s.kept_stride, *rd = s.red, *rs = s.red_stride;
+	unsigned nk = s.nkept, nr = s.nred;
+	int64_t yd[IR_MAX_RANK], count = s.count;
 	ir_dense_strides(kd, nk, yd);
 	LLVMValueRef ik[IR_MAX_RANK], ir[IR_MAX_RANK], sum = cg_var(c, "sum");
 	struct nest kept, red;

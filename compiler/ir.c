@@ -324,6 +324,43 @@ char *ir_type_str(const struct ir_type *t, char *buf, size_t n)
 	return buf;
 }
 
+struct ir_reduce_split ir_reduce_split(const struct ir_type *x, const int *axes, unsigned naxes)
+{
+	struct ir_reduce_split s = { .count = 1 };
+	int64_t xs[IR_MAX_RANK];
+	ir_dense_strides(x->dims, x->rank, xs);
+	for (unsigned k = 0; k < x->rank; k++) {
+		bool reduced = false;
+		for (unsigned i = 0; i < naxes; i++)
+			reduced = reduced || axes[i] == (int)k;
+		if (reduced) {
+			s.red[s.nred] = x->dims[k];
+			s.red_stride[s.nred++] = xs[k];
+			s.count *= x->dims[k];
+		} else {
+			s.kept[s.nkept] = x->dims[k];
+			s.kept_stride[s.nkept++] = xs[k];
+		}
+	}
+	return s;
+}
+
+struct ir_matmul_split ir_matmul_split(const struct ir_type *a, const struct ir_type *b,
+                                       const struct ir_type *y)
+{
+	struct ir_matmul_split s = { .k = a->dims[a->rank - 1] };
+	s.m = a->rank > 1 ? a->dims[a->rank - 2] : 1;
+	s.n = b->rank > 1 ? b->dims[b->rank - 1] : 1;
+	struct ir_type ba = *a, bb = *b;
+	ba.rank = a->rank > 2 ? a->rank - 2 : 0;
+	bb.rank = b->rank > 2 ? b->rank - 2 : 0;
+	s.batch = *y;
+	s.batch.rank = (uint8_t)(y->rank - (a->rank > 1) - (b->rank > 1));
+	ir_broadcast_strides(&ba, &s.batch, s.sa);
+	ir_broadcast_strides(&bb, &s.batch, s.sb);
+	return s;
+}
+
 struct ir_split ir_split_at(const struct ir_type *t, int axis)
 {
 	DLC_ASSERT(axis >= 0 && axis < t->rank);

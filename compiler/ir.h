@@ -448,6 +448,27 @@ struct ir_split {
 struct ir_split ir_split_at(const struct ir_type *t, int axis);
 /* Element strides of a dense (C order) tensor of extents dims[0..rank). */
 void ir_dense_strides(const int64_t *dims, unsigned rank, int64_t *st);
+/* A reduction over `axes` of x: the kept axes (the output's order) and the
+ * reduced ones (C order), each with x's element strides, and how many
+ * elements each output sums (the interpreter and the backend). */
+struct ir_reduce_split {
+	unsigned nkept, nred;
+	int64_t kept[IR_MAX_RANK], kept_stride[IR_MAX_RANK];
+	int64_t red[IR_MAX_RANK], red_stride[IR_MAX_RANK];
+	int64_t count;
+};
+struct ir_reduce_split ir_reduce_split(const struct ir_type *x, const int *axes, unsigned naxes);
+/* NumPy matmul y = a @ b as a batch of m x k times k x n products: batch
+ * holds the output's batch axes, sa/sb per batch axis the step from one
+ * matrix of a/b to the next (in matrices; 0 where it broadcasts). A vector
+ * a is one row, a vector b one column. */
+struct ir_matmul_split {
+	int64_t m, k, n;
+	struct ir_type batch;
+	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK];
+};
+struct ir_matmul_split ir_matmul_split(const struct ir_type *a, const struct ir_type *b,
+                                       const struct ir_type *y);
 /* NumPy broadcasting of a and b (shapes aligned at the last axis, size 1
  * stretching): sets *out (a's dtype) and returns true, or returns false
  * when some axis differs with neither size 1. */

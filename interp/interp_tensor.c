@@ -82,16 +82,10 @@ void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const floa
 	const float *b = in[1];
 	(void)param;
 	const struct ir_type *ta = in_type(g, n, 0), *tb = in_type(g, n, 1), *ty = out_type(g, n);
-	int64_t kk = ta->dims[ta->rank - 1];
-	int64_t m = ta->rank > 1 ? ta->dims[ta->rank - 2] : 1;
-	int64_t nn = tb->rank > 1 ? tb->dims[tb->rank - 1] : 1;
-	struct ir_type ba = *ta, bb = *tb, bt = *ty;
-	ba.rank = ta->rank > 2 ? ta->rank - 2 : 0;
-	bb.rank = tb->rank > 2 ? tb->rank - 2 : 0;
-	bt.rank = (uint8_t)(ty->rank - (ta->rank > 1) - (tb->rank > 1));
-	int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], ia[IR_MAX_RANK] = { 0 }, ib[IR_MAX_RANK] = { 0 };
-	ir_broadcast_strides(&ba, &bt, sa);
-	ir_broadcast_strides(&bb, &bt, sb);
+	struct ir_matmul_split s = ir_matmul_split(ta, tb, ty);
+	int64_t kk = s.k, m = s.m, nn = s.n;
+	const struct ir_type bt = s.batch;
+	int64_t ia[IR_MAX_RANK] = { 0 }, ib[IR_MAX_RANK] = { 0 };
 	int64_t batches = ir_type_numel(&bt), oa = 0, ob = 0; /* in matrices */
 	for (int64_t bi = 0; bi < batches; bi++) {
 		const float *am = a + oa * m * kk, *bm = b + ob * kk * nn;
@@ -103,8 +97,8 @@ void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const floa
 					acc += am[i * kk + k] * bm[k * nn + j];
 				ym[i * nn + j] = acc;
 			}
-		step_index(ia, bt.dims, bt.rank, sa, &oa);
-		step_index(ib, bt.dims, bt.rank, sb, &ob);
+		step_index(ia, bt.dims, bt.rank, s.sa, &oa);
+		step_index(ib, bt.dims, bt.rank, s.sb, &ob);
 	}
 }
 
@@ -115,24 +109,10 @@ void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const
 	const float *x = in[0];
 	(void)param;
 	const struct ir_reduce_attr *a = &n->attr.reduce;
-	const struct ir_type *xt = in_type(g, n, 0);
-	int64_t xs[IR_MAX_RANK];
-	ir_dense_strides(xt->dims, xt->rank, xs);
-	/* kept axes (the output's order) and reduced axes, with x's strides */
-	int64_t kd[IR_MAX_RANK], ks[IR_MAX_RANK], rd[IR_MAX_RANK], rs[IR_MAX_RANK];
-	unsigned nk = 0, nr = 0;
-	int64_t count = 1;
-	for (unsigned k = 0; k < xt->rank; k++) {
-		bool reduced = false;
-		for (unsigned i = 0; i < a->naxes; i++)
-			reduced = reduced || a->axes[i] == (int)k;
-		if (reduced) {
-			rd[nr] = xt->dims[k], rs[nr++] = xs[k];
-			count *= xt->dims[k];
-		} else {
-			kd[nk] = xt->dims[k], ks[nk++] = xs[k];
-		}
-	}
+	struct ir_reduce_split s = ir_reduce_split(in_type(g, n, 0), a->axes, a->naxes);
+	const int64_t *kd = s.kept, *ks = s.kept_stride, *rd = s.red, *rs = s.red_stride;
+	unsigned nk = s.nkept, nr = s.nred;
+	int64_t count = s.count;
 	int64_t total = ir_type_numel(out_type(g, n)), base = 0;
 	int64_t ki[IR_MAX_RANK] = { 0 };
 	for (int64_t o = 0; o < total; o++) {
