@@ -129,34 +129,6 @@ static bool matches(const struct decl *t, int32_t elem, size_t rank, const int64
 	return true;
 }
 
-/* Reads the whole file (bounded by the largest tensor dlc takes); NULL
- * (reported) on error. The caller frees the buffer. */
-static unsigned char *read_file(struct onnx_imp *m, const char *name, const char *path,
-                                size_t *len)
-{
-	int64_t size;
-	int fd = onnx_open_regular(m, path, &size, "the --freeze-input file");
-	if (fd < 0)
-		return NULL;
-	if (size > IR_MAX_TENSOR_BYTES + ((int64_t)1 << 20)) {
-		diag_error(m->d, m->loc, "--freeze-input '%s': '%s' is too large (%" PRId64 " bytes)",
-		           name, path, size);
-		close(fd);
-		return NULL;
-	}
-	unsigned char *buf = malloc(size ? (size_t)size : 1);
-	if (!buf)
-		dlc_fatal_oom((size_t)size);
-	bool ok = onnx_read_fd(fd, buf, (size_t)size, 0);
-	close(fd);
-	if (!ok) {
-		diag_error(m->d, m->loc, "--freeze-input '%s': cannot read '%s'", name, path);
-		free(buf);
-		return NULL;
-	}
-	*len = (size_t)size;
-	return buf;
-}
 
 static struct onnx_tensor *from_raw(struct onnx_imp *m, const char *name, const char *path,
                                     const struct decl *t, const unsigned char *buf, size_t len)
@@ -232,7 +204,9 @@ static struct onnx_tensor *freeze_input(struct onnx_imp *m, const Onnx__ValueInf
 	if (!fz || !declared(m, vi, &t))
 		return NULL;
 	size_t len, n = strlen(fz->path);
-	unsigned char *buf = read_file(m, vi->name, fz->path, &len);
+	/* bounded by the largest tensor dlc takes, plus a .pb header */
+	unsigned char *buf = onnx_read_file(m, fz->path, "the --freeze-input file",
+	                                    IR_MAX_TENSOR_BYTES + ((int64_t)1 << 20), &len);
 	if (!buf)
 		return NULL;
 	bool raw = n > 4 && !strcmp(fz->path + n - 4, ".bin");

@@ -84,15 +84,17 @@ void onnx_free_model(struct onnx_imp *m)
 	m->model = NULL;
 }
 
-Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
+unsigned char *onnx_read_file(struct onnx_imp *m, const char *path, const char *what,
+                              int64_t limit, size_t *len)
 {
 	int64_t size;
-	int fd = onnx_open_regular(m, m->path, &size, "model");
+	int fd = onnx_open_regular(m, path, &size, what);
 	if (fd < 0)
 		return NULL;
-	if (size > ONNX_MAX_FILE_BYTES) {
-		diag_error(m->d, m->loc, "the model is too large (%" PRId64 " bytes; the limit is 4 GiB)",
-		           size);
+	if (size > limit) {
+		diag_error(m->d, m->loc,
+		           "%s '%s' is too large (%" PRId64 " bytes; the limit is %" PRId64 " bytes)",
+		           what, path, size, limit);
 		close(fd);
 		return NULL;
 	}
@@ -102,10 +104,20 @@ Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
 	bool ok = onnx_read_fd(fd, buf, (size_t)size, 0);
 	close(fd);
 	if (!ok) {
-		diag_error(m->d, m->loc, "cannot read the model");
+		diag_error(m->d, m->loc, "cannot read %s '%s'", what, path);
 		free(buf);
 		return NULL;
 	}
+	*len = (size_t)size;
+	return buf;
+}
+
+Onnx__ModelProto *onnx_read_model(struct onnx_imp *m)
+{
+	size_t size;
+	unsigned char *buf = onnx_read_file(m, m->path, "model", ONNX_MAX_FILE_BYTES, &size);
+	if (!buf)
+		return NULL;
 	m->decode_budget = (size_t)size * ONNX_DECODE_FACTOR + ONNX_DECODE_EXTRA;
 	m->alloc = (ProtobufCAllocator){ counted_alloc, counted_free, &m->decode_budget };
 	Onnx__ModelProto *model = onnx__model_proto__unpack(&m->alloc, (size_t)size, buf);

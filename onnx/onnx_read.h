@@ -22,6 +22,11 @@ struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsign
 int onnx_open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what);
 /* Reads n bytes at off; false on a short read or an error. */
 bool onnx_read_fd(int fd, unsigned char *buf, size_t n, off_t off);
+/* The whole of a regular file of at most limit bytes, in a malloc'd
+ * buffer the caller frees (*len its length); NULL, reported with what
+ * ("the model") as the subject, on any error. */
+unsigned char *onnx_read_file(struct onnx_imp *m, const char *path, const char *what,
+                              int64_t limit, size_t *len);
 /* Bytes per element of ONNX data type dt in raw_data (0 = unsupported). */
 unsigned onnx_elem_size(int32_t dt);
 const char *onnx_dtype_name(int32_t dt);
