@@ -123,7 +123,9 @@ LLVMValueRef cg_entry_var(struct cg *c, LLVMTypeRef ty, unsigned align, const ch
 LLVMValueRef cg_vconst(struct cg *c, LLVMTypeRef ty, double v);
 /* Vector memory access: `lanes` floats at base[i] as a vty vector (masked
  * when lanes is below its width: the other lanes read 0 and never touch
- * memory), and the store of the first `lanes` lanes of v (align 4). */
+ * memory), and the store of the first `lanes` lanes of v (align 4): a
+ * masked store on AVX-512, below it power-of-two pieces (AVX's masked
+ * store is microcoded and slow on AMD cores). */
 LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,
                       unsigned align);
 void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes);

@@ -20,50 +20,15 @@ static LLVMValueRef max_step(struct cg *c, LLVMValueRef mx, LLVMValueRef v)
 	return LLVMBuildSelect(c->b, LLVMBuildAnd(c->b, ok, bigger, ""), v, mx, "max");
 }
 
-static void pool_scalar(struct cg *c, const struct ir_node *n, const struct cg_t4 *xi,
-                        const struct cg_t4 *yo)
+/* The pool of one window at output (iv[0], iv[2], iv[3]): of channel iv[1]
+ * as a float when lanes is 0, else of the `lanes` channels from iv[1] as
+ * one vector (NHWC). The taps skip the padding. */
+static LLVMValueRef pool_window(struct cg *c, const struct ir_node *n, const struct cg_t4 *xi,
+                                LLVMValueRef iv[4], int lanes)
 {
 	const struct ir_pool_attr *a = &n->attr.pool;
 	bool is_max = n->op == IR_MAXPOOL2D;
-	LLVMValueRef acc = cg_var(c, "acc"), cnt = cg_var(c, "valid"), iv[4];
-	struct cg_nest4 ns;
-	struct cg_loop lkh, lkw;
-	cg_nest4_begin(c, &ns, yo, iv);
-	LLVMBuildStore(c->b, cg_f32(c, is_max ? -__builtin_inf() : 0.0), acc);
-	LLVMBuildStore(c->b, cg_f32(c, 0), cnt);
-	LLVMValueRef kh = cg_loop_begin(c, &lkh, a->kernel[0], "kh");
-	LLVMValueRef ih = cg_tap(c, iv[2], a->stride[0], a->pad[0], kh, 1, "ih");
-	LLVMBasicBlockRef after_h = cg_if_begin(c, cg_in_range(c, ih, xi->h, "ih.ok"), "row");
-	LLVMValueRef kw = cg_loop_begin(c, &lkw, a->kernel[1], "kw");
-	LLVMValueRef iw = cg_tap(c, iv[3], a->stride[1], a->pad[1], kw, 1, "iw");
-	LLVMBasicBlockRef after_w = cg_if_begin(c, cg_in_range(c, iw, xi->w, "iw.ok"), "tap");
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_t4_at(c, xi, iv[0], iv[1], ih, iw), "x");
-	LLVMValueRef cur = LLVMBuildLoad2(c->b, c->t_f32, acc, "a");
-	LLVMBuildStore(c->b, is_max ? max_step(c, cur, v) : LLVMBuildFAdd(c->b, cur, v, "sum"), acc);
-	LLVMValueRef k = LLVMBuildLoad2(c->b, c->t_f32, cnt, "k");
-	LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, k, cg_f32(c, 1), "k"), cnt);
-	cg_if_end(c, after_w);
-	cg_loop_end(c, &lkw);
-	cg_if_end(c, after_h);
-	cg_loop_end(c, &lkh);
-	LLVMValueRef r = LLVMBuildLoad2(c->b, c->t_f32, acc, "pool");
-	if (!is_max) {
-		LLVMValueRef div = a->count_include_pad ? cg_f32(c, (double)(a->kernel[0] * a->kernel[1]))
-		                                        : LLVMBuildLoad2(c->b, c->t_f32, cnt, "count");
-		r = LLVMBuildFDiv(c->b, r, div, "avg");
-	}
-	cg_store(c, r, c->addr[n->out], cg_t4_at(c, yo, iv[0], iv[1], iv[2], iv[3]));
-	cg_nest4_end(c, &ns);
-}
-
-/* One output pixel's channel vector of a pool on NHWC: `lanes` channels
- * from c0, at output (iv[0], iv[2], iv[3]); the taps skip the padding. */
-static void pool_vec(struct cg *c, const struct ir_node *n, const struct cg_t4 *xi,
-                     const struct cg_t4 *yo, LLVMValueRef iv[4], LLVMValueRef c0, int lanes)
-{
-	const struct ir_pool_attr *a = &n->attr.pool;
-	bool is_max = n->op == IR_MAXPOOL2D;
-	LLVMTypeRef ty = cg_vec_type(c);
+	LLVMTypeRef ty = lanes ? cg_vec_type(c) : c->t_f32;
 	LLVMValueRef acc = cg_entry_var(c, ty, 0, "acc"), cnt = cg_var(c, "valid");
 	struct cg_loop lkh, lkw;
 	LLVMBuildStore(c->b, cg_vconst(c, ty, is_max ? -__builtin_inf() : 0.0), acc);
@@ -74,7 +39,9 @@ static void pool_vec(struct cg *c, const struct ir_node *n, const struct cg_t4 *
 	LLVMValueRef kw = cg_loop_begin(c, &lkw, a->kernel[1], "kw");
 	LLVMValueRef iw = cg_tap(c, iv[3], a->stride[1], a->pad[1], kw, 1, "iw");
 	LLVMBasicBlockRef after_w = cg_if_begin(c, cg_in_range(c, iw, xi->w, "iw.ok"), "tap");
-	LLVMValueRef v = cg_vload(c, ty, c->addr[n->in[0]], cg_t4_at(c, xi, iv[0], c0, ih, iw), lanes, 4);
+	LLVMValueRef at = cg_t4_at(c, xi, iv[0], iv[1], ih, iw);
+	LLVMValueRef v = lanes ? cg_vload(c, ty, c->addr[n->in[0]], at, lanes, 4)
+	                       : cg_load(c, c->addr[n->in[0]], at, "x");
 	LLVMValueRef cur = LLVMBuildLoad2(c->b, ty, acc, "a");
 	LLVMBuildStore(c->b, is_max ? max_step(c, cur, v) : LLVMBuildFAdd(c->b, cur, v, "sum"), acc);
 	LLVMValueRef k = LLVMBuildLoad2(c->b, c->t_f32, cnt, "k");
@@ -84,11 +51,20 @@ static void pool_vec(struct cg *c, const struct ir_node *n, const struct cg_t4 *
 	cg_if_end(c, after_h);
 	cg_loop_end(c, &lkh);
 	LLVMValueRef r = LLVMBuildLoad2(c->b, ty, acc, "pool");
-	if (!is_max) {
-		LLVMValueRef div = a->count_include_pad ? cg_f32(c, (double)(a->kernel[0] * a->kernel[1]))
-		                                        : LLVMBuildLoad2(c->b, c->t_f32, cnt, "count");
-		r = LLVMBuildFDiv(c->b, r, cg_splat(c, ty, div, "splat"), "avg");
-	}
+	if (is_max)
+		return r;
+	LLVMValueRef div = a->count_include_pad ? cg_f32(c, (double)(a->kernel[0] * a->kernel[1]))
+	                                        : LLVMBuildLoad2(c->b, c->t_f32, cnt, "count");
+	return LLVMBuildFDiv(c->b, r, lanes ? cg_splat(c, ty, div, "splat") : div, "avg");
+}
+
+/* One output pixel's channel vector of a pool on NHWC: `lanes` channels
+ * from c0, at output (iv[0], iv[2], iv[3]). */
+static void pool_vec(struct cg *c, const struct ir_node *n, const struct cg_t4 *xi,
+                     const struct cg_t4 *yo, LLVMValueRef iv[4], LLVMValueRef c0, int lanes)
+{
+	LLVMValueRef at[4] = { iv[0], c0, iv[2], iv[3] };
+	LLVMValueRef r = pool_window(c, n, xi, at, lanes);
 	cg_vstore(c, r, c->addr[n->out], cg_t4_at(c, yo, iv[0], c0, iv[2], iv[3]), lanes);
 }
 
@@ -117,7 +93,12 @@ void lower_pool2d(struct cg *c, const struct ir_node *n)
 			cg_loop_end(c, &l[k]);
 		return;
 	}
-	pool_scalar(c, n, &xi, &yo);
+	struct cg_nest4 ns;
+	LLVMValueRef iv[4];
+	cg_nest4_begin(c, &ns, &yo, iv);
+	LLVMValueRef r = pool_window(c, n, &xi, iv, 0);
+	cg_store(c, r, c->addr[n->out], cg_t4_at(c, &yo, iv[0], iv[1], iv[2], iv[3]));
+	cg_nest4_end(c, &ns);
 }
 
 /* Per channel vector: the sum over (h, w) in the interpreter's order. */

@@ -63,7 +63,6 @@ struct gemm {
 	LLVMTypeRef vty;     /* <vec x float> */
 	enum ir_act act;
 	float lo, hi;
-	bool fma;
 };
 
 /* One register block to emit: rows x nvec vectors at row m0 of panel j. */
@@ -79,49 +78,6 @@ static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, int64_t b)
 {
 	LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, a, cg_i64(c, b), "");
 	return LLVMBuildSelect(c->b, lt, a, cg_i64(c, b), "min");
-}
-
-/* Stores the first `lanes` lanes of v at base[i]. Below AVX-512 a partial
- * vector goes out in power-of-two pieces: AVX's masked store (vmaskmovps)
- * is microcoded and slow on AMD cores; AVX-512's k-masked stores are not. */
-static void vstore(struct cg *c, const struct gemm *g, LLVMValueRef v, LLVMValueRef base,
-                   LLVMValueRef i, int lanes)
-{
-	if (lanes < g->t.vec && g->t.vec >= 16) {
-		cg_vstore(c, v, base, i, lanes);
-		return;
-	}
-	for (int off = 0; off < lanes;) {
-		int piece = g->t.vec;
-		while (piece > lanes - off)
-			piece /= 2;
-		LLVMValueRef p = cg_elem(c, base, cg_add(c, i, cg_i64(c, off), ""), "");
-		LLVMValueRef part;
-		if (piece == g->t.vec) {
-			part = v;
-		} else if (piece == 1) {
-			part = LLVMBuildExtractElement(c->b, v, LLVMConstInt(c->t_i32, (unsigned)off, 0), "");
-		} else {
-			LLVMValueRef idx[32];
-			for (int k = 0; k < piece; k++)
-				idx[k] = LLVMConstInt(c->t_i32, (unsigned)(off + k), 0);
-			part = LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(g->vty),
-			                              LLVMConstVector(idx, (unsigned)piece), "part");
-		}
-		LLVMSetAlignment(LLVMBuildStore(c->b, part, p), 4);
-		off += piece;
-	}
-}
-
-/* acc + a * b */
-static LLVMValueRef vfma(struct cg *c, const struct gemm *g, LLVMValueRef a, LLVMValueRef b,
-                         LLVMValueRef acc)
-{
-	if (!g->fma)
-		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, a, b, ""), "acc");
-	LLVMTypeRef over = g->vty;
-	LLVMValueRef args[3] = { a, b, acc };
-	return cg_call_intrinsic(c, "llvm.fma", &over, 1, args, 3);
 }
 
 /* ---- the register block ---- */
@@ -145,7 +101,7 @@ static void update(struct cg *c, const struct gemm *g, const struct block *bl,
 		LLVMValueRef a = cg_splat(c, g->vty, cg_load(c, arow[r], i, "a"), "bcast");
 		for (int v = 0; v < bl->nvec; v++) {
 			LLVMValueRef old = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "");
-			LLVMBuildStore(c->b, vfma(c, g, a, bv[v], old), acc[r][v]);
+			LLVMBuildStore(c->b, cg_fma(c, a, bv[v], old), acc[r][v]);
 		}
 	}
 }
@@ -366,7 +322,7 @@ static void store_block(struct cg *c, const struct gemm *g, const struct block *
 			LLVMValueRef s = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "sum");
 			if (act)
 				s = cg_vact(c, g->act, g->lo, g->hi, s);
-			vstore(c, g, s, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v));
+			cg_vstore(c, s, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v));
 		}
 }
 
@@ -541,7 +497,6 @@ void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 	DLC_ASSERT(t->packed && t->vec >= 1 && t->vec <= 64 && t->nr % t->vec == 0 &&
 	           t->mr >= 1 && t->mr <= MR_MAX && t->nr / t->vec <= NVEC_MAX && t->mr <= g.m);
 	g.vty = LLVMVectorType(c->t_f32, (unsigned)t->vec);
-	g.fma = c->target && c->target->fma;
 	choose_chunks(&g);
 	if (g.implicit)
 		g.zeros = cg_zero_row(c, g.kwc > g.c ? g.kwc : g.c);

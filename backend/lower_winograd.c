@@ -98,41 +98,6 @@ static void transform2d(struct cg *c, const struct wino *w, const double (*t)[MA
 			out[i][j] = lincomb(c, w, t[j], tmp[i], w->r, 1);
 }
 
-/* The fused activation on a vector, with the formulas of lower_tiled.c. */
-static LLVMValueRef vact(struct cg *c, const struct wino *w, LLVMValueRef x)
-{
-	LLVMValueRef zero = cg_vconst(c, w->vty, 0), one = cg_vconst(c, w->vty, 1);
-	switch (w->act) {
-	case IR_ACT_NONE:
-		return x;
-	case IR_ACT_RELU:
-		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, zero, "neg"), zero, x,
-		                       "relu");
-	case IR_ACT_CLIP: {
-		LLVMValueRef lo = cg_vconst(c, w->vty, w->lo), hi = cg_vconst(c, w->vty, w->hi);
-		LLVMValueRef y = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, lo, ""), lo,
-		                                 x, "");
-		return LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOGT, y, hi, ""), hi, y, "clip");
-	}
-	case IR_ACT_SIGMOID: {
-		LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGE, x, zero, "pos");
-		LLVMValueRef negabs = LLVMBuildSelect(c->b, pos, LLVMBuildFNeg(c->b, x, ""), x, "");
-		LLVMTypeRef over = w->vty;
-		LLVMValueRef e = cg_call_intrinsic(c, "llvm.exp", &over, 1, &negabs, 1);
-		LLVMValueRef num = LLVMBuildSelect(c->b, pos, one, e, "");
-		return LLVMBuildFDiv(c->b, num, LLVMBuildFAdd(c->b, one, e, ""), "sigmoid");
-	}
-	case IR_ACT_TANH:
-		for (int i = 0; i < w->vec; i++) {
-			LLVMValueRef at = LLVMConstInt(c->t_i32, (unsigned)i, 0);
-			LLVMValueRef v = cg_libm(c, "tanhf", LLVMBuildExtractElement(c->b, x, at, ""));
-			x = LLVMBuildInsertElement(c->b, x, v, at, "tanh");
-		}
-		return x;
-	}
-	DLC_UNREACHABLE("vact: invalid activation");
-}
-
 /* ---- tile positions ---- */
 
 static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, LLVMValueRef b)
@@ -323,7 +288,7 @@ static void output_vector(struct cg *c, const struct wino *w, LLVMValueRef mrow,
 				s = LLVMBuildFAdd(c->b, s, bias, "biased");
 			if (w->res)
 				s = LLVMBuildFAdd(c->b, s, cg_vload(c, w->vty, w->res, at, lanes, 4), "residual");
-			cg_vstore(c, vact(c, w, s), w->y, at, lanes);
+			cg_vstore(c, cg_vact(c, w->act, w->lo, w->hi, s), w->y, at, lanes);
 			if (after)
 				cg_if_end(c, after);
 		}

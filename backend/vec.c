@@ -120,9 +120,40 @@ LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValu
 	return cg_call_intrinsic(c, "llvm.masked.load", over, 2, args, 4);
 }
 
+/* Below AVX-512 a partial vector goes out in power-of-two pieces: AVX's
+ * masked store (vmaskmovps) is microcoded and slow on AMD cores;
+ * AVX-512's k-masked stores are not. */
+static void vstore_pieces(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i,
+                          int lanes)
+{
+	int width = (int)LLVMGetVectorSize(LLVMTypeOf(v));
+	for (int off = 0; off < lanes;) {
+		int piece = width;
+		while (piece > lanes - off)
+			piece /= 2;
+		LLVMValueRef p = cg_elem(c, base, cg_add(c, i, cg_i64(c, off), ""), "");
+		LLVMValueRef part;
+		if (piece == 1) {
+			part = LLVMBuildExtractElement(c->b, v, LLVMConstInt(c->t_i32, (unsigned)off, 0), "");
+		} else {
+			LLVMValueRef idx[64];
+			for (int k = 0; k < piece; k++)
+				idx[k] = LLVMConstInt(c->t_i32, (unsigned)(off + k), 0);
+			part = LLVMBuildShuffleVector(c->b, v, LLVMGetPoison(LLVMTypeOf(v)),
+			                              LLVMConstVector(idx, (unsigned)piece), "part");
+		}
+		LLVMSetAlignment(LLVMBuildStore(c->b, part, p), 4);
+		off += piece;
+	}
+}
+
 void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, int lanes)
 {
 	LLVMTypeRef vty = LLVMTypeOf(v);
+	if (lanes < (int)LLVMGetVectorSize(vty) && cg_vec_floats(c) < 16) {
+		vstore_pieces(c, v, base, i, lanes);
+		return;
+	}
 	LLVMValueRef p = cg_elem(c, base, i, "");
 	if (lanes == (int)LLVMGetVectorSize(vty)) {
 		LLVMSetAlignment(LLVMBuildStore(c->b, v, p), 4);
