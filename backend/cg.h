@@ -69,6 +69,8 @@ LLVMValueRef cg_var(struct cg *c, const char *name);
 LLVMValueRef cg_add(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
 LLVMValueRef cg_mul(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
 LLVMValueRef cg_madd(struct cg *c, LLVMValueRef a, int64_t m, LLVMValueRef b, const char *name);
+/* The smaller of two signed i64 values. */
+LLVMValueRef cg_min(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name);
 /* &base[i] for float elements, and loads/stores through it. */
 LLVMValueRef cg_elem(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);
 LLVMValueRef cg_load(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);

@@ -89,6 +89,11 @@ LLVMValueRef cg_madd(struct cg *c, LLVMValueRef a, int64_t m, LLVMValueRef b, co
 	return cg_add(c, cg_mul(c, a, cg_i64(c, m), ""), b, name);
 }
 
+LLVMValueRef cg_min(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *name)
+{
+	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, a, b, ""), a, b, name);
+}
+
 LLVMValueRef cg_elem(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name)
 {
 	return LLVMBuildInBoundsGEP2(c->b, c->t_f32, base, &i, 1, name);

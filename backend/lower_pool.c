@@ -5,7 +5,8 @@
  * vector lanes (whole vectors, then one masked), so each channel's sum
  * keeps the reference interpreter's order (interp_kernels.c); on NCHW
  * (-O0) they are scalar loop nests. Taps in the padding are skipped;
- * avgpool divides by the valid taps unless count_include_pad. A NaN in a
+ * avgpool divides by the valid taps unless count_include_pad (then by the
+ * window clipped to the padded input: compiler/window.h). A NaN in a
  * max window wins, as in PyTorch. */
 #include "cg.h"
 
@@ -18,6 +19,17 @@ static LLVMValueRef max_step(struct cg *c, LLVMValueRef mx, LLVMValueRef v)
 	LLVMValueRef ok = LLVMBuildFCmp(c->b, LLVMRealORD, mx, mx, "");
 	LLVMValueRef bigger = LLVMBuildFCmp(c->b, LLVMRealUGT, v, mx, "");
 	return LLVMBuildSelect(c->b, LLVMBuildAnd(c->b, ok, bigger, ""), v, mx, "max");
+}
+
+/* The taps a count_include_pad window at output position o counts along
+ * axis i (0 rows, 1 columns) of an input `in` long: window_included, in IR. */
+static LLVMValueRef included(struct cg *c, LLVMValueRef o, int i, int64_t in,
+                             const struct ir_pool_attr *a)
+{
+	LLVMValueRef start = cg_tap(c, o, a->stride[i], a->pad[i], cg_i64(c, 0), 1, "start");
+	LLVMValueRef end = cg_min(c, cg_add(c, start, cg_i64(c, a->kernel[i]), ""),
+	                          cg_i64(c, in + a->pad[i + 2]), "end");
+	return LLVMBuildNSWSub(c->b, end, start, "taps");
 }
 
 /* The pool of one window at output (iv[0], iv[2], iv[3]): of channel iv[1]
@@ -53,8 +65,13 @@ static LLVMValueRef pool_window(struct cg *c, const struct ir_node *n, const str
 	LLVMValueRef r = LLVMBuildLoad2(c->b, ty, acc, "pool");
 	if (is_max)
 		return r;
-	LLVMValueRef div = a->count_include_pad ? cg_f32(c, (double)(a->kernel[0] * a->kernel[1]))
-	                                        : LLVMBuildLoad2(c->b, c->t_f32, cnt, "count");
+	LLVMValueRef div = LLVMBuildLoad2(c->b, c->t_f32, cnt, "count");
+	if (a->count_include_pad && !a->ceil_mode)
+		div = cg_f32(c, (double)(a->kernel[0] * a->kernel[1]));
+	else if (a->count_include_pad)
+		div = LLVMBuildSIToFP(c->b, cg_mul(c, included(c, iv[2], 0, xi->h, a),
+		                                   included(c, iv[3], 1, xi->w, a), ""),
+		                      c->t_f32, "area");
 	return LLVMBuildFDiv(c->b, r, lanes ? cg_splat(c, ty, div, "splat") : div, "avg");
 }
 

@@ -74,12 +74,6 @@ struct block {
 
 /* ---- helpers of this kernel (the shared vector vocabulary is vec.c) ---- */
 
-static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, int64_t b)
-{
-	LLVMValueRef lt = LLVMBuildICmp(c->b, LLVMIntSLT, a, cg_i64(c, b), "");
-	return LLVMBuildSelect(c->b, lt, a, cg_i64(c, b), "min");
-}
-
 /* ---- the register block ---- */
 
 /* Loads the B vectors of row k of the panel. */
@@ -117,7 +111,7 @@ static void chunk_range(struct cg *c, const struct gemm *g, const struct block *
 		return;
 	}
 	*lo = cg_mul(c, bl->chunk, cg_i64(c, len), "k0");
-	*hi = min_i64(c, cg_add(c, *lo, cg_i64(c, len), ""), total);
+	*hi = cg_min(c, cg_add(c, *lo, cg_i64(c, len), ""), cg_i64(c, total), "min");
 }
 
 /* Offset in x of row m of A: m * K, or for a strided 1x1 conv the pixel
@@ -403,7 +397,7 @@ static void emit_panels(struct cg *c, const struct gemm *g, int64_t p0, int64_t 
 	struct cg_rloop ljr, lir;
 	LLVMValueRef jc = cg_loop_begin(c, &ljc, (np + ncb - 1) / ncb, "jc");
 	LLVMValueRef jlo = cg_madd(c, jc, ncb, cg_i64(c, p0), "jlo");
-	LLVMValueRef jhi = min_i64(c, cg_add(c, jlo, cg_i64(c, ncb), ""), p0 + np);
+	LLVMValueRef jhi = cg_min(c, cg_add(c, jlo, cg_i64(c, ncb), ""), cg_i64(c, p0 + np), "min");
 	struct block bl = { .rows = (int)mr, .nvec = nvec, .lanes = lanes };
 	if (g->nchunks > 1) {
 		bl.chunk = cg_loop_begin(c, &lkc, g->nchunks, "kc");
@@ -412,7 +406,7 @@ static void emit_panels(struct cg *c, const struct gemm *g, int64_t p0, int64_t 
 	}
 	LLVMValueRef ic = cg_loop_begin(c, &lic, (full + mcb - 1) / mcb, "ic");
 	LLVMValueRef ilo = cg_mul(c, ic, cg_i64(c, mcb), "ilo");
-	LLVMValueRef ihi = min_i64(c, cg_add(c, ilo, cg_i64(c, mcb), ""), full);
+	LLVMValueRef ihi = cg_min(c, cg_add(c, ilo, cg_i64(c, mcb), ""), cg_i64(c, full), "min");
 	bl.j = cg_rloop_begin(c, &ljr, jlo, jhi, "tile", "jr");
 	LLVMValueRef ir = cg_rloop_begin(c, &lir, ilo, ihi, "tile", "ir");
 	bl.m0 = cg_mul(c, ir, cg_i64(c, mr), "m0");

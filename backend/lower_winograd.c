@@ -100,11 +100,6 @@ static void transform2d(struct cg *c, const struct wino *w, const double (*t)[MA
 
 /* ---- tile positions ---- */
 
-static LLVMValueRef min_i64(struct cg *c, LLVMValueRef a, LLVMValueRef b)
-{
-	return LLVMBuildSelect(c->b, LLVMBuildICmp(c->b, LLVMIntSLT, a, b, ""), a, b, "min");
-}
-
 /* Image, tile row and tile column of (global) tile number t. */
 static void tile_pos(struct cg *c, const struct wino *w, LLVMValueRef t, LLVMValueRef *img,
                      LLVMValueRef *ti, LLVMValueRef *tj)
@@ -140,7 +135,7 @@ static void input_transform(struct cg *c, const struct wino *w, LLVMValueRef t0,
 {
 	struct cg_rloop lt;
 	LLVMValueRef row = cg_rloop_begin(c, &lt, cg_i64(c, 0), nrows, "wino", "row");
-	LLVMValueRef t = min_i64(c, cg_add(c, t0, row, ""), cg_i64(c, w->tiles - 1)), img, ti, tj;
+	LLVMValueRef t = cg_min(c, cg_add(c, t0, row, ""), cg_i64(c, w->tiles - 1), "min"), img, ti, tj;
 	tile_pos(c, w, t, &img, &ti, &tj);
 	LLVMValueRef ih0 = cg_add(c, cg_mul(c, ti, cg_i64(c, w->m), ""), cg_i64(c, -w->pt), "ih0");
 	LLVMValueRef iw0 = cg_add(c, cg_mul(c, tj, cg_i64(c, w->m), ""), cg_i64(c, -w->pl), "iw0");
@@ -368,8 +363,8 @@ void cg_lower_winograd(struct cg *c, const struct ir_node *n)
 	struct cg_loop lb;
 	LLVMValueRef blk = cg_loop_begin(c, &lb, nblocks, "blk");
 	LLVMValueRef t0 = cg_mul(c, blk, cg_i64(c, w.bt_tiles), "t0");
-	LLVMValueRef nt = min_i64(c, LLVMBuildSub(c->b, cg_i64(c, w.tiles), t0, ""),
-	                          cg_i64(c, w.bt_tiles));
+	LLVMValueRef nt = cg_min(c, LLVMBuildSub(c->b, cg_i64(c, w.tiles), t0, ""),
+	                         cg_i64(c, w.bt_tiles), "min");
 	LLVMValueRef nblk = LLVMBuildUDiv(c->b, cg_add(c, nt, cg_i64(c, w.mr - 1), ""),
 	                                  cg_i64(c, w.mr), "nblk");
 	input_transform(c, &w, t0, cg_mul(c, nblk, cg_i64(c, w.mr), "nrows"));

@@ -178,6 +178,7 @@ struct ir_pool_attr {
 	int64_t pad[4]; /* top, left, bottom, right */
 	enum ir_pad_mode pad_mode;
 	bool count_include_pad; /* avgpool: divide by kernel area, not valid taps */
+	bool ceil_mode;         /* output size rounded up (compiler/window.h) */
 	enum ir_layout layout;
 };
 

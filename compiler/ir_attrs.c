@@ -235,6 +235,8 @@ static void print_window(FILE *out, const struct ir_pool_attr *a)
 	print_pair(out, "kernel", a->kernel);
 	print_pair(out, "stride", a->stride);
 	print_padding(out, a->pad_mode, a->pad);
+	if (a->ceil_mode)
+		fputs(" ceil_mode=true", out);
 }
 
 static void print_maxpool2d(FILE *out, const struct ir_node *n)

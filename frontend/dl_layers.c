@@ -74,6 +74,8 @@ void write_pool2d(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_arg_pad(w, p->pad_mode, p->pad, true);
 	if (n->op == IR_AVGPOOL2D && p->count_include_pad)
 		dlw_arg(w, "count_include_pad=true");
+	if (p->ceil_mode)
+		dlw_arg(w, "ceil_mode=true");
 	dlw_end(w, n->in, 1);
 }
 

@@ -59,8 +59,12 @@ static void pool_attrs(const struct sema_layer *l, enum ir_layout layout, union 
 	copy2(p->kernel, ARG(l, MAXPOOL2D, pool));
 	copy2(p->stride, stride->given ? stride : ARG(l, MAXPOOL2D, pool));
 	set_pad(p->pad, &p->pad_mode, ARG(l, MAXPOOL2D, padding));
-	if (l->id == FE_LAYER_AVGPOOL2D)
+	if (l->id == FE_LAYER_AVGPOOL2D) {
 		p->count_include_pad = ARG(l, AVGPOOL2D, count_include_pad)->i[0] != 0;
+		p->ceil_mode = ARG(l, AVGPOOL2D, ceil_mode)->i[0] != 0;
+	} else {
+		p->ceil_mode = ARG(l, MAXPOOL2D, ceil_mode)->i[0] != 0;
+	}
 	p->layout = layout;
 }
 

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "kernel_types.h"
+#include "window.h"
 
 /* ---- shapes and indexing ---- */
 
@@ -193,7 +194,8 @@ void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float
 /* One output point of max or average pooling over the window at
  * (oh * stride_h - pad_top, ow * stride_w - pad_left), rows then columns.
  * Padding taps are skipped: -inf for max; for average they count in the
- * divisor only with count_include_pad. */
+ * divisor only with count_include_pad, and taps past the bottom/right pad
+ * (a ceil_mode last window) never do. */
 static float pool_point(const struct ir_pool_attr *a, bool is_max, const struct t4 *xi,
                         const float *x, int64_t n, int64_t c, int64_t oh, int64_t ow)
 {
@@ -219,7 +221,10 @@ static float pool_point(const struct ir_pool_attr *a, bool is_max, const struct 
 	/* Shape inference keeps every pad below the kernel, so every window has
 	 * a valid tap. */
 	DLC_ASSERT(valid > 0);
-	int64_t divisor = a->count_include_pad ? a->kernel[0] * a->kernel[1] : valid;
+	int64_t divisor = valid;
+	if (a->count_include_pad) /* the window, clipped to the padded input (ceil_mode) */
+		divisor = window_included(oh * a->stride[0] - a->pad[0], a->kernel[0], xi->h, a->pad[2]) *
+		          window_included(ow * a->stride[1] - a->pad[1], a->kernel[1], xi->w, a->pad[3]);
 	return sum / (float)divisor;
 }
 

@@ -111,11 +111,8 @@ static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, con
 			           ")", span, padded);
 			return false;
 		}
-		out[i] = window_out(padded, span, s[i]);
-		if (ceil && room % s[i] && (room / s[i] + 1) * s[i] < in[i] + pad[i]) {
-			onnx_error(m, "ceil_mode=1 changes the output size here, which is not supported");
-			return false;
-		}
+		out[i] = ceil ? window_out_ceil(padded, span, s[i], in[i], pad[i])
+		              : window_out(padded, span, s[i]);
 	}
 	return true;
 }
@@ -204,6 +201,7 @@ static bool map_pool(struct onnx_imp *m)
 	             onnx_attr_int(m, "ceil_mode", 0) != 0, p->pad, out))
 		return false;
 	p->pad_mode = IR_PAD_EXPLICIT;
+	p->ceil_mode = onnx_attr_int(m, "ceil_mode", 0) != 0;
 	p->count_include_pad = avg && onnx_attr_int(m, "count_include_pad", 0) != 0;
 	p->layout = IR_LAYOUT_NCHW;
 	uint32_t y = onnx_emit(m, avg ? IR_AVGPOOL2D : IR_MAXPOOL2D, onnx_name_out(m, 0), &x->ir, 1, &at);

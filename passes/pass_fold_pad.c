@@ -5,9 +5,11 @@
  * explicit pads: one loop instead of a copy. The same holds for avgpool2d
  * with count_include_pad=true, where padded taps count in the divisor like
  * the zeros did, as long as every pad stays below the window (so every
- * window keeps a real tap, which the pool kernels rely on). avgpool2d
- * without count_include_pad would divide by fewer taps, and maxpool2d
- * never sees padding as a candidate: neither folds. */
+ * window keeps a real tap, which the pool kernels rely on), and without
+ * ceil_mode (whose last window must start inside the input: a zeropad's
+ * bottom rows count as input there, the pool's own pads do not).
+ * avgpool2d without count_include_pad would divide by fewer taps, and
+ * maxpool2d never sees padding as a candidate: neither folds. */
 #include "fold_util.h"
 #include "pass.h"
 
@@ -16,7 +18,7 @@ static int64_t *mergeable_pads(struct ir_node *n, const int64_t *add, enum ir_la
 {
 	if (n->op == IR_CONV2D && n->attr.conv.layout == layout)
 		return n->attr.conv.pad;
-	if (n->op != IR_AVGPOOL2D || !n->attr.pool.count_include_pad ||
+	if (n->op != IR_AVGPOOL2D || !n->attr.pool.count_include_pad || n->attr.pool.ceil_mode ||
 	    n->attr.pool.layout != layout)
 		return NULL;
 	const struct ir_pool_attr *a = &n->attr.pool;

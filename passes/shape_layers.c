@@ -115,10 +115,11 @@ static void hwc_axes(enum ir_layout l, int *h, int *w, int *c)
 
 /* Computes explicit pads and the output extent of a window op along one
  * spatial axis: `i` is 0 for height, 1 for width. SAME follows TensorFlow:
- * out = ceil(in / stride), the odd pixel of padding goes bottom/right. */
+ * out = ceil(in / stride), the odd pixel of padding goes bottom/right.
+ * `ceil` is a pool's ceil_mode. */
 static bool window_extent(struct shape_ctx *s, const struct ir_node *n, unsigned i, int64_t in,
                           int64_t kernel, int64_t stride, int64_t dilation,
-                          enum ir_pad_mode mode, int64_t *pad, int64_t *out)
+                          enum ir_pad_mode mode, bool ceil, int64_t *pad, int64_t *out)
 {
 	int64_t eff = window_span(kernel, dilation); /* attrs are range-checked: no overflow */
 	const char *axis = i ? "width" : "height";
@@ -138,7 +139,8 @@ static bool window_extent(struct shape_ctx *s, const struct ir_node *n, unsigned
 		           n->op == IR_CONV2D ? "kernel" : "pooling");
 		return false;
 	}
-	*out = window_out(padded, eff, stride);
+	*out = ceil ? window_out_ceil(padded, eff, stride, in, pad[i])
+	            : window_out(padded, eff, stride);
 	return true;
 }
 
@@ -164,9 +166,9 @@ static bool infer_conv(struct shape_ctx *s, struct ir_node *n, const struct ir_t
 	}
 	int64_t oh, ow;
 	ok = window_extent(s, n, 0, x->dims[h], a->kernel[0], a->stride[0], a->dilation[0],
-	                   a->pad_mode, a->pad, &oh) && ok;
+	                   a->pad_mode, false, a->pad, &oh) && ok;
 	ok = window_extent(s, n, 1, x->dims[w], a->kernel[1], a->stride[1], a->dilation[1],
-	                   a->pad_mode, a->pad, &ow) && ok;
+	                   a->pad_mode, false, a->pad, &ow) && ok;
 	if (!ok)
 		return false;
 	int64_t dims[4];
@@ -197,9 +199,9 @@ static bool infer_pool(struct shape_ctx *s, struct ir_node *n, const struct ir_t
 	hwc_axes(a->layout, &h, &w, &c);
 	int64_t oh, ow;
 	bool ok = window_extent(s, n, 0, x->dims[h], a->kernel[0], a->stride[0], 1, a->pad_mode,
-	                        a->pad, &oh);
+	                        a->ceil_mode, a->pad, &oh);
 	ok = window_extent(s, n, 1, x->dims[w], a->kernel[1], a->stride[1], 1, a->pad_mode,
-	                   a->pad, &ow) && ok;
+	                   a->ceil_mode, a->pad, &ow) && ok;
 	if (!ok)
 		return false;
 	int64_t dims[4];

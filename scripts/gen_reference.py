@@ -398,6 +398,58 @@ output m, a, ai, mv
     ]
 
 
+def pool_ceil(kind, x, layout, kernel, stride, padding=0, count_include_pad=False):
+    """A ceil_mode pool, computed by PyTorch itself (symmetric pads only)."""
+    xn = to_nchw(x, layout)
+    if kind == "max":
+        y = F.max_pool2d(xn, kernel, stride, padding, ceil_mode=True)
+    else:
+        y = F.avg_pool2d(xn, kernel, stride, padding, ceil_mode=True,
+                         count_include_pad=count_include_pad)
+    return from_nchw(y, layout)
+
+
+CEIL_POOLS = """m1 = maxpool2d(3, stride=2, ceil_mode=true)(x)
+m2 = maxpool2d([1, 2], stride=2, ceil_mode=true)(x)
+m3 = maxpool2d(3, stride=2, padding=1, ceil_mode=true)(x)
+a1 = avgpool2d(3, stride=2, padding=1, count_include_pad=true, ceil_mode=true)(x)
+a2 = avgpool2d(3, stride=2, padding=1, ceil_mode=true)(x)
+a3 = avgpool2d([2, 3], stride=[3, 2], padding=[1, 1], count_include_pad=true, ceil_mode=true)(x)
+a4 = avgpool2d(2, stride=3, ceil_mode=true)(x)
+output m1, m2, m3, a1, a2, a3, a4
+"""
+
+
+def ceil_pools(x, layout):
+    """CEIL_POOLS in PyTorch: m2's last row window would start past the
+    input (10 high, kernel 1, stride 2) and is dropped; m3, a1, a2 end in a
+    window that hangs past the bottom pad, which count_include_pad does not
+    count."""
+    return [
+        pool_ceil("max", x, layout, 3, 2),
+        pool_ceil("max", x, layout, (1, 2), 2),
+        pool_ceil("max", x, layout, 3, 2, 1),
+        pool_ceil("avg", x, layout, 3, 2, 1, True),
+        pool_ceil("avg", x, layout, 3, 2, 1, False),
+        pool_ceil("avg", x, layout, (2, 3), (3, 2), 1, True),
+        pool_ceil("avg", x, layout, 2, 3, 0, False),
+    ]
+
+
+@case
+def pool_ceil_nchw(W, X):
+    dl = "model pool_ceil_nchw\ninput x: f32[2, 3, 10, 8] nchw\n" + CEIL_POOLS
+    x = X(2, 3, 10, 8, shift=-1.5)
+    return dl, [x], ceil_pools(x, "nchw")
+
+
+@case
+def pool_ceil_nhwc(W, X):
+    dl = "model pool_ceil_nhwc\ninput x: f32[1, 10, 8, 11]\n" + CEIL_POOLS
+    x = X(1, 10, 8, 11, shift=-1.5)
+    return dl, [x], ceil_pools(x, "nhwc")
+
+
 @case
 def global_avgpool_nhwc(W, X):
     dl = """model global_avgpool_nhwc

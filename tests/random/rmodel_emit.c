@@ -189,6 +189,8 @@ static void emit_pool(const struct rm_layer *l, FILE *dl)
 	emit_padding(dl, Q(6), &Q(7), !SPELL(3));
 	if (Q(0) && (Q(11) || SPELL(4)))
 		fprintf(dl, ", count_include_pad=%s", Q(11) ? "true" : "false");
+	if (Q(12))
+		fprintf(dl, ", ceil_mode=true");
 	fprintf(dl, ")");
 }
 

@@ -202,6 +202,8 @@ static bool simplify_layer(struct rm_layer *l, int what)
 	case 3:
 		if (conv)
 			r[5] = r[6] = 1;
+		if (pool)
+			r[9] = 1; /* no ceil_mode */
 		if (rnn)
 			r[4] = 1;
 		break;

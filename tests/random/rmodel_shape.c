@@ -154,7 +154,7 @@ static bool lg_dense(const struct rm_model *m, struct rm_layer *l, const struct 
 }
 
 /* pools: q = avg, ph, pw, stride given, sh, sw, padmode, pt, pl, pb, pr,
- * count_include_pad */
+ * count_include_pad, ceil_mode */
 static bool lg_pool(const struct rm_model *m, struct rm_layer *l, const struct rm_shape *x)
 {
 	if (x->rank != 4)
@@ -167,14 +167,19 @@ static bool lg_pool(const struct rm_model *m, struct rm_layer *l, const struct r
 		s[i] = l->raw[3] & 1 ? clampi(l->raw[4 + i], 1, 3) : k[i];
 	}
 	int padmode = l->raw[6] % 5, pads[4] = { 0, 0, 0, 0 };
+	bool ceil = l->raw[9] % 3 == 0;
 	if (padmode >= 2)
 		seed_pads(padmode, l->raw[7], k, pads);
 	for (int i = 0; i < 2; i++) {
 		int in = x->d[ha + i];
-		if (padmode == 1)
+		int room = in + pads[i] + pads[i + 2] - k[i];
+		if (padmode == 1) /* SAME: ceil_mode never adds a window */
 			o.d[ha + i] = (in + s[i] - 1) / s[i];
+		else if (ceil) /* rounded up, unless the last window starts past in + pad */
+			o.d[ha + i] = (room + s[i] - 1) / s[i] + 1 -
+			              ((room + s[i] - 1) / s[i] * s[i] >= in + pads[i]);
 		else
-			o.d[ha + i] = (in + pads[i] + pads[i + 2] - k[i]) / s[i] + 1;
+			o.d[ha + i] = room / s[i] + 1;
 		Q(1 + i) = k[i];
 		Q(4 + i) = s[i];
 	}
@@ -183,6 +188,7 @@ static bool lg_pool(const struct rm_model *m, struct rm_layer *l, const struct r
 	Q(6) = padmode;
 	memcpy(&Q(7), pads, sizeof pads);
 	Q(11) = Q(0) && (l->raw[8] & 1);
+	Q(12) = ceil;
 	/* every window holds a real element (pads are below the window) */
 	if (Q(11))
 		o.flags &= RM_UNIT;

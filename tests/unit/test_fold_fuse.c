@@ -308,7 +308,10 @@ static void test_zeropad_folds(void **state)
 	                                         "m = maxpool2d(2)\n"
 	                                         "z4 = zeropad2d(1)(c)\n"
 	                                         "a2 = avgpool2d(2)\n"
-	                                         "output m, a2\n");
+	                                         "z5 = zeropad2d(1)(c)\n"
+	                                         "a3 = avgpool2d(3, stride=2, "
+	                                         "count_include_pad=true, ceil_mode=true)\n"
+	                                         "output m, a2, a3\n");
 	apply(&f, "fold-pad");
 	const struct ir_node *c = node_named(g, "z1+c");
 	assert_int_equal(c->attr.conv.pad_mode, IR_PAD_EXPLICIT);
@@ -317,10 +320,12 @@ static void test_zeropad_folds(void **state)
 	assert_int_equal(c->attr.conv.pad[2], 1);
 	assert_int_equal(c->attr.conv.pad[3], 1);
 	assert_int_equal(node_named(g, "z2+a")->attr.pool.pad[3], 1);
-	/* never into maxpool, nor into an avgpool that skips padded taps */
-	assert_int_equal(count_op(g, IR_ZEROPAD2D), 2);
+	/* never into maxpool, nor into an avgpool that skips padded taps, nor
+	 * with ceil_mode (the zeropad's rows would count as input) */
+	assert_int_equal(count_op(g, IR_ZEROPAD2D), 3);
 	assert_int_equal(node_named(g, "z3")->op, IR_ZEROPAD2D);
 	assert_int_equal(node_named(g, "z4")->op, IR_ZEROPAD2D);
+	assert_int_equal(node_named(g, "z5")->op, IR_ZEROPAD2D);
 	teardown_model(&f);
 }
 

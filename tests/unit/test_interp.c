@@ -371,6 +371,36 @@ static void test_avgpool_count_include_pad(void **state)
 	}
 }
 
+/* ceil_mode on x = 1..12 (3 rows x 4 columns), 2x2 stride 3, asymmetric
+ * pad {top 1, left 0, bottom 0, right 0}. Rows: padded 4, (4 - 2) / 3
+ * rounds up to 1, + 1 = 2 windows (1 without ceil_mode), from -1 and 2;
+ * columns likewise from 0 and 3. The last row window {2, 3} and the last
+ * column window {3, 4} hang past the input:
+ *   y00 = {1,2}   sum 3,  valid 2, included (1+1 rows) x 2 = 4
+ *   y01 = {4}     sum 4,  valid 1, included 2 x (4-3 = 1) = 2
+ *   y10 = {9,10}  sum 19, valid 2, included (3-2 = 1) x 2 = 2
+ *   y11 = {12}    sum 12, valid 1, included 1 x 1 = 1
+ *   max [2, 4, 10, 12]; avg valid [1.5, 4, 9.5, 12];
+ *   avg count_include_pad [0.75, 2, 9.5, 12] */
+static void test_pool_ceil_mode(void **state)
+{
+	(void)state;
+	static const float x[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const float want[3][4] = { { 2, 4, 10, 12 }, { 1.5f, 4, 9.5f, 12 },
+		                          { 0.75f, 2, 9.5f, 12 } };
+	for (int k = 0; k < 3; k++) {
+		struct arena ar = { 0 };
+		struct ir_graph *g = ir_graph_new(&ar, "t");
+		struct ir_pool_attr p = { .kernel = { 2, 2 }, .stride = { 3, 3 },
+			                  .pad = { 1, 0, 0, 0 }, .pad_mode = IR_PAD_EXPLICIT,
+			                  .ceil_mode = true, .count_include_pad = k == 2,
+			                  .layout = IR_LAYOUT_NCHW };
+		pool_graph(g, k ? IR_AVGPOOL2D : IR_MAXPOOL2D, TY(1, 1, 3, 4), &p, TY(1, 1, 2, 2));
+		check1(g, x, want[k], 4, 0);
+		arena_free(&ar);
+	}
+}
+
 /* Pooling in NCHW with 2 channels and top/left padding, 2x2 stride 1,
  * pad {1,1,0,0} on 2x2 -> 2x2: windows are clipped at the top and left.
  *   ch0 = [[1,2],[3,4]]: max [[1,2],[3,4]], avg (valid) [[1,1.5],[2,2.5]]
@@ -726,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_dense_relu_no_bias),
 		cmocka_unit_test(test_maxpool_padding),
 		cmocka_unit_test(test_avgpool_count_include_pad),
+		cmocka_unit_test(test_pool_ceil_mode),
 		cmocka_unit_test(test_pool_nchw_top_left_pad),
 		cmocka_unit_test(test_global_avgpool),
 		cmocka_unit_test(test_softmax_last_axis),

@@ -258,7 +258,9 @@ static void test_lower_padding_forms(void **state)
 	             "b = conv2d(1, 3, padding=[1, 2])\n"
 	             "c = conv2d(1, 3, padding=[1, 2, 3, 4])\n"
 	             "d = avgpool2d([2, 3], stride=1, padding=same, count_include_pad=true)\n"
-	             "e = maxpool2d(3, 2, [0, 1])\n");
+	             "e = maxpool2d(3, 2, [0, 1])\n"
+	             "f = maxpool2d(2, ceil_mode=true)\n"
+	             "g = avgpool2d(2, ceil_mode=true, count_include_pad=true)\n");
 	const struct ir_conv_attr *a = &find_node(g, "a")->attr.conv;
 	assert_int_equal(a->kernel[0], 3);
 	assert_int_equal(a->kernel[1], 5);
@@ -282,6 +284,10 @@ static void test_lower_padding_forms(void **state)
 	assert_int_equal(e->pad_mode, IR_PAD_EXPLICIT);
 	assert_true(e->pad[0] == 0 && e->pad[1] == 1 && e->pad[2] == 0 && e->pad[3] == 1);
 	assert_false(e->count_include_pad);
+	assert_false(e->ceil_mode);
+	assert_true(find_node(g, "f")->attr.pool.ceil_mode);
+	const struct ir_pool_attr *pg = &find_node(g, "g")->attr.pool;
+	assert_true(pg->ceil_mode && pg->count_include_pad);
 	done(&r);
 }
 

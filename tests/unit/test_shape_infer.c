@@ -151,6 +151,31 @@ static void pools_and_global(void **state)
 	fx_free(f);
 }
 
+/* ceil_mode rounds the window count up, but drops a last window that
+ * would start past the input and the top/left pad (PyTorch, ONNX). */
+static void pool_ceil_mode(void **state)
+{
+	(void)state;
+	struct fixture *f = fx_new(TYPE_F32(1, 10, 8, 3), IR_LAYOUT_NHWC);
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	/* rows: (10 - 1) / 2 rounds up to 5, + 1 = 6, but window 5 would start
+	 * at row 10: 5 rows. columns: (8 + 1 + 1 - 3) / 2 = 3.5 -> 4 + 1 = 5,
+	 * the last starting at column 8 - 1 = 7, inside the input. */
+	a.pool = (struct ir_pool_attr){ .kernel = { 1, 3 }, .stride = { 2, 2 },
+	                                .pad_mode = IR_PAD_EXPLICIT, .pad = { 0, 1, 0, 1 },
+	                                .ceil_mode = true, .layout = IR_LAYOUT_NHWC };
+	uint32_t p = node(f, IR_MAXPOOL2D, f->x, &a);
+	a.pool.ceil_mode = false;
+	uint32_t q = node(f, IR_MAXPOOL2D, f->x, &a);
+	ir_add_output(f->g, f->g->nodes[p].out);
+	ir_add_output(f->g, f->g->nodes[q].out);
+	assert_true(infer(f));
+	assert_dims(out_type(f, p), 4, (int64_t[]){ 1, 5, 5, 3 });
+	assert_dims(out_type(f, q), 4, (int64_t[]){ 1, 5, 4, 3 });
+	fx_free(f);
+}
+
 static void pool_pad_not_smaller_than_kernel(void **state)
 {
 	(void)state;
@@ -453,6 +478,7 @@ int main(void)
 		cmocka_unit_test(conv_errors_are_all_reported),
 		cmocka_unit_test(pools_and_global),
 		cmocka_unit_test(pool_pad_not_smaller_than_kernel),
+		cmocka_unit_test(pool_ceil_mode),
 		cmocka_unit_test(dense_ranks),
 		cmocka_unit_test(sequence_shapes),
 		cmocka_unit_test(sequence_errors),

@@ -262,6 +262,28 @@ def case_int64_sentinel():
     save_case("int64_sentinel", m, [x], [x[:, 1:]])
 
 
+def case_pool_ceil():
+    """MaxPool and AveragePool with ceil_mode=1, as GoogLeNet exports them
+    (3x3 stride 2 on 14x14: 7x7, where the floor gives 6x6), and with
+    count_include_pad and pads, whose last window hangs past the padding."""
+    x = rnd(1, 4, 14, 14, scale=1.0)
+    nodes = [
+        helper.make_node("MaxPool", ["x"], ["m"], name="maxpool", kernel_shape=[3, 3],
+                         strides=[2, 2], ceil_mode=1),
+        helper.make_node("AveragePool", ["x"], ["a"], name="avgpool", kernel_shape=[3, 3],
+                         strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1),
+        helper.make_node("AveragePool", ["x"], ["b"], name="avgpool_valid", kernel_shape=[2, 2],
+                         strides=[3, 3], ceil_mode=1),
+    ]
+    m = model(nodes, [vi("x", [1, 4, 14, 14])],
+              [vi("m", [1, 4, 7, 7]), vi("a", [1, 4, 8, 8]), vi("b", [1, 4, 5, 5])], [], opset=19)
+    t = T(x)
+    save_case("pool_ceil", m, [x], [
+        F.max_pool2d(t, 3, 2, ceil_mode=True).numpy(),
+        F.avg_pool2d(t, 3, 2, 1, ceil_mode=True, count_include_pad=True).numpy(),
+        F.avg_pool2d(t, 2, 3, ceil_mode=True).numpy()])
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -351,4 +373,5 @@ if __name__ == "__main__":
     case_embedding()
     case_external()
     case_int64_sentinel()
+    case_pool_ceil()
     errors()
