@@ -77,14 +77,8 @@ LLVMValueRef cg_load(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char
 void cg_store(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
 /* 0 <= i < n, as one unsigned compare. */
 LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name);
-/* Calls llvm.<name>.f32 (exp, sqrt) or a libm float function (tanhf). */
+/* Calls llvm.<name>.f32 (exp, sqrt, log). */
 LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x);
-LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x);
-/* relu, sigmoid, tanh of one float, as the reference interpreter does them. */
-/* The fused activation of conv2d/dense; lo and hi bound IR_ACT_CLIP. */
-LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x);
-/* min(max(x, lo), hi) with NaN passing through. */
-LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi);
 
 /* Node operands: the type of value v, and the address of weight
  * parameter k of n (NULL when absent). */
@@ -165,10 +159,13 @@ LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x);
 /* erf(x) for a float or vector: Abramowitz and Stegun 7.1.26 on |x|
  * (absolute error below 1.5e-7) with the sign of x. */
 LLVMValueRef cg_verf(struct cg *c, LLVMValueRef x);
-/* cg_clamp and cg_act for float or vector values; sigmoid and tanh by
- * cg_vsigmoid and cg_vtanh instead of libm. */
+/* min(max(x, lo), hi) of a float or vector, NaN passing through. */
 LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi);
-LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x);
+/* One eltwise step (ir_steps.def) on a float or vector value, as the
+ * interpreter computes it but sigmoid, tanh, exp by the polynomials
+ * above: the steps of eltwise chains and the fused activation of
+ * conv2d/dense (IR_STEP_NONE returns x). In lower_eltwise.c. */
+LLVMValueRef cg_vstep(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef x);
 /* Adds the test functions of cg_emit_vmath (backend.h) to c->mod. */
 void cg_build_vmath_tests(struct cg *c);
 

@@ -119,58 +119,6 @@ LLVMValueRef cg_intrinsic(struct cg *c, const char *name, LLVMValueRef x)
 	return cg_call_intrinsic(c, name, &c->t_f32, 1, &x, 1);
 }
 
-LLVMValueRef cg_libm(struct cg *c, const char *name, LLVMValueRef x)
-{
-	LLVMTypeRef ty = LLVMFunctionType(c->t_f32, &c->t_f32, 1, 0);
-	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
-	if (!fn) {
-		fn = LLVMAddFunction(c->mod, name, ty);
-		LLVMSetLinkage(fn, LLVMExternalLinkage);
-	}
-	return LLVMBuildCall2(c->b, ty, fn, &x, 1, "");
-}
-
-/* sigmoid(x) = 1 / (1 + exp(-x)) for x >= 0, exp(x) / (1 + exp(x)) below:
- * exp of a non-positive number never overflows. */
-static LLVMValueRef sigmoid(struct cg *c, LLVMValueRef x)
-{
-	LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGE, x, cg_f32(c, 0), "pos");
-	LLVMValueRef negabs = LLVMBuildSelect(c->b, pos, LLVMBuildFNeg(c->b, x, ""), x, "");
-	LLVMValueRef e = cg_intrinsic(c, "llvm.exp.f32", negabs);
-	LLVMValueRef den = LLVMBuildFAdd(c->b, cg_f32(c, 1), e, "");
-	LLVMValueRef num = LLVMBuildSelect(c->b, pos, cg_f32(c, 1), e, "");
-	return LLVMBuildFDiv(c->b, num, den, "sigmoid");
-}
-
-LLVMValueRef cg_clamp(struct cg *c, LLVMValueRef x, float lo, float hi)
-{
-	/* "x < lo ? lo : x > hi ? hi : x", NaN passing through like relu */
-	LLVMValueRef below = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_f32(c, lo), "below");
-	LLVMValueRef y = LLVMBuildSelect(c->b, below, cg_f32(c, lo), x, "");
-	LLVMValueRef above = LLVMBuildFCmp(c->b, LLVMRealOGT, y, cg_f32(c, hi), "above");
-	return LLVMBuildSelect(c->b, above, cg_f32(c, hi), y, "clip");
-}
-
-LLVMValueRef cg_act(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x)
-{
-	switch (act) {
-	case IR_ACT_NONE:
-		return x;
-	case IR_ACT_CLIP:
-		return cg_clamp(c, x, lo, hi);
-	case IR_ACT_RELU: {
-		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
-		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_f32(c, 0), "neg");
-		return LLVMBuildSelect(c->b, neg, cg_f32(c, 0), x, "relu");
-	}
-	case IR_ACT_SIGMOID:
-		return sigmoid(c, x);
-	case IR_ACT_TANH:
-		return cg_libm(c, "tanhf", x);
-	}
-	DLC_UNREACHABLE("cg_act: invalid activation");
-}
-
 LLVMValueRef cg_rloop_begin(struct cg *c, struct cg_rloop *l, LLVMValueRef lo, LLVMValueRef hi,
                             const char *tag, const char *name)
 {

@@ -45,7 +45,7 @@ void lower_dense(struct cg *c, const struct ir_node *n)
 	if (n->nin > 1) /* fused residual */
 		r = LLVMBuildFAdd(c->b, r, cg_load(c, c->addr[n->in[1]], at, "res"), "residual");
 	const struct ir_dense_attr *da = &n->attr.dense;
-	cg_store(c, cg_vact(c, da->act, da->act_min, da->act_max, r), y, at);
+	cg_store(c, cg_vstep(c, &da->act, r), y, at);
 	cg_loop_end(c, &lo);
 	cg_loop_end(c, &lb);
 }
@@ -112,6 +112,6 @@ void lower_conv2d(struct cg *c, const struct ir_node *n)
 	LLVMValueRef at = cg_t4_at(c, &yo, iv[0], iv[1], iv[2], iv[3]);
 	if (n->nin > 1) /* fused residual: same shape and layout as the output */
 		r = LLVMBuildFAdd(c->b, r, cg_load(c, c->addr[n->in[1]], at, "res"), "residual");
-	cg_store(c, cg_vact(c, a->act, a->act_min, a->act_max, r), c->addr[n->out], at);
+	cg_store(c, cg_vstep(c, &a->act, r), c->addr[n->out], at);
 	cg_nest4_end(c, &ns);
 }

@@ -21,7 +21,7 @@
  * smaller than the kernel. Channels that do not fill a vector (C % vec)
  * get one more block with masked input loads and stores; the weights are
  * padded to whole vectors and load unmasked. The epilogue is the layer's:
- * + bias, + fused residual, activation (cg_vact), one store per pixel. Per
+ * + bias, + fused residual, activation (cg_vstep), one store per pixel. Per
  * pixel the taps are summed in the interpreter's order (kh, then kw), from
  * the first product. */
 #include "cg.h"
@@ -39,8 +39,7 @@ struct dw {
 	int64_t n, h, wd, c, cp;  /* input N, H, W, C; cp: C padded to vec */
 	int64_t oh, ow;
 	int64_t kh, kw, sh, sw, dh, dw, pt, pl;
-	enum ir_act act;
-	float lo, hi;
+	struct ir_eltwise_step act; /* the fused activation */
 };
 
 /* Consecutive output positions [o0, o1) along one axis whose valid taps
@@ -160,7 +159,7 @@ static void emit_block(struct cg *c, const struct dw *d, const struct dblock *bl
 		if (d->res)
 			s = LLVMBuildFAdd(c->b, s, cg_vload(c, d->vty, d->res, at, bl->lanes, 4),
 			                  "residual");
-		cg_vstore(c, cg_vact(c, d->act, d->lo, d->hi, s), d->y, at, bl->lanes);
+		cg_vstore(c, cg_vstep(c, &d->act, s), d->y, at, bl->lanes);
 	}
 }
 
@@ -223,7 +222,7 @@ static void dw_of(struct cg *c, const struct ir_node *n, struct dw *d)
 	d->sh = a->stride[0], d->sw = a->stride[1];
 	d->dh = a->dilation[0], d->dw = a->dilation[1];
 	d->pt = a->pad[0], d->pl = a->pad[1];
-	d->act = a->act, d->lo = a->act_min, d->hi = a->act_max;
+	d->act = a->act;
 	DLC_ASSERT(d->vec >= 1 && d->vec <= 64 && d->mr >= 1 && d->mr <= MR_MAX &&
 	           d->cp % d->vec == 0 && d->cp >= d->c && d->kw <= 64);
 }

@@ -22,7 +22,13 @@
 	                              LLVMTypeRef ty)
 #define UNUSED (void)s, (void)ty
 
-STEP(relu) { UNUSED; return cg_vact(c, IR_ACT_RELU, 0, 0, v); }
+STEP(relu)
+{
+	/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
+	(void)s;
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
+	return LLVMBuildSelect(c->b, neg, cg_vconst(c, ty, 0), v, "relu");
+}
 STEP(sigmoid) { UNUSED; return cg_vsigmoid(c, v); }
 STEP(tanh) { UNUSED; return cg_vtanh(c, v); }
 STEP(clip) { (void)ty; return cg_vclamp(c, v, s->a, s->b); }
@@ -65,10 +71,10 @@ static step_fn *const steps[IR_STEP_COUNT] = {
 #include "ir_steps.def"
 };
 
-static LLVMValueRef eltwise_step(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v)
+LLVMValueRef cg_vstep(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v)
 {
-	DLC_ASSERT(s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT);
-	return steps[s->kind](c, s, v, LLVMTypeOf(v));
+	DLC_ASSERT(s->kind >= IR_STEP_NONE && s->kind < IR_STEP_COUNT);
+	return s->kind == IR_STEP_NONE ? v : steps[s->kind](c, s, v, LLVMTypeOf(v));
 }
 
 /* The vector of `lanes` outputs at element i of elementwise node n. */
@@ -78,14 +84,14 @@ static void elementwise_vec(struct cg *c, const struct ir_node *n, LLVMValueRef 
 	LLVMValueRef v = cg_vload(c, ty, c->addr[n->in[0]], i, lanes, 4);
 	if (n->op == IR_ELTWISE) {
 		for (unsigned k = 0; k < n->attr.eltwise.nsteps; k++)
-			v = eltwise_step(c, &n->attr.eltwise.steps[k], v);
+			v = cg_vstep(c, &n->attr.eltwise.steps[k], v);
 	} else if (n->op == IR_ADD) {
 		for (unsigned k = 1; k < n->nin; k++)
 			v = LLVMBuildFAdd(c->b, v, cg_vload(c, ty, c->addr[n->in[k]], i, lanes, 4), "sum");
 	} else {
 		/* an op of one step (the step column of ir_ops.def) */
 		struct ir_eltwise_step s = ir_node_step(n);
-		v = eltwise_step(c, &s, v);
+		v = cg_vstep(c, &s, v);
 	}
 	cg_vstore(c, v, c->addr[n->out], i, lanes);
 }

@@ -38,7 +38,7 @@
  * multiple of vec. When K is chunked, partial sums go through the output:
  * the first chunk adds bias and residual (read before the output, which
  * may share its bytes, is written), later ones add what is there, only the
- * last applies the activation (vectorized: cg_vact). */
+ * last applies the activation (vectorized: cg_vstep). */
 #include "cg.h"
 
 #include "check.h"
@@ -61,8 +61,7 @@ struct gemm {
 	LLVMValueRef zeros;  /* implicit: max(c, kwc) zero floats, read in the padding */
 	LLVMValueRef rowbuf; /* kwc != 0: mr runs of kwc floats, for edge rows */
 	LLVMTypeRef vty;     /* <vec x float> */
-	enum ir_act act;
-	float lo, hi;
+	struct ir_eltwise_step act; /* the fused activation */
 };
 
 /* One register block to emit: rows x nvec vectors at row m0 of panel j. */
@@ -315,7 +314,7 @@ static void store_block(struct cg *c, const struct gemm *g, const struct block *
 		for (int v = 0; v < bl->nvec; v++) {
 			LLVMValueRef s = LLVMBuildLoad2(c->b, g->vty, acc[r][v], "sum");
 			if (act)
-				s = cg_vact(c, g->act, g->lo, g->hi, s);
+				s = cg_vstep(c, &g->act, s);
 			cg_vstore(c, s, g->y, out_index(c, g, bl, r, v), lanes_of(bl, g, v));
 		}
 }
@@ -378,7 +377,7 @@ static void emit_block(struct cg *c, const struct gemm *g, const struct block *b
 		return;
 	}
 	branch(c, g, bl, acc, bl->first, inputs_or_partial);
-	if (g->act == IR_ACT_NONE)
+	if (g->act.kind == IR_STEP_NONE)
 		store_block(c, g, bl, acc, false);
 	else
 		branch(c, g, bl, acc, bl->last, store_block);
@@ -439,7 +438,7 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
 	if (n->op == IR_DENSE) {
 		const struct ir_dense_attr *a = &n->attr.dense;
 		g->t = a->tile;
-		g->act = a->act, g->lo = a->act_min, g->hi = a->act_max;
+		g->act = a->act;
 		/* rows over all leading positions: [N, T, F] is M = N * T */
 		g->n = yt->dims[yt->rank - 1], g->k = xt->dims[xt->rank - 1];
 		g->m = ir_type_numel(yt) / g->n;
@@ -448,7 +447,7 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
 	const struct ir_conv_attr *a = &n->attr.conv;
 	DLC_ASSERT(n->op == IR_CONV2D && a->groups == 1 && a->layout == IR_LAYOUT_NHWC);
 	g->t = a->tile;
-	g->act = a->act, g->lo = a->act_min, g->hi = a->act_max;
+	g->act = a->act;
 	g->c = xt->dims[3], g->h = xt->dims[1], g->w = xt->dims[2];
 	g->oh = yt->dims[1], g->ow = yt->dims[2];
 	g->kh = a->kernel[0], g->kw = a->kernel[1];

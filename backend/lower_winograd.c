@@ -50,8 +50,7 @@ struct wino {
 	int64_t per_e;             /* floats of U per element */
 	LLVMValueRef x, u, bias, res, y, v, mm, zeros;
 	LLVMTypeRef vty;
-	enum ir_act act;
-	float lo, hi;
+	struct ir_eltwise_step act; /* the fused activation */
 };
 
 static int64_t round_up(int64_t x, int64_t step)
@@ -283,7 +282,7 @@ static void output_vector(struct cg *c, const struct wino *w, LLVMValueRef mrow,
 				s = LLVMBuildFAdd(c->b, s, bias, "biased");
 			if (w->res)
 				s = LLVMBuildFAdd(c->b, s, cg_vload(c, w->vty, w->res, at, lanes, 4), "residual");
-			cg_vstore(c, cg_vact(c, w->act, w->lo, w->hi, s), w->y, at, lanes);
+			cg_vstore(c, cg_vstep(c, &w->act, s), w->y, at, lanes);
 			if (after)
 				cg_if_end(c, after);
 		}
@@ -339,7 +338,7 @@ static void wino_of(struct cg *c, const struct ir_node *n, struct wino *w)
 	w->cs = round_up(w->c, w->vec), w->ks = round_up(w->k, w->vec);
 	w->per_e = (w->k / w->nr * w->nr + round_up(w->k % w->nr, w->vec)) * w->c;
 	w->vty = LLVMVectorType(c->t_f32, (unsigned)w->vec);
-	w->act = a->act, w->lo = a->act_min, w->hi = a->act_max;
+	w->act = a->act;
 	w->x = c->addr[n->in[0]];
 	w->y = c->addr[n->out];
 	w->u = c->addr[n->param[0]];

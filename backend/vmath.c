@@ -176,27 +176,6 @@ LLVMValueRef cg_vclamp(struct cg *c, LLVMValueRef x, double lo, double hi)
 	return LLVMBuildSelect(c->b, above, cg_vconst(c, ty, hi), y, "clip");
 }
 
-LLVMValueRef cg_vact(struct cg *c, enum ir_act act, float lo, float hi, LLVMValueRef x)
-{
-	LLVMTypeRef ty = LLVMTypeOf(x);
-	switch (act) {
-	case IR_ACT_NONE:
-		return x;
-	case IR_ACT_CLIP:
-		return cg_vclamp(c, x, lo, hi);
-	case IR_ACT_RELU: {
-		/* "x < 0 ? 0 : x" lets NaN through, as PyTorch does. */
-		LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, 0), "neg");
-		return LLVMBuildSelect(c->b, neg, cg_vconst(c, ty, 0), x, "relu");
-	}
-	case IR_ACT_SIGMOID:
-		return cg_vsigmoid(c, x);
-	case IR_ACT_TANH:
-		return cg_vtanh(c, x);
-	}
-	DLC_UNREACHABLE("cg_vact: invalid activation");
-}
-
 LLVMValueRef cg_vtanh(struct cg *c, LLVMValueRef x)
 {
 	/* Cephes tanhf's odd polynomial: tanh(x) ~ x + x^3 * poly(x^2). */

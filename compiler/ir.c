@@ -84,6 +84,19 @@ struct ir_eltwise_step ir_node_step(const struct ir_node *n)
 	return s;
 }
 
+unsigned ir_node_steps(const struct ir_node *n, struct ir_eltwise_step *out)
+{
+	if (n->op == IR_ELTWISE) {
+		const struct ir_eltwise_attr *a = &n->attr.eltwise;
+		DLC_ASSERT(a->nsteps <= IR_MAX_STEPS);
+		for (unsigned k = 0; k < a->nsteps; k++)
+			out[k] = a->steps[k];
+		return a->nsteps;
+	}
+	out[0] = ir_node_step(n);
+	return out[0].kind != IR_STEP_NONE;
+}
+
 struct ir_graph *ir_graph_new(struct arena *a, const char *name)
 {
 	struct ir_graph *g = arena_alloc(a, sizeof *g);
@@ -441,16 +454,4 @@ const char *ir_kernel_name(enum ir_kernel k)
 	case IR_KERNEL_DEPTHWISE: return "depthwise";
 	}
 	return "?";
-}
-
-const char *ir_act_name(enum ir_act a)
-{
-	switch (a) {
-	case IR_ACT_RELU: return "relu";
-	case IR_ACT_SIGMOID: return "sigmoid";
-	case IR_ACT_TANH: return "tanh";
-	case IR_ACT_CLIP: return "clip";
-	case IR_ACT_NONE: break;
-	}
-	return "none";
 }

@@ -115,10 +115,6 @@ struct ir_type {
  * layout on every op that cares; kernels index through it. */
 enum ir_layout { IR_LAYOUT_NONE, IR_LAYOUT_NHWC, IR_LAYOUT_NCHW };
 
-/* Fused activation of conv2d/dense (filled by the fusion pass; the
- * frontend emits separate activation nodes). CLIP clamps to
- * [act_min, act_max] (relu6 is CLIP 0..6). */
-enum ir_act { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH, IR_ACT_CLIP };
 
 /* Loop tiling of conv2d/dense, chosen per layer and target by the tiling
  * pass (vec == 0: not tiled, the backend emits plain loops). M runs over
@@ -160,16 +156,14 @@ struct ir_conv_attr {
 	int64_t groups;
 	bool bias;
 	enum ir_layout layout;
-	enum ir_act act;
-	float act_min, act_max; /* IR_ACT_CLIP */
+	struct ir_eltwise_step act; /* fused activation (IR_STEP_NONE: none) */
 	struct ir_tile tile;
 };
 
 struct ir_dense_attr {
 	int64_t units;
 	bool bias;
-	enum ir_act act;
-	float act_min, act_max; /* IR_ACT_CLIP */
+	struct ir_eltwise_step act; /* fused activation (IR_STEP_NONE: none) */
 	struct ir_tile tile;
 };
 
@@ -406,6 +400,10 @@ const struct ir_param_info *ir_param_info(enum ir_op op, unsigned slot);
 /* The eltwise step node n computes on its own (the step column with its
  * numbers from the attributes), kind IR_STEP_NONE for any other op. */
 struct ir_eltwise_step ir_node_step(const struct ir_node *n);
+/* Every eltwise step node n computes, in order, into out[IR_MAX_STEPS]:
+ * its own step, or an eltwise node's chain; returns how many (0 for an
+ * op that is not elementwise in this sense). */
+unsigned ir_node_steps(const struct ir_node *n, struct ir_eltwise_step *out);
 
 /* ---- builder ---- */
 struct ir_graph *ir_graph_new(struct arena *a, const char *name);
@@ -478,7 +476,6 @@ bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct 
  * broadcast result `out`: strides[k] for out's axis k, 0 where `in` has
  * no such axis or size 1 there. */
 void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides);
-const char *ir_act_name(enum ir_act a);
 const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div" */
 
 /* ---- printer and verifier ---- */

@@ -64,12 +64,35 @@ static void print_ints(FILE *out, const char *key, const int64_t *v, int64_t n)
 	fputs("]", out);
 }
 
-static void print_act(FILE *out, enum ir_act act, float lo, float hi)
+/* One eltwise step as the IR text spells it: "relu", "clip(0, 6)". */
+static void print_step(FILE *out, const struct ir_eltwise_step *s)
 {
-	if (act == IR_ACT_CLIP)
-		fprintf(out, " act=clip(%.9g, %.9g)", (double)lo, (double)hi);
-	else if (act)
-		fprintf(out, " act=%s", ir_act_name(act));
+	bool known = s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT;
+	unsigned nargs = known ? ir_step_table[s->kind].nargs : 0;
+	fputs(known ? ir_step_table[s->kind].name : "?", out);
+	if (nargs == 2)
+		fprintf(out, "(%.9g, %.9g)", (double)s->a, (double)s->b);
+	else if (nargs == 1)
+		fprintf(out, "(%.9g)", (double)s->a);
+}
+
+static void dot_step(FILE *out, const struct ir_eltwise_step *s)
+{
+	bool known = s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT;
+	unsigned nargs = known ? ir_step_table[s->kind].nargs : 0;
+	ir_dot_fmt(out, "%s", known ? ir_step_table[s->kind].name : "?");
+	if (nargs == 2)
+		ir_dot_fmt(out, "(%g, %g)", (double)s->a, (double)s->b);
+	else if (nargs == 1)
+		ir_dot_fmt(out, "(%g)", (double)s->a);
+}
+
+static void print_act(FILE *out, const struct ir_eltwise_step *act)
+{
+	if (act->kind == IR_STEP_NONE)
+		return;
+	fputs(" act=", out);
+	print_step(out, act);
 }
 
 static void print_tile(FILE *out, const struct ir_tile *t)
@@ -97,12 +120,12 @@ static void dot_window(FILE *out, const int64_t *kernel, const int64_t *stride)
 		ir_dot_fmt(out, "x%" PRId64, stride[1]);
 }
 
-static void dot_act(FILE *out, enum ir_act act, float lo, float hi)
+static void dot_act(FILE *out, const struct ir_eltwise_step *act)
 {
-	if (act == IR_ACT_CLIP)
-		ir_dot_fmt(out, " +clip(%g, %g)", (double)lo, (double)hi);
-	else if (act)
-		ir_dot_fmt(out, " +%s", ir_act_name(act));
+	if (act->kind == IR_STEP_NONE)
+		return;
+	ir_dot_fmt(out, " +");
+	dot_step(out, act);
 }
 
 static void dot_tile(FILE *out, const struct ir_tile *t)
@@ -167,7 +190,7 @@ static void print_conv2d(FILE *out, const struct ir_node *n)
 	print_pair(out, "dilation", a->dilation);
 	print_padding(out, a->pad_mode, a->pad);
 	fprintf(out, " groups=%" PRId64 " layout=%s", a->groups, ir_layout_name(a->layout));
-	print_act(out, a->act, a->act_min, a->act_max);
+	print_act(out, &a->act);
 	print_tile(out, &a->tile);
 }
 
@@ -183,7 +206,7 @@ static void dot_conv2d(FILE *out, const struct ir_node *n)
 		ir_dot_fmt(out, " groups %" PRId64, c->groups);
 	if (c->layout)
 		ir_dot_fmt(out, " %s", ir_layout_name(c->layout));
-	dot_act(out, c->act, c->act_min, c->act_max);
+	dot_act(out, &c->act);
 	if (n->nin > 1)
 		ir_dot_text(out, " +residual");
 	dot_tile(out, &c->tile);
@@ -198,7 +221,7 @@ static const char *check_conv2d(const struct ir_graph *g, const struct ir_node *
 /* A fused activation or residual (the residual is in[1]). */
 static bool fused_conv2d(const struct ir_node *n)
 {
-	return n->attr.conv.act || n->nin > 1;
+	return n->attr.conv.act.kind != IR_STEP_NONE || n->nin > 1;
 }
 KIND_FULL(conv2d, check_conv2d, NULL, fused_conv2d);
 
@@ -208,7 +231,7 @@ static void print_dense(FILE *out, const struct ir_node *n)
 {
 	const struct ir_dense_attr *a = &n->attr.dense;
 	fprintf(out, " units=%" PRId64, a->units);
-	print_act(out, a->act, a->act_min, a->act_max);
+	print_act(out, &a->act);
 	print_tile(out, &a->tile);
 }
 
@@ -216,7 +239,7 @@ static void dot_dense(FILE *out, const struct ir_node *n)
 {
 	const struct ir_dense_attr *d = &n->attr.dense;
 	ir_dot_fmt(out, " %" PRId64 " units", d->units);
-	dot_act(out, d->act, d->act_min, d->act_max);
+	dot_act(out, &d->act);
 	if (n->nin > 1)
 		ir_dot_text(out, " +residual");
 	dot_tile(out, &d->tile);
@@ -224,7 +247,7 @@ static void dot_dense(FILE *out, const struct ir_node *n)
 
 static bool fused_dense(const struct ir_node *n)
 {
-	return n->attr.dense.act || n->nin > 1;
+	return n->attr.dense.act.kind != IR_STEP_NONE || n->nin > 1;
 }
 KIND_FULL(dense, NULL, NULL, fused_dense);
 
@@ -435,27 +458,13 @@ KIND(zeropad2d, NULL);
 
 /* ---- eltwise: "steps=[relu, affine(0.5, 1), clip(0, 6)]" ---- */
 
-static const char *step_name(enum ir_step_kind k)
-{
-	return k > IR_STEP_NONE && k < IR_STEP_COUNT ? ir_step_table[k].name : "?";
-}
-
-static unsigned step_nargs(enum ir_step_kind k)
-{
-	return k > IR_STEP_NONE && k < IR_STEP_COUNT ? ir_step_table[k].nargs : 0;
-}
-
 static void print_eltwise(FILE *out, const struct ir_node *n)
 {
 	const struct ir_eltwise_attr *a = &n->attr.eltwise;
 	fputs(" steps=[", out);
 	for (unsigned i = 0; i < a->nsteps; i++) {
-		const struct ir_eltwise_step *s = &a->steps[i];
-		fprintf(out, "%s%s", i ? ", " : "", step_name(s->kind));
-		if (step_nargs(s->kind) == 2)
-			fprintf(out, "(%.9g, %.9g)", (double)s->a, (double)s->b);
-		else if (step_nargs(s->kind) == 1)
-			fprintf(out, "(%.9g)", (double)s->a);
+		fputs(i ? ", " : "", out);
+		print_step(out, &a->steps[i]);
 	}
 	fputs("]", out);
 }
@@ -465,12 +474,8 @@ static void dot_eltwise(FILE *out, const struct ir_node *n)
 	const struct ir_eltwise_attr *a = &n->attr.eltwise;
 	ir_dot_fmt(out, " (%u steps)", a->nsteps);
 	for (unsigned i = 0; i < a->nsteps && i < IR_MAX_STEPS; i++) {
-		const struct ir_eltwise_step *s = &a->steps[i];
-		ir_dot_fmt(out, "\n%u. %s", i + 1, step_name(s->kind));
-		if (step_nargs(s->kind) == 2)
-			ir_dot_fmt(out, "(%g, %g)", (double)s->a, (double)s->b);
-		else if (step_nargs(s->kind) == 1)
-			ir_dot_fmt(out, "(%g)", (double)s->a);
+		ir_dot_fmt(out, "\n%u. ", i + 1);
+		dot_step(out, &a->steps[i]);
 	}
 }
 /* The chain's steps were separate layers. */

@@ -23,8 +23,8 @@ void write_conv_dense(struct writer *w, const struct ir_node *n, const struct ir
 {
 	bool conv = n->op == IR_CONV2D;
 	const struct ir_tile *tile = conv ? &n->attr.conv.tile : &n->attr.dense.tile;
-	enum ir_act fused = conv ? n->attr.conv.act : n->attr.dense.act;
-	if (n->nin != 1 || fused != IR_ACT_NONE || tile->packed) {
+	enum ir_step_kind fused = conv ? n->attr.conv.act.kind : n->attr.dense.act.kind;
+	if (n->nin != 1 || fused != IR_STEP_NONE || tile->packed) {
 		dlw_error(w, "it holds a fused activation, residual or packed weights, which only "
 		             "the optimizer creates; write the graph before optimization");
 		return;

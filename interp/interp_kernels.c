@@ -75,22 +75,40 @@ static float clamp1(float x, float lo, float hi)
 	return x < lo ? lo : x > hi ? hi : x;
 }
 
-/* The fused activation of conv2d/dense; lo and hi bound IR_ACT_CLIP. */
-static float apply_act(enum ir_act act, float lo, float hi, float x)
+/* ---- eltwise steps (ir_steps.def), also the fused activation of
+ * conv2d/dense ---- */
+
+static float step_relu(float x, float a, float b) { (void)a, (void)b; return relu1(x); }
+static float step_sigmoid(float x, float a, float b) { (void)a, (void)b; return sigmoid1(x); }
+static float step_tanh(float x, float a, float b) { (void)a, (void)b; return tanhf(x); }
+static float step_clip(float x, float a, float b) { return clamp1(x, a, b); }
+static float step_affine(float x, float a, float b) { return x * a + b; }
+static float step_leaky_relu(float x, float a, float b) { (void)b; return x < 0.0f ? x * a : x; }
+static float step_hard_sigmoid(float x, float a, float b) { return clamp1(x * a + b, 0.0f, 1.0f); }
+static float step_hard_swish(float x, float a, float b)
 {
-	switch (act) {
-	case IR_ACT_CLIP:
-		return clamp1(x, lo, hi);
-	case IR_ACT_NONE:
+	(void)a, (void)b;
+	return x * clamp1(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+}
+static float step_exp(float x, float a, float b) { (void)a, (void)b; return expf(x); }
+static float step_log(float x, float a, float b) { (void)a, (void)b; return logf(x); }
+static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqrtf(x); }
+static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
+static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
+static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
+
+static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
+#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,
+#include "ir_steps.def"
+};
+
+/* One step; IR_STEP_NONE (a conv2d/dense without activation) is x. */
+static float eltwise_step(const struct ir_eltwise_step *s, float x)
+{
+	DLC_ASSERT(s->kind >= IR_STEP_NONE && s->kind < IR_STEP_COUNT);
+	if (s->kind == IR_STEP_NONE)
 		return x;
-	case IR_ACT_RELU:
-		return relu1(x);
-	case IR_ACT_SIGMOID:
-		return sigmoid1(x);
-	case IR_ACT_TANH:
-		return tanhf(x);
-	}
-	DLC_UNREACHABLE("apply_act: invalid activation");
+	return steps[s->kind](x, s->a, s->b);
 }
 
 /* ---- conv2d and dense ---- */
@@ -154,7 +172,7 @@ void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const floa
 					int64_t at = t4_at(&yo, bn, oc, oh, ow);
 					if (res)
 						acc += res[at];
-					out[at] = apply_act(a->act, a->act_min, a->act_max, acc);
+					out[at] = eltwise_step(&a->act, acc);
 				}
 }
 
@@ -184,8 +202,7 @@ void interp_dense(const struct ir_graph *g, const struct ir_node *n, const float
 				acc += b[o];
 			if (res)
 				acc += res[bn * nout + o];
-			out[bn * nout + o] = apply_act(n->attr.dense.act, n->attr.dense.act_min,
-			                               n->attr.dense.act_max, acc);
+			out[bn * nout + o] = eltwise_step(&n->attr.dense.act, acc);
 		}
 }
 
@@ -434,36 +451,6 @@ void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const 
 }
 
 /* The steps of an eltwise chain (the fn column of ir_steps.def). */
-static float step_relu(float x, float a, float b) { (void)a, (void)b; return relu1(x); }
-static float step_sigmoid(float x, float a, float b) { (void)a, (void)b; return sigmoid1(x); }
-static float step_tanh(float x, float a, float b) { (void)a, (void)b; return tanhf(x); }
-static float step_clip(float x, float a, float b) { return clamp1(x, a, b); }
-static float step_affine(float x, float a, float b) { return x * a + b; }
-static float step_leaky_relu(float x, float a, float b) { (void)b; return x < 0.0f ? x * a : x; }
-static float step_hard_sigmoid(float x, float a, float b) { return clamp1(x * a + b, 0.0f, 1.0f); }
-static float step_hard_swish(float x, float a, float b)
-{
-	(void)a, (void)b;
-	return x * clamp1(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
-}
-static float step_exp(float x, float a, float b) { (void)a, (void)b; return expf(x); }
-static float step_log(float x, float a, float b) { (void)a, (void)b; return logf(x); }
-static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqrtf(x); }
-static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
-static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
-static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
-
-static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
-#define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,
-#include "ir_steps.def"
-};
-
-static float eltwise_step(const struct ir_eltwise_step *s, float x)
-{
-	DLC_ASSERT(s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT);
-	return steps[s->kind](x, s->a, s->b);
-}
-
 /* An op that computes one step on its own (the step column of ir_ops.def:
  * relu, sigmoid, tanh, clip, rescale), element by element. */
 void interp_step(const struct ir_graph *g, const struct ir_node *n, const float *const *in,

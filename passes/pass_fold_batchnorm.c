@@ -63,8 +63,8 @@ static uint32_t foldable_producer(const struct ir_graph *g, const struct ir_node
 	const struct ir_node *n = &g->nodes[p];
 	if (n->op != IR_CONV2D && n->op != IR_DENSE)
 		return IR_NONE;
-	enum ir_act act = n->op == IR_CONV2D ? n->attr.conv.act : n->attr.dense.act;
-	if (act != IR_ACT_NONE || n->nin != 1 || layer_channel_axis(g, n) != bn->attr.bn.axis)
+	enum ir_step_kind act = n->op == IR_CONV2D ? n->attr.conv.act.kind : n->attr.dense.act.kind;
+	if (act != IR_STEP_NONE || n->nin != 1 || layer_channel_axis(g, n) != bn->attr.bn.axis)
 		return IR_NONE;
 	return p;
 }

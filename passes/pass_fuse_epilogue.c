@@ -5,8 +5,10 @@
  * element (ir.h); this pass fills in `act` and the residual input in[1]
  * from the separate nodes that follow it. One forward sweep over the
  * schedule:
- *   - relu, sigmoid, tanh or clip whose input is a conv2d/dense output
- *     with no other use and no activation yet: the layer takes it as act.
+ *   - a node computing one eltwise step (relu, sigmoid, tanh, clip,
+ *     rescale, silu, hard_swish, leaky_relu, ...: ir_node_steps) whose
+ *     input is a conv2d/dense output with no other use and no activation
+ *     yet: the layer takes the step as act.
  *   - add(a, b) of exactly two inputs where a is a conv2d/dense output
  *     with no other use, no activation and no residual yet, and b is
  *     defined before that layer in the schedule (so the layer can read it):
@@ -27,7 +29,7 @@ static bool is_layer(const struct ir_node *n)
 	return n->op == IR_CONV2D || n->op == IR_DENSE;
 }
 
-static enum ir_act *act_of(struct ir_node *n)
+static struct ir_eltwise_step *act_of(struct ir_node *n)
 {
 	return n->op == IR_CONV2D ? &n->attr.conv.act : &n->attr.dense.act;
 }
@@ -40,36 +42,20 @@ static uint32_t fusable_layer(struct ir_graph *g, uint32_t v, const uint32_t *us
 	if (p == IR_NONE || dead[p] || uses[v] != 1)
 		return IR_NONE;
 	struct ir_node *n = &g->nodes[p];
-	if (!is_layer(n) || *act_of(n) != IR_ACT_NONE)
+	if (!is_layer(n) || act_of(n)->kind != IR_STEP_NONE)
 		return IR_NONE;
 	return p;
 }
 
 static bool fuse_act(struct ir_graph *g, uint32_t i, const uint32_t *uses, bool *dead)
 {
-	struct ir_node *a = &g->nodes[i];
-	enum ir_act act = a->op == IR_RELU      ? IR_ACT_RELU
-	                  : a->op == IR_SIGMOID ? IR_ACT_SIGMOID
-	                  : a->op == IR_TANH    ? IR_ACT_TANH
-	                  : a->op == IR_CLIP    ? IR_ACT_CLIP
-	                                        : IR_ACT_NONE;
-	if (act == IR_ACT_NONE)
+	struct ir_eltwise_step steps[IR_MAX_STEPS];
+	if (ir_node_steps(&g->nodes[i], steps) != 1)
 		return false;
-	uint32_t p = fusable_layer(g, a->in[0], uses, dead);
+	uint32_t p = fusable_layer(g, g->nodes[i].in[0], uses, dead);
 	if (p == IR_NONE)
 		return false;
-	struct ir_node *n = &g->nodes[p];
-	*act_of(n) = act;
-	if (act == IR_ACT_CLIP) {
-		float lo = a->attr.clip.min, hi = a->attr.clip.max;
-		if (n->op == IR_CONV2D) {
-			n->attr.conv.act_min = lo;
-			n->attr.conv.act_max = hi;
-		} else {
-			n->attr.dense.act_min = lo;
-			n->attr.dense.act_max = hi;
-		}
-	}
+	*act_of(&g->nodes[p]) = steps[0];
 	fold_absorb(g, p, i, dead);
 	return true;
 }

@@ -167,7 +167,7 @@ static void check_against_interp(struct tc *t, bool external, int opt)
 static void build_mlp(struct tc *t)
 {
 	uint32_t x = ir_add_input(t->g, "x", ty(2, 2, 20, 0, 0), IR_LAYOUT_NONE, nospan);
-	union ir_attrs at = { .dense = { .units = 16, .bias = true, .act = IR_ACT_RELU } };
+	union ir_attrs at = { .dense = { .units = 16, .bias = true, .act = { IR_STEP_RELU, 0, 0 } } };
 	uint32_t d1 = node(t, IR_DENSE, "fc1", &x, 1, &at, ty(2, 2, 16, 0, 0));
 	t->g->nodes[d1].param[0] = weight(t, "fc1.weight", ty(2, 16, 20, 0, 0));
 	t->g->nodes[d1].param[1] = weight(t, "fc1.bias", ty(1, 16, 0, 0, 0));
@@ -189,7 +189,7 @@ static void build_conv_nhwc(struct tc *t)
 	union ir_attrs at = { .conv = { .filters = 6, .kernel = { 3, 3 }, .stride = { 2, 2 },
 	                                .dilation = { 2, 2 }, .pad = { 1, 1, 2, 2 },
 	                                .pad_mode = IR_PAD_EXPLICIT, .groups = 2, .bias = true,
-	                                .layout = IR_LAYOUT_NHWC, .act = IR_ACT_SIGMOID } };
+	                                .layout = IR_LAYOUT_NHWC, .act = { IR_STEP_SIGMOID, 0, 0 } } };
 	uint32_t c = node(t, IR_CONV2D, "conv", &x, 1, &at, ty(4, 1, 4, 4, 6));
 	t->g->nodes[c].param[0] = weight(t, "conv.weight", ty(4, 6, 2, 3, 3));
 	t->g->nodes[c].param[1] = weight(t, "conv.bias", ty(1, 6, 0, 0, 0));
@@ -210,7 +210,7 @@ static void build_conv_nchw(struct tc *t)
 	union ir_attrs at = { .conv = { .filters = 4, .kernel = { 3, 2 }, .stride = { 1, 2 },
 	                                .dilation = { 1, 1 }, .pad = { 1, 0, 1, 1 },
 	                                .pad_mode = IR_PAD_EXPLICIT, .groups = 1, .bias = false,
-	                                .layout = IR_LAYOUT_NCHW, .act = IR_ACT_TANH } };
+	                                .layout = IR_LAYOUT_NCHW, .act = { IR_STEP_TANH, 0, 0 } } };
 	uint32_t c = node(t, IR_CONV2D, "conv", &x, 1, &at, ty(4, 2, 4, 7, 3));
 	t->g->nodes[c].param[0] = weight(t, "conv.weight", ty(4, 4, 3, 3, 2));
 	uint32_t h = out_of(t, c);

@@ -346,15 +346,15 @@ static void test_epilogue_activations(void **state)
 	                                         "fc2 = dense(3, activation=tanh)\n"
 	                                         "sigmoid()\n");
 	apply(&f, "fuse-epilogue");
-	assert_int_equal(node_named(g, "c1+relu")->attr.conv.act, IR_ACT_RELU);
+	assert_int_equal(node_named(g, "c1+relu")->attr.conv.act.kind, IR_STEP_RELU);
 	const struct ir_node *c2 = node_named(g, "c2+relu6_1");
-	assert_int_equal(c2->attr.conv.act, IR_ACT_CLIP);
-	assert_true(c2->attr.conv.act_min == 0.0f && c2->attr.conv.act_max == 6.0f);
+	assert_int_equal(c2->attr.conv.act.kind, IR_STEP_CLIP);
+	assert_true(c2->attr.conv.act.a == 0.0f && c2->attr.conv.act.b == 6.0f);
 	const struct ir_node *fc = node_named(g, "fc+clip_1");
-	assert_int_equal(fc->attr.dense.act, IR_ACT_CLIP);
-	assert_true(fc->attr.dense.act_min == -0.1f && fc->attr.dense.act_max == 0.2f);
+	assert_int_equal(fc->attr.dense.act.kind, IR_STEP_CLIP);
+	assert_true(fc->attr.dense.act.a == -0.1f && fc->attr.dense.act.b == 0.2f);
 	/* one activation per layer: the sigmoid after tanh stays */
-	assert_int_equal(node_named(g, "fc2+tanh")->attr.dense.act, IR_ACT_TANH);
+	assert_int_equal(node_named(g, "fc2+tanh")->attr.dense.act.kind, IR_STEP_TANH);
 	assert_int_equal(count_op(g, IR_SIGMOID), 1);
 	teardown_model(&f);
 }
@@ -372,7 +372,7 @@ static void test_epilogue_two_consumers(void **state)
 	                                         "output r, s\n");
 	apply(&f, "fuse-epilogue");
 	const struct ir_node *c = node_named(g, "c");
-	assert_int_equal(c->attr.conv.act, IR_ACT_NONE);
+	assert_int_equal(c->attr.conv.act.kind, IR_STEP_NONE);
 	assert_int_equal(c->nin, 1);
 	assert_int_equal(g->nnodes, 3);
 	teardown_model(&f);
@@ -396,7 +396,7 @@ static void test_epilogue_residual_still_live(void **state)
 	const struct ir_node *d = node_named(g, "d+s+y");
 	assert_int_equal(d->nin, 2);
 	assert_string_equal(g->vals[d->in[1]].name, "h");
-	assert_int_equal(d->attr.dense.act, IR_ACT_RELU);
+	assert_int_equal(d->attr.dense.act.kind, IR_STEP_RELU);
 	/* the three-input add stays */
 	assert_int_equal(count_op(g, IR_ADD), 1);
 	assert_int_equal(node_named(g, "t")->nin, 3);
@@ -440,7 +440,7 @@ static void test_epilogue_resnet_block(void **state)
 	const struct ir_node *c2 = node_named(g, "c2+b2+sum1+l1");
 	assert_int_equal(c2->nin, 2);
 	assert_string_equal(g->vals[c2->in[1]].name, "stem+stem_bn+s");
-	assert_int_equal(c2->attr.conv.act, IR_ACT_RELU);
+	assert_int_equal(c2->attr.conv.act.kind, IR_STEP_RELU);
 	/* projection shortcut: c4 comes before proj, so proj takes c4 as its
 	 * residual (the add's inputs swapped) */
 	const struct ir_node *proj = node_named(g, "proj+proj_bn+sum2+l2");

@@ -264,7 +264,7 @@ static void test_conv2d_fused_act(void **state)
 {
 	(void)state;
 	static const float x[] = { 1, -1 }, w[] = { 2 }, b[] = { 0 };
-	static const enum ir_act acts[] = { IR_ACT_NONE, IR_ACT_RELU, IR_ACT_SIGMOID, IR_ACT_TANH };
+	static const enum ir_step_kind acts[] = { IR_STEP_NONE, IR_STEP_RELU, IR_STEP_SIGMOID, IR_STEP_TANH };
 	static const float want[][2] = { { 2, -2 },
 		                         { 2, 0 },
 		                         { 0.880797078f, 0.119202922f },
@@ -273,7 +273,7 @@ static void test_conv2d_fused_act(void **state)
 		struct arena ar = { 0 };
 		struct ir_graph *g = ir_graph_new(&ar, "t");
 		union ir_attrs a = conv_attr(1, 1, 1, IR_LAYOUT_NHWC);
-		a.conv.act = acts[i];
+		a.conv.act.kind = acts[i];
 		conv_graph(g, TY(1, 1, 2, 1), &a, TY(1, 1, 1, 1), w, b, TY(1, 1, 2, 1));
 		check1(g, x, want[i], 2, 1e-6f);
 		arena_free(&ar);
@@ -310,7 +310,7 @@ static void test_dense_relu_no_bias(void **state)
 	struct arena ar = { 0 };
 	struct ir_graph *g = ir_graph_new(&ar, "t");
 	static const float x[] = { 1, 2, 3, 4, 5, 6 }, w[] = { 0, 0, 1, -1, -1, -1 };
-	union ir_attrs a = { .dense = { .units = 2, .act = IR_ACT_RELU } };
+	union ir_attrs a = { .dense = { .units = 2, .act = { IR_STEP_RELU, 0, 0 } } };
 	uint32_t in = add_input(g, TY(2, 3), IR_LAYOUT_NONE);
 	uint32_t y = add_op(g, IR_DENSE, &in, 1, &a, TY(2, 2));
 	set_param(g, y, 0, add_weight(g, TY(2, 3), w));

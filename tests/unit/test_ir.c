@@ -171,7 +171,7 @@ static void printer_is_stable(void **state)
 	at.conv = (struct ir_conv_attr){ .filters = 4, .kernel = { 3, 3 }, .stride = { 1, 1 },
 	                                 .dilation = { 1, 1 }, .pad = { 1, 1, 1, 1 },
 	                                 .pad_mode = IR_PAD_SAME, .groups = 1, .bias = false,
-	                                 .layout = IR_LAYOUT_NHWC, .act = IR_ACT_RELU };
+	                                 .layout = IR_LAYOUT_NHWC, .act = { IR_STEP_RELU, 0, 0 } };
 	uint32_t n = ir_add_node(g, IR_CONV2D, "conv1", &x, 1, &at, nowhere());
 	g->nodes[n].param[0] = ir_add_const(g, "conv1.weight", TYPE_F32(4, 3, 3, 3), NULL, nowhere());
 	g->vals[g->nodes[n].out].type = TYPE_F32(1, 8, 8, 4);

@@ -29,7 +29,7 @@ static struct ir_graph *fused_graph(struct arena *a)
 	memset(&ca, 0, sizeof ca);
 	ca.conv = (struct ir_conv_attr){ .filters = 8, .kernel = { 3, 3 }, .stride = { 1, 1 },
 		.dilation = { 1, 1 }, .pad = { 1, 1, 1, 1 }, .pad_mode = IR_PAD_EXPLICIT, .groups = 1,
-		.bias = true, .layout = IR_LAYOUT_NHWC, .act = IR_ACT_RELU,
+		.bias = true, .layout = IR_LAYOUT_NHWC, .act = { IR_STEP_RELU, 0, 0 },
 		.tile = { .vec = 8, .mr = 4, .nr = 16, .mc = 64, .nc = 128, .kc = 256, .packed = true } };
 	uint32_t ins[2] = { x, x };
 	uint32_t c1 = ir_add_node(g, IR_CONV2D, "c1", ins, 2, &ca, nowhere());

@@ -183,7 +183,7 @@ static void test_lower_cnn(void **state)
 	assert_int_equal(c1->attr.conv.groups, 1);
 	assert_true(c1->attr.conv.bias);
 	assert_int_equal(c1->attr.conv.layout, IR_LAYOUT_NHWC);
-	assert_int_equal(c1->attr.conv.act, IR_ACT_NONE);
+	assert_int_equal(c1->attr.conv.act.kind, IR_STEP_NONE);
 	assert_string_equal(param_name(g, c1, 0), "conv1.weight");
 	assert_string_equal(param_name(g, c1, 1), "conv1.bias");
 	assert_int_equal(g->vals[c1->param[0]].type.dtype, IR_DT_NONE);
