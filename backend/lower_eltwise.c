@@ -57,6 +57,7 @@ STEP(hard_swish)
 		cg_vconst(c, ty, 0.5), "");
 	return LLVMBuildFMul(c->b, v, cg_vclamp(c, t, 0.0, 1.0), "hswish");
 }
+STEP(silu) { UNUSED; return LLVMBuildFMul(c->b, v, cg_vsigmoid(c, v), "silu"); }
 STEP(exp) { UNUSED; return cg_vexp(c, v); }
 STEP(log) { UNUSED; return cg_vintrinsic(c, "llvm.log", v); }
 STEP(sqrt) { UNUSED; return cg_vintrinsic(c, "llvm.sqrt", v); }

@@ -227,6 +227,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_LEAKY_RELU:
 	case FE_LAYER_HARD_SIGMOID:
 	case FE_LAYER_HARD_SWISH:
+	case FE_LAYER_SILU:
 	case FE_LAYER_EXP:
 	case FE_LAYER_LOG:
 	case FE_LAYER_SQRT:

@@ -22,6 +22,7 @@ const struct pass *const pass_pipeline[] = {
 	&pass_fold_batchnorm,
 	&pass_fold_rescale,
 	&pass_fold_pad,
+	&pass_fuse_gate,
 	&pass_layout,
 	&pass_fuse_epilogue,
 	&pass_fuse_eltwise,

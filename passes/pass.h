@@ -54,6 +54,7 @@ extern const struct pass pass_fold_constants; /* constant subgraphs evaluated */
 extern const struct pass pass_fold_batchnorm; /* batchnorm into conv/dense or scale_bias */
 extern const struct pass pass_fold_rescale;   /* input preprocessing into the first layer */
 extern const struct pass pass_fold_pad;       /* zeropad2d into the conv/avgpool after it */
+extern const struct pass pass_fuse_gate;     /* x * sigmoid(x) into one silu step, ... */
 extern const struct pass pass_layout;       /* NHWC inside, declared layout at the edges */
 extern const struct pass pass_fuse_epilogue;  /* activation + residual into conv/dense */
 extern const struct pass pass_fuse_eltwise;   /* elementwise chains into one loop */

@@ -1,13 +1,14 @@
 /* pass_fuse_eltwise.c - chains of elementwise layers fused into one loop.
  *
- * A chain is a run of nodes that each compute one eltwise step (the step
- * column of ir_ops.def: relu, sigmoid, tanh, clip, rescale) where each
- * output's only use is the next node. A chain of two or more becomes
- * one eltwise node (ir.h) whose steps apply the same float operations in
- * the same order (rescale is the step affine(scale, offset): x * a + b),
- * so results are bit-identical while the tensor is read and written once.
- * Chains longer than IR_MAX_STEPS are cut into several eltwise nodes; a
- * single leftover node stays as it is. One forward sweep over the schedule:
+ * A chain is a run of nodes that compute eltwise steps (ir_node_steps:
+ * the step column of ir_ops.def, relu, sigmoid, tanh, clip, rescale, and
+ * eltwise nodes such as silu or hard_swish) where each output's only use
+ * is the next node. A chain of two or more nodes becomes one eltwise node
+ * (ir.h) whose steps apply the same float operations in the same order
+ * (rescale is the step affine(scale, offset): x * a + b), so results are
+ * bit-identical while the tensor is read and written once. Chains of more
+ * than IR_MAX_STEPS steps are cut into several eltwise nodes; a single
+ * leftover node stays as it is. One forward sweep over the schedule:
  * the first node of a chain is met first, becomes the eltwise node and
  * absorbs its successors (fold_absorb), keeping its place in the schedule. */
 #include "check.h"
@@ -35,7 +36,8 @@ static uint32_t next_in_chain(const struct ir_graph *g, uint32_t cur, const uint
 	if (uses[v] != 1 || reader[v] == IR_NONE)
 		return IR_NONE;
 	uint32_t nx = reader[v];
-	return ir_node_step(&g->nodes[nx]).kind != IR_STEP_NONE ? nx : IR_NONE;
+	struct ir_eltwise_step st[IR_MAX_STEPS];
+	return ir_node_steps(&g->nodes[nx], st) ? nx : IR_NONE;
 }
 
 static void fuse_chain(struct ir_graph *g, uint32_t first, const uint32_t *uses,
@@ -43,14 +45,18 @@ static void fuse_chain(struct ir_graph *g, uint32_t first, const uint32_t *uses,
 {
 	uint32_t chain[IR_MAX_STEPS];
 	unsigned len = 0;
-	for (uint32_t cur = first; cur != IR_NONE && len < IR_MAX_STEPS;
-	     cur = next_in_chain(g, cur, uses, reader))
+	struct ir_eltwise_attr a = { 0 };
+	struct ir_eltwise_step st[IR_MAX_STEPS];
+	for (uint32_t cur = first; cur != IR_NONE; cur = next_in_chain(g, cur, uses, reader)) {
+		unsigned ns = ir_node_steps(&g->nodes[cur], st);
+		if (a.nsteps + ns > IR_MAX_STEPS)
+			break;
+		for (unsigned k = 0; k < ns; k++)
+			a.steps[a.nsteps++] = st[k];
 		chain[len++] = cur;
+	}
 	if (len < 2)
 		return;
-	struct ir_eltwise_attr a = { 0 };
-	for (unsigned k = 0; k < len; k++)
-		a.steps[a.nsteps++] = ir_node_step(&g->nodes[chain[k]]);
 	struct ir_node *n = &g->nodes[first];
 	n->op = IR_ELTWISE;
 	n->attr.eltwise = a;
@@ -64,8 +70,9 @@ static bool run(struct pass_ctx *ctx)
 	uint32_t *uses = ir_count_uses(g, ctx->scratch);
 	uint32_t *reader = readers(g, ctx->scratch);
 	bool *dead = arena_array(ctx->scratch, g->nnodes ? g->nnodes : 1, sizeof *dead);
+	struct ir_eltwise_step st[IR_MAX_STEPS];
 	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (!dead[i] && ir_node_step(&g->nodes[i]).kind != IR_STEP_NONE)
+		if (!dead[i] && ir_node_steps(&g->nodes[i], st))
 			fuse_chain(g, i, uses, reader, dead);
 	fold_finish(g, dead, ctx->scratch);
 	return true;

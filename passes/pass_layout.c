@@ -11,12 +11,20 @@
  *   - elementwise and per-channel ops (batchnorm, normalize, scale_bias,
  *     softmax) take whatever form arrives and remap their channel axis;
  *     add and concat take NHWC if any input is NHWC;
+ *   - binary (a broadcasting add/sub/mul/div of a 4-D result) takes NHWC
+ *     if any input is NHWC and every other input is 4-D or a constant:
+ *     broadcasting pairs axes one to one, so permuting every operand and
+ *     the result alike computes the same elements. A constant operand is
+ *     extended to rank 4 (leading 1s, as broadcasting does) and its
+ *     elements permuted at compile time. This keeps squeeze-and-excitation
+ *     (x * gate[N, C, 1, 1]) and per-channel constants in NHWC;
  *   - flatten (or a rank-2 reshape) feeding only the weight input of a
  *     dense takes the NHWC form, and the dense weight's columns are
  *     permuted at compile time so the product is exactly the same;
  *   - everything else (other flattens and reshapes, transposes, the
- *     tensor ops binary, matmul, reduce_mean, slice, pad, broadcast and
- *     gather, model outputs, layers declared NHWC) wants the declared form.
+ *     tensor ops matmul, reduce_mean, slice, pad, broadcast and gather,
+ *     other binaries, model outputs, layers declared NHWC) wants the
+ *     declared form.
  * A value needed in the other form gets one conversion node, created where
  * first needed and shared by later users: a transpose, or a reshape when
  * the two forms have the same memory order (C == 1 or H * W == 1). So an
@@ -236,6 +244,40 @@ static void layout_transpose(struct lctx *l, struct ir_node *n)
 	l->changed = true;
 }
 
+/* The NHWC twin of f32 constant v as a 4-D operand of a broadcast: dims
+ * extended to rank 4 with leading 1s, then elements permuted (made once per
+ * constant); IR_NONE if v is not a bound f32 constant of rank <= 4. */
+static uint32_t const_nhwc(struct lctx *l, uint32_t v)
+{
+	struct ir_graph *g = l->g;
+	DLC_ASSERT(v < l->nvals0);
+	if (l->twin[v] != IR_NONE)
+		return l->twin[v];
+	const struct ir_value *c = &g->vals[v];
+	if (c->kind != IR_VAL_CONST || !c->data || c->type.dtype != IR_DT_F32 || c->type.rank > 4)
+		return IR_NONE;
+	struct ir_type t4 = c->type;
+	t4.rank = 4;
+	unsigned lead = 4 - (unsigned)c->type.rank;
+	for (unsigned k = 0; k < 4; k++)
+		t4.dims[k] = k < lead ? 1 : c->type.dims[k - lead];
+	int64_t n = t4.dims[0], ch = t4.dims[1], h = t4.dims[2], w = t4.dims[3];
+	const float *src = c->data;
+	float *dst = arena_array(g->arena, (size_t)(n * ch * h * w), sizeof *dst);
+	for (int64_t bn = 0; bn < n; bn++)
+		for (int64_t ci = 0; ci < ch; ci++)
+			for (int64_t hi = 0; hi < h; hi++)
+				for (int64_t wi = 0; wi < w; wi++)
+					dst[((bn * h + hi) * w + wi) * ch + ci] =
+						src[((bn * ch + ci) * h + hi) * w + wi];
+	const char *name = arena_printf(g->arena, "%s.nhwc", c->name);
+	struct src_span loc = c->loc;
+	uint32_t nv = ir_add_const(g, name, permuted(&t4, to_nhwc_perm), dst, loc);
+	l->twin[v] = nv;
+	l->changed = true;
+	return nv;
+}
+
 /* ---- the rules (the layout column of ir_ops.def) ---- */
 
 static void layout_conv2d(struct lctx *l, struct ir_node *n)
@@ -298,6 +340,35 @@ static void layout_declared(struct lctx *l, struct ir_node *n)
 {
 	for (unsigned k = 0; k < n->nin; k++)
 		n->in[k] = in_form(l, n->in[k], false);
+}
+
+/* binary: NHWC when an input is NHWC and the others can follow (above). */
+static void layout_binary(struct lctx *l, struct ir_node *n)
+{
+	struct ir_graph *g = l->g;
+	bool any = false, all = g->vals[n->out].type.rank == 4;
+	for (unsigned k = 0; k < n->nin && all; k++) {
+		uint32_t v = n->in[k];
+		any |= l->nhwc[v];
+		all = g->vals[v].type.rank == 4 || g->vals[v].kind == IR_VAL_CONST;
+	}
+	if (!any || !all) {
+		layout_declared(l, n);
+		return;
+	}
+	uint32_t in[2];
+	DLC_ASSERT(n->nin <= 2);
+	for (unsigned k = 0; k < n->nin; k++) {
+		uint32_t v = n->in[k];
+		in[k] = g->vals[v].kind == IR_VAL_CONST ? const_nhwc(l, v) : in_form(l, v, true);
+		if (in[k] == IR_NONE) {
+			layout_declared(l, n);
+			return;
+		}
+	}
+	for (unsigned k = 0; k < n->nin; k++)
+		n->in[k] = in[k];
+	mark_nhwc(l, n);
 }
 
 typedef void layout_rule(struct lctx *l, struct ir_node *n);

@@ -450,6 +450,56 @@ def pool_ceil_nhwc(W, X):
     return dl, [x], ceil_pools(x, "nhwc")
 
 
+def se_block(W, x, layout, name):
+    """An EfficientNet/MobileNetV3-style block written with primitive
+    layers: x * sigmoid(x) as sigmoid + mul (fuse-gate makes it silu, fused
+    into the conv), a depthwise 5x5 stride 2, silu, squeeze-and-excitation
+    (global pool, reshape to C x 1 x 1, 1x1 convs, sigmoid, broadcast mul),
+    a grouped conv (groups=4) and hard_swish as hard_sigmoid + mul."""
+    gate_shape = "[16, 1, 1]" if layout == "nchw" else "[1, 1, 16]"
+    shape = "[1, 3, 12, 12] nchw" if layout == "nchw" else "[1, 12, 12, 3]"
+    dl = """model %s
+input x: f32%s
+%s
+c1 = conv2d(16, 3, stride=2, padding=1)(x)
+s1 = sigmoid()(c1)
+m1 = mul()(c1, s1)
+dw = conv2d(16, 5, stride=2, padding=2, groups=16)(m1)
+d1 = silu()(dw)
+gp = global_avgpool()(d1)
+r = reshape(%s)(gp)
+f1 = conv2d(4, 1)(r)
+f1s = silu()(f1)
+f2 = conv2d(16, 1)(f1s)
+g = sigmoid()(f2)
+se = mul()(d1, g)
+gc = conv2d(24, 3, padding=1, groups=4)(se)
+h = hard_sigmoid(alpha=0.16666667, beta=0.5)(gc)
+hs = mul()(gc, h)
+output hs
+""" % (name, shape, HDR, gate_shape)
+    y = conv(x, W.conv("c1", 16, 3, 3, 3), layout, 2, 1)
+    y = F.silu(y)
+    y = F.silu(conv(y, W.conv("dw", 16, 1, 5, 5), layout, 2, 2, 1, 16))
+    axes = (2, 3) if layout == "nchw" else (1, 2)
+    e = y.mean(dim=axes, keepdim=True)
+    e = F.silu(conv(e, W.conv("f1", 4, 16, 1, 1), layout))
+    e = torch.sigmoid(conv(e, W.conv("f2", 16, 4, 1, 1), layout))
+    y = conv(y * e, W.conv("gc", 24, 4, 3, 3), layout, 1, 1, 1, 4)
+    y = y * torch.clamp(y * f32(1 / 6) + 0.5, 0, 1)
+    return dl, [x], [y]
+
+
+@case
+def se_silu_nchw(W, X):
+    return se_block(W, X(1, 3, 12, 12), "nchw", "se_silu_nchw")
+
+
+@case
+def se_silu_nhwc(W, X):
+    return se_block(W, X(1, 12, 12, 3), "nhwc", "se_silu_nhwc")
+
+
 @case
 def global_avgpool_nhwc(W, X):
     dl = """model global_avgpool_nhwc

@@ -209,6 +209,7 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 		[RU_RELU] = "relu()", [RU_SIGMOID] = "sigmoid()", [RU_TANH] = "tanh()",
 		[RU_RELU6] = "relu6()", [RU_HARD_SWISH] = "hard_swish()", [RU_NEG] = "neg()",
 		[RU_ABS] = "abs()", [RU_EXP] = "exp()", [RU_LOG] = "log()", [RU_SQRT] = "sqrt()",
+		[RU_SILU] = "silu()",
 	};
 	static const char *const leaky[4] = { "", "0.1", "alpha=0.2", "0.3" };
 	static const char *const hsig[4] = { "", "1/6, 0.5", "alpha=0.25", "0.1, beta=0.4" };
@@ -328,6 +329,20 @@ static void emit_matmulc(const struct rm_model *m, const struct rm_layer *l, int
 	fprintf(dl, "v%d = matmul()(%s, c%d)\n", v, xn, v);
 }
 
+/* RU_SILU variants 1-3: x * gate(x) written as two layers, as exporters
+ * write SiLU and HardSwish (fuse-gate makes them one step): sigmoid with
+ * the mul's operands either way round, or hard_sigmoid(1/6, 0.5). */
+static void emit_gate(const struct rm_model *m, const struct rm_layer *l, int v, FILE *dl)
+{
+	char x[16];
+	vname(m, l->rin[0], x);
+	fprintf(dl, "g%d = %s(%s)\n", v, Q(1) == 3 ? "hard_sigmoid(1/6, 0.5)" : "sigmoid()", x);
+	if (Q(1) == 2)
+		fprintf(dl, "v%d = mul()(g%d, %s)\n", v, v, x);
+	else
+		fprintf(dl, "v%d = mul()(%s, g%d)\n", v, x, v);
+}
+
 void rm_emit_layer(const struct rm_model *m, int k, int prev, FILE *dl, struct rm_weights *w)
 {
 	const struct rm_layer *l = &m->layer[k];
@@ -340,6 +355,10 @@ void rm_emit_layer(const struct rm_model *m, int k, int prev, FILE *dl, struct r
 	}
 	if (l->kind == RM_MATMULC) {
 		emit_matmulc(m, l, v, dl, w);
+		return;
+	}
+	if (l->kind == RM_UNARY && Q(0) == RU_SILU && Q(1)) {
+		emit_gate(m, l, v, dl);
 		return;
 	}
 	fprintf(dl, "%s = ", name);

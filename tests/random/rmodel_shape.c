@@ -259,6 +259,7 @@ static bool lg_unary(const struct rm_model *m, struct rm_layer *l, const struct 
 	case RU_LEAKY:
 	case RU_HARD_SWISH:
 	case RU_RELU6:
+	case RU_SILU: /* |silu(x)|, |hard_swish(x)| <= |x| */
 		f = unit;
 		break;
 	case RU_CLIP:

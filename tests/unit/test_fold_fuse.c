@@ -329,6 +329,48 @@ static void test_zeropad_folds(void **state)
 	teardown_model(&f);
 }
 
+/* ---- fuse-gate ---- */
+
+/* x * sigmoid(x) and x * hard_sigmoid(x) (PyTorch's 1/6, 0.5, in either
+ * operand order) become one silu / hard_swish step, which fuse-epilogue
+ * then takes into the conv; a gate with another reader, a gate of another
+ * value, other hard_sigmoid numbers and a broadcasting mul stay. */
+static void test_gate_fusion(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct ir_graph *g = setup_model(&f, HDR "input x: f32[1, 5, 5, 2]\n"
+	                                         "weights random(seed=4)\n"
+	                                         "c = conv2d(4, 3)\n"
+	                                         "s = sigmoid()(c)\n"
+	                                         "m = mul()(c, s)\n"
+	                                         "h = hard_sigmoid(alpha=0.16666667, beta=0.5)(m)\n"
+	                                         "hs = mul()(h, m)\n"
+	                                         "s2 = sigmoid()(hs)\n"
+	                                         "keep = mul()(hs, s2)\n"
+	                                         "s3 = sigmoid()(hs)\n"
+	                                         "other = mul()(keep, s3)\n"
+	                                         "h3 = hard_sigmoid()(other)\n"
+	                                         "odd = mul()(other, h3)\n"
+	                                         "gp = global_avgpool()(odd)\n"
+	                                         "r = reshape([1, 1, 4])(gp)\n"
+	                                         "rs = sigmoid()(r)\n"
+	                                         "se = mul()(odd, rs)\n"
+	                                         "output se, s2\n");
+	apply(&f, "fuse-gate");
+	assert_int_equal(node_named(g, "s+m")->op, IR_ELTWISE);
+	assert_int_equal(node_named(g, "s+m")->attr.eltwise.steps[0].kind, IR_STEP_SILU);
+	assert_int_equal(node_named(g, "h+hs")->attr.eltwise.steps[0].kind, IR_STEP_HARD_SWISH);
+	assert_int_equal(node_named(g, "keep")->op, IR_BINARY);  /* s2 is an output */
+	assert_int_equal(node_named(g, "other")->op, IR_BINARY); /* sigmoid of hs, not keep */
+	assert_int_equal(node_named(g, "odd")->op, IR_BINARY);   /* alpha 0.2 */
+	assert_int_equal(node_named(g, "se")->op, IR_BINARY);    /* broadcasts */
+	apply(&f, "fuse-epilogue");
+	const struct ir_node *c = node_named(g, "c+s+m");
+	assert_int_equal(c->attr.conv.act.kind, IR_STEP_SILU);
+	teardown_model(&f);
+}
+
 /* ---- fuse-epilogue ---- */
 
 static void test_epilogue_activations(void **state)
@@ -517,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_rescale_into_padded_conv),
 		cmocka_unit_test(test_normalize_into_grouped_conv),
 		cmocka_unit_test(test_zeropad_folds),
+		cmocka_unit_test(test_gate_fusion),
 		cmocka_unit_test(test_epilogue_activations),
 		cmocka_unit_test(test_epilogue_two_consumers),
 		cmocka_unit_test(test_epilogue_residual_still_live),

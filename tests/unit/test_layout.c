@@ -391,6 +391,58 @@ static void test_same_memory_order(void **state)
 	arena_free(&a);
 }
 
+static uint32_t binop(struct ir_graph *g, const char *name, uint32_t a, uint32_t b,
+                      enum ir_binop op)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = op;
+	return out_of(g, ir_add_node(g, IR_BINARY, name, (uint32_t[]){ a, b }, 2, &at, NOLOC));
+}
+
+/* An EfficientNet block in NCHW: conv, x * sigmoid(x), squeeze-and-
+ * excitation (global pool, reshape to [N, C, 1, 1], 1x1 conv, sigmoid,
+ * broadcast multiply), a per-channel constant [C, 1, 1] added, a conv.
+ * Every layer runs NHWC: the broadcasting binaries follow their NHWC
+ * inputs, the constant is permuted at compile time, and the only
+ * transposes are the model's input and output. */
+static void test_se_block(void **state)
+{
+	(void)state;
+	struct arena a = { 0 };
+	struct ir_graph *g = ir_graph_new(&a, "se");
+	uint32_t x = ir_add_input(g, "x", TY(1, 3, 5, 6), IR_LAYOUT_NCHW, NOLOC);
+	uint32_t c = conv(g, "c", x, 4, 3, IR_LAYOUT_NCHW);
+	uint32_t m = binop(g, "m", c, op1(g, IR_SIGMOID, "s", c, NULL), IR_BINOP_MUL);
+	uint32_t gp = axis_op(g, IR_GLOBAL_AVGPOOL, "gp", &m, 1, 0);
+	union ir_attrs ra;
+	memset(&ra, 0, sizeof ra);
+	ra.reshape = (struct ir_reshape_attr){ .rank = 4, .dims = { 1, 4, 1, 1 } };
+	uint32_t r = op1(g, IR_RESHAPE, "r", gp, &ra);
+	uint32_t e = op1(g, IR_SIGMOID, "es", conv(g, "e", r, 4, 1, IR_LAYOUT_NCHW), NULL);
+	uint32_t y = binop(g, "y", m, e, IR_BINOP_MUL);
+	uint32_t k = ir_add_const(g, "k", TY(4, 1, 1), NULL, NOLOC);
+	uint32_t z = binop(g, "z", k, y, IR_BINOP_ADD);
+	ir_add_output(g, conv(g, "out", z, 2, 1, IR_LAYOUT_NCHW));
+	finish(g);
+
+	char *text = layout_and_compare(g, 0);
+	assert_non_null(strstr(text, "%m: f32[1, 5, 6, 4] = binary(%c, %s) op=mul"));
+	assert_non_null(strstr(text, "%y: f32[1, 5, 6, 4] = binary(%m, %es) op=mul"));
+	assert_non_null(strstr(text, "const @k.nhwc: f32[1, 1, 1, 4]"));
+	assert_non_null(strstr(text, "%z: f32[1, 5, 6, 4] = binary(@k.nhwc, %y) op=add"));
+	assert_int_equal(count_op(g, IR_TRANSPOSE), 2); /* x in, out out */
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		if (n->op == IR_CONV2D)
+			assert_int_equal(n->attr.conv.layout, IR_LAYOUT_NHWC);
+		if (n->op == IR_TRANSPOSE)
+			assert_true(n->in[0] == x || !strcmp(n->name, "out"));
+	}
+	free(text);
+	arena_free(&a);
+}
+
 /* A transpose of an NHWC value composes with the conversion. */
 static void test_transpose_composed(void **state)
 {
@@ -455,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_concat_add_softmax),
 		cmocka_unit_test(test_same_memory_order),
 		cmocka_unit_test(test_transpose_composed),
+		cmocka_unit_test(test_se_block),
 		cmocka_unit_test(test_unchanged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
