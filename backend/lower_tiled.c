@@ -32,6 +32,13 @@
  * loop is free of tests; a kernel row cut by the left or right edge is
  * first gathered, zero-filled, into a small stack buffer.
  *
+ * A grouped conv (groups > 1, not depthwise) is one such GEMM per group,
+ * in a loop over the groups: x, the output, bias, residual and the packed
+ * weights offset to the group, input pixels xs = C floats apart but only
+ * the group's C/G channels read per tap, output rows ys = O floats apart.
+ * K runs by taps there (or as a GEMM when 1x1 unpadded), since the group's
+ * channels of adjacent pixels are not one run.
+ *
  * Tails: the last rows of M get a register block of M % mr rows; the last
  * panel is only as many vectors wide as it needs, and its last vector is
  * loaded with a mask and stored in power-of-two pieces when N is not a
@@ -55,7 +62,9 @@ struct gemm {
 	int64_t kc;         /* K chunk: a multiple of kwc, else of c when implicit */
 	int64_t nchunks;    /* ceil(K / kc) */
 	bool implicit;      /* conv by taps or kernel rows; else A rows are contiguous */
-	int64_t c, h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl; /* conv geometry */
+	int64_t c, h, w, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl; /* conv geometry, c per group */
+	int64_t groups;     /* conv groups (1 for dense) */
+	int64_t xs, ys;     /* floats between input pixels (rows of A), output rows */
 	LLVMValueRef x, wp, bias, res, y;
 	int64_t kwc;         /* kw * c when K runs by kernel rows, else 0 */
 	LLVMValueRef zeros;  /* implicit: max(c, kwc) zero floats, read in the padding */
@@ -118,14 +127,14 @@ static void chunk_range(struct cg *c, const struct gemm *g, const struct block *
 static LLVMValueRef a_row(struct cg *c, const struct gemm *g, LLVMValueRef m)
 {
 	if (!g->c || (g->sh == 1 && g->sw == 1))
-		return cg_mul(c, m, cg_i64(c, g->k), "");
+		return cg_mul(c, m, cg_i64(c, g->xs), "");
 	LLVMValueRef img = LLVMBuildUDiv(c->b, m, cg_i64(c, g->oh * g->ow), "img");
 	LLVMValueRef pix = LLVMBuildURem(c->b, m, cg_i64(c, g->oh * g->ow), "");
 	LLVMValueRef oh = LLVMBuildUDiv(c->b, pix, cg_i64(c, g->ow), "oh");
 	LLVMValueRef ow = LLVMBuildURem(c->b, pix, cg_i64(c, g->ow), "ow");
 	LLVMValueRef ih = cg_mul(c, oh, cg_i64(c, g->sh), "ih"), iw = cg_mul(c, ow, cg_i64(c, g->sw), "iw");
 	LLVMValueRef at = cg_madd(c, img, g->h * g->w, cg_madd(c, ih, g->w, iw, ""), "");
-	return cg_mul(c, at, cg_i64(c, g->c), "");
+	return cg_mul(c, at, cg_i64(c, g->xs), "");
 }
 
 /* Plain GEMM: row r of A is contiguous, at x + a_row(m0 + r). */
@@ -160,7 +169,7 @@ static void row_positions(struct cg *c, const struct gemm *g, const struct block
 		LLVMValueRef ow = LLVMBuildURem(c->b, pix, cg_i64(c, g->ow), "ow");
 		pos[r].ih0 = cg_add(c, cg_mul(c, oh, cg_i64(c, g->sh), ""), cg_i64(c, -g->pt), "ih0");
 		pos[r].iw0 = cg_add(c, cg_mul(c, ow, cg_i64(c, g->sw), ""), cg_i64(c, -g->pl), "iw0");
-		pos[r].base = cg_mul(c, img, cg_i64(c, g->h * g->w * g->c), "img.at");
+		pos[r].base = cg_mul(c, img, cg_i64(c, g->h * g->w * g->xs), "img.at");
 	}
 }
 
@@ -170,7 +179,7 @@ static LLVMValueRef pixel_ptr(struct cg *c, const struct gemm *g, LLVMValueRef b
                               LLVMValueRef ih, LLVMValueRef iw)
 {
 	LLVMValueRef pix = LLVMBuildAdd(c->b, LLVMBuildMul(c->b, ih, cg_i64(c, g->w), ""), iw, "");
-	LLVMValueRef at = LLVMBuildAdd(c->b, base, LLVMBuildMul(c->b, pix, cg_i64(c, g->c), ""), "");
+	LLVMValueRef at = LLVMBuildAdd(c->b, base, LLVMBuildMul(c->b, pix, cg_i64(c, g->xs), ""), "");
 	return LLVMBuildGEP2(c->b, c->t_f32, g->x, &at, 1, "pixel");
 }
 
@@ -265,7 +274,7 @@ static LLVMValueRef out_index(struct cg *c, const struct gemm *g, const struct b
                               int v)
 {
 	LLVMValueRef col = cg_madd(c, bl->j, g->t.nr, cg_i64(c, (int64_t)v * g->t.vec), "col");
-	return cg_madd(c, cg_add(c, bl->m0, cg_i64(c, r), ""), g->n, col, "at");
+	return cg_madd(c, cg_add(c, bl->m0, cg_i64(c, r), ""), g->ys, col, "at");
 }
 
 static int lanes_of(const struct block *bl, const struct gemm *g, int v)
@@ -442,19 +451,22 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
 		/* rows over all leading positions: [N, T, F] is M = N * T */
 		g->n = yt->dims[yt->rank - 1], g->k = xt->dims[xt->rank - 1];
 		g->m = ir_type_numel(yt) / g->n;
+		g->groups = 1, g->xs = g->k, g->ys = g->n;
 		return;
 	}
 	const struct ir_conv_attr *a = &n->attr.conv;
-	DLC_ASSERT(n->op == IR_CONV2D && a->groups == 1 && a->layout == IR_LAYOUT_NHWC);
+	DLC_ASSERT(n->op == IR_CONV2D && a->groups >= 1 && a->layout == IR_LAYOUT_NHWC);
 	g->t = a->tile;
 	g->act = a->act;
-	g->c = xt->dims[3], g->h = xt->dims[1], g->w = xt->dims[2];
+	g->groups = a->groups, g->xs = xt->dims[3], g->ys = yt->dims[3];
+	g->c = xt->dims[3] / a->groups, g->h = xt->dims[1], g->w = xt->dims[2];
 	g->oh = yt->dims[1], g->ow = yt->dims[2];
 	g->kh = a->kernel[0], g->kw = a->kernel[1];
 	g->sh = a->stride[0], g->sw = a->stride[1];
 	g->dh = a->dilation[0], g->dw = a->dilation[1];
 	g->pt = a->pad[0], g->pl = a->pad[1];
-	g->m = yt->dims[0] * g->oh * g->ow, g->n = yt->dims[3], g->k = g->c * g->kh * g->kw;
+	g->m = yt->dims[0] * g->oh * g->ow, g->n = yt->dims[3] / a->groups;
+	g->k = g->c * g->kh * g->kw;
 	bool pointwise = g->kh == 1 && g->kw == 1 && !a->pad[0] && !a->pad[1] && !a->pad[2] &&
 	                 !a->pad[3];
 	g->implicit = !pointwise;
@@ -470,7 +482,7 @@ static void gemm_of(struct cg *c, const struct ir_node *n, struct gemm *g)
  * (implicit conv) and at least one of them. */
 static void choose_chunks(struct gemm *g)
 {
-	if (g->implicit && g->dw == 1 && g->kw > 1 && g->kw * g->c <= KROW_MAX)
+	if (g->implicit && g->groups == 1 && g->dw == 1 && g->kw > 1 && g->kw * g->c <= KROW_MAX)
 		g->kwc = g->kw * g->c;
 	int64_t step = g->kwc ? g->kwc : g->implicit ? g->c : 1;
 	g->kc = g->t.kc > 0 ? g->t.kc / step * step : g->k;
@@ -495,6 +507,20 @@ void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 		g.zeros = cg_zero_row(c, g.kwc > g.c ? g.kwc : g.c);
 	if (g.kwc)
 		g.rowbuf = cg_entry_var(c, LLVMArrayType2(c->t_f32, (uint64_t)(t->mr * g.kwc)), PLAN_ALIGN, "rowbuf");
+	struct cg_loop lg;
+	if (g.groups > 1) {
+		/* per group: the operands at its channels, its packed panels */
+		LLVMValueRef gi = cg_loop_begin(c, &lg, g.groups, "group");
+		/* pass_pack.c stores the groups' panels one after the other */
+		int64_t per_group = ir_type_numel(cg_type(c, n->param[0])) / g.groups;
+		g.x = cg_elem(c, g.x, cg_mul(c, gi, cg_i64(c, g.c), ""), "x.group");
+		g.y = cg_elem(c, g.y, cg_mul(c, gi, cg_i64(c, g.n), ""), "y.group");
+		g.wp = cg_elem(c, g.wp, cg_mul(c, gi, cg_i64(c, per_group), ""), "w.group");
+		if (g.bias)
+			g.bias = cg_elem(c, g.bias, cg_mul(c, gi, cg_i64(c, g.n), ""), "bias.group");
+		if (g.res)
+			g.res = cg_elem(c, g.res, cg_mul(c, gi, cg_i64(c, g.n), ""), "res.group");
+	}
 	int64_t full = g.n / t->nr, rest = g.n % t->nr;
 	if (full)
 		emit_panels(c, &g, 0, full, t->nr / t->vec, t->vec);
@@ -502,4 +528,6 @@ void cg_lower_tiled(struct cg *c, const struct ir_node *n)
 		int nvec = (int)((rest + t->vec - 1) / t->vec);
 		emit_panels(c, &g, full, 1, nvec, (int)(rest - (int64_t)(nvec - 1) * t->vec));
 	}
+	if (g.groups > 1)
+		cg_loop_end(c, &lg);
 }

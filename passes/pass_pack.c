@@ -8,17 +8,19 @@
  * width and zero-padded. Every vector load of the kernel is then one
  * aligned, unit-stride load, and a kc x nr block is one contiguous run.
  * The reduction index k is (kh, kw, c) for a conv (OIHW weights) and the
- * in-feature for a dense layer ([out, in] weights). The original constant
- * is dropped when nothing else uses it. */
+ * in-feature for a dense layer ([out, in] weights). A grouped conv packs
+ * each group's O/G output channels this way, the groups one after the
+ * other. The original constant is dropped when nothing else uses it. */
 #include "pass.h"
 
 #include "check.h"
 
-/* Weights seen as B[k, n] (the GEMM's right operand). */
+/* Weights seen as B[k, n] (the GEMM's right operand) of one group. */
 struct bview {
-	const float *w;
+	const float *w;     /* the group's first output channel */
 	int64_t n, k;
-	int64_t c, kh, kw; /* conv: OIHW dims; c == 0 for dense */
+	int64_t c, kh, kw; /* conv: OIHW dims (c per group); c == 0 for dense */
+	int64_t groups;    /* conv: groups, each n columns; dense: 1 */
 };
 
 static float b_at(const struct bview *b, int64_t k, int64_t n)
@@ -49,9 +51,9 @@ static int64_t packed_count(const struct ir_tile *t, int64_t n, int64_t k)
 	return total;
 }
 
-static float *pack(struct arena *a, const struct ir_tile *t, const struct bview *b, int64_t count)
+/* One group's panels into p (per_group floats). */
+static void pack_group(float *p, const struct ir_tile *t, const struct bview *b)
 {
-	float *p = arena_array(a, (size_t)count, sizeof *p); /* zeroed, 64-byte aligned */
 	int64_t npanels = (b->n + t->nr - 1) / t->nr;
 	for (int64_t j = 0; j < npanels; j++) {
 		int64_t w = panel_width(t, b->n, j);
@@ -59,6 +61,18 @@ static float *pack(struct arena *a, const struct ir_tile *t, const struct bview 
 		for (int64_t k = 0; k < b->k; k++)
 			for (int64_t i = 0; i < w && j * t->nr + i < b->n; i++)
 				panel[k * w + i] = b_at(b, k, j * t->nr + i);
+	}
+}
+
+static float *pack(struct arena *a, const struct ir_tile *t, const struct bview *b,
+                   int64_t per_group)
+{
+	/* zeroed, 64-byte aligned */
+	float *p = arena_array(a, (size_t)(per_group * b->groups), sizeof *p);
+	for (int64_t gi = 0; gi < b->groups; gi++) {
+		struct bview one = *b;
+		one.w = b->w + gi * b->n * b->k; /* OIHW: the group's rows are contiguous */
+		pack_group(p + gi * per_group, t, &one);
 	}
 	return p;
 }
@@ -68,8 +82,9 @@ static float *pack(struct arena *a, const struct ir_tile *t, const struct bview 
 static bool pack_node(struct ir_graph *g, struct ir_node *n, struct ir_tile *t,
                       const struct bview *b)
 {
-	int64_t count = packed_count(t, b->n, b->k);
-	if (count < 0) {
+	int64_t per_group = packed_count(t, b->n, b->k), count;
+	if (per_group < 0 || ckd_mul_i64(&count, per_group, b->groups) ||
+	    count > IR_MAX_TENSOR_BYTES / 4) {
 		*t = (struct ir_tile){ 0 };
 		return false;
 	}
@@ -77,7 +92,7 @@ static bool pack_node(struct ir_graph *g, struct ir_node *n, struct ir_tile *t,
 	struct ir_type ty = { IR_DT_F32, 1, { count } };
 	const char *name = arena_printf(g->arena, "%s:packed", old->name ? old->name : "weight");
 	struct src_span loc = old->loc;
-	float *data = pack(g->arena, t, b, count);
+	float *data = pack(g->arena, t, b, per_group);
 	n->param[0] = ir_add_const(g, name, ty, data, loc);
 	t->packed = true;
 	n->kernel = IR_KERNEL_TILED;
@@ -88,11 +103,11 @@ static bool pack_conv(struct ir_graph *g, struct ir_node *n)
 {
 	struct ir_conv_attr *a = &n->attr.conv;
 	const struct ir_type *wt = &g->vals[n->param[0]].type;
-	DLC_ASSERT(wt->rank == 4 && a->groups == 1);
+	DLC_ASSERT(wt->rank == 4 && a->groups >= 1 && wt->dims[0] % a->groups == 0);
 	struct bview b = {
-		.w = g->vals[n->param[0]].data, .n = wt->dims[0],
+		.w = g->vals[n->param[0]].data, .n = wt->dims[0] / a->groups,
 		.k = wt->dims[1] * wt->dims[2] * wt->dims[3],
-		.c = wt->dims[1], .kh = wt->dims[2], .kw = wt->dims[3],
+		.c = wt->dims[1], .kh = wt->dims[2], .kw = wt->dims[3], .groups = a->groups,
 	};
 	return pack_node(g, n, &a->tile, &b);
 }
@@ -101,7 +116,8 @@ static bool pack_dense(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_type *wt = &g->vals[n->param[0]].type;
 	DLC_ASSERT(wt->rank == 2);
-	struct bview b = { .w = g->vals[n->param[0]].data, .n = wt->dims[0], .k = wt->dims[1] };
+	struct bview b = { .w = g->vals[n->param[0]].data, .n = wt->dims[0], .k = wt->dims[1],
+		           .groups = 1 };
 	return pack_node(g, n, &n->attr.dense.tile, &b);
 }
 

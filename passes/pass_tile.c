@@ -34,8 +34,14 @@
  * an unpadded 1x1 conv (a GEMM), kernel rows (kw * c floats) where those
  * are short runs, else whole taps (c floats). A fused residual is added
  * with the first chunk, so it does not constrain kc.
- * Grouped/depthwise and NCHW convolutions stay untiled (vec = 0): the
- * plain loops of the back end run them. So do tiny layers (under
+ * A grouped conv (1 < groups, not depthwise) is G such products side by
+ * side, one per group: M pixels, N = O/G, K = (C/G) * kh * kw, the tile
+ * chosen for one group's shape and K walked by taps (the C/G channels of
+ * a group are not contiguous across adjacent pixels), or as a GEMM when
+ * 1x1 unpadded. Depthwise convs (one channel per group in and out) are
+ * the depthwise kernel's (pass_dwpack.c), channel multipliers (one input
+ * channel per group, several out) and NCHW convolutions stay untiled
+ * (vec = 0): the plain loops of the back end run them. So do tiny layers (under
  * MIN_MACS multiply-adds): LLVM unrolls their plain loops completely and
  * turns the weights into immediates, and tiling would only add padded
  * weights and the code of tail blocks. */
@@ -114,7 +120,7 @@ static int64_t conv_kstep(const struct ir_conv_attr *a, int64_t c)
 	if (a->kernel[0] == 1 && a->kernel[1] == 1 && !a->pad[0] && !a->pad[1] && !a->pad[2] &&
 	    !a->pad[3])
 		return 1;
-	if (a->dilation[1] == 1 && a->kernel[1] > 1 && a->kernel[1] * c <= KROW_MAX)
+	if (a->groups == 1 && a->dilation[1] == 1 && a->kernel[1] > 1 && a->kernel[1] * c <= KROW_MAX)
 		return a->kernel[1] * c;
 	return c;
 }
@@ -124,20 +130,28 @@ static void tile_conv(struct ir_graph *g, struct ir_node *n, const struct target
 	struct ir_conv_attr *a = &n->attr.conv;
 	const struct ir_type *x = &g->vals[n->in[0]].type, *y = &g->vals[n->out].type;
 	a->tile = (struct ir_tile){ 0 };
-	if (a->groups != 1 || a->layout != IR_LAYOUT_NHWC || x->rank != 4 || y->rank != 4)
+	if (a->groups < 1 || a->layout != IR_LAYOUT_NHWC || x->rank != 4 || y->rank != 4)
+		return;
+	int64_t cg = x->dims[3] / a->groups, ng = y->dims[3] / a->groups;
+	/* One input channel per group: depthwise (pass_dwpack.c), or with a
+	 * channel multiplier, where the plain loops were measured faster than
+	 * a GEMM per group of K = kh * kw (docs/ir.md, "Packed weights"). */
+	if (a->groups > 1 && cg == 1)
 		return;
 	struct gemm_shape s = {
 		.m = y->dims[0] * y->dims[1] * y->dims[2],
-		.n = y->dims[3],
-		.k = x->dims[3] * a->kernel[0] * a->kernel[1],
-		.kstep = conv_kstep(a, x->dims[3]),
+		.n = ng,
+		.k = cg * a->kernel[0] * a->kernel[1],
+		.kstep = conv_kstep(a, cg),
 	};
 	/* K and N bound the packed weights, M the output: all are below
 	 * IR_MAX_TENSOR_BYTES, so the products above cannot overflow, but the
 	 * tile fields are 32-bit. */
 	if (s.k > INT32_MAX || s.m > INT32_MAX || s.n > INT32_MAX)
 		return;
-	if (worth_tiling(s))
+	struct gemm_shape all = s; /* every group's multiply-adds */
+	all.n = y->dims[3];
+	if (worth_tiling(all))
 		a->tile = choose_tile(t, s);
 }
 

@@ -304,6 +304,42 @@ pw = conv2d(7, 1, bias=false)
     return dl, [x], [y]
 
 
+def grouped_convs(W, x, layout, name):
+    """Grouped convolutions of every kind the tiled kernel takes: 2 and 3
+    groups (3x3, stride 1 and 2, relu fused), a grouped 1x1 GEMM, dilation
+    with asymmetric pads at group width 2, a strided grouped 1x1, and a
+    channel multiplier of 2 (one input channel per group)."""
+    shape = "[2, 32, 9, 11] nchw" if layout == "nchw" else "[2, 9, 11, 32]"
+    dl = """model %s
+input x: f32%s
+%s
+a = conv2d(48, 3, padding=same, groups=2)(x)
+b = conv2d(48, 3, stride=2, padding=1, groups=3, activation=relu)(a)
+c = conv2d(32, 1, groups=4)(b)
+d = conv2d(32, [3, 2], padding=[1, 0, 2, 1], dilation=[2, 1], groups=16)(c)
+e = conv2d(40, 1, stride=2, groups=8)(d)
+f = conv2d(64, 3, groups=32)(d)
+output e, f
+""" % (name, shape, HDR)
+    a = conv(x, W.conv("a", 48, 16, 3, 3), layout, 1, "same", 1, 2)
+    b = torch.relu(conv(a, W.conv("b", 48, 16, 3, 3), layout, 2, 1, 1, 3))
+    c = conv(b, W.conv("c", 32, 12, 1, 1), layout, 1, "valid", 1, 4)
+    d = conv(c, W.conv("d", 32, 2, 3, 2), layout, 1, [1, 0, 2, 1], (2, 1), 16)
+    e = conv(d, W.conv("e", 40, 4, 1, 1), layout, 2, "valid", 1, 8)
+    f = conv(d, W.conv("f", 64, 1, 3, 3), layout, 1, "valid", 1, 32)
+    return dl, [x], [e, f]
+
+
+@case
+def conv_grouped_nhwc(W, X):
+    return grouped_convs(W, X(2, 9, 11, 32), "nhwc", "conv_grouped_nhwc")
+
+
+@case
+def conv_grouped_nchw(W, X):
+    return grouped_convs(W, X(2, 32, 9, 11), "nchw", "conv_grouped_nchw")
+
+
 @case
 def conv_nobias_batch2(W, X):
     dl = """model conv_nobias_batch2

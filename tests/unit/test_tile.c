@@ -151,10 +151,17 @@ static void untiled_layers(void **state)
 	                                     "input x: f32[1, 8, 8, 4]\n"
 	                                     "weights random(seed=1)\n"
 	                                     "grouped = conv2d(8, 3, groups=2)\n"
-	                                     "depthwise = conv2d(8, 3, groups=8)\n");
+	                                     "depthwise = conv2d(8, 3, groups=8)\n"
+	                                     "multiplier = conv2d(16, 1, groups=8)\n");
 	apply(&f, "tile", "skylake-avx512");
-	assert_int_equal(node_named(g, "grouped")->attr.conv.tile.vec, 0);
+	/* a grouped conv is tiled per group: N = 4, K = 2 * 3 * 3 */
+	const struct ir_tile *gt = &node_named(g, "grouped")->attr.conv.tile;
+	assert_int_equal(gt->vec, 16);
+	assert_int_equal(gt->nr, 16);
+	assert_int_equal(gt->kc, 18);
+	/* one input channel per group: the depthwise kernel or plain loops */
 	assert_int_equal(node_named(g, "depthwise")->attr.conv.tile.vec, 0);
+	assert_int_equal(node_named(g, "multiplier")->attr.conv.tile.vec, 0);
 	teardown_model(&f);
 	g = setup_model(&f, "model t\n"
 	                    "input x: f32[1, 4, 8, 8] nchw\n"
