@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """make_zoo.py - the ONNX model zoo dlc is validated on.
 
-Builds eight models with PyTorch (Debian's python3-torch and
+Builds the models with PyTorch (Debian's python3-torch and
 python3-torchvision), random but seeded weights, and exports each with
 torch.onnx.export at opset 13, batch 1:
 
@@ -15,6 +15,14 @@ torch.onnx.export at opset 13, batch 1:
   gru        classifier: 100 token ids -> embedding 10000x64 -> GRU 64 ->
              last step -> dense 1 + sigmoid
   resnet18, mobilenet_v2, resnet50   torchvision, weights=None
+
+and ten more torchvision architectures, each stressing other shapes:
+googlenet (inception concats, ceil_mode pools), regnet_x_400mf (grouped
+3x3, group width 16), efficientnet_b0 (SiLU, squeeze-and-excitation,
+depthwise 5x5/2), mobilenet_v3_small (hardswish, SE), shufflenet_v2
+(channel shuffle), resnext50 (32 groups), densenet121 (very deep,
+concats), squeezenet (small odd shapes), alexnet (11x11/4 stem, wide
+dense), wide_resnet50 (very wide).
 
 Batch-norm layers get randomized running statistics and affine parameters
 (so the exporter's and dlc's folding of batch norm is exercised with
@@ -105,6 +113,11 @@ def mlp():
                          nn.Linear(256, 10))
 
 
+def tv(name, **kw):
+    """A torchvision architecture with random weights."""
+    return getattr(torchvision.models, name)(weights=None, **kw)
+
+
 # name -> (constructor, input shape, input kind)
 MODELS = {
     "mlp": (mlp, (1, 784), "f32"),
@@ -116,6 +129,18 @@ MODELS = {
     "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224),
                      "f32"),
     "resnet50": (lambda: torchvision.models.resnet50(weights=None), (1, 3, 224, 224), "f32"),
+    # beyond the eight dlc was tuned on: one stress each (issue 14)
+    "googlenet": (lambda: tv("googlenet", aux_logits=False, init_weights=True),
+                  (1, 3, 224, 224), "f32"),  # inception concats, ceil_mode pools
+    "regnet_x_400mf": (lambda: tv("regnet_x_400mf"), (1, 3, 224, 224), "f32"),  # grouped 3x3
+    "efficientnet_b0": (lambda: tv("efficientnet_b0"), (1, 3, 224, 224), "f32"),  # SiLU, SE, dw 5x5/2
+    "mobilenet_v3_small": (lambda: tv("mobilenet_v3_small"), (1, 3, 224, 224), "f32"),  # hardswish, SE
+    "shufflenet_v2": (lambda: tv("shufflenet_v2_x1_0"), (1, 3, 224, 224), "f32"),  # channel shuffle
+    "resnext50": (lambda: tv("resnext50_32x4d"), (1, 3, 224, 224), "f32"),  # 32 groups, deep
+    "densenet121": (lambda: tv("densenet121"), (1, 3, 224, 224), "f32"),  # very deep, concats
+    "squeezenet": (lambda: tv("squeezenet1_1"), (1, 3, 224, 224), "f32"),  # small odd shapes
+    "alexnet": (lambda: tv("alexnet"), (1, 3, 224, 224), "f32"),  # 11x11/4 stem, wide dense
+    "wide_resnet50": (lambda: tv("wide_resnet50_2"), (1, 3, 224, 224), "f32"),  # very wide
 }
 
 
