@@ -183,18 +183,72 @@ static LLVMValueRef pixel_ptr(struct cg *c, const struct gemm *g, LLVMValueRef b
 	return LLVMBuildGEP2(c->b, c->t_f32, g->x, &at, 1, "pixel");
 }
 
+/* Whether every tap of every block row's window lies inside the image:
+ * its first row and column >= 0 and its last ones inside. */
+static LLVMValueRef all_inside(struct cg *c, const struct gemm *g, const struct block *bl,
+                               const struct rowpos pos[MR_MAX])
+{
+	LLVMValueRef ok = LLVMConstInt(c->t_i1, 1, 0);
+	int64_t spanh = (g->kh - 1) * g->dh + 1, spanw = (g->kw - 1) * g->dw + 1;
+	if (spanh > g->h || spanw > g->w)
+		return LLVMConstInt(c->t_i1, 0, 0);
+	for (int r = 0; r < bl->rows; r++) {
+		ok = LLVMBuildAnd(c->b, ok, cg_in_range(c, pos[r].ih0, g->h - spanh + 1, ""), "");
+		ok = LLVMBuildAnd(c->b, ok, cg_in_range(c, pos[r].iw0, g->w - spanw + 1, ""), "inside");
+	}
+	return ok;
+}
+
+/* The c channels of one tap for every block row, from the row pointers. */
+static void tap_channels(struct cg *c, const struct gemm *g, const struct block *bl,
+                         LLVMValueRef tap, LLVMValueRef ptr[MR_MAX], LLVMValueRef panel,
+                         LLVMValueRef acc[MR_MAX][NVEC_MAX])
+{
+	LLVMValueRef bv[NVEC_MAX];
+	LLVMValueRef kbase = cg_mul(c, tap, cg_i64(c, g->c), "kbase");
+	struct cg_loop lc;
+	LLVMValueRef ch = cg_loop_begin(c, &lc, g->c, "ch");
+	load_b(c, g, bl, panel, cg_add(c, kbase, ch, "k"), bv);
+	update(c, g, bl, acc, ptr, ch, bv);
+	cg_loop_end(c, &lc);
+}
+
 /* Implicit-GEMM conv by taps: per tap one pointer per row (its pixel or
- * the zero row), then the c channels. */
+ * the zero row), then the c channels. A block whose windows all lie
+ * inside the image (most of them) takes a copy of the loop without the
+ * tests: each row's pointer is its window's origin plus the tap's offset,
+ * the same for every row. */
 static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
                      const struct rowpos pos[MR_MAX], LLVMValueRef panel,
                      LLVMValueRef acc[MR_MAX][NVEC_MAX])
 {
-	LLVMValueRef ptr[MR_MAX], lo, hi, bv[NVEC_MAX];
+	LLVMValueRef ptr[MR_MAX], origin[MR_MAX], lo, hi;
 	chunk_range(c, g, bl, g->c, &lo, &hi);
-	struct cg_rloop lt;
-	LLVMValueRef tap = cg_rloop_begin(c, &lt, lo, hi, "tile", "tap");
+	LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "taps.inside");
+	LLVMBasicBlockRef edge = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "taps.edge");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(c->ctx, c->fn, "taps.end");
+	LLVMBuildCondBr(c->b, all_inside(c, g, bl, pos), fast, edge);
+
+	LLVMPositionBuilderAtEnd(c->b, fast);
+	for (int r = 0; r < bl->rows; r++)
+		origin[r] = pixel_ptr(c, g, pos[r].base, pos[r].ih0, pos[r].iw0);
+	struct cg_rloop lf;
+	LLVMValueRef tap = cg_rloop_begin(c, &lf, lo, hi, "tile", "tap");
 	LLVMValueRef th = LLVMBuildUDiv(c->b, tap, cg_i64(c, g->kw), "th");
 	LLVMValueRef tw = LLVMBuildSub(c->b, tap, cg_mul(c, th, cg_i64(c, g->kw), ""), "tw");
+	LLVMValueRef off = cg_madd(c, th, g->dh * g->w, cg_mul(c, tw, cg_i64(c, g->dw), ""), "");
+	off = cg_mul(c, off, cg_i64(c, g->xs), "tap.off");
+	for (int r = 0; r < bl->rows; r++)
+		ptr[r] = cg_elem(c, origin[r], off, "arow");
+	tap_channels(c, g, bl, tap, ptr, panel, acc);
+	cg_rloop_end(c, &lf);
+	LLVMBuildBr(c->b, done);
+
+	LLVMPositionBuilderAtEnd(c->b, edge);
+	struct cg_rloop lt;
+	tap = cg_rloop_begin(c, &lt, lo, hi, "tile", "tap");
+	th = LLVMBuildUDiv(c->b, tap, cg_i64(c, g->kw), "th");
+	tw = LLVMBuildSub(c->b, tap, cg_mul(c, th, cg_i64(c, g->kw), ""), "tw");
 	LLVMValueRef dh = cg_mul(c, th, cg_i64(c, g->dh), ""), dw = cg_mul(c, tw, cg_i64(c, g->dw), "");
 	for (int r = 0; r < bl->rows; r++) {
 		LLVMValueRef ih = cg_add(c, pos[r].ih0, dh, "ih"), iw = cg_add(c, pos[r].iw0, dw, "iw");
@@ -203,13 +257,10 @@ static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
 		ptr[r] = LLVMBuildSelect(c->b, ok, pixel_ptr(c, g, pos[r].base, ih, iw), g->zeros,
 		                         "arow");
 	}
-	LLVMValueRef kbase = cg_mul(c, tap, cg_i64(c, g->c), "kbase");
-	struct cg_loop lc;
-	LLVMValueRef ch = cg_loop_begin(c, &lc, g->c, "ch");
-	load_b(c, g, bl, panel, cg_add(c, kbase, ch, "k"), bv);
-	update(c, g, bl, acc, ptr, ch, bv);
-	cg_loop_end(c, &lc);
+	tap_channels(c, g, bl, tap, ptr, panel, acc);
 	cg_rloop_end(c, &lt);
+	LLVMBuildBr(c->b, done);
+	LLVMPositionBuilderAtEnd(c->b, done);
 }
 
 /* Copies kernel row ih of block row r's window (kw taps of c channels)
