@@ -18,11 +18,14 @@
  *     extended to rank 4 (leading 1s, as broadcasting does) and its
  *     elements permuted at compile time. This keeps squeeze-and-excitation
  *     (x * gate[N, C, 1, 1]) and per-channel constants in NHWC;
+ *   - slice of a 4-D NHWC value slices the remapped axis in NHWC, and a
+ *     channel shuffle of one (reshape to [N, G, C/G, H, W], transpose of
+ *     axes 1 and 2, reshape back) becomes the same shuffle in NHWC;
  *   - flatten (or a rank-2 reshape) feeding only the weight input of a
  *     dense takes the NHWC form, and the dense weight's columns are
  *     permuted at compile time so the product is exactly the same;
  *   - everything else (other flattens and reshapes, transposes, the
- *     tensor ops matmul, reduce_mean, slice, pad, broadcast and gather,
+ *     tensor ops matmul, reduce_mean, pad, broadcast and gather,
  *     other binaries, model outputs, layers declared NHWC) wants the
  *     declared form.
  * A value needed in the other form gets one conversion node, created where
@@ -38,6 +41,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fold_util.h"
 #include "pass.h"
 
 static const uint8_t to_nhwc_perm[4] = { 0, 2, 3, 1 }; /* NHWC axis i = NCHW axis perm[i] */
@@ -212,11 +216,57 @@ static void permute_dense_columns(struct lctx *l, uint32_t dense, const struct i
 	l->changed = true;
 }
 
+/* The only node reading value v, if v has one use, else NULL. */
+static struct ir_node *only_user(struct lctx *l, uint32_t v)
+{
+	return l->uses[v] == 1 && l->user[v] != IR_NONE ? &l->g->nodes[l->user[v]] : NULL;
+}
+
+/* A channel shuffle of NHWC value x, as exporters write it in the declared
+ * form (ShuffleNet): reshape [N, C, H, W] -> [N, G, C/G, H, W] (node r1),
+ * transpose perm [0, 2, 1, 3, 4], reshape back to [N, C, H, W]. In NHWC the
+ * same permutation of channels is [N, H, W, G, C/G], perm [0, 1, 2, 4, 3],
+ * [N, H, W, C]: the three nodes are rewritten so, the result is NHWC and no
+ * conversion is needed. False (nothing changed) for any other pattern. */
+static bool channel_shuffle(struct lctx *l, struct ir_node *r1)
+{
+	struct ir_graph *g = l->g;
+	const struct ir_type *xt = &g->vals[r1->in[0]].type; /* NHWC form */
+	const struct ir_type *t1 = &g->vals[r1->out].type;
+	struct ir_node *tr = only_user(l, r1->out);
+	if (r1->op != IR_RESHAPE || xt->rank != 4 || t1->rank != 5 || !tr ||
+	    tr->op != IR_TRANSPOSE || fold_is_output(g, r1->out))
+		return false;
+	int64_t n = xt->dims[0], h = xt->dims[1], w = xt->dims[2], c = xt->dims[3];
+	int64_t groups = t1->dims[1], per = t1->dims[2];
+	static const uint8_t swap12[5] = { 0, 2, 1, 3, 4 };
+	if (t1->dims[0] != n || groups * per != c || t1->dims[3] != h || t1->dims[4] != w ||
+	    tr->attr.transpose.rank != 5 || memcmp(tr->attr.transpose.perm, swap12, 5))
+		return false;
+	struct ir_node *r2 = only_user(l, tr->out);
+	const struct ir_type *t3 = r2 ? &g->vals[r2->out].type : NULL;
+	if (!r2 || r2->op != IR_RESHAPE || fold_is_output(g, tr->out) || t3->rank != 4 ||
+	    t3->dims[0] != n || t3->dims[1] != c || t3->dims[2] != h || t3->dims[3] != w)
+		return false;
+	int64_t d1[5] = { n, h, w, groups, per }, d2[5] = { n, h, w, per, groups };
+	struct ir_type *v1 = &g->vals[r1->out].type, *v2 = &g->vals[tr->out].type;
+	memcpy(v1->dims, d1, sizeof d1);
+	memcpy(v2->dims, d2, sizeof d2);
+	r1->attr.reshape.rank = 5;
+	memcpy(r1->attr.reshape.dims, d1, sizeof d1);
+	static const uint8_t swap34[5] = { 0, 1, 2, 4, 3 };
+	memcpy(tr->attr.transpose.perm, swap34, 5);
+	r2->attr.reshape.rank = 4;
+	memcpy(r2->attr.reshape.dims, xt->dims, 4 * sizeof xt->dims[0]);
+	mark_nhwc(l, r2);
+	return true;
+}
+
 /* flatten, reshape: they read elements in memory order. */
 static void layout_view(struct lctx *l, struct ir_node *n)
 {
 	uint32_t x = n->in[0];
-	if (!l->nhwc[x])
+	if (!l->nhwc[x] || channel_shuffle(l, n))
 		return;
 	const struct ir_type *xt = &l->g->vals[x].type; /* NHWC form */
 	struct ir_type decl = permuted(xt, to_nchw_perm);
@@ -340,6 +390,18 @@ static void layout_declared(struct lctx *l, struct ir_node *n)
 {
 	for (unsigned k = 0; k < n->nin; k++)
 		n->in[k] = in_form(l, n->in[k], false);
+}
+
+/* slice of a 4-D NHWC value: the same elements along the remapped axis
+ * (ShuffleNet's channel split stays NHWC). */
+static void layout_slice(struct lctx *l, struct ir_node *n)
+{
+	if (!l->nhwc[n->in[0]] || l->g->vals[n->in[0]].type.rank != 4) {
+		layout_declared(l, n);
+		return;
+	}
+	remap_axis(&n->attr.slice.axis);
+	mark_nhwc(l, n);
 }
 
 /* binary: NHWC when an input is NHWC and the others can follow (above). */

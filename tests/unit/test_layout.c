@@ -443,6 +443,65 @@ static void test_se_block(void **state)
 	arena_free(&a);
 }
 
+/* A channel split (ShuffleNet's slices of an NHWC value) slices axis 3
+ * in NHWC; a slice of a declared-form value stays declared. */
+static void test_slice_channels(void **state)
+{
+	(void)state;
+	struct arena a = { 0 };
+	struct ir_graph *g = ir_graph_new(&a, "split");
+	uint32_t x = ir_add_input(g, "x", TY(1, 3, 4, 5), IR_LAYOUT_NCHW, NOLOC);
+	uint32_t c = conv(g, "c", x, 6, 3, IR_LAYOUT_NCHW);
+	union ir_attrs sa;
+	memset(&sa, 0, sizeof sa);
+	sa.slice = (struct ir_slice_attr){ .axis = 1, .start = 2, .end = 6, .step = 1 };
+	uint32_t s1 = op1(g, IR_SLICE, "s1", c, &sa);
+	sa.slice = (struct ir_slice_attr){ .axis = 2, .start = 0, .end = 2, .step = 1 };
+	uint32_t s2 = op1(g, IR_SLICE, "s2", x, &sa);
+	ir_add_output(g, conv(g, "d", s1, 2, 1, IR_LAYOUT_NCHW));
+	ir_add_output(g, s2);
+	finish(g);
+
+	char *text = layout_and_compare(g, 0);
+	assert_non_null(strstr(text, "%s1: f32[1, 4, 5, 4] = slice(%c) axis=3 start=2 end=6 step=1"));
+	assert_non_null(strstr(text, "%s2: f32[1, 3, 2, 5] = slice(%x) axis=2"));
+	assert_int_equal(count_op(g, IR_TRANSPOSE), 2); /* x in, d out */
+	free(text);
+	arena_free(&a);
+}
+
+/* ShuffleNet's channel shuffle of an NHWC value (reshape to [N, G, C/G,
+ * H, W], transpose axes 1 and 2, reshape back) runs as the same shuffle in
+ * NHWC: no conversion before or after it. */
+static void test_channel_shuffle(void **state)
+{
+	(void)state;
+	struct arena a = { 0 };
+	struct ir_graph *g = ir_graph_new(&a, "shuffle");
+	uint32_t x = ir_add_input(g, "x", TY(1, 4, 3, 5), IR_LAYOUT_NCHW, NOLOC);
+	uint32_t c = conv(g, "c", x, 6, 3, IR_LAYOUT_NCHW);
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.reshape = (struct ir_reshape_attr){ .rank = 5, .dims = { 1, 2, 3, 3, 5 } };
+	uint32_t r1 = op1(g, IR_RESHAPE, "r1", c, &at);
+	memset(&at, 0, sizeof at);
+	at.transpose = (struct ir_transpose_attr){ .rank = 5, .perm = { 0, 2, 1, 3, 4 } };
+	uint32_t t = op1(g, IR_TRANSPOSE, "t", r1, &at);
+	memset(&at, 0, sizeof at);
+	at.reshape = (struct ir_reshape_attr){ .rank = 4, .dims = { 1, 6, 3, 5 } };
+	uint32_t r2 = op1(g, IR_RESHAPE, "r2", t, &at);
+	ir_add_output(g, conv(g, "d", r2, 2, 1, IR_LAYOUT_NCHW));
+	finish(g);
+
+	char *text = layout_and_compare(g, 0);
+	assert_non_null(strstr(text, "%r1: f32[1, 3, 5, 2, 3] = reshape(%c) dims=[1, 3, 5, 2, 3]"));
+	assert_non_null(strstr(text, "%t: f32[1, 3, 5, 3, 2] = transpose(%r1) perm=[0, 1, 2, 4, 3]"));
+	assert_non_null(strstr(text, "%r2: f32[1, 3, 5, 6] = reshape(%t) dims=[1, 3, 5, 6]"));
+	assert_int_equal(count_op(g, IR_TRANSPOSE), 3); /* x in, the shuffle, d out */
+	free(text);
+	arena_free(&a);
+}
+
 /* A transpose of an NHWC value composes with the conversion. */
 static void test_transpose_composed(void **state)
 {
@@ -508,6 +567,8 @@ int main(void)
 		cmocka_unit_test(test_same_memory_order),
 		cmocka_unit_test(test_transpose_composed),
 		cmocka_unit_test(test_se_block),
+		cmocka_unit_test(test_slice_channels),
+		cmocka_unit_test(test_channel_shuffle),
 		cmocka_unit_test(test_unchanged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
