@@ -80,9 +80,7 @@ struct block {
 	LLVMValueRef first, last; /* i1: first/last K chunk; NULL with one chunk */
 };
 
-/* ---- helpers of this kernel (the shared vector vocabulary is vec.c) ---- */
-
-/* ---- the register block ---- */
+/* ---- the register block (the shared vector vocabulary is vec.c) ---- */
 
 /* Loads the B vectors of row k of the panel. */
 static void load_b(struct cg *c, const struct gemm *g, const struct block *bl, LLVMValueRef panel,
