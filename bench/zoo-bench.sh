@@ -185,7 +185,7 @@ for m in "${models[@]}"; do
       }
       kindof[name] = kind; next
     }
-    FILENAME == ARGV[2] && $1 ~ /^[0-9]+$/ { macs[$2] = $NF; next }
+    FILENAME == ARGV[2] && $1 ~ /^[0-9]+$/ { macs[$2] = $NF ~ /^[0-9]+$/ ? $NF : $(NF - 1); next }
     FILENAME == ARGV[3] { pct[$1] = $2; sum += $2 }
     END {
       for (l in pct) {

@@ -12,10 +12,10 @@
 #include "check.h"
 
 enum { COL_NUM, COL_LAYER, COL_OP, COL_SHAPE, COL_BYTES, COL_LIVE, COL_OFFSET, COL_NOTE, COL_MACS,
-       NCOLS };
+       COL_KERNEL, NCOLS };
 
 static const char *const col_head[NCOLS] = { "#", "layer", "op", "output shape", "bytes",
-	                                     "live", "offset", "note", "MACs" };
+	                                     "live", "offset", "note", "MACs", "kernel" };
 static const bool col_right[NCOLS] = { [COL_NUM] = true, [COL_BYTES] = true, [COL_MACS] = true };
 
 static int64_t mul_sat(int64_t a, int64_t b)
@@ -126,13 +126,17 @@ static void row_cells(struct arena *a, struct ir_graph *g, const struct plan *p,
 	cell[COL_OFFSET] = where(a, p, v);
 	cell[COL_NOTE] = note(a, g, p, v);
 	cell[COL_MACS] = arena_printf(a, "%" PRId64, mem_report_macs(g, n));
+	/* the kernel the passes chose (ir.h enum ir_kernel), for the layers
+	 * that have a choice */
+	cell[COL_KERNEL] = n->op == IR_CONV2D || n->op == IR_DENSE ? ir_kernel_name(n->kernel) : "";
 }
 
 static void print_row(FILE *out, const char *const *cell, const int *width)
 {
 	int last = NCOLS - 1;
 	for (int k = 0; k < NCOLS; k++) {
-		const char *sep = k < last ? "  " : "\n";
+		/* no trailing blanks before an empty last cell */
+		const char *sep = k == last ? "\n" : k == last - 1 && !*cell[last] ? "" : "  ";
 		if (col_right[k])
 			fprintf(out, "%*s%s", width[k], cell[k], sep);
 		else if (k == last)
