@@ -197,18 +197,20 @@ static LLVMValueRef all_inside(struct cg *c, const struct gemm *g, const struct 
 	return ok;
 }
 
-/* The c channels of one tap for every block row, from the row pointers. */
-static void tap_channels(struct cg *c, const struct gemm *g, const struct block *bl,
-                         LLVMValueRef tap, LLVMValueRef ptr[MR_MAX], LLVMValueRef panel,
-                         LLVMValueRef acc[MR_MAX][NVEC_MAX])
+/* One run of K for every block row (number `run` of len floats: a tap of
+ * c channels, or a kernel row of kwc): len contiguous floats from each row
+ * pointer against panel rows run * len to run * len + len - 1. */
+static void k_run(struct cg *c, const struct gemm *g, const struct block *bl, LLVMValueRef run,
+                  int64_t len, LLVMValueRef ptr[MR_MAX], LLVMValueRef panel,
+                  LLVMValueRef acc[MR_MAX][NVEC_MAX])
 {
 	LLVMValueRef bv[NVEC_MAX];
-	LLVMValueRef kbase = cg_mul(c, tap, cg_i64(c, g->c), "kbase");
-	struct cg_loop lc;
-	LLVMValueRef ch = cg_loop_begin(c, &lc, g->c, "ch");
-	load_b(c, g, bl, panel, cg_add(c, kbase, ch, "k"), bv);
-	update(c, g, bl, acc, ptr, ch, bv);
-	cg_loop_end(c, &lc);
+	LLVMValueRef kbase = cg_mul(c, run, cg_i64(c, len), "kbase");
+	struct cg_loop li;
+	LLVMValueRef i = cg_loop_begin(c, &li, len, "i");
+	load_b(c, g, bl, panel, cg_add(c, kbase, i, "k"), bv);
+	update(c, g, bl, acc, ptr, i, bv);
+	cg_loop_end(c, &li);
 }
 
 /* Implicit-GEMM conv by taps: per tap one pointer per row (its pixel or
@@ -238,7 +240,7 @@ static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
 	off = cg_mul(c, off, cg_i64(c, g->xs), "tap.off");
 	for (int r = 0; r < bl->rows; r++)
 		ptr[r] = cg_elem(c, origin[r], off, "arow");
-	tap_channels(c, g, bl, tap, ptr, panel, acc);
+	k_run(c, g, bl, tap, g->c, ptr, panel, acc);
 	cg_rloop_end(c, &lf);
 	LLVMBuildBr(c->b, done);
 
@@ -255,7 +257,7 @@ static void tap_loop(struct cg *c, const struct gemm *g, const struct block *bl,
 		ptr[r] = LLVMBuildSelect(c->b, ok, pixel_ptr(c, g, pos[r].base, ih, iw), g->zeros,
 		                         "arow");
 	}
-	tap_channels(c, g, bl, tap, ptr, panel, acc);
+	k_run(c, g, bl, tap, g->c, ptr, panel, acc);
 	cg_rloop_end(c, &lt);
 	LLVMBuildBr(c->b, done);
 	LLVMPositionBuilderAtEnd(c->b, done);
@@ -287,7 +289,7 @@ static void kernel_row_loop(struct cg *c, const struct gemm *g, const struct blo
                             const struct rowpos pos[MR_MAX], LLVMValueRef panel,
                             LLVMValueRef acc[MR_MAX][NVEC_MAX])
 {
-	LLVMValueRef ptr[MR_MAX], whole[MR_MAX], buf[MR_MAX], lo, hi, bv[NVEC_MAX];
+	LLVMValueRef ptr[MR_MAX], whole[MR_MAX], buf[MR_MAX], lo, hi;
 	for (int r = 0; r < bl->rows; r++) {
 		/* 0 <= iw0 <= w - kw; never when the kernel is wider than x */
 		whole[r] = g->w >= g->kw ? cg_in_range(c, pos[r].iw0, g->w - g->kw + 1, "whole")
@@ -309,12 +311,7 @@ static void kernel_row_loop(struct cg *c, const struct gemm *g, const struct blo
 		                                   "");
 		ptr[r] = LLVMBuildSelect(c->b, ok, run, g->zeros, "arow");
 	}
-	LLVMValueRef kbase = cg_mul(c, kh, cg_i64(c, g->kwc), "kbase");
-	struct cg_loop li;
-	LLVMValueRef i = cg_loop_begin(c, &li, g->kwc, "i");
-	load_b(c, g, bl, panel, cg_add(c, kbase, i, "k"), bv);
-	update(c, g, bl, acc, ptr, i, bv);
-	cg_loop_end(c, &li);
+	k_run(c, g, bl, kh, g->kwc, ptr, panel, acc);
 	cg_rloop_end(c, &lh);
 }
 

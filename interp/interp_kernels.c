@@ -452,7 +452,6 @@ void interp_scale_bias(const struct ir_graph *g, const struct ir_node *n, const 
 			}
 }
 
-/* The steps of an eltwise chain (the fn column of ir_steps.def). */
 /* An op that computes one step on its own (the step column of ir_ops.def:
  * relu, sigmoid, tanh, clip, rescale), element by element. */
 void interp_step(const struct ir_graph *g, const struct ir_node *n, const float *const *in,

@@ -197,11 +197,10 @@ static bool map_pool(struct onnx_imp *m)
 		onnx_error(m, "the indices output is not supported");
 		return false;
 	}
-	if (!spatial(m, x->type.dims + 2, p->kernel, p->stride, dil,
-	             onnx_attr_int(m, "ceil_mode", 0) != 0, p->pad, out))
+	p->ceil_mode = onnx_attr_int(m, "ceil_mode", 0) != 0;
+	if (!spatial(m, x->type.dims + 2, p->kernel, p->stride, dil, p->ceil_mode, p->pad, out))
 		return false;
 	p->pad_mode = IR_PAD_EXPLICIT;
-	p->ceil_mode = onnx_attr_int(m, "ceil_mode", 0) != 0;
 	p->count_include_pad = avg && onnx_attr_int(m, "count_include_pad", 0) != 0;
 	p->layout = IR_LAYOUT_NCHW;
 	uint32_t y = onnx_emit(m, avg ? IR_AVGPOOL2D : IR_MAXPOOL2D, onnx_name_out(m, 0), &x->ir, 1, &at);

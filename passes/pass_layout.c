@@ -173,14 +173,18 @@ static void pass_through(struct lctx *l, struct ir_node *n, int *axis)
 	mark_nhwc(l, n);
 }
 
+/* The only node reading value v, if v has one use, else NULL. */
+static struct ir_node *only_user(struct lctx *l, uint32_t v)
+{
+	return l->uses[v] == 1 && l->user[v] != IR_NONE ? &l->g->nodes[l->user[v]] : NULL;
+}
+
 /* The dense whose activation input is flatten output v, if v has no other
  * use and the dense's weight can be permuted; else IR_NONE. */
 static uint32_t dense_user(struct lctx *l, uint32_t v)
 {
-	if (l->uses[v] != 1 || l->user[v] == IR_NONE)
-		return IR_NONE;
-	struct ir_node *d = &l->g->nodes[l->user[v]];
-	if (d->op != IR_DENSE || d->in[0] != v)
+	struct ir_node *d = only_user(l, v);
+	if (!d || d->op != IR_DENSE || d->in[0] != v)
 		return IR_NONE;
 	const struct ir_value *w = &l->g->vals[d->param[0]];
 	if (w->kind != IR_VAL_CONST || !w->data || w->type.dtype != IR_DT_F32 ||
@@ -214,12 +218,6 @@ static void permute_dense_columns(struct lctx *l, uint32_t dense, const struct i
 	uint32_t nw = ir_add_const(g, name, w->type, dst, w->loc);
 	g->nodes[dense].param[0] = nw;
 	l->changed = true;
-}
-
-/* The only node reading value v, if v has one use, else NULL. */
-static struct ir_node *only_user(struct lctx *l, uint32_t v)
-{
-	return l->uses[v] == 1 && l->user[v] != IR_NONE ? &l->g->nodes[l->user[v]] : NULL;
 }
 
 /* A channel shuffle of NHWC value x, as exporters write it in the declared
