@@ -6,12 +6,13 @@
  * |x| < 0.625, else copysign((1 - e) / (1 + e), x) with e = exp(-2|x|),
  * which saturates to exactly +-1 (a rational in x alone, as in Eigen, has
  * to clamp |x| and misses 1 by an ulp or two there). sigmoid is
- * exact in form, s = 1 / (1 + e) with e = exp(-|x|), and e * s for x < 0,
- * so it keeps its relative accuracy for large negative x (0.5 + 0.5 *
- * tanh(x / 2) would not). exp is Cephes' expf as XNNPACK and MLAS vectorize
- * it: n = round(x / ln 2) by the 1.5 * 2^23 trick, r = x - n ln 2 in two
- * parts, a degree-6 polynomial for e^r, and 2^n made by shifting n + 127
- * into the exponent field. cg_vexp, the full-range exp of the elementwise
+ * exact in form, 1 / (1 + e) with e = exp(-|x|), and e / (1 + e) for
+ * x < 0 (one division either way), so it keeps its relative accuracy for
+ * large negative x (0.5 + 0.5 * tanh(x / 2) would not). exp is Cephes'
+ * expf as XNNPACK and MLAS vectorize it: n = round(x / ln 2) by the
+ * 1.5 * 2^23 trick, r = x - n ln 2 in two parts, a degree-6 minimax
+ * polynomial for e^r, and 2^n made by shifting n + 127 into the exponent
+ * field. cg_vexp, the full-range exp of the elementwise
  * ops and softmax, scales by 2^(n/2), then 2^(n - n/2), so n may reach 128
  * (x up to 88.72) and -150 (denormal results); beyond, +inf and 0. NaN
  * passes through; +-inf saturate to +-1 (tanh) and 1 / 0 (sigmoid). Errors
@@ -75,28 +76,45 @@ static LLVMValueRef horner(struct cg *c, LLVMValueRef x, const double *k, int n)
 	return p;
 }
 
-/* e^x for x <= 0 (all that tanh and sigmoid need). */
+/* e^r for r in [-ln2/2, ln2/2]: the degree-6 polynomial of least relative
+ * error there (Remez; its own error 1.9e-9, 1.7e-8 with the coefficients
+ * rounded to float), by Horner's rule: 6 FMAs. The first two coefficients
+ * round to exactly 1. */
+static LLVMValueRef exp_reduced(struct cg *c, LLVMValueRef r)
+{
+	static const double poly[7] = { 1.0, 1.0, 0.49999991059303284, 0.16666419804096222,
+		                        0.04166822507977486, 0.008374815806746483,
+		                        0.0013836845755577087 };
+	return horner(c, r, poly, 7);
+}
+
+/* n = round(x / ln 2) as a float, and t, whose low mantissa bits hold
+ * n + bias (two's complement), by adding 1.5 * 2^23 + bias; r = x - n ln 2
+ * in two parts (ln 2's high part has 9 significant bits, so n * it is
+ * exact). */
+static LLVMValueRef reduce(struct cg *c, LLVMValueRef x, double bias, LLVMValueRef *t,
+                           LLVMValueRef *n)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	const double magic = 12582912.0 + bias;
+	*t = cg_fma(c, x, cg_vconst(c, ty, 1.44269504088896341), cg_vconst(c, ty, magic));
+	*n = LLVMBuildFSub(c->b, *t, cg_vconst(c, ty, magic), "n");
+	LLVMValueRef r = cg_fma(c, *n, cg_vconst(c, ty, -0.693359375), x);
+	return cg_fma(c, *n, cg_vconst(c, ty, 2.12194440e-4), r);
+}
+
+/* e^x for x <= 0 (all that tanh, sigmoid and erf need), clamped to
+ * x >= -87 so that 2^n stays a normal float: n + 127 sits in t's low bits
+ * already, and shifting them into the exponent field makes 2^n. */
 static LLVMValueRef vexp_nonpos(struct cg *c, LLVMValueRef x)
 {
-	/* Cephes expf: e^r ~ 1 + r + r^2 * poly(r) on [-ln2/2, ln2/2]. */
-	static const double poly[6] = { 5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2,
-		                        8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4 };
-	const double magic = 12582912.0; /* 1.5 * 2^23: adding it rounds to an integer */
 	LLVMTypeRef ty = LLVMTypeOf(x), ity = int_type(c, ty);
 	x = LLVMBuildSelect(c->b, LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, EXP_MIN), ""),
 	                    cg_vconst(c, ty, EXP_MIN), x, "");
-	LLVMValueRef t = cg_fma(c, x, cg_vconst(c, ty, 1.44269504088896341), cg_vconst(c, ty, magic));
-	LLVMValueRef n = LLVMBuildFSub(c->b, t, cg_vconst(c, ty, magic), "n");
-	LLVMValueRef r = cg_fma(c, n, cg_vconst(c, ty, -0.693359375), x);
-	r = cg_fma(c, n, cg_vconst(c, ty, 2.12194440e-4), r);
-	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
-	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
-	                         LLVMBuildFAdd(c->b, r, cg_vconst(c, ty, 1), ""));
-	/* The low bits of t hold n (two's complement): (n + 127) << 23 is 2^n. */
-	LLVMValueRef bits = LLVMBuildAdd(c->b, LLVMBuildBitCast(c->b, t, ity, ""), ki(c, ty, 127), "");
-	LLVMValueRef scale = LLVMBuildBitCast(c->b, LLVMBuildShl(c->b, bits, ki(c, ty, 23), ""), ty,
-	                                      "pow2n");
-	return LLVMBuildFMul(c->b, er, scale, "exp");
+	LLVMValueRef t, n;
+	LLVMValueRef er = exp_reduced(c, reduce(c, x, 127, &t, &n));
+	LLVMValueRef bits = LLVMBuildShl(c->b, LLVMBuildBitCast(c->b, t, ity, ""), ki(c, ty, 23), "");
+	return LLVMBuildFMul(c->b, er, LLVMBuildBitCast(c->b, bits, ty, "pow2n"), "exp");
 }
 
 /* m * 2^n for an integer-valued float or vector n in [-150, 128], by two
@@ -116,20 +134,12 @@ static LLVMValueRef ldexp2(struct cg *c, LLVMValueRef m, LLVMValueRef n)
 
 LLVMValueRef cg_vexp(struct cg *c, LLVMValueRef x)
 {
-	static const double poly[6] = { 5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2,
-		                        8.3334519073e-3, 1.3981999507e-3, 1.9875691500e-4 };
-	const double magic = 12582912.0;
 	LLVMTypeRef ty = LLVMTypeOf(x);
 	/* Beyond these e^x is +inf or 0 in float; in between the scaling by
 	 * 2^n stays exact (down into the denormals). */
 	LLVMValueRef xc = cg_vclamp(c, x, EXP_LO, EXP_HI);
-	LLVMValueRef t = cg_fma(c, xc, cg_vconst(c, ty, 1.44269504088896341), cg_vconst(c, ty, magic));
-	LLVMValueRef n = LLVMBuildFSub(c->b, t, cg_vconst(c, ty, magic), "n");
-	LLVMValueRef r = cg_fma(c, n, cg_vconst(c, ty, -0.693359375), xc);
-	r = cg_fma(c, n, cg_vconst(c, ty, 2.12194440e-4), r);
-	LLVMValueRef r2 = LLVMBuildFMul(c->b, r, r, "r2");
-	LLVMValueRef er = cg_fma(c, horner(c, r, poly, 6), r2,
-	                         LLVMBuildFAdd(c->b, r, cg_vconst(c, ty, 1), ""));
+	LLVMValueRef t, n;
+	LLVMValueRef er = exp_reduced(c, reduce(c, xc, 0, &t, &n));
 	LLVMValueRef e = ldexp2(c, er, n);
 	LLVMValueRef over = LLVMBuildFCmp(c->b, LLVMRealOGT, x, cg_vconst(c, ty, EXP_OVER), "");
 	e = LLVMBuildSelect(c->b, over, cg_vconst(c, ty, __builtin_inf()), e, "");
@@ -202,10 +212,9 @@ LLVMValueRef cg_vsigmoid(struct cg *c, LLVMValueRef x)
 {
 	LLVMTypeRef ty = LLVMTypeOf(x);
 	LLVMValueRef e = vexp_nonpos(c, LLVMBuildFNeg(c->b, cg_vintrinsic(c, "llvm.fabs", x), ""));
-	LLVMValueRef s = LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1), LLVMBuildFAdd(c->b, e, cg_vconst(c, ty, 1), ""),
-	                               "");
 	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, x, cg_vconst(c, ty, 0), "neg");
-	return LLVMBuildSelect(c->b, neg, LLVMBuildFMul(c->b, e, s, ""), s, "sigmoid");
+	LLVMValueRef num = LLVMBuildSelect(c->b, neg, e, cg_vconst(c, ty, 1), "");
+	return LLVMBuildFDiv(c->b, num, LLVMBuildFAdd(c->b, e, cg_vconst(c, ty, 1), ""), "sigmoid");
 }
 
 /* float <name>_<fn>(float) */
