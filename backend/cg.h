@@ -185,9 +185,10 @@ void cg_lower_tiled(struct cg *c, const struct ir_node *n);
 void cg_lower_winograd(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_dwconv.c ---- */
-/* Emits conv2d n of kernel IR_KERNEL_DEPTHWISE (NHWC, groups == input
- * channels == filters, weights re-laid by the dwpack pass) with channels in vector lanes
- * and blocks of output pixels in registers (see the file). */
+/* Emits conv2d n of kernel IR_KERNEL_DEPTHWISE (NHWC, depthwise or groups
+ * of S channels in and out, S below the vector width, weights re-laid by
+ * the dwpack pass) with channels in vector lanes and blocks of output
+ * pixels in registers (see the file). */
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n);
 
 /* ---- lower_seq.c ---- */

@@ -1,28 +1,36 @@
-/* lower_dwconv.c - depthwise conv2d (groups == channels == filters, NHWC)
- * with channels in vector lanes, after XNNPACK's and MLAS's depthwise
- * kernels.
+/* lower_dwconv.c - the lane-wise conv2d kernel: depthwise convs (groups
+ * == channels == filters, NHWC) and grouped convs whose groups have S
+ * input and S output channels, S dividing the vector width (and below
+ * it: pass_dwpack.c), with channels
+ * in vector lanes, after XNNPACK's and MLAS's depthwise kernels.
  *
- * Output channel c reads only input channel c, so a vector of `vec`
- * adjacent channels is independent work: each tap is one vector load of
- * input, one of weights (tap-major, laid out by passes/pass_dwpack.c) and
- * one FMA. The register block is `mr` output pixels of one row x one
- * channel vector: per kernel row the KW weight vectors are loaded once and
- * used by all mr pixels, and the input vectors are loaded once each and
- * shared by the horizontal taps that read them (at stride 1 a 3-wide
- * kernel row over 8 pixels is 10 input loads for 24 FMAs). Loop order per
- * image: output rows, blocks of pixels, channel vectors (unit stride in
- * memory), the block's code straight-line.
+ * Output channel c reads only input channel c (depthwise, S = 1), so a
+ * vector of `vec` adjacent channels is independent work: each tap is one
+ * vector load of input, one of weights (tap-major, laid out by
+ * passes/pass_dwpack.c) and one FMA. With S > 1 a vector holds vec / S
+ * whole groups, and each tap takes S FMAs: for s = 0..S-1 the input
+ * vector with every S-lane segment rotated by s (one shuffle) times the
+ * weight vector of (tap, s), whose lane for output o holds
+ * W[o, (o % S + s) % S] (docs/ir.md "Depthwise weights"). The register
+ * block is `mr` output pixels of one row x one channel vector: per kernel
+ * row (and s) the KW weight vectors are loaded once and used by all mr
+ * pixels, and the input vectors are loaded once each and shared by the
+ * horizontal taps that read them (at stride 1 a 3-wide kernel row over 8
+ * pixels is 10 input loads for 24 FMAs). Loop order per image: output
+ * rows, blocks of pixels, channel vectors (unit stride in memory), the
+ * block's code straight-line.
  *
  * Padding costs no tests: along each axis the output positions are split
  * at compile time into runs whose valid taps are the same range [k0, k1)
  * (the interior has all taps; a border pixel lacks the taps that fall into
  * the padding), and each run is emitted with exactly its taps. So any
  * kernel size, stride, dilation and padding is handled, including images
- * smaller than the kernel. Channels that do not fill a vector (C % vec)
- * get one more block with masked input loads and stores; the weights are
- * padded to whole vectors and load unmasked. The epilogue is the layer's:
- * + bias, + fused residual, activation (cg_vstep), one store per pixel. Per
- * pixel the taps are summed in the interpreter's order (kh, then kw), from
+ * smaller than the kernel. Channels that do not fill a vector (C % vec,
+ * whole groups since S divides vec) get one more block with masked input
+ * loads and stores; the weights are padded to whole vectors and load
+ * unmasked. The epilogue is the layer's: + bias, + fused residual,
+ * activation (cg_vstep), one store per pixel. Per pixel the taps are
+ * summed in the order s, kh, kw (the interpreter's for depthwise), from
  * the first product. */
 #include "cg.h"
 
@@ -37,6 +45,7 @@ struct dw {
 	LLVMTypeRef vty;          /* <vec x float> */
 	int vec, mr;
 	int64_t n, h, wd, c, cp;  /* input N, H, W, C; cp: C padded to vec */
+	int64_t sg;               /* channels per group, in and out: S */
 	int64_t oh, ow;
 	int64_t kh, kw, sh, sw, dh, dw, pt, pl;
 	struct ir_eltwise_step act; /* the fused activation */
@@ -60,11 +69,17 @@ struct dblock {
 static bool is_dwconv(const struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
-	if (n->op != IR_CONV2D || !a->tile.packed || a->tile.winograd || a->layout != IR_LAYOUT_NHWC)
+	if (n->op != IR_CONV2D || !a->tile.packed || a->tile.winograd || a->layout != IR_LAYOUT_NHWC ||
+	    a->groups < 1)
 		return false;
 	const struct ir_type *x = &c->g->vals[n->in[0]].type, *y = &c->g->vals[n->out].type;
-	return x->rank == 4 && y->rank == 4 && a->groups == x->dims[3] && a->groups == y->dims[3] &&
-	       c->g->vals[n->param[0]].type.rank == 3;
+	const struct ir_type *wt = &c->g->vals[n->param[0]].type;
+	if (x->rank != 4 || y->rank != 4 || wt->rank != 4 || x->dims[3] != y->dims[3] ||
+	    x->dims[3] % a->groups)
+		return false;
+	int64_t sg = x->dims[3] / a->groups;
+	return wt->dims[0] == a->kernel[0] && wt->dims[1] == a->kernel[1] && wt->dims[2] == sg &&
+	       a->tile.vec % sg == 0;
 }
 
 /* ---- compile-time geometry ---- */
@@ -107,36 +122,56 @@ static int64_t runs_of(struct cg *c, int64_t out, int64_t s, int64_t p, int64_t 
 
 /* ---- the register block ---- */
 
-/* acc[p] += x(p, kh, kw) * w(kh, kw) for the taps of kernel row kh. Input
- * j = p * sw + kw * dw of the row is loaded once for every (p, kw) that
- * reads it; per pixel, kw still ascends. */
+/* x with each S-lane segment rotated by r: lane l takes lane
+ * l - l % S + (l % S + r) % S. */
+static LLVMValueRef rotate_segments(struct cg *c, const struct dw *d, LLVMValueRef x, int64_t r)
+{
+	LLVMValueRef mask[64];
+	for (int l = 0; l < d->vec; l++) {
+		int64_t from = l - l % d->sg + (l % d->sg + r) % d->sg;
+		mask[l] = LLVMConstInt(c->t_i32, (unsigned long long)from, 0);
+	}
+	return LLVMBuildShuffleVector(c->b, x, LLVMGetPoison(d->vty), LLVMConstVector(mask, (unsigned)d->vec),
+	                              "rot");
+}
+
+/* acc[p] += rot_s(x(p, kh, kw)) * w(kh, kw, s) for the taps of kernel row
+ * kh and every s. Input j = p * sw + kw * dw of the row is loaded once
+ * for every (p, kw) that reads it; per pixel, kw still ascends. */
 static void block_row(struct cg *c, const struct dw *d, const struct dblock *bl, int64_t kh,
                       LLVMValueRef xcol, LLVMValueRef acc[MR_MAX])
 {
 	const struct run *cols = bl->cols;
-	LLVMValueRef wv[64] = { 0 };
 	DLC_ASSERT(cols->k1 - cols->k0 <= 64);
 	unsigned walign = (unsigned)(d->vec * 4 < PLAN_ALIGN ? d->vec * 4 : PLAN_ALIGN);
-	for (int64_t kw = cols->k0; kw < cols->k1; kw++) {
-		LLVMValueRef at = cg_add(c, cg_i64(c, (kh * d->kw + kw) * d->cp), bl->c0, "");
-		wv[kw - cols->k0] = cg_vload(c, d->vty, d->w, at, d->vec, walign);
-	}
 	int64_t jmax = (int64_t)(bl->pixels - 1) * d->sw + (cols->k1 - 1) * d->dw;
-	for (int64_t j = 0; j <= jmax; j++) {
-		LLVMValueRef xv = NULL;
-		for (int p = 0; p < bl->pixels; p++) {
-			int64_t off = j - p * d->sw;
-			if (off < 0 || off % d->dw)
-				continue;
-			int64_t kw = off / d->dw;
-			if (kw < cols->k0 || kw >= cols->k1)
-				continue;
-			if (!xv) {
-				LLVMValueRef at = cg_madd(c, cg_add(c, xcol, cg_i64(c, j), ""), d->c, bl->c0, "");
-				xv = cg_vload(c, d->vty, d->x, cg_add(c, bl->xrow[kh], at, ""), bl->lanes, 4);
+	for (int64_t s = 0; s < d->sg; s++) {
+		LLVMValueRef wv[64] = { 0 };
+		for (int64_t kw = cols->k0; kw < cols->k1; kw++) {
+			LLVMValueRef at = cg_add(c, cg_i64(c, ((kh * d->kw + kw) * d->sg + s) * d->cp),
+			                         bl->c0, "");
+			wv[kw - cols->k0] = cg_vload(c, d->vty, d->w, at, d->vec, walign);
+		}
+		for (int64_t j = 0; j <= jmax; j++) {
+			LLVMValueRef xv = NULL;
+			for (int p = 0; p < bl->pixels; p++) {
+				int64_t off = j - p * d->sw;
+				if (off < 0 || off % d->dw)
+					continue;
+				int64_t kw = off / d->dw;
+				if (kw < cols->k0 || kw >= cols->k1)
+					continue;
+				if (!xv) {
+					LLVMValueRef at = cg_madd(c, cg_add(c, xcol, cg_i64(c, j), ""), d->c,
+					                          bl->c0, "");
+					xv = cg_vload(c, d->vty, d->x, cg_add(c, bl->xrow[kh], at, ""),
+					              bl->lanes, 4);
+					if (s)
+						xv = rotate_segments(c, d, xv, s);
+				}
+				LLVMValueRef w = wv[kw - cols->k0];
+				acc[p] = acc[p] ? cg_fma(c, xv, w, acc[p]) : LLVMBuildFMul(c->b, xv, w, "p");
 			}
-			LLVMValueRef w = wv[kw - cols->k0];
-			acc[p] = acc[p] ? cg_fma(c, xv, w, acc[p]) : LLVMBuildFMul(c->b, xv, w, "p");
 		}
 	}
 }
@@ -216,7 +251,8 @@ static void dw_of(struct cg *c, const struct ir_node *n, struct dw *d)
 	d->mr = a->tile.mr;
 	d->vty = LLVMVectorType(c->t_f32, (unsigned)d->vec);
 	d->n = xt->dims[0], d->h = xt->dims[1], d->wd = xt->dims[2], d->c = xt->dims[3];
-	d->cp = c->g->vals[n->param[0]].type.dims[2];
+	d->cp = c->g->vals[n->param[0]].type.dims[3];
+	d->sg = c->g->vals[n->param[0]].type.dims[2];
 	d->oh = yt->dims[1], d->ow = yt->dims[2];
 	d->kh = a->kernel[0], d->kw = a->kernel[1];
 	d->sh = a->stride[0], d->sw = a->stride[1];
@@ -224,7 +260,8 @@ static void dw_of(struct cg *c, const struct ir_node *n, struct dw *d)
 	d->pt = a->pad[0], d->pl = a->pad[1];
 	d->act = a->act;
 	DLC_ASSERT(d->vec >= 1 && d->vec <= 64 && d->mr >= 1 && d->mr <= MR_MAX &&
-	           d->cp % d->vec == 0 && d->cp >= d->c && d->kw <= 64);
+	           d->cp % d->vec == 0 && d->cp >= d->c && d->kw <= 64 && d->sg >= 1 &&
+	           d->vec % d->sg == 0);
 }
 
 void cg_lower_dwconv(struct cg *c, const struct ir_node *n)

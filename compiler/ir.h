@@ -137,7 +137,8 @@ struct ir_tile {
  * NAIVE: plain loop nests (every op; the only choice at -O0). The others
  * are conv2d/dense only and imply weight param 0 re-laid for them
  * (docs/ir.md): TILED the packed implicit GEMM, WINOGRAD F(m x m, 3 x 3)
- * batched GEMMs, DEPTHWISE channels-in-lanes depthwise conv. */
+ * batched GEMMs, DEPTHWISE channels-in-lanes conv (depthwise, and groups
+ * narrower than a vector). */
 enum ir_kernel { IR_KERNEL_NAIVE, IR_KERNEL_TILED, IR_KERNEL_WINOGRAD, IR_KERNEL_DEPTHWISE };
 const char *ir_kernel_name(enum ir_kernel k); /* "naive", "tiled", ... */
 

@@ -61,8 +61,15 @@ extern const struct pass pass_fuse_eltwise;   /* elementwise chains into one loo
 extern const struct pass pass_tile;         /* register/cache blocks of conv2d/dense */
 extern const struct pass pass_winograd;     /* 3x3 stride-1 convs as Winograd F(2x2, 3x3) */
 extern const struct pass pass_pack;         /* weights pre-packed into kernel panels */
-extern const struct pass pass_dwpack;       /* depthwise weights as [KH, KW, C] */
+extern const struct pass pass_dwpack;       /* depthwise weights as [KH, KW, S, C] */
 extern const struct pass pass_pack_rnn;     /* lstm/gru weights in column panels */
+
+/* Whether conv2d n runs on the lane-wise (depthwise) kernel for vectors of
+ * vec floats: NHWC, groups of S input and S output channels with S below
+ * vec and dividing it (S = 1 is depthwise), a kernel of at most 16 x 16
+ * and 64 taps, constant weights (pass_dwpack.c). The tiling pass leaves
+ * these. */
+bool pass_conv_lanewise(const struct ir_graph *g, const struct ir_node *n, int64_t vec);
 
 /* The pipeline, in order; NULL-terminated. */
 extern const struct pass *const pass_pipeline[];

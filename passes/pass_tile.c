@@ -38,8 +38,10 @@
  * side, one per group: M pixels, N = O/G, K = (C/G) * kh * kw, the tile
  * chosen for one group's shape and K walked by taps (the C/G channels of
  * a group are not contiguous across adjacent pixels), or as a GEMM when
- * 1x1 unpadded. Depthwise convs (one channel per group in and out) are
- * the depthwise kernel's (pass_dwpack.c), channel multipliers (one input
+ * 1x1 unpadded. Depthwise convs (one channel per group in and out) and
+ * groups of S channels in and out with S dividing the vector width (and
+ * below it) are
+ * the lane-wise kernel's (pass_dwpack.c), channel multipliers (one input
  * channel per group, several out) and NCHW convolutions stay untiled
  * (vec = 0): the plain loops of the back end run them. So do tiny layers (under
  * MIN_MACS multiply-adds): LLVM unrolls their plain loops completely and
@@ -133,10 +135,12 @@ static void tile_conv(struct ir_graph *g, struct ir_node *n, const struct target
 	if (a->groups < 1 || a->layout != IR_LAYOUT_NHWC || x->rank != 4 || y->rank != 4)
 		return;
 	int64_t cg = x->dims[3] / a->groups, ng = y->dims[3] / a->groups;
-	/* One input channel per group: depthwise (pass_dwpack.c), or with a
-	 * channel multiplier, where the plain loops were measured faster than
-	 * a GEMM per group of K = kh * kw (docs/ir.md, "Packed weights"). */
-	if (a->groups > 1 && cg == 1)
+	/* Groups narrower than a vector: the lane-wise kernel's
+	 * (pass_dwpack.c), depthwise included. One input channel per group
+	 * with a channel multiplier: the plain loops were measured faster
+	 * than a GEMM per group of K = kh * kw (docs/ir.md, "Packed
+	 * weights"). */
+	if (a->groups > 1 && (cg == 1 || pass_conv_lanewise(g, n, t->vec_floats)))
 		return;
 	struct gemm_shape s = {
 		.m = y->dims[0] * y->dims[1] * y->dims[2],

@@ -1,4 +1,5 @@
-/* test_dwconv.c - the depthwise conv2d kernel (backend/lower_dwconv.c) and
+/* test_dwconv.c - the lane-wise conv2d kernel (backend/lower_dwconv.c:
+ * depthwise convs and groups narrower than a vector) and
  * the vectorized pools, softmax and elementwise ops (backend/lower_ops.c)
  * against the reference interpreter.
  *
@@ -11,9 +12,15 @@
  * kernels 1, 3, 5, 7, stride 1 and 2, dilation 2, padding same, valid and
  * explicit asymmetric, spatial 1x1, 7x7 and 13x5 (images smaller than the
  * kernel), bias or none, activations none, relu, clip (relu6), sigmoid,
- * tanh, and fused residuals. The test also checks that every depthwise
- * layer did reach the kernel (packed by dwpack). Targets: the SSE baseline
- * (4 lanes, no FMA) and AVX2 (haswell, 8 lanes, FMA). */
+ * tanh, and fused residuals. Grouped layers have groups of 2, 4 and 8
+ * channels (each below the vector width on some target: segment rotations
+ * within a vector), a masked channel tail, stride 2, dilation, asymmetric
+ * kernels and pads, a residual, and one group width (3) that no vector
+ * width is a multiple of (the tiled kernel). The test also checks that
+ * each target's lane-wise layers did reach the kernel (packed by
+ * dwpack). Targets: the SSE baseline (4 lanes, no FMA), AVX2 (haswell, 8
+ * lanes, FMA) and AVX-512 (skylake-avx512, 16 lanes) where the host has
+ * them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,13 +35,13 @@
 #include "e2e_util.h"
 #include "layer_check.h"
 
-/* Depthwise layers the dwpack pass handed to the depthwise kernel. */
+/* Layers the dwpack pass handed to the lane-wise kernel. */
 static int count_dw(const struct ir_graph *g)
 {
 	int k = 0;
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		const struct ir_node *n = &g->nodes[i];
-		if (n->op == IR_CONV2D && n->attr.conv.tile.packed && n->attr.conv.groups > 1)
+		if (n->op == IR_CONV2D && n->kernel == IR_KERNEL_DEPTHWISE && n->attr.conv.tile.packed)
 			k++;
 	}
 	return k;
@@ -79,7 +86,8 @@ static const char dw_small[] =
 
 /* Fused residuals (conv + add + relu) with 8 and 7 channels; valid
  * padding with stride 2; 3 and 1
- * channels (a 1-channel depthwise conv is a plain conv: groups = 1). */
+ * channels (a 1-channel depthwise conv is a plain conv, groups = 1, and
+ * runs on the lane-wise kernel too). */
 static const char dw_residual[] =
 	"model t\n"
 	"input x: f32[1, 13, 5, 8]\n"
@@ -96,6 +104,27 @@ static const char dw_residual[] =
 	"d = conv2d(3, 5, groups=3, stride=2, padding=same, activation=relu)(z)\n"
 	"e = conv2d(1, 3, padding=same)(u)\n"
 	"output r, b, t, d, e\n";
+
+/* ---- narrow groups ---- */
+
+/* Groups of 2 (a, e: lane-wise on every target), 4 (b, s, d: on AVX2 and
+ * AVX-512), 8 (c: AVX-512 only) and 3 (f: never, the tiled kernel). 12
+ * channels leave a masked half vector on AVX2 and AVX-512; s takes the
+ * fused residual. */
+static const char grouped[] =
+	"model t\n"
+	"input x: f32[2, 9, 11, 24]\n"
+	"input y: f32[1, 7, 5, 12]\n"
+	"weights random(seed=11)\n"
+	"a = conv2d(24, 3, groups=12, padding=same, activation=relu)(x)\n"
+	"b = conv2d(24, 3, groups=6, stride=2, padding=1)(x)\n"
+	"c = conv2d(24, [3, 5], groups=3, padding=[2, 1, 0, 3], dilation=[1, 2])(x)\n"
+	"s = conv2d(24, 3, groups=6, padding=same)(x)\n"
+	"t = add()(s, x)\n"
+	"d = conv2d(12, 5, groups=3, padding=same, activation=sigmoid)(y)\n"
+	"e = conv2d(12, 3, groups=6, stride=2, padding=valid, bias=false)(y)\n"
+	"f = conv2d(12, 1, groups=4)(y)\n"
+	"output a, b, c, t, d, e, f\n";
 
 /* ---- pools, softmax, elementwise ---- */
 
@@ -145,26 +174,29 @@ static const char eltwise[] =
 	"g = tanh()\n"
 	"output a, b, c, e, g\n";
 
+enum { SSE, AVX2, AVX512 };
+
 struct model {
 	const char *src;
-	int ndw; /* depthwise layers on the kernel */
+	int ndw[3]; /* layers on the lane-wise kernel, per target */
 };
 
 static const struct model models[] = {
-	{ dw_c32, 3 }, { dw_c17, 4 }, { dw_small, 3 }, { dw_residual, 4 },
-	{ pools, 0 }, { softmaxes, 0 }, { eltwise, 0 },
+	{ dw_c32, { 3, 3, 3 } },   { dw_c17, { 4, 4, 4 } },    { dw_small, { 3, 3, 3 } },
+	{ dw_residual, { 5, 5, 5 } }, { grouped, { 2, 5, 6 } }, { pools, { 0 } },
+	{ softmaxes, { 0 } },      { eltwise, { 0 } },
 };
 
-static void on_cpu(const char *cpu)
+static void on_cpu(const char *cpu, int target)
 {
 	for (unsigned i = 0; i < sizeof models / sizeof models[0]; i++)
-		lc_check_model(models[i].src, cpu, count_dw, models[i].ndw);
+		lc_check_model(models[i].src, cpu, count_dw, models[i].ndw[target]);
 }
 
 static void sse_baseline(void **state)
 {
 	(void)state;
-	on_cpu(NULL);
+	on_cpu(NULL, SSE);
 }
 
 static void avx2(void **state)
@@ -172,7 +204,15 @@ static void avx2(void **state)
 	(void)state;
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
 		skip();
-	on_cpu("haswell");
+	on_cpu("haswell", AVX2);
+}
+
+static void avx512(void **state)
+{
+	(void)state;
+	if (!__builtin_cpu_supports("avx512f"))
+		skip();
+	on_cpu("skylake-avx512", AVX512);
 }
 
 int main(void)
@@ -180,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sse_baseline),
 		cmocka_unit_test(avx2),
+		cmocka_unit_test(avx512),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,16 @@ static bool lg_conv(const struct rm_model *m, struct rm_layer *l, const struct r
 		f = c * (1 + l->raw[0] % 2);
 	} else if (mode == 2) {
 		groups = nth_divisor(gcd(c, f), 1 + l->raw[9] / 4);
+		/* groups of 2, 4, 8 or 16 channels in and out (the lane-wise
+		 * kernel takes those narrower than a vector) */
+		for (int i = 0; i < 4 && l->raw[0] % 2 == 0; i++) {
+			int width = 16 >> (l->raw[9] / 4 + i) % 4;
+			if (c % width == 0 && c > width) {
+				f = c;
+				groups = c / width;
+				break;
+			}
+		}
 	}
 	int lim[2] = { 3, 3 }, pads[4] = { 0, 0, 0, 0 }, padmode = l->raw[7] % 5;
 	if (padmode >= 2)
