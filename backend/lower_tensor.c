@@ -1,5 +1,5 @@
 /* lower_tensor.c - loop nests of the tensor ops added for ONNX import:
- * binary (NumPy broadcasting), matmul, reduce_mean, slice, pad, broadcast
+ * binary (NumPy broadcasting), matmul, the reductions, slice, pad, broadcast
  * and gather.
  *
  * Each op is a plain loop nest over its output in C order that mirrors
@@ -120,28 +120,93 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 	nest_end(c, &ns);
 }
 
-/* Over the kept axes; inside, the reduced positions in C order. */
-void lower_reduce_mean(struct cg *c, const struct ir_node *n)
+/* acc combined with x, as interp_tensor.c's reduce_step: max and min keep
+ * a NaN once they meet one. */
+static LLVMValueRef reduce_step(struct cg *c, enum ir_op op, LLVMValueRef acc, LLVMValueRef x,
+                                LLVMValueRef m)
+{
+	LLVMValueRef keep;
+	switch (op) {
+	case IR_REDUCE_PROD: return LLVMBuildFMul(c->b, acc, x, "prod");
+	case IR_REDUCE_MAX:
+	case IR_REDUCE_MIN:
+		/* acc is NaN, or acc >= x (<= for min): keep acc */
+		keep = LLVMBuildFCmp(c->b, op == IR_REDUCE_MAX ? LLVMRealOGE : LLVMRealOLE, acc, x, "keep");
+		keep = LLVMBuildOr(c->b, keep, LLVMBuildFCmp(c->b, LLVMRealUNO, acc, acc, "nan"), "");
+		return LLVMBuildSelect(c->b, keep, acc, x, op == IR_REDUCE_MAX ? "max" : "min");
+	case IR_REDUCE_L1:
+		return LLVMBuildFAdd(c->b, acc, cg_vintrinsic(c, "llvm.fabs", x), "l1");
+	case IR_REDUCE_L2:
+	case IR_REDUCE_SUM_SQUARE:
+		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, x, x, "sq"), "sumsq");
+	case IR_REDUCE_LOG_SUM_EXP:
+		return LLVMBuildFAdd(c->b, acc, cg_vexp(c, LLVMBuildFSub(c->b, x, m, "")), "sumexp");
+	default: return LLVMBuildFAdd(c->b, acc, x, "s"); /* mean, sum, log_sum */
+	}
+}
+
+/* The result from acc over count positions (interp_tensor.c's
+ * reduce_finish). */
+static LLVMValueRef reduce_finish(struct cg *c, enum ir_op op, LLVMValueRef acc, int64_t count,
+                                  LLVMValueRef m)
+{
+	switch (op) {
+	case IR_REDUCE_MEAN:
+		return LLVMBuildFDiv(c->b, acc, cg_f32(c, (double)(float)count), "mean");
+	case IR_REDUCE_L2: return cg_vintrinsic(c, "llvm.sqrt", acc);
+	case IR_REDUCE_LOG_SUM: return cg_vintrinsic(c, "llvm.log", acc);
+	case IR_REDUCE_LOG_SUM_EXP: {
+		LLVMValueRef inf = LLVMBuildFCmp(c->b, LLVMRealOEQ, cg_vintrinsic(c, "llvm.fabs", m),
+		                                 cg_f32(c, __builtin_inff()), "inf");
+		LLVMValueRef r = LLVMBuildFAdd(c->b, m, cg_vintrinsic(c, "llvm.log", acc), "");
+		return LLVMBuildSelect(c->b, inf, m, r, "lse");
+	}
+	default: return acc;
+	}
+}
+
+static double reduce_start(enum ir_op op)
+{
+	switch (op) {
+	case IR_REDUCE_PROD: return 1.0;
+	case IR_REDUCE_MAX: return -__builtin_inf();
+	case IR_REDUCE_MIN: return __builtin_inf();
+	default: return 0.0;
+	}
+}
+
+/* acc = op over the reduced positions of the output at base (m: the shift
+ * of reduce_log_sum_exp). */
+static LLVMValueRef reduce_run(struct cg *c, const struct ir_node *n, enum ir_op op,
+                               const struct ir_reduce_split *s, LLVMValueRef base, LLVMValueRef m)
+{
+	LLVMValueRef ir[IR_MAX_RANK], acc = cg_var(c, "acc");
+	struct nest red;
+	LLVMBuildStore(c->b, cg_f32(c, reduce_start(op)), acc);
+	nest_begin(c, &red, s->red, s->nred, ir);
+	LLVMValueRef at = cg_add(c, base, offset(c, ir, s->red_stride, s->nred), "");
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], at, "x");
+	LLVMBuildStore(c->b, reduce_step(c, op, LLVMBuildLoad2(c->b, c->t_f32, acc, "acc"), v, m), acc);
+	nest_end(c, &red);
+	return LLVMBuildLoad2(c->b, c->t_f32, acc, "total");
+}
+
+/* Over the kept axes; inside, the reduced positions in C order (and
+ * before them, for reduce_log_sum_exp, a pass for the maximum). */
+void lower_reduce(struct cg *c, const struct ir_node *n)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
 	struct ir_reduce_split s = ir_reduce_split(cg_type(c, n->in[0]), a->axes, a->naxes);
-	const int64_t *kd = s.kept, *ks = s.kept_stride, *rd = s.red, *rs = s.red_stride;
-	unsigned nk = s.nkept, nr = s.nred;
-	int64_t yd[IR_MAX_RANK], count = s.count;
-	ir_dense_strides(kd, nk, yd);
-	LLVMValueRef ik[IR_MAX_RANK], ir[IR_MAX_RANK], sum = cg_var(c, "sum");
-	struct nest kept, red;
-	nest_begin(c, &kept, kd, nk, ik);
-	LLVMValueRef base = offset(c, ik, ks, nk);
-	LLVMBuildStore(c->b, cg_f32(c, 0), sum);
-	nest_begin(c, &red, rd, nr, ir);
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_add(c, base, offset(c, ir, rs, nr), ""), "x");
-	LLVMBuildStore(c->b, LLVMBuildFAdd(c->b, LLVMBuildLoad2(c->b, c->t_f32, sum, "s"), v, "s"),
-	               sum);
-	nest_end(c, &red);
-	LLVMValueRef mean = LLVMBuildFDiv(c->b, LLVMBuildLoad2(c->b, c->t_f32, sum, "total"),
-	                                  cg_f32(c, (double)(float)count), "mean");
-	cg_store(c, mean, c->addr[n->out], offset(c, ik, yd, nk));
+	int64_t yd[IR_MAX_RANK];
+	ir_dense_strides(s.kept, s.nkept, yd);
+	LLVMValueRef ik[IR_MAX_RANK];
+	struct nest kept;
+	nest_begin(c, &kept, s.kept, s.nkept, ik);
+	LLVMValueRef base = offset(c, ik, s.kept_stride, s.nkept), m = NULL;
+	if (n->op == IR_REDUCE_LOG_SUM_EXP)
+		m = reduce_run(c, n, IR_REDUCE_MAX, &s, base, NULL);
+	LLVMValueRef y = reduce_finish(c, n->op, reduce_run(c, n, n->op, &s, base, m), s.count, m);
+	cg_store(c, y, c->addr[n->out], offset(c, ik, yd, s.nkept));
 	nest_end(c, &kept);
 }
 

@@ -445,6 +445,23 @@ const char *ir_binop_name(enum ir_binop op)
 	return "none";
 }
 
+bool ir_op_is_reduce(enum ir_op op)
+{
+	switch (op) {
+	case IR_REDUCE_MEAN:
+	case IR_REDUCE_SUM:
+	case IR_REDUCE_MAX:
+	case IR_REDUCE_MIN:
+	case IR_REDUCE_PROD:
+	case IR_REDUCE_L1:
+	case IR_REDUCE_L2:
+	case IR_REDUCE_SUM_SQUARE:
+	case IR_REDUCE_LOG_SUM:
+	case IR_REDUCE_LOG_SUM_EXP: return true;
+	default: return false;
+	}
+}
+
 const char *ir_kernel_name(enum ir_kernel k)
 {
 	switch (k) {

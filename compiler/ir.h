@@ -273,9 +273,10 @@ struct ir_binary_attr {
 	enum ir_binop op;
 };
 
-/* reduce_mean over `axes` (negative count from the end until shape
- * inference makes them non-negative and ascending); keepdims keeps each
- * reduced axis with size 1. */
+/* reduce_mean, reduce_sum, reduce_max, ... (the IR_REDUCE_* ops, ONNX's
+ * Reduce*) over `axes` (negative count from the end until shape inference
+ * makes them non-negative and ascending); keepdims keeps each reduced
+ * axis with size 1. */
 struct ir_reduce_attr {
 	uint8_t naxes;
 	int axes[IR_MAX_RANK];
@@ -478,6 +479,8 @@ bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct 
  * no such axis or size 1 there. */
 void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides);
 const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div" */
+/* Whether op is one of the reductions (IR_REDUCE_*, struct ir_reduce_attr). */
+bool ir_op_is_reduce(enum ir_op op);
 
 /* ---- printer and verifier ---- */
 void ir_print(struct ir_graph *g, FILE *out);

@@ -571,13 +571,17 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		return false;
 	}
 	case FE_LAYER_TRANSPOSE: a = &l->args[FE_ARG_INDEX(TRANSPOSE, perm)]; break;
-	case FE_LAYER_REDUCE_MEAN: a = &l->args[FE_ARG_INDEX(REDUCE_MEAN, axes)]; break;
 	case FE_LAYER_BROADCAST: a = &l->args[FE_ARG_INDEX(BROADCAST, dims)]; break;
 	case FE_LAYER_PAD:
 		a = &l->args[FE_ARG_INDEX(PAD, pads)];
 		most = 2 * IR_MAX_RANK;
 		break;
-	default: return true;
+	default:
+		if (!ir_op_is_reduce(fe_layers[l->id].op))
+			return true;
+		/* every reduction has reduce_mean's parameters */
+		a = &l->args[FE_ARG_INDEX(REDUCE_MEAN, axes)];
+		break;
 	}
 	const char *name = fe_params[fe_layers[l->id].first + (unsigned)(a - l->args)].name;
 	if (a->n > most) {
@@ -597,7 +601,7 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		}
 		seen |= 1u << a->is[k];
 	}
-	for (unsigned k = 0; l->id == FE_LAYER_REDUCE_MEAN && k < a->n; k++) {
+	for (unsigned k = 0; ir_op_is_reduce(fe_layers[l->id].op) && k < a->n; k++) {
 		if (a->is[k] < -IR_MAX_RANK || a->is[k] >= IR_MAX_RANK) {
 			diag_error(c->d, a->loc, "'axes' values must be between %d and %d, got %" PRId64,
 			           -IR_MAX_RANK, IR_MAX_RANK - 1, a->is[k]);

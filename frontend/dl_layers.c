@@ -341,10 +341,10 @@ void write_binary(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, n->nin);
 }
 
-void write_reduce_mean(struct writer *w, const struct ir_node *n, const char *ident)
+void write_reduce(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;
-	dlw_begin(w, ident, FE_LAYER_REDUCE_MEAN);
+	dlw_begin(w, ident, fe_layer_find(ir_op_table[n->op].name));
 	dlw_arg_int_list(w, "axes", a->axes, a->naxes);
 	dlw_arg(w, "keepdims=%s", a->keepdims ? "true" : "false");
 	dlw_end(w, n->in, 1);

@@ -112,13 +112,6 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 		         ARG(l, HARD_SIGMOID, beta)->f);
 		break;
 	case FE_LAYER_HARD_SWISH: one_step(at, IR_STEP_HARD_SWISH, 1.0 / 6.0, 0.5); break;
-	case FE_LAYER_REDUCE_MEAN:
-		a = ARG(l, REDUCE_MEAN, axes);
-		at->reduce.naxes = (uint8_t)a->n;
-		for (unsigned k = 0; k < a->n; k++)
-			at->reduce.axes[k] = (int)a->is[k];
-		at->reduce.keepdims = ARG(l, REDUCE_MEAN, keepdims)->i[0] != 0;
-		break;
 	case FE_LAYER_SLICE:
 		at->slice.axis = (int)ARG(l, SLICE, axis)->i[0];
 		at->slice.start = ARG(l, SLICE, start)->i[0];
@@ -150,6 +143,14 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 		at->gather.idx = a->is;
 		break;
 	default:
+		if (ir_op_is_reduce(fe_layers[l->id].op)) {
+			/* every reduction has reduce_mean's parameters */
+			a = ARG(l, REDUCE_MEAN, axes);
+			at->reduce.naxes = (uint8_t)a->n;
+			for (unsigned k = 0; k < a->n; k++)
+				at->reduce.axes[k] = (int)a->is[k];
+			at->reduce.keepdims = ARG(l, REDUCE_MEAN, keepdims)->i[0] != 0;
+		}
 		/* an elementwise layer without numbers is the step of its name
 		 * (ir_steps.def: exp, log, sqrt, neg, abs, erf, ...) */
 		if (fe_layers[l->id].op == IR_ELTWISE)
@@ -235,6 +236,15 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_ABS:
 	case FE_LAYER_ERF:
 	case FE_LAYER_REDUCE_MEAN:
+	case FE_LAYER_REDUCE_SUM:
+	case FE_LAYER_REDUCE_MAX:
+	case FE_LAYER_REDUCE_MIN:
+	case FE_LAYER_REDUCE_PROD:
+	case FE_LAYER_REDUCE_L1:
+	case FE_LAYER_REDUCE_L2:
+	case FE_LAYER_REDUCE_SUM_SQUARE:
+	case FE_LAYER_REDUCE_LOG_SUM:
+	case FE_LAYER_REDUCE_LOG_SUM_EXP:
 	case FE_LAYER_SLICE:
 	case FE_LAYER_PAD:
 	case FE_LAYER_TRANSPOSE:

@@ -1,6 +1,7 @@
 /* interp_tensor.c - the reference interpreter's kernels of the tensor ops
- * added for ONNX import: binary (NumPy broadcasting), matmul, reduce_mean,
- * slice, pad, broadcast and gather.
+ * added for ONNX import: binary (NumPy broadcasting), matmul, the
+ * reductions (reduce_mean, reduce_sum, ...), slice, pad, broadcast and
+ * gather.
  *
  * Like interp_kernels.c, each kernel is one plain loop over the output,
  * in C order, with the input position computed from the output index
@@ -8,6 +9,8 @@
  * order stated above each kernel; the back end (backend/lower_tensor.c)
  * uses the same order. */
 #include "interp.h"
+
+#include <math.h>
 
 #include "check.h"
 #include "kernel_types.h"
@@ -102,9 +105,51 @@ void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const floa
 	}
 }
 
-/* y = (sum over the reduced positions in C order, from 0.0f) / count. */
-void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
-                        const float *const *param, float *out)
+/* The value a reduction starts from. */
+static float reduce_start(enum ir_op op)
+{
+	switch (op) {
+	case IR_REDUCE_PROD: return 1.0f;
+	case IR_REDUCE_MAX: return -INFINITY;
+	case IR_REDUCE_MIN: return INFINITY;
+	default: return 0.0f;
+	}
+}
+
+/* acc combined with x; m is the maximum (reduce_log_sum_exp's shift).
+ * max and min keep a NaN once they meet one. */
+static float reduce_step(enum ir_op op, float acc, float x, float m)
+{
+	switch (op) {
+	case IR_REDUCE_PROD: return acc * x;
+	case IR_REDUCE_MAX: return isnan(acc) || acc >= x ? acc : x;
+	case IR_REDUCE_MIN: return isnan(acc) || acc <= x ? acc : x;
+	case IR_REDUCE_L1: return acc + fabsf(x);
+	case IR_REDUCE_L2:
+	case IR_REDUCE_SUM_SQUARE: return acc + x * x;
+	case IR_REDUCE_LOG_SUM_EXP: return acc + expf(x - m);
+	default: return acc + x; /* mean, sum, log_sum */
+	}
+}
+
+/* The result from the accumulated acc over count positions. */
+static float reduce_finish(enum ir_op op, float acc, int64_t count, float m)
+{
+	switch (op) {
+	case IR_REDUCE_MEAN: return acc / (float)count;
+	case IR_REDUCE_L2: return sqrtf(acc);
+	case IR_REDUCE_LOG_SUM: return logf(acc);
+	case IR_REDUCE_LOG_SUM_EXP: return isinf(m) ? m : m + logf(acc);
+	default: return acc;
+	}
+}
+
+/* Each output is its reduced positions in C order combined from the
+ * start value (reduce_start, reduce_step, reduce_finish).
+ * reduce_log_sum_exp is m + log(sum exp(x - m)) with m the maximum (one
+ * more pass), so it overflows only when the result does. */
+void interp_reduce(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
 {
 	const float *x = in[0];
 	(void)param;
@@ -116,13 +161,22 @@ void interp_reduce_mean(const struct ir_graph *g, const struct ir_node *n, const
 	int64_t total = ir_type_numel(out_type(g, n)), base = 0;
 	int64_t ki[IR_MAX_RANK] = { 0 };
 	for (int64_t o = 0; o < total; o++) {
+		float m = 0.0f;
+		if (n->op == IR_REDUCE_LOG_SUM_EXP) {
+			int64_t ri[IR_MAX_RANK] = { 0 }, off = 0;
+			m = -INFINITY;
+			for (int64_t r = 0; r < count; r++) {
+				m = reduce_step(IR_REDUCE_MAX, m, x[base + off], 0.0f);
+				step_index(ri, rd, nr, rs, &off);
+			}
+		}
 		int64_t ri[IR_MAX_RANK] = { 0 }, off = 0;
-		float sum = 0.0f;
+		float acc = reduce_start(n->op);
 		for (int64_t r = 0; r < count; r++) {
-			sum += x[base + off];
+			acc = reduce_step(n->op, acc, x[base + off], m);
 			step_index(ri, rd, nr, rs, &off);
 		}
-		out[o] = sum / (float)count;
+		out[o] = reduce_finish(n->op, acc, count, m);
 		step_index(ki, kd, nk, ks, &base);
 	}
 }

@@ -236,31 +236,63 @@ static bool map_global_avgpool(struct onnx_imp *m)
 	return x && global_avg(m, x, true);
 }
 
-static bool map_reduce_mean(struct onnx_imp *m)
+/* The Reduce* operators: the IR op of each, and the opset from which its
+ * axes are an input rather than an attribute. */
+static const struct {
+	const char *onnx;
+	enum ir_op op;
+	int64_t axes_input;
+} reductions[] = {
+	{ "ReduceMean", IR_REDUCE_MEAN, 18 },
+	{ "ReduceSum", IR_REDUCE_SUM, 13 },
+	{ "ReduceMax", IR_REDUCE_MAX, 18 },
+	{ "ReduceMin", IR_REDUCE_MIN, 18 },
+	{ "ReduceProd", IR_REDUCE_PROD, 18 },
+	{ "ReduceL1", IR_REDUCE_L1, 18 },
+	{ "ReduceL2", IR_REDUCE_L2, 18 },
+	{ "ReduceSumSquare", IR_REDUCE_SUM_SQUARE, 18 },
+	{ "ReduceLogSum", IR_REDUCE_LOG_SUM, 18 },
+	{ "ReduceLogSumExp", IR_REDUCE_LOG_SUM_EXP, 18 },
+};
+
+/* Reduce*: no axes (or an empty axes input) reduce every axis, unless
+ * noop_with_empty_axes makes the node the identity. ReduceMean over H
+ * and W of a 4-D tensor is the global average pool. */
+static bool map_reduce(struct onnx_imp *m)
 {
+	unsigned which = 0;
+	while (strcmp(reductions[which].onnx, m->node->op_type) != 0)
+		which++;
+	enum ir_op op = reductions[which].op;
+	bool axes_input = m->opset >= reductions[which].axes_input;
 	struct onnx_value *x = onnx_in(m, 0);
-	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
+	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
 		onnx_error(m, "needs a float input");
 		return false;
 	}
 	unsigned r = x->type.rank;
 	int64_t axes[IR_MAX_RANK];
-	int n = m->opset < 18 ? onnx_attr_ints(m, "axes", axes, IR_MAX_RANK)
-	                      : onnx_in(m, 1) ? onnx_const_ints(m, 1, axes, IR_MAX_RANK, "axes") : -1;
-	if (n == -2 || (m->opset >= 18 && onnx_in(m, 1) && n < 0))
+	int n = !axes_input     ? onnx_attr_ints(m, "axes", axes, IR_MAX_RANK)
+	        : onnx_in(m, 1) ? onnx_const_ints(m, 1, axes, IR_MAX_RANK, "axes")
+	                        : -1;
+	if (n == -2 || (axes_input && onnx_in(m, 1) && n < 0))
 		return false;
+	if (n <= 0 && axes_input && onnx_attr_int(m, "noop_with_empty_axes", 0)) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
 	bool keep = onnx_attr_int(m, "keepdims", 1) != 0, red[IR_MAX_RANK] = { false };
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
-	for (unsigned i = 0; n < 0 && i < r; i++)
+	for (unsigned i = 0; n <= 0 && i < r; i++)
 		axes[i] = i;
-	at.reduce.naxes = (uint8_t)(n < 0 ? (int)r : n);
+	at.reduce.naxes = (uint8_t)(n <= 0 ? (int)r : n);
 	for (unsigned k = 0; k < at.reduce.naxes; k++) {
 		if (!onnx_axis(m, axes[k], r, &at.reduce.axes[k]))
 			return false;
 		red[at.reduce.axes[k]] = true;
 	}
-	if (r == 4 && at.reduce.naxes == 2 && red[2] && red[3])
+	if (op == IR_REDUCE_MEAN && r == 4 && at.reduce.naxes == 2 && red[2] && red[3])
 		return global_avg(m, x, keep);
 	at.reduce.keepdims = keep;
 	struct ir_type t = x->type;
@@ -272,7 +304,7 @@ static bool map_reduce_mean(struct onnx_imp *m)
 		onnx_error(m, "reducing to a scalar is not supported");
 		return false;
 	}
-	onnx_set_act(m, 0, onnx_emit(m, IR_REDUCE_MEAN, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
 	return true;
 }
 
@@ -407,7 +439,11 @@ static bool map_pad(struct onnx_imp *m)
 
 const struct onnx_op_map onnx_nn_table[] = {
 	{ "Conv", map_conv }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
-	{ "GlobalAveragePool", map_global_avgpool }, { "ReduceMean", map_reduce_mean },
+	{ "GlobalAveragePool", map_global_avgpool }, { "ReduceMean", map_reduce },
+	{ "ReduceSum", map_reduce }, { "ReduceMax", map_reduce }, { "ReduceMin", map_reduce },
+	{ "ReduceProd", map_reduce }, { "ReduceL1", map_reduce }, { "ReduceL2", map_reduce },
+	{ "ReduceSumSquare", map_reduce }, { "ReduceLogSum", map_reduce },
+	{ "ReduceLogSumExp", map_reduce },
 	{ "BatchNormalization", map_batchnorm }, { "Softmax", map_softmax },
 	{ "LogSoftmax", map_softmax }, { "Pad", map_pad }, { "LSTM", onnx_map_rnn },
 	{ "GRU", onnx_map_rnn },

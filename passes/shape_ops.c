@@ -142,8 +142,9 @@ static bool infer_reduce(struct sh *s, struct ir_type *y)
 	const struct ir_type *x = in_t(s, 0);
 	char buf[200];
 	if (a->naxes == 0 || a->naxes > x->rank) {
-		diag_error(s->d, s->n->loc, "reduce_mean '%s' needs 1 to %u axes for its input %s, "
-		           "got %u", s->n->name, x->rank, ir_type_str(x, buf, sizeof buf), a->naxes);
+		diag_error(s->d, s->n->loc, "%s '%s' needs 1 to %u axes for its input %s, got %u",
+		           ir_op_table[s->n->op].name, s->n->name, x->rank,
+		           ir_type_str(x, buf, sizeof buf), a->naxes);
 		return false;
 	}
 	bool seen[IR_MAX_RANK] = { false };
@@ -152,7 +153,8 @@ static bool infer_reduce(struct sh *s, struct ir_type *y)
 		if (r < 0)
 			return false;
 		if (seen[r]) {
-			diag_error(s->d, s->n->loc, "reduce_mean '%s' lists axis %d twice", s->n->name, r);
+			diag_error(s->d, s->n->loc, "%s '%s' lists axis %d twice",
+			           ir_op_table[s->n->op].name, s->n->name, r);
 			return false;
 		}
 		seen[r] = true;
@@ -166,8 +168,9 @@ static bool infer_reduce(struct sh *s, struct ir_type *y)
 			dims[rank++] = seen[k] ? 1 : x->dims[k];
 	}
 	if (rank == 0) {
-		diag_error(s->d, s->n->loc, "reduce_mean '%s' over every axis of %s would be a scalar; "
-		           "use keepdims=true", s->n->name, ir_type_str(x, buf, sizeof buf));
+		diag_error(s->d, s->n->loc, "%s '%s' over every axis of %s would be a scalar; "
+		           "use keepdims=true", ir_op_table[s->n->op].name, s->n->name,
+		           ir_type_str(x, buf, sizeof buf));
 		return false;
 	}
 	return finish(s, y, rank, dims);

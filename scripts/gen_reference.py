@@ -1027,6 +1027,40 @@ output gap, flat, back, p, t, g, b
     return dl, [x], [gap, flat, back, p, t, g, b]
 
 
+@case
+def tensor_reductions_nchw(W, X):
+    """The reductions other than reduce_mean over an NCHW conv: every axis
+    pattern (channels, spatial, batch, all but batch), keepdims both
+    ways, negative axes, log_sum of a positive input."""
+    dl = """model tensor_reductions_nchw
+input x: f32[2, 3, 5, 6] nchw
+%s
+c = conv2d(4, 3, padding=1)
+s = reduce_sum(axes=[1])(c)
+mx = reduce_max(axes=[2, 3], keepdims=false)(c)
+mn = reduce_min(axes=[-1])(c)
+pr = reduce_prod(axes=[1], keepdims=false)(c)
+l1 = reduce_l1(axes=[0, 2])(c)
+l2 = reduce_l2(axes=[3])(c)
+sq = reduce_sum_square(axes=[1, 2, 3])(c)
+ls = reduce_log_sum(axes=[2])(l2)
+lse = reduce_log_sum_exp(axes=[1, -1])(c)
+output s, mx, mn, pr, l1, l2, sq, ls, lse
+""" % HDR
+    x = X(2, 3, 5, 6)
+    c = conv(x, W.conv("c", 4, 3, 3, 3), "nchw", 1, 1)
+    s = c.sum(dim=1, keepdim=True)
+    mx = c.amax(dim=(2, 3))
+    mn = c.amin(dim=-1, keepdim=True)
+    pr = c.prod(dim=1)
+    l1 = c.abs().sum(dim=(0, 2), keepdim=True)
+    l2 = (c * c).sum(dim=3, keepdim=True).sqrt()
+    sq = (c * c).sum(dim=(1, 2, 3), keepdim=True)
+    ls = l2.sum(dim=2, keepdim=True).log()
+    lse = torch.logsumexp(c, dim=(1, 3), keepdim=True)
+    return dl, [x], [s, mx, mn, pr, l1, l2, sq, ls, lse]
+
+
 # ---- writing ----
 
 def numbered(prefix, n):

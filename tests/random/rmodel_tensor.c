@@ -1,5 +1,5 @@
 /* rmodel_tensor.c - parameters and shapes of the random tensor-manipulation
- * layers (slice, pad, transpose, gather, reduce_mean, broadcast) and of the
+ * layers (slice, pad, transpose, gather, the reductions, broadcast) and of the
  * sequence layers (lstm, gru, timestep/last, embedding, onehot); the rest
  * of rm_legalize is in rmodel_shape.c. */
 #include "rmodel.h"
@@ -107,8 +107,18 @@ static bool lg_gather(const struct rm_model *m, struct rm_layer *l, const struct
 	return rm_count(&l->out) <= m->budget;
 }
 
-/* reduce_mean: q = axis mask, keepdims, spelling (bit 0: negative axes,
- * bit 1: keepdims written even when true) */
+/* The reductions, by q[3]. */
+static const char *const reductions[] = {
+	"reduce_mean", "reduce_sum",         "reduce_max",         "reduce_min",  "reduce_l1",
+	"reduce_l2",   "reduce_sum_square",  "reduce_log_sum_exp", "reduce_prod", "reduce_log_sum",
+};
+enum { RD_MEAN, RD_SUM, RD_MAX, RD_MIN, RD_L1, RD_L2, RD_SUM_SQUARE, RD_LOG_SUM_EXP, RD_PROD,
+       RD_LOG_SUM, RD_COUNT };
+
+/* reductions: q = axis mask, keepdims, spelling (bit 0: negative axes,
+ * bit 1: keepdims written even when true), which reduction. A product
+ * only of values in [-1, 1] (no overflow), a log_sum only of positive
+ * ones; the mean, max and min keep their input's bounds. */
 static bool lg_reduce(const struct rm_model *m, struct rm_layer *l, const struct rm_shape *x)
 {
 	(void)m;
@@ -121,7 +131,16 @@ static bool lg_reduce(const struct rm_model *m, struct rm_layer *l, const struct
 	Q(0) = mask;
 	Q(1) = (l->raw[2] & 1) || mask == all;
 	Q(2) = l->raw[3] % 4;
-	struct rm_shape o = { .rank = 0, .flags = x->flags };
+	int kind = l->raw[4] % RD_COUNT;
+	if (kind == RD_PROD && !(x->flags & RM_UNIT))
+		kind = RD_MEAN;
+	if (kind == RD_LOG_SUM && !(x->flags & RM_POS))
+		kind = RD_SUM;
+	Q(3) = kind;
+	unsigned keep = kind == RD_MEAN || kind == RD_MAX || kind == RD_MIN ? x->flags
+	                : kind == RD_PROD                                    ? RM_UNIT
+	                                                                     : 0;
+	struct rm_shape o = { .rank = 0, .flags = keep };
 	for (int i = 0; i < r; i++) {
 		if (!(mask >> i & 1))
 			o.d[o.rank++] = x->d[i];
@@ -245,7 +264,7 @@ static void emit_reduce(const struct rm_layer *l, FILE *dl, int rank)
 	for (int i = 0; i < rank; i++)
 		if (Q(0) >> i & 1)
 			axes[n++] = Q(2) & 1 ? i - rank : i;
-	fprintf(dl, "reduce_mean(axes=");
+	fprintf(dl, "%s(axes=", reductions[Q(3)]);
 	emit_ints(dl, axes, n, Q(2) & 2);
 	if (!Q(1) || (Q(2) & 2))
 		fprintf(dl, ", keepdims=%s", Q(1) ? "true" : "false");

@@ -1,5 +1,5 @@
 /* test_tensor_ops.c - the tensor ops of issue 6 (binary with broadcasting,
- * matmul, reduce_mean, slice, pad, broadcast, gather, log_softmax and the
+ * matmul, the reductions, slice, pad, broadcast, gather, log_softmax and the
  * new eltwise steps): shape inference and the reference interpreter's
  * kernels against values worked out by hand, and the messages for shape
  * errors. Graphs are built with the builder; constants are node inputs,
@@ -197,6 +197,74 @@ static void reduce_mean_keepdims_both_ways(void **state)
 	fx_done(&f);
 }
 
+/* Each reduction over axis 1 of [2, 3], against values worked out by hand
+ * (log, sqrt and exp by a double-precision calculator). */
+static void reductions_by_kind(void **state)
+{
+	(void)state;
+	static const float x[6] = { 1, 2, 6, -1, 0, 4 };
+	static const struct {
+		enum ir_op op;
+		float want[2];
+	} cases[] = {
+		{ IR_REDUCE_MEAN, { 3, 1 } },
+		{ IR_REDUCE_SUM, { 9, 3 } },
+		{ IR_REDUCE_MAX, { 6, 4 } },
+		{ IR_REDUCE_MIN, { 1, -1 } },
+		{ IR_REDUCE_PROD, { 12, 0 } },
+		{ IR_REDUCE_L1, { 9, 5 } },
+		{ IR_REDUCE_L2, { 6.4031242f, 4.1231056f } },
+		{ IR_REDUCE_SUM_SQUARE, { 41, 17 } },
+		{ IR_REDUCE_LOG_SUM, { 2.1972246f, 1.0986123f } },
+		{ IR_REDUCE_LOG_SUM_EXP, { 6.0247449f, 4.0247449f } },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fx f;
+		fx_init(&f, TYPE_F32(2, 3));
+		union ir_attrs a;
+		memset(&a, 0, sizeof a);
+		a.reduce = (struct ir_reduce_attr){ 1, { 1 }, false };
+		assert_true(ir_op_is_reduce(cases[i].op));
+		expect(&f, op(&f, cases[i].op, f.x, IR_NONE, &a), (int64_t[]){ 2 }, 1, x,
+		       cases[i].want);
+		fx_done(&f);
+	}
+	assert_false(ir_op_is_reduce(IR_SOFTMAX));
+}
+
+/* Runs reduction o over axis 1 of the [2, 2] input x into out[2]. */
+static void reduce_rows(enum ir_op o, const float *x, float *out)
+{
+	struct fx f;
+	fx_init(&f, TYPE_F32(2, 2));
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.reduce = (struct ir_reduce_attr){ 1, { 1 }, false };
+	ir_add_output(f.g, op(&f, o, f.x, IR_NONE, &a));
+	assert_true(infer(&f));
+	void *outp[1] = { out };
+	const void *inp[1] = { x };
+	assert_true(interp_run(f.g, &f.cap.d, inp, outp, 1 << 20));
+	fx_done(&f);
+}
+
+/* max and min keep a NaN wherever it is in the row; log_sum_exp of
+ * 1000s does not overflow and of -inf alone is -inf. */
+static void reductions_special_values(void **state)
+{
+	(void)state;
+	const float x[4] = { NAN, 1, 1, NAN };
+	float y[2];
+	reduce_rows(IR_REDUCE_MAX, x, y);
+	assert_true(isnan(y[0]) && isnan(y[1]));
+	reduce_rows(IR_REDUCE_MIN, x, y);
+	assert_true(isnan(y[0]) && isnan(y[1]));
+	const float big[4] = { 1000, 1000, -INFINITY, -INFINITY };
+	reduce_rows(IR_REDUCE_LOG_SUM_EXP, big, y);
+	assert_float_equal(y[0], 1000.6931f, 1e-3);
+	assert_true(isinf(y[1]) && y[1] < 0);
+}
+
 static union ir_attrs slice(int axis, int64_t start, int64_t end, int64_t step)
 {
 	union ir_attrs a;
@@ -387,6 +455,8 @@ int main(void)
 		cmocka_unit_test(add_of_two_shapes_broadcasts),
 		cmocka_unit_test(matmul_batched_and_vectors),
 		cmocka_unit_test(reduce_mean_keepdims_both_ways),
+		cmocka_unit_test(reductions_by_kind),
+		cmocka_unit_test(reductions_special_values),
 		cmocka_unit_test(slice_clamps_like_onnx),
 		cmocka_unit_test(pad_puts_the_value_around),
 		cmocka_unit_test(gather_and_broadcast),
