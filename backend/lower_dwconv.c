@@ -69,8 +69,8 @@ struct dblock {
 static bool is_dwconv(const struct cg *c, const struct ir_node *n)
 {
 	const struct ir_conv_attr *a = &n->attr.conv;
-	if (n->op != IR_CONV2D || !a->tile.packed || a->tile.winograd || a->layout != IR_LAYOUT_NHWC ||
-	    a->groups < 1)
+	if (n->op != IR_CONV2D || !a->tile.packed || a->tile.winograd ||
+	    a->layout != IR_LAYOUT_NHWC || a->groups < 1)
 		return false;
 	const struct ir_type *x = &c->g->vals[n->in[0]].type, *y = &c->g->vals[n->out].type;
 	const struct ir_type *wt = &c->g->vals[n->param[0]].type;
@@ -131,8 +131,8 @@ static LLVMValueRef rotate_segments(struct cg *c, const struct dw *d, LLVMValueR
 		int64_t from = l - l % d->sg + (l % d->sg + r) % d->sg;
 		mask[l] = LLVMConstInt(c->t_i32, (unsigned long long)from, 0);
 	}
-	return LLVMBuildShuffleVector(c->b, x, LLVMGetPoison(d->vty), LLVMConstVector(mask, (unsigned)d->vec),
-	                              "rot");
+	return LLVMBuildShuffleVector(c->b, x, LLVMGetPoison(d->vty),
+	                              LLVMConstVector(mask, (unsigned)d->vec), "rot");
 }
 
 /* acc[p] += rot_s(x(p, kh, kw)) * w(kh, kw, s) for the taps of kernel row
@@ -148,8 +148,8 @@ static void block_row(struct cg *c, const struct dw *d, const struct dblock *bl,
 	for (int64_t s = 0; s < d->sg; s++) {
 		LLVMValueRef wv[64] = { 0 };
 		for (int64_t kw = cols->k0; kw < cols->k1; kw++) {
-			LLVMValueRef at = cg_add(c, cg_i64(c, ((kh * d->kw + kw) * d->sg + s) * d->cp),
-			                         bl->c0, "");
+			int64_t tap = (kh * d->kw + kw) * d->sg + s;
+			LLVMValueRef at = cg_add(c, cg_i64(c, tap * d->cp), bl->c0, "");
 			wv[kw - cols->k0] = cg_vload(c, d->vty, d->w, at, d->vec, walign);
 		}
 		for (int64_t j = 0; j <= jmax; j++) {
@@ -162,15 +162,16 @@ static void block_row(struct cg *c, const struct dw *d, const struct dblock *bl,
 				if (kw < cols->k0 || kw >= cols->k1)
 					continue;
 				if (!xv) {
-					LLVMValueRef at = cg_madd(c, cg_add(c, xcol, cg_i64(c, j), ""), d->c,
-					                          bl->c0, "");
-					xv = cg_vload(c, d->vty, d->x, cg_add(c, bl->xrow[kh], at, ""),
-					              bl->lanes, 4);
+					LLVMValueRef col = cg_add(c, xcol, cg_i64(c, j), "");
+					LLVMValueRef in = cg_madd(c, col, d->c, bl->c0, "");
+					LLVMValueRef at = cg_add(c, bl->xrow[kh], in, "");
+					xv = cg_vload(c, d->vty, d->x, at, bl->lanes, 4);
 					if (s)
 						xv = rotate_segments(c, d, xv, s);
 				}
 				LLVMValueRef w = wv[kw - cols->k0];
-				acc[p] = acc[p] ? cg_fma(c, xv, w, acc[p]) : LLVMBuildFMul(c->b, xv, w, "p");
+				acc[p] = acc[p] ? cg_fma(c, xv, w, acc[p])
+				                : LLVMBuildFMul(c->b, xv, w, "p");
 			}
 		}
 	}

@@ -131,8 +131,10 @@ static LLVMValueRef reduce_step(struct cg *c, enum ir_op op, LLVMValueRef acc, L
 	case IR_REDUCE_MAX:
 	case IR_REDUCE_MIN:
 		/* acc is NaN, or acc >= x (<= for min): keep acc */
-		keep = LLVMBuildFCmp(c->b, op == IR_REDUCE_MAX ? LLVMRealOGE : LLVMRealOLE, acc, x, "keep");
-		keep = LLVMBuildOr(c->b, keep, LLVMBuildFCmp(c->b, LLVMRealUNO, acc, acc, "nan"), "");
+		keep = LLVMBuildFCmp(c->b, op == IR_REDUCE_MAX ? LLVMRealOGE : LLVMRealOLE, acc, x,
+		                     "keep");
+		keep = LLVMBuildOr(c->b, keep, LLVMBuildFCmp(c->b, LLVMRealUNO, acc, acc, "nan"),
+		                   "");
 		return LLVMBuildSelect(c->b, keep, acc, x, op == IR_REDUCE_MAX ? "max" : "min");
 	case IR_REDUCE_L1:
 		return LLVMBuildFAdd(c->b, acc, cg_vintrinsic(c, "llvm.fabs", x), "l1");
@@ -140,7 +142,8 @@ static LLVMValueRef reduce_step(struct cg *c, enum ir_op op, LLVMValueRef acc, L
 	case IR_REDUCE_SUM_SQUARE:
 		return LLVMBuildFAdd(c->b, acc, LLVMBuildFMul(c->b, x, x, "sq"), "sumsq");
 	case IR_REDUCE_LOG_SUM_EXP:
-		return LLVMBuildFAdd(c->b, acc, cg_vexp(c, LLVMBuildFSub(c->b, x, m, "")), "sumexp");
+		x = LLVMBuildFSub(c->b, x, m, "shifted");
+		return LLVMBuildFAdd(c->b, acc, cg_vexp(c, x), "sumexp");
 	default: return LLVMBuildFAdd(c->b, acc, x, "s"); /* mean, sum, log_sum */
 	}
 }
@@ -156,8 +159,9 @@ static LLVMValueRef reduce_finish(struct cg *c, enum ir_op op, LLVMValueRef acc,
 	case IR_REDUCE_L2: return cg_vintrinsic(c, "llvm.sqrt", acc);
 	case IR_REDUCE_LOG_SUM: return cg_vintrinsic(c, "llvm.log", acc);
 	case IR_REDUCE_LOG_SUM_EXP: {
-		LLVMValueRef inf = LLVMBuildFCmp(c->b, LLVMRealOEQ, cg_vintrinsic(c, "llvm.fabs", m),
-		                                 cg_f32(c, __builtin_inff()), "inf");
+		LLVMValueRef am = cg_vintrinsic(c, "llvm.fabs", m);
+		LLVMValueRef inf = LLVMBuildFCmp(c->b, LLVMRealOEQ, am, cg_f32(c, __builtin_inff()),
+		                                 "inf");
 		LLVMValueRef r = LLVMBuildFAdd(c->b, m, cg_vintrinsic(c, "llvm.log", acc), "");
 		return LLVMBuildSelect(c->b, inf, m, r, "lse");
 	}
@@ -186,7 +190,8 @@ static LLVMValueRef reduce_run(struct cg *c, const struct ir_node *n, enum ir_op
 	nest_begin(c, &red, s->red, s->nred, ir);
 	LLVMValueRef at = cg_add(c, base, offset(c, ir, s->red_stride, s->nred), "");
 	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], at, "x");
-	LLVMBuildStore(c->b, reduce_step(c, op, LLVMBuildLoad2(c->b, c->t_f32, acc, "acc"), v, m), acc);
+	LLVMValueRef old = LLVMBuildLoad2(c->b, c->t_f32, acc, "acc");
+	LLVMBuildStore(c->b, reduce_step(c, op, old, v, m), acc);
 	nest_end(c, &red);
 	return LLVMBuildLoad2(c->b, c->t_f32, acc, "total");
 }

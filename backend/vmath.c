@@ -113,7 +113,8 @@ static LLVMValueRef vexp_nonpos(struct cg *c, LLVMValueRef x)
 	                    cg_vconst(c, ty, EXP_MIN), x, "");
 	LLVMValueRef t, n;
 	LLVMValueRef er = exp_reduced(c, reduce(c, x, 127, &t, &n));
-	LLVMValueRef bits = LLVMBuildShl(c->b, LLVMBuildBitCast(c->b, t, ity, ""), ki(c, ty, 23), "");
+	LLVMValueRef ti = LLVMBuildBitCast(c->b, t, ity, "");
+	LLVMValueRef bits = LLVMBuildShl(c->b, ti, ki(c, ty, 23), "");
 	return LLVMBuildFMul(c->b, er, LLVMBuildBitCast(c->b, bits, ty, "pow2n"), "exp");
 }
 
