@@ -64,6 +64,7 @@ STEP(sqrt) { UNUSED; return cg_vintrinsic(c, "llvm.sqrt", v); }
 STEP(neg) { UNUSED; return LLVMBuildFNeg(c->b, v, "neg"); }
 STEP(abs) { UNUSED; return cg_vintrinsic(c, "llvm.fabs", v); }
 STEP(erf) { UNUSED; return cg_verf(c, v); }
+STEP(reciprocal) { UNUSED; return LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1), v, "recip"); }
 
 typedef LLVMValueRef step_fn(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v,
                              LLVMTypeRef ty);

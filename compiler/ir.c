@@ -26,6 +26,11 @@ static const struct ir_param_info ir_params_scale_bias[] = {
 	{ "scale", "scale", false },
 	{ "bias", "bias", false },
 };
+/* nn.LayerNorm's weight and bias (Keras: gamma, beta). */
+static const struct ir_param_info ir_params_layer_norm[] = {
+	{ "weight", "gamma", false },
+	{ "bias", "beta", false },
+};
 static const struct ir_param_info ir_params_batchnorm[] = {
 	{ "weight", "gamma", false },
 	{ "bias", "beta", false },

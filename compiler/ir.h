@@ -190,8 +190,10 @@ struct ir_axis_attr {
 	bool log;              /* softmax: log_softmax, (x - max) - log(sum) */
 };
 
+/* batchnorm, and layer_norm: there axis is the first normalized axis
+ * (every axis from it on is normalized together). */
 struct ir_batchnorm_attr {
-	int axis;              /* channel axis */
+	int axis;              /* channel axis (layer_norm: first normalized axis) */
 	float epsilon;
 	enum ir_layout layout;
 };

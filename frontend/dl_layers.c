@@ -277,6 +277,16 @@ void write_batchnorm(struct writer *w, const struct ir_node *n, const char *iden
 	dlw_end(w, n->in, 1);
 }
 
+void write_layer_norm(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	dlw_begin(w, ident, FE_LAYER_LAYER_NORM);
+	dlw_arg(w, "axis=%d", n->attr.bn.axis);
+	if (n->attr.bn.epsilon != 1e-5f)
+		dlw_arg_float(w, "epsilon", n->attr.bn.epsilon);
+	dlw_layer_weights(w, n, ident);
+	dlw_end(w, n->in, 1);
+}
+
 void write_dropout(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	dlw_begin(w, ident, FE_LAYER_DROPOUT);

@@ -188,6 +188,11 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->bn.axis = (int)ARG(l, BATCHNORM, axis)->i[0];
 		at->bn.layout = layout;
 		break;
+	case FE_LAYER_LAYER_NORM:
+		at->bn.epsilon = (float)ARG(l, LAYER_NORM, epsilon)->f;
+		at->bn.axis = (int)ARG(l, LAYER_NORM, axis)->i[0];
+		at->bn.layout = layout;
+		break;
 	case FE_LAYER_DROPOUT: at->dropout.rate = (float)ARG(l, DROPOUT, rate)->f; break;
 	case FE_LAYER_CONCAT:
 		at->axis.axis = (int)ARG(l, CONCAT, axis)->i[0];
@@ -235,6 +240,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_NEG:
 	case FE_LAYER_ABS:
 	case FE_LAYER_ERF:
+	case FE_LAYER_RECIPROCAL:
 	case FE_LAYER_REDUCE_MEAN:
 	case FE_LAYER_REDUCE_SUM:
 	case FE_LAYER_REDUCE_MAX:

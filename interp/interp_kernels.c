@@ -98,6 +98,7 @@ static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqr
 static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
 static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
 static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
+static float step_reciprocal(float x, float a, float b) { (void)a, (void)b; return 1.0f / x; }
 
 static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
 #define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,
@@ -376,6 +377,34 @@ void interp_batchnorm(const struct ir_graph *g, const struct ir_node *n, const f
 				out[i] = (x[i] - mean[c]) / den * gamma[c] + beta[c];
 			}
 		}
+}
+
+/* Per row of the axes from a->axis on (n elements): mean = sum / n, var =
+ * sum (x - mean)^2 / n (both sums from 0.0f in index order), then
+ * y = (x - mean) * (1 / sqrtf(var + eps)) * weight + bias, as ONNX's
+ * LayerNormalization states it. param: 0 weight, 1 bias. */
+void interp_layer_norm(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                       const float *const *param, float *out)
+{
+	const float *x = in[0];
+	const struct ir_batchnorm_attr *a = &n->attr.bn;
+	struct ir_split s = ir_split_at(out_type(g, n), a->axis);
+	int64_t len = s.len * s.inner;
+	for (unsigned k = 0; k < 2; k++)
+		DLC_ASSERT(param[k] && ir_type_numel(param_type(g, n, k)) == len);
+	const float *w = param[0], *b = param[1];
+	for (int64_t o = 0; o < s.outer; o++) {
+		const float *row = x + o * len;
+		float sum = 0.0f, sq = 0.0f;
+		for (int64_t i = 0; i < len; i++)
+			sum += row[i];
+		float mean = sum / (float)len;
+		for (int64_t i = 0; i < len; i++)
+			sq += (row[i] - mean) * (row[i] - mean);
+		float inv = 1.0f / sqrtf(sq / (float)len + a->epsilon);
+		for (int64_t i = 0; i < len; i++)
+			out[o * len + i] = (row[i] - mean) * inv * w[i] + b[i];
+	}
 }
 
 /* y = exp(x - max) / sum(exp(x - max)) along the axis; the sum runs in

@@ -437,6 +437,86 @@ static bool map_pad(struct onnx_imp *m)
 	return true;
 }
 
+/* reduce_mean of x over axes [axis, rank), keeping them as 1. */
+static uint32_t row_mean(struct onnx_imp *m, const char *name, uint32_t x, unsigned rank, int axis)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.reduce.keepdims = true;
+	for (int k = axis; k < (int)rank; k++)
+		at.reduce.axes[at.reduce.naxes++] = k;
+	return onnx_emit(m, IR_REDUCE_MEAN, name, &x, 1, &at);
+}
+
+/* LayerNormalization (opset 17): Y is one layer_norm; the optional Mean
+ * and InvStdDev outputs, when used, are computed beside it from the same
+ * input: reduce_mean, then 1 / sqrt(mean((x - mean)^2) + epsilon). */
+static bool map_layer_norm(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
+		onnx_error(m, "needs a float input");
+		return false;
+	}
+	if (onnx_attr_int(m, "stash_type", 1) != 1) {
+		onnx_error(m, "stash_type other than 1 (float) is not supported");
+		return false;
+	}
+	unsigned r = x->type.rank;
+	int axis;
+	if (!onnx_axis(m, onnx_attr_int(m, "axis", -1), r, &axis))
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.bn.axis = axis;
+	float eps = onnx_attr_float(m, "epsilon", 1e-5f);
+	at.bn.epsilon = eps;
+	at.bn.layout = IR_LAYOUT_NONE;
+	const int64_t *nd = &x->type.dims[axis];
+	struct onnx_tensor *scale = const_in(m, 1, "scale", r - (unsigned)axis, nd);
+	if (!scale)
+		return false;
+	uint32_t param[2] = { onnx_ir_const(m, scale), IR_NONE };
+	if (onnx_in(m, 2)) {
+		struct onnx_tensor *b = const_in(m, 2, "bias", r - (unsigned)axis, nd);
+		if (!b)
+			return false;
+		param[1] = onnx_ir_const(m, b);
+	} else {
+		float *zero = arena_array(m->a, (size_t)scale->numel, sizeof *zero); /* zeroed */
+		param[1] = onnx_ir_weight(m, onnx_name_tmp(m, "bias"), zero, r - (unsigned)axis, nd);
+	}
+	uint32_t y = onnx_emit(m, IR_LAYER_NORM, onnx_name_out(m, 0), &x->ir, 1, &at);
+	memcpy(m->g->nodes[m->g->vals[y].node].param, param, sizeof param);
+	onnx_set_act(m, 0, y, &x->type);
+	if (!onnx_out(m, 1) && !onnx_out(m, 2))
+		return true;
+	struct ir_type st = x->type; /* the statistics' shape */
+	for (unsigned k = (unsigned)axis; k < r; k++)
+		st.dims[k] = 1;
+	uint32_t mean = row_mean(m, onnx_out(m, 1) ? onnx_name_out(m, 1) : onnx_name_tmp(m, "mean"),
+	                         x->ir, r, axis);
+	if (onnx_out(m, 1))
+		onnx_set_act(m, 1, mean, &st);
+	if (!onnx_out(m, 2))
+		return true;
+	memset(&at, 0, sizeof at);
+	at.binary.op = IR_BINOP_SUB;
+	uint32_t in[2] = { x->ir, mean };
+	uint32_t d = onnx_emit(m, IR_BINARY, onnx_name_tmp(m, "dev"), in, 2, &at);
+	at.binary.op = IR_BINOP_MUL;
+	in[0] = in[1] = d;
+	uint32_t d2 = onnx_emit(m, IR_BINARY, onnx_name_tmp(m, "dev2"), in, 2, &at);
+	uint32_t var = row_mean(m, onnx_name_tmp(m, "var"), d2, r, axis);
+	memset(&at, 0, sizeof at);
+	at.eltwise.nsteps = 3;
+	at.eltwise.steps[0] = (struct ir_eltwise_step){ IR_STEP_AFFINE, 1.0f, eps };
+	at.eltwise.steps[1] = (struct ir_eltwise_step){ IR_STEP_SQRT, 0, 0 };
+	at.eltwise.steps[2] = (struct ir_eltwise_step){ IR_STEP_RECIPROCAL, 0, 0 };
+	onnx_set_act(m, 2, onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 2), &var, 1, &at), &st);
+	return true;
+}
+
 const struct onnx_op_map onnx_nn_table[] = {
 	{ "Conv", map_conv }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
 	{ "GlobalAveragePool", map_global_avgpool }, { "ReduceMean", map_reduce },
@@ -444,7 +524,8 @@ const struct onnx_op_map onnx_nn_table[] = {
 	{ "ReduceProd", map_reduce }, { "ReduceL1", map_reduce }, { "ReduceL2", map_reduce },
 	{ "ReduceSumSquare", map_reduce }, { "ReduceLogSum", map_reduce },
 	{ "ReduceLogSumExp", map_reduce },
-	{ "BatchNormalization", map_batchnorm }, { "Softmax", map_softmax },
+	{ "BatchNormalization", map_batchnorm }, { "LayerNormalization", map_layer_norm },
+	{ "Softmax", map_softmax },
 	{ "LogSoftmax", map_softmax }, { "Pad", map_pad }, { "LSTM", onnx_map_rnn },
 	{ "GRU", onnx_map_rnn },
 	{ NULL, NULL },

@@ -79,6 +79,10 @@ static bool map_sqrt(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_SQRT, 
 static bool map_neg(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_NEG, 0, 0); }
 static bool map_abs(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_ABS, 0, 0); }
 static bool map_erf(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_ERF, 0, 0); }
+static bool map_reciprocal(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_RECIPROCAL, 0, 0);
+}
 static bool map_hard_swish(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_HARD_SWISH, 0, 0); }
 
 static bool map_leaky_relu(struct onnx_imp *m)
@@ -715,6 +719,7 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "LeakyRelu", map_leaky_relu }, { "HardSigmoid", map_hard_sigmoid },
 	{ "HardSwish", map_hard_swish }, { "Erf", map_erf }, { "Exp", map_exp }, { "Log", map_log },
 	{ "Sqrt", map_sqrt }, { "Neg", map_neg }, { "Abs", map_abs }, { "Clip", map_clip },
+	{ "Reciprocal", map_reciprocal },
 	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
 	{ "MatMul", map_matmul }, { "Gemm", map_gemm }, { "Identity", map_identity },
 	{ "Dropout", map_identity }, { "Reshape", map_reshape }, { "Flatten", map_flatten },

@@ -564,6 +564,21 @@ bool shape_batchnorm(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
 	return true;
 }
 
+/* Normalizes axes [axis, rank) together; weight and bias have their shape. */
+bool shape_layer_norm(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
+{
+	const struct ir_type *x = in_type(s, n);
+	int axis = resolve_axis(s, n, n->attr.bn.axis, x->rank, n->attr.bn.layout);
+	if (axis < 0)
+		return false;
+	n->attr.bn.axis = axis;
+	unsigned nd = x->rank - (unsigned)axis;
+	if (!set_param(s, n, 0, nd, &x->dims[axis]) || !set_param(s, n, 1, nd, &x->dims[axis]))
+		return false;
+	*y = *x;
+	return true;
+}
+
 bool shape_normalize(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
 {
 	const struct ir_type *x = in_type(s, n);

@@ -78,6 +78,10 @@ class Weights:
         b = self._keep(name + ".bias", self.randn(out_f, scale=0.2)) if bias else None
         return w, b
 
+    def layer_norm(self, name, shape):
+        return (self._keep(name + ".weight", self.uniform(*shape, lo=0.5, hi=1.5)),
+                self._keep(name + ".bias", self.randn(*shape, scale=0.3)))
+
     def batchnorm(self, name, c, tracked=True):
         p = (self._keep(name + ".weight", self.uniform(c, lo=0.5, hi=1.5)),
              self._keep(name + ".bias", self.randn(c, scale=0.3)),
@@ -994,6 +998,54 @@ output e, g
 """
     x = X(3, 11, scale=3.0)
     return dl, [x], [torch.erf(x), F.gelu(x)]
+
+
+@case
+def eltwise_reciprocal(W, X):
+    """reciprocal alone (of values in (0.25, 1.25)) and in a chain after
+    sqrt and an offset: 1 / sqrt(|x| + eps), as layer norm's InvStdDev."""
+    dl = """model eltwise_reciprocal
+input x: f32[3, 11]
+s = sigmoid()(x)
+p = rescale(scale=1, offset=0.25)(s)
+r = reciprocal()(p)
+a = abs()(x)
+v = rescale(scale=1, offset=0.001)(a)
+q = sqrt()(v)
+iv = reciprocal()(q)
+output r, iv
+"""
+    x = X(3, 11, scale=1.0)
+    return dl, [x], [1.0 / (torch.sigmoid(x) + 0.25), 1.0 / torch.sqrt(x.abs() + 0.001)]
+
+
+@case
+def layer_norm(W, X):
+    """layer_norm over the last axis of a time-distributed dense (a
+    transformer's), over the last two axes with another epsilon, and over
+    a conv's NCHW [C, H, W] (axis=1), against torch's F.layer_norm."""
+    dl = """model layer_norm
+input x: f32[2, 5, 12]
+input y: f32[1, 3, 6, 7] nchw
+%s
+d = dense(12)(x)
+ln = layer_norm()(d)
+wide = layer_norm(axis=1, epsilon=0.001)(d)
+c = conv2d(4, 3, padding=1)(y)
+img = layer_norm(axis=1)(c)
+output ln, wide, img
+""" % HDR
+    x = X(2, 5, 12)
+    y = X(1, 3, 6, 7)
+    w, b = W.dense("d", 12, 12)
+    d = x @ w.t() + b
+    g1, b1 = W.layer_norm("ln", (12,))
+    g2, b2 = W.layer_norm("wide", (5, 12))
+    c = conv(y, W.conv("c", 4, 3, 3, 3), "nchw", 1, 1)
+    g3, b3 = W.layer_norm("img", (4, 6, 7))
+    return dl, [x, y], [F.layer_norm(d, (12,), g1, b1, 1e-5),
+                        F.layer_norm(d, (5, 12), g2, b2, 1e-3),
+                        F.layer_norm(c, (4, 6, 7), g3, b3, 1e-5)]
 
 
 @case

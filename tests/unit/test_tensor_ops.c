@@ -265,6 +265,38 @@ static void reductions_special_values(void **state)
 	assert_true(isinf(y[1]) && y[1] < 0);
 }
 
+/* layer_norm over the last axis of [2, 2]: rows {1, 3} (mean 2, variance
+ * 1) and {2, 2} (variance 0: epsilon alone keeps it finite), weight
+ * {1, 2}, bias {0, 1}; and an axis past the rank. */
+static void layer_norm_rows(void **state)
+{
+	(void)state;
+	static const float x[4] = { 1, 3, 2, 2 }, w[2] = { 1, 2 }, b[2] = { 0, 1 };
+	struct fx f;
+	fx_init(&f, TYPE_F32(2, 2));
+	union ir_attrs a;
+	memset(&a, 0, sizeof a);
+	a.bn = (struct ir_batchnorm_attr){ -1, 1e-5f, IR_LAYOUT_NONE };
+	uint32_t y = op(&f, IR_LAYER_NORM, f.x, IR_NONE, &a);
+	struct ir_node *n = &f.g->nodes[f.g->nnodes - 1];
+	n->param[0] = cst(&f, "ln.weight", TYPE_F32(2), w);
+	n->param[1] = cst(&f, "ln.bias", TYPE_F32(2), b);
+	float inv = 1.0f / sqrtf(1.0f + 1e-5f);
+	const float want[4] = { -inv, 2 * inv + 1, 0, 1 };
+	expect(&f, y, (int64_t[]){ 2, 2 }, 2, x, want);
+	assert_int_equal(f.g->nodes[0].attr.bn.axis, 1);
+	fx_done(&f);
+
+	fx_init(&f, TYPE_F32(2, 2));
+	a.bn.axis = 2;
+	op(&f, IR_LAYER_NORM, f.x, IR_NONE, &a);
+	n = &f.g->nodes[f.g->nnodes - 1];
+	n->param[0] = cst(&f, "ln.weight", TYPE_F32(2), w);
+	n->param[1] = cst(&f, "ln.bias", TYPE_F32(2), b);
+	expect_error(&f, "axis 2 is out of range for 'n0' with a rank-2 input");
+	fx_done(&f);
+}
+
 static union ir_attrs slice(int axis, int64_t start, int64_t end, int64_t step)
 {
 	union ir_attrs a;
@@ -457,6 +489,7 @@ int main(void)
 		cmocka_unit_test(reduce_mean_keepdims_both_ways),
 		cmocka_unit_test(reductions_by_kind),
 		cmocka_unit_test(reductions_special_values),
+		cmocka_unit_test(layer_norm_rows),
 		cmocka_unit_test(slice_clamps_like_onnx),
 		cmocka_unit_test(pad_puts_the_value_around),
 		cmocka_unit_test(gather_and_broadcast),
