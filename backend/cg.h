@@ -129,6 +129,8 @@ void cg_vstore(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i, 
 LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes);
 /* llvm.<name> (overloaded: "llvm.sqrt") of a float or vector value. */
 LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
+/* The same with two operands of one type ("llvm.maxnum"). */
+LLVMValueRef cg_vintrinsic2(struct cg *c, const char *name, LLVMValueRef x, LLVMValueRef y);
 /* A private constant row of n zero floats (aligned to PLAN_ALIGN): where
  * the padded taps of the tiled and Winograd kernels read. */
 LLVMValueRef cg_zero_row(struct cg *c, int64_t n);

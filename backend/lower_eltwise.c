@@ -65,6 +65,57 @@ STEP(neg) { UNUSED; return LLVMBuildFNeg(c->b, v, "neg"); }
 STEP(abs) { UNUSED; return cg_vintrinsic(c, "llvm.fabs", v); }
 STEP(erf) { UNUSED; return cg_verf(c, v); }
 STEP(reciprocal) { UNUSED; return LLVMBuildFDiv(c->b, cg_vconst(c, ty, 1), v, "recip"); }
+/* a * (exp(x) - 1) where x < 0 (cond), else other */
+static LLVMValueRef expm1_scaled(struct cg *c, LLVMTypeRef ty, LLVMValueRef x, double a)
+{
+	LLVMValueRef e = LLVMBuildFSub(c->b, cg_vexp(c, x), cg_vconst(c, ty, 1), "em1");
+	return LLVMBuildFMul(c->b, e, cg_vconst(c, ty, a), "");
+}
+STEP(elu)
+{
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
+	return LLVMBuildSelect(c->b, neg, expm1_scaled(c, ty, v, s->a), v, "elu");
+}
+STEP(selu)
+{
+	LLVMValueRef le = LLVMBuildFCmp(c->b, LLVMRealOLE, v, cg_vconst(c, ty, 0), "le0");
+	LLVMValueRef ae = LLVMBuildFMul(c->b, cg_vconst(c, ty, s->a), cg_vexp(c, v), "");
+	LLVMValueRef lo = LLVMBuildFSub(c->b, ae, cg_vconst(c, ty, s->a), "");
+	LLVMValueRef r = LLVMBuildSelect(c->b, le, lo, v, "");
+	return LLVMBuildFMul(c->b, r, cg_vconst(c, ty, s->b), "selu");
+}
+STEP(celu)
+{
+	LLVMValueRef q = LLVMBuildFDiv(c->b, v, cg_vconst(c, ty, s->a), "");
+	LLVMValueRef lo = cg_vintrinsic2(c, "llvm.minnum", cg_vconst(c, ty, 0),
+	                                 expm1_scaled(c, ty, q, s->a));
+	LLVMValueRef hi = cg_vintrinsic2(c, "llvm.maxnum", cg_vconst(c, ty, 0), v);
+	return LLVMBuildFAdd(c->b, hi, lo, "celu");
+}
+/* max(x, 0) + log(1 + exp(-|x|)), the log per lane through llvm.log */
+STEP(softplus)
+{
+	UNUSED;
+	LLVMValueRef e = cg_vexp(c, LLVMBuildFNeg(c->b, cg_vintrinsic(c, "llvm.fabs", v), ""));
+	LLVMValueRef l = cg_vintrinsic(c, "llvm.log", LLVMBuildFAdd(c->b, e, cg_vconst(c, ty, 1), ""));
+	return LLVMBuildFAdd(c->b, cg_vintrinsic2(c, "llvm.maxnum", v, cg_vconst(c, ty, 0)), l,
+	                     "softplus");
+}
+STEP(softsign)
+{
+	UNUSED;
+	LLVMValueRef d = LLVMBuildFAdd(c->b, cg_vintrinsic(c, "llvm.fabs", v), cg_vconst(c, ty, 1), "");
+	return LLVMBuildFDiv(c->b, v, d, "softsign");
+}
+STEP(mish)
+{
+	return LLVMBuildFMul(c->b, v, cg_vtanh(c, step_softplus(c, s, v, ty)), "mish");
+}
+STEP(thresholded_relu)
+{
+	LLVMValueRef gt = LLVMBuildFCmp(c->b, LLVMRealOGT, v, cg_vconst(c, ty, s->a), "gt");
+	return LLVMBuildSelect(c->b, gt, v, cg_vconst(c, ty, 0), "thresholded");
+}
 
 typedef LLVMValueRef step_fn(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v,
                              LLVMTypeRef ty);

@@ -103,6 +103,13 @@ LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x)
 	return cg_call_intrinsic(c, name, &ty, 1, &x, 1);
 }
 
+LLVMValueRef cg_vintrinsic2(struct cg *c, const char *name, LLVMValueRef x, LLVMValueRef y)
+{
+	LLVMTypeRef ty = LLVMTypeOf(x);
+	LLVMValueRef args[2] = { x, y };
+	return cg_call_intrinsic(c, name, &ty, 1, args, 2);
+}
+
 /* ---- memory access ---- */
 
 LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,

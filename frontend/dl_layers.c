@@ -189,17 +189,22 @@ static void put_step(struct writer *w, const struct ir_eltwise_step *s, const ch
 		dlw_arg_float(w, "beta", s->b);
 		break;
 	default: {
-		/* A step without numbers is the layer of its name (ir_steps.def). */
-		enum fe_layer_id id = s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT &&
-		                              ir_step_table[s->kind].nargs == 0
+		/* Any other step is the layer of its name (ir_steps.def), its
+		 * numbers that layer's first parameters (elu's alpha, selu's
+		 * alpha and gamma). */
+		enum fe_layer_id id = s->kind > IR_STEP_NONE && s->kind < IR_STEP_COUNT
 		                          ? fe_layer_find(ir_step_table[s->kind].name)
 		                          : FE_LAYER_NONE;
-		if (id == FE_LAYER_NONE) {
+		unsigned np = 0, nargs = id != FE_LAYER_NONE ? ir_step_table[s->kind].nargs : 0;
+		const struct fe_param *ps = id != FE_LAYER_NONE ? fe_layer_params(id, &np) : NULL;
+		if (id == FE_LAYER_NONE || np < nargs) {
 			dlw_error(w, "elementwise step %d has no layer in the language",
 			          (int)s->kind);
 			return;
 		}
 		dlw_begin(w, ident, id);
+		for (unsigned k = 0; k < nargs; k++)
+			dlw_arg_float(w, ps[k].name, k ? s->b : s->a);
 		break;
 	}
 	}

@@ -112,6 +112,14 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 		         ARG(l, HARD_SIGMOID, beta)->f);
 		break;
 	case FE_LAYER_HARD_SWISH: one_step(at, IR_STEP_HARD_SWISH, 1.0 / 6.0, 0.5); break;
+	case FE_LAYER_ELU: one_step(at, IR_STEP_ELU, ARG(l, ELU, alpha)->f, 0); break;
+	case FE_LAYER_SELU:
+		one_step(at, IR_STEP_SELU, ARG(l, SELU, alpha)->f, ARG(l, SELU, gamma)->f);
+		break;
+	case FE_LAYER_CELU: one_step(at, IR_STEP_CELU, ARG(l, CELU, alpha)->f, 0); break;
+	case FE_LAYER_THRESHOLDED_RELU:
+		one_step(at, IR_STEP_THRESHOLDED_RELU, ARG(l, THRESHOLDED_RELU, alpha)->f, 0);
+		break;
 	case FE_LAYER_SLICE:
 		at->slice.axis = (int)ARG(l, SLICE, axis)->i[0];
 		at->slice.start = ARG(l, SLICE, start)->i[0];
@@ -241,6 +249,13 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_ABS:
 	case FE_LAYER_ERF:
 	case FE_LAYER_RECIPROCAL:
+	case FE_LAYER_ELU:
+	case FE_LAYER_SELU:
+	case FE_LAYER_CELU:
+	case FE_LAYER_SOFTPLUS:
+	case FE_LAYER_SOFTSIGN:
+	case FE_LAYER_MISH:
+	case FE_LAYER_THRESHOLDED_RELU:
 	case FE_LAYER_REDUCE_MEAN:
 	case FE_LAYER_REDUCE_SUM:
 	case FE_LAYER_REDUCE_MAX:

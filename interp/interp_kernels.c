@@ -99,6 +99,25 @@ static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; 
 static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
 static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
 static float step_reciprocal(float x, float a, float b) { (void)a, (void)b; return 1.0f / x; }
+static float step_elu(float x, float a, float b) { (void)b; return x < 0.0f ? a * (expf(x) - 1.0f) : x; }
+static float step_selu(float x, float a, float b)
+{
+	return x <= 0.0f ? b * (a * expf(x) - a) : b * x;
+}
+static float step_celu(float x, float a, float b)
+{
+	(void)b;
+	return fmaxf(0.0f, x) + fminf(0.0f, a * (expf(x / a) - 1.0f));
+}
+/* max(x, 0) + log1p(exp(-|x|)): log(1 + exp(x)) without overflow */
+static float step_softplus(float x, float a, float b)
+{
+	(void)a, (void)b;
+	return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
+}
+static float step_softsign(float x, float a, float b) { (void)a, (void)b; return x / (1.0f + fabsf(x)); }
+static float step_mish(float x, float a, float b) { return x * tanhf(step_softplus(x, a, b)); }
+static float step_thresholded_relu(float x, float a, float b) { (void)b; return x > a ? x : 0.0f; }
 
 static float (*const steps[IR_STEP_COUNT])(float x, float a, float b) = {
 #define IR_STEP(id, name, nargs, fn) [IR_STEP_##id] = step_##fn,

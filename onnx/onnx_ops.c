@@ -85,6 +85,36 @@ static bool map_reciprocal(struct onnx_imp *m)
 }
 static bool map_hard_swish(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_HARD_SWISH, 0, 0); }
 
+static bool map_softplus(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_SOFTPLUS, 0, 0); }
+static bool map_softsign(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_SOFTSIGN, 0, 0); }
+static bool map_mish(struct onnx_imp *m) { return eltwise_step(m, IR_STEP_MISH, 0, 0); }
+
+static bool map_elu(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_ELU, onnx_attr_float(m, "alpha", 1.0f), 0);
+}
+
+static bool map_selu(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_SELU, onnx_attr_float(m, "alpha", 1.67326319217681884765625f),
+	                    onnx_attr_float(m, "gamma", 1.05070102214813232421875f));
+}
+
+static bool map_celu(struct onnx_imp *m)
+{
+	float alpha = onnx_attr_float(m, "alpha", 1.0f);
+	if (!(alpha > 0)) {
+		onnx_error(m, "alpha must be positive, got %g", (double)alpha);
+		return false;
+	}
+	return eltwise_step(m, IR_STEP_CELU, alpha, 0);
+}
+
+static bool map_thresholded_relu(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_THRESHOLDED_RELU, onnx_attr_float(m, "alpha", 1.0f), 0);
+}
+
 static bool map_leaky_relu(struct onnx_imp *m)
 {
 	return eltwise_step(m, IR_STEP_LEAKY_RELU, onnx_attr_float(m, "alpha", 0.01f), 0);
@@ -719,7 +749,9 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "LeakyRelu", map_leaky_relu }, { "HardSigmoid", map_hard_sigmoid },
 	{ "HardSwish", map_hard_swish }, { "Erf", map_erf }, { "Exp", map_exp }, { "Log", map_log },
 	{ "Sqrt", map_sqrt }, { "Neg", map_neg }, { "Abs", map_abs }, { "Clip", map_clip },
-	{ "Reciprocal", map_reciprocal },
+	{ "Reciprocal", map_reciprocal }, { "Softplus", map_softplus }, { "Softsign", map_softsign },
+	{ "Mish", map_mish }, { "Elu", map_elu }, { "Selu", map_selu }, { "Celu", map_celu },
+	{ "ThresholdedRelu", map_thresholded_relu },
 	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
 	{ "MatMul", map_matmul }, { "Gemm", map_gemm }, { "Identity", map_identity },
 	{ "Dropout", map_identity }, { "Reshape", map_reshape }, { "Flatten", map_flatten },

@@ -1049,6 +1049,29 @@ output ln, wide, img
 
 
 @case
+def eltwise_activations(W, X):
+    """elu, selu, celu, softplus, softsign, mish and thresholded_relu with
+    default and given parameters, on inputs up to +-24 (softplus's and
+    mish's exp(x) overflows float past 88 but theirs must not)."""
+    dl = """model eltwise_activations
+input x: f32[4, 16]
+e = elu()(x)
+e2 = elu(alpha=0.5)(x)
+s = selu()(x)
+c = celu(alpha=2.0)(x)
+p = softplus()(x)
+g = softsign()(x)
+m = mish()(x)
+t = thresholded_relu(alpha=0.3)(x)
+output e, e2, s, c, p, g, m, t
+"""
+    x = X(4, 16, scale=4.0)
+    x[3, :4] = torch.tensor([24.0, -24.0, 0.0, 2.0 ** -10], dtype=x.dtype)
+    return dl, [x], [F.elu(x), F.elu(x, 0.5), F.selu(x), F.celu(x, 2.0), F.softplus(x),
+                     F.softsign(x), F.mish(x), torch.where(x > 0.3, x, torch.zeros_like(x))]
+
+
+@case
 def tensor_shape_ops_nchw(W, X):
     """reduce_mean, slice, pad, transpose, gather and broadcast around an
     NCHW conv (layout conversions at -O2)."""

@@ -66,7 +66,8 @@ enum rm_kind {
 /* standalone elementwise layers (RM_UNARY raw[0]) */
 enum rm_unary { RU_RELU, RU_SIGMOID, RU_TANH, RU_RELU6, RU_HARD_SWISH, RU_NEG, RU_ABS,
                 RU_LEAKY, RU_HARD_SIGMOID, RU_CLIP, RU_RESCALE, RU_DROPOUT, RU_EXP, RU_LOG,
-                RU_SQRT, RU_SILU, RU_COUNT };
+                RU_SQRT, RU_SILU, RU_ELU, RU_SELU, RU_CELU, RU_SOFTPLUS, RU_SOFTSIGN, RU_MISH,
+                RU_THRESHOLDED, RU_COUNT };
 
 struct rm_shape {
 	int rank;

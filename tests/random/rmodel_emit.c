@@ -209,8 +209,13 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 		[RU_RELU] = "relu()", [RU_SIGMOID] = "sigmoid()", [RU_TANH] = "tanh()",
 		[RU_RELU6] = "relu6()", [RU_HARD_SWISH] = "hard_swish()", [RU_NEG] = "neg()",
 		[RU_ABS] = "abs()", [RU_EXP] = "exp()", [RU_LOG] = "log()", [RU_SQRT] = "sqrt()",
-		[RU_SILU] = "silu()",
+		[RU_SILU] = "silu()", [RU_SOFTPLUS] = "softplus()", [RU_SOFTSIGN] = "softsign()",
+		[RU_MISH] = "mish()",
 	};
+	static const char *const elu[4] = { "", "0.5", "alpha=1", "0.1" };
+	static const char *const selu[4] = { "", "1.5", "alpha=1.2, gamma=0.9", "gamma=1" };
+	static const char *const celu[4] = { "", "0.5", "alpha=2", "1" };
+	static const char *const thr[4] = { "", "0", "alpha=0.25", "-0.5" };
 	static const char *const leaky[4] = { "", "0.1", "alpha=0.2", "0.3" };
 	static const char *const hsig[4] = { "", "1/6, 0.5", "alpha=0.25", "0.1, beta=0.4" };
 	static const char *const clip[4] = { "-1, 1", "0, 6", "min=-0.5, max=0.5", "0, 1" };
@@ -233,6 +238,18 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 		break;
 	case RU_DROPOUT:
 		fprintf(dl, "dropout(%s)", drop[k]);
+		break;
+	case RU_ELU:
+		fprintf(dl, "elu(%s)", elu[k]);
+		break;
+	case RU_SELU:
+		fprintf(dl, "selu(%s)", selu[k]);
+		break;
+	case RU_CELU:
+		fprintf(dl, "celu(%s)", celu[k]);
+		break;
+	case RU_THRESHOLDED:
+		fprintf(dl, "thresholded_relu(%s)", thr[k]);
 		break;
 	default:
 		fprintf(dl, "%s", plain[Q(0)]);

@@ -139,11 +139,13 @@ static int add_layer(struct gen *g, enum rm_kind kind, int nin, const int *in, c
 		break;
 	case RM_UNARY: {
 		/* common activations more often than the rest */
-		static const int ops[20] = { RU_RELU, RU_RELU, RU_SIGMOID, RU_TANH, RU_TANH,
-			                     RU_RELU6, RU_HARD_SWISH, RU_NEG, RU_ABS, RU_LEAKY,
-			                     RU_HARD_SIGMOID, RU_CLIP, RU_RESCALE, RU_DROPOUT,
-			                     RU_EXP, RU_SIGMOID, RU_RELU, RU_LEAKY, RU_SILU, RU_SILU };
-		l->raw[0] = ops[pick(g, 20)];
+		static const int ops[] = { RU_RELU, RU_RELU, RU_SIGMOID, RU_TANH, RU_TANH,
+			                   RU_RELU6, RU_HARD_SWISH, RU_NEG, RU_ABS, RU_LEAKY,
+			                   RU_HARD_SIGMOID, RU_CLIP, RU_RESCALE, RU_DROPOUT,
+			                   RU_EXP, RU_SIGMOID, RU_RELU, RU_LEAKY, RU_SILU, RU_SILU,
+			                   RU_ELU, RU_SELU, RU_CELU, RU_SOFTPLUS, RU_SOFTSIGN,
+			                   RU_MISH, RU_THRESHOLDED };
+		l->raw[0] = ops[pick(g, (int)(sizeof ops / sizeof ops[0]))];
 		break;
 	}
 	default:

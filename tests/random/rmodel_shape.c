@@ -275,6 +275,19 @@ static bool lg_unary(const struct rm_model *m, struct rm_layer *l, const struct 
 	case RU_CLIP:
 		f = Q(1) == 1 ? unit : RM_UNIT; /* only clip(0, 6) is wider */
 		break;
+	case RU_SOFTSIGN:
+		f = RM_UNIT;
+		break;
+	case RU_ELU:     /* alpha <= 1: |elu(x)| <= |x| */
+	case RU_CELU:    /* alpha >= 0.5: min(0, ..) >= -|x| */
+	case RU_MISH:    /* |mish(x)| <= |x| */
+	case RU_THRESHOLDED:
+		f = unit;
+		break;
+	case RU_SELU:
+	case RU_SOFTPLUS:
+		f = 0;
+		break;
 	case RU_RESCALE:
 		f = 0;
 		break;
