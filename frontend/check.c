@@ -219,7 +219,7 @@ static void check_inputs(struct checker *c)
 	struct sema *s = c->s;
 	s->inputs = arena_array(c->a, c->ninputs + 1, sizeof *s->inputs);
 	s->ninputs = c->ninputs;
-	const struct ast_stmt *first4d = NULL;
+	const struct ast_stmt *first4d = NULL, *first3d = NULL;
 	for (uint32_t i = 0; i < c->ninputs; i++) {
 		const struct ast_stmt *st = c->inputs[i];
 		struct sema_input *in = &s->inputs[i];
@@ -229,10 +229,20 @@ static void check_inputs(struct checker *c)
 		if (!check_dims(c, st, &in->type))
 			continue;
 		enum ir_layout l = st->layout.s ? parse_layout(c, st->layout) : IR_LAYOUT_NHWC;
+		if (in->type.rank == 3 && st->layout.s) {
+			/* [N, C, L] nchw: the layout of a model whose 2-D layers
+			 * view 1-D data (conv1d as ONNX imports it); the input
+			 * itself is not converted. Any 4-D input decides. */
+			if (!first4d && !first3d)
+				s->layout = l;
+			if (!first3d)
+				first3d = st;
+			continue;
+		}
 		if (in->type.rank != 4) {
 			if (st->layout.s)
 				diag_error(c->d, st->layout.loc,
-				           "layout '%s' needs a 4-D input, but '%s' "
+				           "layout '%s' needs a 3-D or 4-D input, but '%s' "
 				           "has %u dimensions",
 				           st->layout.s, in->name, in->type.rank);
 			continue;

@@ -360,7 +360,20 @@ static void put_outputs(struct writer *w)
 	fputc('\n', w->out);
 }
 
-/* The model layout: that of the 4-D inputs (all alike), else nhwc. */
+/* The layout of a node's 2-D window (conv2d, pools, zeropad2d), or NONE. */
+static enum ir_layout window_layout(const struct ir_node *n)
+{
+	switch (n->op) {
+	case IR_CONV2D: return n->attr.conv.layout;
+	case IR_MAXPOOL2D:
+	case IR_AVGPOOL2D: return n->attr.pool.layout;
+	default: return IR_LAYOUT_NONE;
+	}
+}
+
+/* The model layout: that of the 4-D inputs (all alike); without any, that
+ * of the first conv2d or pool when a 3-D input can carry it ([N, C, L]
+ * nchw: 1-D layers imported as 2-D ones of height 1), else nhwc. */
 static void model_layout(struct writer *w)
 {
 	struct ir_graph *g = w->g;
@@ -379,6 +392,11 @@ static void model_layout(struct writer *w)
 		if (!w->layout)
 			w->layout = l;
 	}
+	bool has3d = false;
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		has3d |= ir_val(g, g->inputs[i])->type.rank == 3;
+	for (uint32_t i = 0; !w->layout && has3d && i < g->nnodes; i++)
+		w->layout = window_layout(&g->nodes[i]);
 	if (!w->layout)
 		w->layout = IR_LAYOUT_NHWC;
 }
@@ -387,6 +405,9 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 {
 	struct ir_graph *g = w->g;
 	char buf[200];
+	bool has4d = false, layout_put = false;
+	for (uint32_t i = 0; i < g->ninputs; i++)
+		has4d |= ir_val(g, g->inputs[i])->type.rank == 4;
 	fprintf(out, "%s %s\n", fe_keywords[FE_KW_MODEL],
 	        dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
 	for (uint32_t i = 0; i < g->ninputs; i++) {
@@ -401,6 +422,9 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 		        ir_type_str(&v->type, buf, sizeof buf));
 		if (v->type.rank == 4)
 			fprintf(out, " %s", ir_layout_name(w->layout));
+		else if (v->type.rank == 3 && !has4d && !layout_put && w->layout == IR_LAYOUT_NCHW)
+			fprintf(out, " %s", ir_layout_name(w->layout)); /* the model's: check.c */
+		layout_put |= v->type.rank == 3;
 		fputc('\n', out);
 	}
 	if (w->ntensors) {

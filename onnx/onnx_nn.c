@@ -14,6 +14,50 @@
 #include "onnx_map.h"
 #include "window.h"
 
+/* A 3-D [N, C, L] or 4-D [N, C, H, W] float activation input 0 of a 1-D
+ * or 2-D window op; *sd: its spatial dims (1 or 2). 1-D ops run as 2-D
+ * ones over [N, C, 1, L] (lift_1d). */
+static struct onnx_value *act_spatial(struct onnx_imp *m, unsigned *sd)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32 ||
+	    (x->type.rank != 3 && x->type.rank != 4)) {
+		onnx_error(m, "needs a 3-D [N, C, L] or 4-D [N, C, H, W] float input (only 1-D "
+		           "and 2-D spatial ops are supported)");
+		return NULL;
+	}
+	*sd = x->type.rank - 2u;
+	return x;
+}
+
+/* The [N, C, 1, L] view of a 1-D op's input x (sd 1), or x itself; *t4
+ * gets its type. */
+static uint32_t lift_1d(struct onnx_imp *m, const struct onnx_value *x, unsigned sd,
+                        struct ir_type *t4)
+{
+	*t4 = x->type;
+	if (sd == 2)
+		return x->ir;
+	t4->rank = 4;
+	t4->dims[3] = x->type.dims[2];
+	t4->dims[2] = 1;
+	return onnx_reshape(m, onnx_name_tmp(m, "2d"), x->ir, &x->type, 4, t4->dims);
+}
+
+/* Output 0 of a window op from its 2-D result y of type t4: reshaped back
+ * to [N, C, L] for a 1-D op. */
+static void set_window_out(struct onnx_imp *m, uint32_t y, const struct ir_type *t4, unsigned sd)
+{
+	struct ir_type t = *t4;
+	if (sd == 1) {
+		int64_t dims[3] = { t4->dims[0], t4->dims[1], t4->dims[3] };
+		y = onnx_reshape(m, onnx_name_out(m, 0), y, t4, 3, dims);
+		t.rank = 3;
+		memcpy(t.dims, dims, sizeof dims);
+	}
+	onnx_set_act(m, 0, y, &t);
+}
+
 static struct onnx_value *act4(struct onnx_imp *m)
 {
 	struct onnx_value *x = onnx_in(m, 0);
@@ -47,16 +91,18 @@ static struct onnx_tensor *const_in(struct onnx_imp *m, unsigned k, const char *
 	return v->t;
 }
 
-/* Two spatial values of an ints attribute (default def for both). */
-static bool attr2(struct onnx_imp *m, const char *name, int64_t def, int64_t lo, int64_t *out)
+/* The sd spatial values of an ints attribute as the two of the 2-D op
+ * (default def for both; a 1-D op's value is the width, its height 1). */
+static bool attr2(struct onnx_imp *m, const char *name, int64_t def, int64_t lo, int64_t *out,
+                  unsigned sd)
 {
 	int64_t v[IR_MAX_RANK];
 	int n = onnx_attr_ints(m, name, v, IR_MAX_RANK);
 	out[0] = out[1] = def;
 	if (n == -2)
 		return false;
-	if (n >= 0 && n != 2) {
-		onnx_error(m, "%s must have 2 values, got %d", name, n);
+	if (n >= 0 && n != (int)sd) {
+		onnx_error(m, "%s must have %u value%s, got %d", name, sd, sd == 1 ? "" : "s", n);
 		return false;
 	}
 	for (int i = 0; i < n; i++) {
@@ -64,24 +110,32 @@ static bool attr2(struct onnx_imp *m, const char *name, int64_t def, int64_t lo,
 			onnx_error(m, "%s must be at least %" PRId64 ", got %" PRId64, name, lo, v[i]);
 			return false;
 		}
-		out[i] = v[i];
+		out[i + 2 - (int)sd] = v[i];
 	}
+	if (n >= 0 && sd == 1)
+		out[0] = 1;
 	return true;
 }
 
 /* Explicit pads (top, left, bottom, right) and output size of a 2-D
- * window op; ceil: ONNX ceil_mode. */
+ * window op (a 1-D op's sd 1: its 2 pads are left and right); ceil: ONNX
+ * ceil_mode. */
 static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, const int64_t *s,
-                    const int64_t *d, bool ceil, int64_t *pad, int64_t *out)
+                    const int64_t *d, bool ceil, int64_t *pad, int64_t *out, unsigned sd)
 {
 	const char *mode = onnx_attr_str(m, "auto_pad", "NOTSET");
 	int64_t p[IR_MAX_RANK];
 	int n = onnx_attr_ints(m, "pads", p, IR_MAX_RANK);
 	if (n == -2)
 		return false;
-	if (n >= 0 && n != 4) {
-		onnx_error(m, "pads must have 4 values, got %d", n);
+	if (n >= 0 && n != 2 * (int)sd) {
+		onnx_error(m, "pads must have %u values, got %d", 2 * sd, n);
 		return false;
+	}
+	if (n == 2) { /* 1-D: begin, end of the width */
+		p[3] = p[1], p[1] = p[0];
+		p[0] = p[2] = 0;
+		n = 4;
 	}
 	for (int i = 0; i < 4; i++) {
 		pad[i] = n == 4 ? p[i] : 0;
@@ -117,16 +171,19 @@ static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, con
 	return true;
 }
 
+/* Conv, 2-D, or 1-D as a 2-D conv of height 1 (weights [O, I, 1, K]). */
 static bool map_conv(struct onnx_imp *m)
 {
-	struct onnx_value *x = act4(m), *wv = onnx_in(m, 1);
+	unsigned sd;
+	struct onnx_value *x = act_spatial(m, &sd), *wv = onnx_in(m, 1);
 	if (!x)
 		return false;
-	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != 4 || wv->t->dtype != IR_DT_F32) {
-		onnx_error(m, "the weight must be a 4-D float initializer (a constant)");
+	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != sd + 2 || wv->t->dtype != IR_DT_F32) {
+		onnx_error(m, "the weight must be a %u-D float initializer (a constant)", sd + 2);
 		return false;
 	}
 	const struct onnx_tensor *w = wv->t;
+	int64_t wd[4] = { w->dims[0], w->dims[1], sd == 1 ? 1 : w->dims[2], w->dims[sd + 1] };
 	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1], o = w->dims[0];
 	if (group < 1 || c % group || o % group || w->dims[1] != c / group) {
 		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", %" PRId64
@@ -137,16 +194,18 @@ static bool map_conv(struct onnx_imp *m)
 	memset(&at, 0, sizeof at);
 	struct ir_conv_attr *cv = &at.conv;
 	int64_t ks[2], out[2];
-	if (!attr2(m, "kernel_shape", 0, 1, ks) || !attr2(m, "strides", 1, 1, cv->stride) ||
-	    !attr2(m, "dilations", 1, 1, cv->dilation))
+	if (!attr2(m, "kernel_shape", 0, 1, ks, sd) || !attr2(m, "strides", 1, 1, cv->stride, sd) ||
+	    !attr2(m, "dilations", 1, 1, cv->dilation, sd))
 		return false;
-	if ((ks[0] && ks[0] != w->dims[2]) || (ks[1] && ks[1] != w->dims[3])) {
+	if ((ks[0] && ks[0] != wd[2]) || (ks[1] && ks[1] != wd[3])) {
 		onnx_error(m, "kernel_shape disagrees with weight '%s'", w->name);
 		return false;
 	}
-	cv->kernel[0] = w->dims[2];
-	cv->kernel[1] = w->dims[3];
-	if (!spatial(m, x->type.dims + 2, cv->kernel, cv->stride, cv->dilation, false, cv->pad, out))
+	cv->kernel[0] = wd[2];
+	cv->kernel[1] = wd[3];
+	struct ir_type t;
+	uint32_t xin = lift_1d(m, x, sd, &t);
+	if (!spatial(m, t.dims + 2, cv->kernel, cv->stride, cv->dilation, false, cv->pad, out, sd))
 		return false;
 	cv->filters = o;
 	cv->pad_mode = IR_PAD_EXPLICIT;
@@ -160,21 +219,25 @@ static bool map_conv(struct onnx_imp *m)
 		bias = onnx_ir_const(m, b);
 	}
 	cv->bias = bias != IR_NONE;
-	uint32_t y = onnx_emit(m, IR_CONV2D, onnx_name_out(m, 0), &x->ir, 1, &at);
+	uint32_t weight = sd == 2 ? onnx_ir_const(m, wv->t)
+	                          : onnx_ir_weight(m, onnx_unique(m, w->name), w->data, 4, wd);
+	uint32_t y = onnx_emit(m, IR_CONV2D, sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "conv"),
+	                       &xin, 1, &at);
 	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
-	n->param[0] = onnx_ir_const(m, wv->t);
+	n->param[0] = weight;
 	n->param[1] = bias;
-	struct ir_type t = x->type;
 	t.dims[1] = o;
 	t.dims[2] = out[0];
 	t.dims[3] = out[1];
-	onnx_set_act(m, 0, y, &t);
+	set_window_out(m, y, &t, sd);
 	return true;
 }
 
+/* MaxPool, AveragePool: 2-D, or 1-D as 2-D of height 1. */
 static bool map_pool(struct onnx_imp *m)
 {
-	struct onnx_value *x = act4(m);
+	unsigned sd;
+	struct onnx_value *x = act_spatial(m, &sd);
 	bool avg = !strcmp(m->node->op_type, "AveragePool");
 	if (!x)
 		return false;
@@ -182,8 +245,8 @@ static bool map_pool(struct onnx_imp *m)
 	memset(&at, 0, sizeof at);
 	struct ir_pool_attr *p = &at.pool;
 	int64_t dil[2], out[2];
-	if (!attr2(m, "kernel_shape", 0, 1, p->kernel) || !attr2(m, "strides", 1, 1, p->stride) ||
-	    !attr2(m, "dilations", 1, 1, dil))
+	if (!attr2(m, "kernel_shape", 0, 1, p->kernel, sd) ||
+	    !attr2(m, "strides", 1, 1, p->stride, sd) || !attr2(m, "dilations", 1, 1, dil, sd))
 		return false;
 	if (!p->kernel[0]) {
 		onnx_error(m, "kernel_shape is required");
@@ -198,16 +261,18 @@ static bool map_pool(struct onnx_imp *m)
 		return false;
 	}
 	p->ceil_mode = onnx_attr_int(m, "ceil_mode", 0) != 0;
-	if (!spatial(m, x->type.dims + 2, p->kernel, p->stride, dil, p->ceil_mode, p->pad, out))
+	struct ir_type t;
+	uint32_t xin = lift_1d(m, x, sd, &t);
+	if (!spatial(m, t.dims + 2, p->kernel, p->stride, dil, p->ceil_mode, p->pad, out, sd))
 		return false;
 	p->pad_mode = IR_PAD_EXPLICIT;
 	p->count_include_pad = avg && onnx_attr_int(m, "count_include_pad", 0) != 0;
 	p->layout = IR_LAYOUT_NCHW;
-	uint32_t y = onnx_emit(m, avg ? IR_AVGPOOL2D : IR_MAXPOOL2D, onnx_name_out(m, 0), &x->ir, 1, &at);
-	struct ir_type t = x->type;
+	uint32_t y = onnx_emit(m, avg ? IR_AVGPOOL2D : IR_MAXPOOL2D,
+	                       sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "pool"), &xin, 1, &at);
 	t.dims[2] = out[0];
 	t.dims[3] = out[1];
-	onnx_set_act(m, 0, y, &t);
+	set_window_out(m, y, &t, sd);
 	return true;
 }
 

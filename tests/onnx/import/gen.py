@@ -284,6 +284,38 @@ def case_pool_ceil():
         F.avg_pool2d(t, 2, 3, ceil_mode=True).numpy()])
 
 
+def case_conv1d():
+    """1-D Conv (strided, asymmetric pads, bias), a depthwise 1-D Conv
+    (dilation 2), a SAME_UPPER 1-D Conv, MaxPool 1-D with ceil_mode and
+    pads, AveragePool 1-D counting its pads: a time-series model's ops,
+    run as 2-D ops of height 1."""
+    x = rnd(2, 3, 20, scale=1.0)
+    w1, b1 = rnd(5, 3, 3), rnd(5)
+    w2 = rnd(5, 1, 4)
+    w3 = rnd(4, 5, 5)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", kernel_shape=[3],
+                         strides=[2], pads=[1, 2]),
+        helper.make_node("Conv", ["c1", "w2"], ["c2"], name="dwconv", group=5, dilations=[2],
+                         pads=[3, 3]),
+        helper.make_node("Conv", ["c2", "w3"], ["c3"], name="same", auto_pad="SAME_UPPER"),
+        helper.make_node("MaxPool", ["c3"], ["m"], name="maxpool", kernel_shape=[3],
+                         strides=[2], pads=[1, 1], ceil_mode=1),
+        helper.make_node("AveragePool", ["x"], ["a"], name="avgpool", kernel_shape=[2],
+                         strides=[2], pads=[1, 0], count_include_pad=1),
+    ]
+    t = T(x)
+    c1 = F.conv1d(F.pad(t, (1, 2)), T(w1), T(b1), stride=2)
+    c2 = F.conv1d(c1, T(w2), None, padding=3, dilation=2, groups=5)
+    c3 = F.conv1d(F.pad(c2, (2, 2)), T(w3))
+    mp = F.max_pool1d(c3, 3, 2, 1, ceil_mode=True)
+    ap = F.avg_pool1d(F.pad(t, (1, 0)), 2, 2)
+    m = model(nodes, [vi("x", [2, 3, 20])],
+              [vi("m", list(mp.shape)), vi("a", list(ap.shape))],
+              [init("w1", w1), init("b1", b1), init("w2", w2), init("w3", w3)], opset=17)
+    save_case("conv1d", m, [x], [mp.numpy(), ap.numpy()])
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -375,3 +407,4 @@ if __name__ == "__main__":
     case_int64_sentinel()
     case_pool_ceil()
     errors()
+    case_conv1d()  # after errors(): the earlier cases keep their random data

@@ -2,7 +2,8 @@
 # run.sh DLC TENSOR_CMP DIR  - the ONNX importer's tests (gen.py makes DIR).
 #
 # cases/<name>: `dlc run` at -O0 and -O2 reproduces PyTorch's outputs
-# (abs 1e-5 + rel 1e-4), and the model compiles to an object and header.
+# (abs 1e-5 + rel 1e-4), the model compiles to an object and header, and
+# the program `dlc import` writes for it reproduces them too.
 # errors/<name>.onnx: dlc exits 1, prints the message in <name>.expect and
 # writes nothing. ext_symlink gets its symlink (pointing out of the model's
 # directory) and w.bin (the length the model expects) here, at run time.
@@ -29,6 +30,22 @@ for c in "$dir"/cases/*/; do
   done
   if ! "$dlc" "$c/model.onnx" -o "$tmp/$name.o" || [ ! -s "$tmp/$name.o" ] || [ ! -s "$tmp/$name.h" ]; then
     echo "FAIL $name: compiling to an object"; fail=1
+  fi
+  # through `dlc import`: the written program computes the same (rnn holds
+  # a reverse-only LSTM, which the language cannot write)
+  if [ "$name" != rnn ]; then
+    mkdir -p "$tmp/imp_$name"
+    if ! "$dlc" import "$c/model.onnx" -o "$tmp/imp_$name/model.dl" ||
+       ! "$dlc" run "$tmp/imp_$name/model.dl" "${ins[@]}" "${outs[@]}"; then
+      echo "FAIL $name: through dlc import"; fail=1
+    else
+      i=0
+      for f in $(ls "$c"expected*.bin | sort); do
+        "$cmp" "$tmp/$name.out$i.bin" "$f" 1e-5 1e-4 ||
+          { echo "FAIL $name (dlc import): output $i"; fail=1; }
+        i=$((i+1))
+      done
+    fi
   fi
   [ $fail -eq 0 ] && echo "ok   $name"
   fail=$((fail | before))
