@@ -131,6 +131,9 @@ LLVMValueRef cg_vmask(struct cg *c, LLVMTypeRef vty, int lanes);
 LLVMValueRef cg_vintrinsic(struct cg *c, const char *name, LLVMValueRef x);
 /* The same with two operands of one type ("llvm.maxnum"). */
 LLVMValueRef cg_vintrinsic2(struct cg *c, const char *name, LLVMValueRef x, LLVMValueRef y);
+/* The C math library's float function `name` ("asinf") of a float, or of
+ * each lane of a vector (for functions LLVM has no intrinsic for). */
+LLVMValueRef cg_vlibm(struct cg *c, const char *name, LLVMValueRef x);
 /* A private constant row of n zero floats (aligned to PLAN_ALIGN): where
  * the padded taps of the tiled and Winograd kernels read. */
 LLVMValueRef cg_zero_row(struct cg *c, int64_t n);

@@ -116,6 +116,59 @@ STEP(thresholded_relu)
 	LLVMValueRef gt = LLVMBuildFCmp(c->b, LLVMRealOGT, v, cg_vconst(c, ty, s->a), "gt");
 	return LLVMBuildSelect(c->b, gt, v, cg_vconst(c, ty, 0), "thresholded");
 }
+/* x / 2 * (1 + t) */
+static LLVMValueRef half_x_one_plus(struct cg *c, LLVMTypeRef ty, LLVMValueRef x, LLVMValueRef t)
+{
+	LLVMValueRef h = LLVMBuildFMul(c->b, cg_vconst(c, ty, 0.5), x, "half_x");
+	return LLVMBuildFMul(c->b, h, LLVMBuildFAdd(c->b, cg_vconst(c, ty, 1), t, ""), "gelu");
+}
+STEP(gelu)
+{
+	(void)s;
+	LLVMValueRef u = LLVMBuildFMul(c->b, v, cg_vconst(c, ty, (double)0.70710678118654752f), "");
+	return half_x_one_plus(c, ty, v, cg_verf(c, u));
+}
+STEP(gelu_tanh)
+{
+	(void)s;
+	LLVMValueRef x3 = LLVMBuildFMul(c->b, LLVMBuildFMul(c->b, v, v, ""), v, "x3");
+	LLVMValueRef in = LLVMBuildFAdd(
+		c->b, v, LLVMBuildFMul(c->b, cg_vconst(c, ty, (double)0.044715f), x3, ""), "");
+	in = LLVMBuildFMul(c->b, cg_vconst(c, ty, (double)0.79788456080286536f), in, "");
+	return half_x_one_plus(c, ty, v, cg_vtanh(c, in));
+}
+/* functions LLVM 19 has no vector intrinsic for: libm per lane */
+STEP(sin) { UNUSED; return cg_vlibm(c, "sinf", v); }
+STEP(cos) { UNUSED; return cg_vlibm(c, "cosf", v); }
+STEP(tan) { UNUSED; return cg_vlibm(c, "tanf", v); }
+STEP(asin) { UNUSED; return cg_vlibm(c, "asinf", v); }
+STEP(acos) { UNUSED; return cg_vlibm(c, "acosf", v); }
+STEP(atan) { UNUSED; return cg_vlibm(c, "atanf", v); }
+STEP(sinh) { UNUSED; return cg_vlibm(c, "sinhf", v); }
+STEP(cosh) { UNUSED; return cg_vlibm(c, "coshf", v); }
+STEP(asinh) { UNUSED; return cg_vlibm(c, "asinhf", v); }
+STEP(acosh) { UNUSED; return cg_vlibm(c, "acoshf", v); }
+STEP(atanh) { UNUSED; return cg_vlibm(c, "atanhf", v); }
+STEP(ceil) { UNUSED; return cg_vintrinsic(c, "llvm.ceil", v); }
+STEP(floor) { UNUSED; return cg_vintrinsic(c, "llvm.floor", v); }
+STEP(round) { UNUSED; return cg_vintrinsic(c, "llvm.roundeven", v); }
+STEP(sign)
+{
+	(void)s;
+	LLVMValueRef pos = LLVMBuildFCmp(c->b, LLVMRealOGT, v, cg_vconst(c, ty, 0), "pos");
+	LLVMValueRef neg = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, 0), "neg");
+	LLVMValueRef r = LLVMBuildSelect(c->b, neg, cg_vconst(c, ty, -1), v, "");
+	return LLVMBuildSelect(c->b, pos, cg_vconst(c, ty, 1), r, "sign");
+}
+STEP(shrink)
+{
+	LLVMValueRef lo = LLVMBuildFCmp(c->b, LLVMRealOLT, v, cg_vconst(c, ty, -s->a), "lo");
+	LLVMValueRef hi = LLVMBuildFCmp(c->b, LLVMRealOGT, v, cg_vconst(c, ty, s->a), "hi");
+	LLVMValueRef up = LLVMBuildFAdd(c->b, v, cg_vconst(c, ty, s->b), "");
+	LLVMValueRef down = LLVMBuildFSub(c->b, v, cg_vconst(c, ty, s->b), "");
+	LLVMValueRef r = LLVMBuildSelect(c->b, hi, down, cg_vconst(c, ty, 0), "");
+	return LLVMBuildSelect(c->b, lo, up, r, "shrink");
+}
 
 typedef LLVMValueRef step_fn(struct cg *c, const struct ir_eltwise_step *s, LLVMValueRef v,
                              LLVMTypeRef ty);

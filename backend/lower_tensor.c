@@ -45,7 +45,17 @@ static LLVMValueRef offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, un
 
 static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMValueRef b)
 {
+	LLVMValueRef take_a;
 	switch (op) {
+	case IR_BINOP_POW: return cg_vintrinsic2(c, "llvm.pow", a, b);
+	case IR_BINOP_MIN:
+	case IR_BINOP_MAX: /* a when it is NaN or wins, else b (NaN when b is) */
+		take_a = LLVMBuildFCmp(c->b, op == IR_BINOP_MIN ? LLVMRealOLT : LLVMRealOGT, a, b, "");
+		take_a = LLVMBuildOr(c->b, take_a, LLVMBuildFCmp(c->b, LLVMRealUNO, a, a, "nan"), "");
+		return LLVMBuildSelect(c->b, take_a, a, b, op == IR_BINOP_MIN ? "min" : "max");
+	case IR_BINOP_PRELU:
+		take_a = LLVMBuildFCmp(c->b, LLVMRealOLT, a, cg_vconst(c, LLVMTypeOf(a), 0), "neg");
+		return LLVMBuildSelect(c->b, take_a, LLVMBuildFMul(c->b, a, b, ""), a, "prelu");
 	case IR_BINOP_ADD: return LLVMBuildFAdd(c->b, a, b, "add");
 	case IR_BINOP_SUB: return LLVMBuildFSub(c->b, a, b, "sub");
 	case IR_BINOP_MUL: return LLVMBuildFMul(c->b, a, b, "mul");

@@ -110,6 +110,23 @@ LLVMValueRef cg_vintrinsic2(struct cg *c, const char *name, LLVMValueRef x, LLVM
 	return cg_call_intrinsic(c, name, &ty, 1, args, 2);
 }
 
+LLVMValueRef cg_vlibm(struct cg *c, const char *name, LLVMValueRef x)
+{
+	LLVMTypeRef ft = LLVMFunctionType(c->t_f32, &c->t_f32, 1, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+	if (!fn)
+		fn = LLVMAddFunction(c->mod, name, ft);
+	if (LLVMGetTypeKind(LLVMTypeOf(x)) != LLVMVectorTypeKind)
+		return LLVMBuildCall2(c->b, ft, fn, &x, 1, name);
+	LLVMValueRef y = LLVMGetUndef(LLVMTypeOf(x));
+	for (unsigned k = 0; k < LLVMGetVectorSize(LLVMTypeOf(x)); k++) {
+		LLVMValueRef lane = LLVMBuildExtractElement(c->b, x, LLVMConstInt(c->t_i32, k, 0), "");
+		LLVMValueRef r = LLVMBuildCall2(c->b, ft, fn, &lane, 1, name);
+		y = LLVMBuildInsertElement(c->b, y, r, LLVMConstInt(c->t_i32, k, 0), "");
+	}
+	return y;
+}
+
 /* ---- memory access ---- */
 
 LLVMValueRef cg_vload(struct cg *c, LLVMTypeRef vty, LLVMValueRef base, LLVMValueRef i, int lanes,

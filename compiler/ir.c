@@ -445,6 +445,10 @@ const char *ir_binop_name(enum ir_binop op)
 	case IR_BINOP_SUB: return "sub";
 	case IR_BINOP_MUL: return "mul";
 	case IR_BINOP_DIV: return "div";
+	case IR_BINOP_POW: return "pow";
+	case IR_BINOP_MIN: return "min";
+	case IR_BINOP_MAX: return "max";
+	case IR_BINOP_PRELU: return "prelu";
 	case IR_BINOP_NONE: break;
 	}
 	return "none";

@@ -270,7 +270,10 @@ struct ir_select_attr {
 
 /* binary: y = a OP b with NumPy broadcasting (shapes aligned at the
  * last axis; an axis of size 1 stretches to the other's size). */
-enum ir_binop { IR_BINOP_NONE, IR_BINOP_ADD, IR_BINOP_SUB, IR_BINOP_MUL, IR_BINOP_DIV };
+enum ir_binop { IR_BINOP_NONE, IR_BINOP_ADD, IR_BINOP_SUB, IR_BINOP_MUL, IR_BINOP_DIV,
+	        IR_BINOP_POW, IR_BINOP_MIN, IR_BINOP_MAX, /* min, max: NaN if either is */
+	        IR_BINOP_PRELU /* a < 0 ? a * b : a */ };
+#define IR_BINOP_LAST IR_BINOP_PRELU
 struct ir_binary_attr {
 	enum ir_binop op;
 };
@@ -480,7 +483,7 @@ bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct 
  * broadcast result `out`: strides[k] for out's axis k, 0 where `in` has
  * no such axis or size 1 there. */
 void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides);
-const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div" */
+const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div", "pow", ... */
 /* Whether op is one of the reductions (IR_REDUCE_*, struct ir_reduce_attr). */
 bool ir_op_is_reduce(enum ir_op op);
 

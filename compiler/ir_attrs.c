@@ -561,7 +561,7 @@ static const char *check_binary(const struct ir_graph *g, const struct ir_node *
 {
 	(void)g;
 	enum ir_binop op = n->attr.binary.op;
-	return op > IR_BINOP_NONE && op <= IR_BINOP_DIV ? NULL : "no binary operation";
+	return op > IR_BINOP_NONE && op <= IR_BINOP_LAST ? NULL : "no binary operation";
 }
 KIND(binary, check_binary);
 

@@ -104,6 +104,10 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 	case FE_LAYER_SUB: at->binary.op = IR_BINOP_SUB; break;
 	case FE_LAYER_MUL: at->binary.op = IR_BINOP_MUL; break;
 	case FE_LAYER_DIV: at->binary.op = IR_BINOP_DIV; break;
+	case FE_LAYER_POW: at->binary.op = IR_BINOP_POW; break;
+	case FE_LAYER_MIN: at->binary.op = IR_BINOP_MIN; break;
+	case FE_LAYER_MAX: at->binary.op = IR_BINOP_MAX; break;
+	case FE_LAYER_PRELU: at->binary.op = IR_BINOP_PRELU; break;
 	case FE_LAYER_LEAKY_RELU:
 		one_step(at, IR_STEP_LEAKY_RELU, ARG(l, LEAKY_RELU, alpha)->f, 0);
 		break;
@@ -119,6 +123,9 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 	case FE_LAYER_CELU: one_step(at, IR_STEP_CELU, ARG(l, CELU, alpha)->f, 0); break;
 	case FE_LAYER_THRESHOLDED_RELU:
 		one_step(at, IR_STEP_THRESHOLDED_RELU, ARG(l, THRESHOLDED_RELU, alpha)->f, 0);
+		break;
+	case FE_LAYER_SHRINK:
+		one_step(at, IR_STEP_SHRINK, ARG(l, SHRINK, lambd)->f, ARG(l, SHRINK, bias)->f);
 		break;
 	case FE_LAYER_SLICE:
 		at->slice.axis = (int)ARG(l, SLICE, axis)->i[0];
@@ -237,6 +244,10 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_SUB:
 	case FE_LAYER_MUL:
 	case FE_LAYER_DIV:
+	case FE_LAYER_POW:
+	case FE_LAYER_MIN:
+	case FE_LAYER_MAX:
+	case FE_LAYER_PRELU:
 	case FE_LAYER_MATMUL:
 	case FE_LAYER_LEAKY_RELU:
 	case FE_LAYER_HARD_SIGMOID:
@@ -256,6 +267,24 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_SOFTSIGN:
 	case FE_LAYER_MISH:
 	case FE_LAYER_THRESHOLDED_RELU:
+	case FE_LAYER_GELU:
+	case FE_LAYER_GELU_TANH:
+	case FE_LAYER_SIN:
+	case FE_LAYER_COS:
+	case FE_LAYER_TAN:
+	case FE_LAYER_ASIN:
+	case FE_LAYER_ACOS:
+	case FE_LAYER_ATAN:
+	case FE_LAYER_SINH:
+	case FE_LAYER_COSH:
+	case FE_LAYER_ASINH:
+	case FE_LAYER_ACOSH:
+	case FE_LAYER_ATANH:
+	case FE_LAYER_CEIL:
+	case FE_LAYER_FLOOR:
+	case FE_LAYER_ROUND:
+	case FE_LAYER_SIGN:
+	case FE_LAYER_SHRINK:
 	case FE_LAYER_REDUCE_MEAN:
 	case FE_LAYER_REDUCE_SUM:
 	case FE_LAYER_REDUCE_MAX:

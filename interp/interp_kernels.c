@@ -97,6 +97,36 @@ static float step_log(float x, float a, float b) { (void)a, (void)b; return logf
 static float step_sqrt(float x, float a, float b) { (void)a, (void)b; return sqrtf(x); }
 static float step_neg(float x, float a, float b) { (void)a, (void)b; return -x; }
 static float step_abs(float x, float a, float b) { (void)a, (void)b; return fabsf(x); }
+static float step_sin(float x, float a, float b) { (void)a, (void)b; return sinf(x); }
+static float step_cos(float x, float a, float b) { (void)a, (void)b; return cosf(x); }
+static float step_tan(float x, float a, float b) { (void)a, (void)b; return tanf(x); }
+static float step_asin(float x, float a, float b) { (void)a, (void)b; return asinf(x); }
+static float step_acos(float x, float a, float b) { (void)a, (void)b; return acosf(x); }
+static float step_atan(float x, float a, float b) { (void)a, (void)b; return atanf(x); }
+static float step_sinh(float x, float a, float b) { (void)a, (void)b; return sinhf(x); }
+static float step_cosh(float x, float a, float b) { (void)a, (void)b; return coshf(x); }
+static float step_asinh(float x, float a, float b) { (void)a, (void)b; return asinhf(x); }
+static float step_acosh(float x, float a, float b) { (void)a, (void)b; return acoshf(x); }
+static float step_atanh(float x, float a, float b) { (void)a, (void)b; return atanhf(x); }
+static float step_gelu(float x, float a, float b)
+{
+	(void)a, (void)b;
+	return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+}
+static float step_gelu_tanh(float x, float a, float b)
+{
+	(void)a, (void)b;
+	return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+}
+static float step_ceil(float x, float a, float b) { (void)a, (void)b; return ceilf(x); }
+static float step_floor(float x, float a, float b) { (void)a, (void)b; return floorf(x); }
+static float step_round(float x, float a, float b) { (void)a, (void)b; return rintf(x); }
+static float step_sign(float x, float a, float b)
+{
+	(void)a, (void)b;
+	return x > 0 ? 1.0f : x < 0 ? -1.0f : x;
+}
+static float step_shrink(float x, float a, float b) { return x < -a ? x + b : x > a ? x - b : 0; }
 static float step_erf(float x, float a, float b) { (void)a, (void)b; return erff(x); }
 static float step_reciprocal(float x, float a, float b) { (void)a, (void)b; return 1.0f / x; }
 static float step_elu(float x, float a, float b) { (void)b; return x < 0.0f ? a * (expf(x) - 1.0f) : x; }

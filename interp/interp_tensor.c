@@ -35,6 +35,10 @@ static float binop(enum ir_binop op, float a, float b)
 	case IR_BINOP_SUB: return a - b;
 	case IR_BINOP_MUL: return a * b;
 	case IR_BINOP_DIV: return a / b;
+	case IR_BINOP_POW: return powf(a, b);
+	case IR_BINOP_MIN: return isnan(a) || a < b ? a : b;
+	case IR_BINOP_MAX: return isnan(a) || a > b ? a : b;
+	case IR_BINOP_PRELU: return a < 0 ? a * b : a;
 	case IR_BINOP_NONE: break;
 	}
 	DLC_UNREACHABLE("binop: invalid operator");

@@ -55,6 +55,26 @@ static onnx_map_fn find_map(const char *op)
 	return NULL;
 }
 
+/* Whether operator op reads the same at opsets 1 to 6 as at 7 for all
+ * dlc maps: the activations, unary math and pools whose only older
+ * attribute is the ignored consumed_inputs. Binary operators (the legacy
+ * broadcast attribute), BatchNormalization, Dropout (is_test), Reshape,
+ * Split, Pad, Concat and the rest changed, so older models need opset 7. */
+static bool legacy_same(const char *op)
+{
+	static const char *const same[] = {
+		"Relu", "Sigmoid", "Tanh", "Elu", "Selu", "HardSigmoid", "LeakyRelu", "Softplus",
+		"Softsign", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil",
+		"GlobalAveragePool", "GlobalMaxPool", "InstanceNormalization", "Not", "Identity",
+		"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+		"ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp",
+	};
+	for (unsigned i = 0; i < sizeof same / sizeof same[0]; i++)
+		if (!strcmp(op, same[i]))
+			return true;
+	return false;
+}
+
 static void mark_outputs_bad(struct onnx_imp *m)
 {
 	for (size_t k = 0; k < m->node->n_output; k++)
@@ -110,6 +130,12 @@ static void import_node(struct onnx_imp *m, uint32_t i)
 		return;
 	}
 	onnx_map_fn fn = default_domain(n) ? find_map(op) : NULL;
+	if (m->opset < 7 && default_domain(n) && (fn || onnx_const_op(op)) && !legacy_same(op)) {
+		onnx_error(m, "opset %lld's %s differs from the form dlc reads (opset 7 and later); "
+		           "export the model at opset 7 or later", (long long)m->opset, op);
+		mark_outputs_bad(m);
+		return;
+	}
 	if (!check_edges(m)) {
 		/* still named in the report: it would fail on its own too */
 		if (!fn && !(default_domain(n) && onnx_const_op(op)))

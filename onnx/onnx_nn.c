@@ -582,9 +582,85 @@ static bool map_layer_norm(struct onnx_imp *m)
 	return true;
 }
 
+/* Input 0 as an activation [N, C, D1, ...] of rank 3 or more. */
+static struct onnx_value *act_spatial_any(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32 || x->type.rank < 3) {
+		onnx_error(m, "needs a float input [N, C, D1, ...] of rank 3 or more");
+		return NULL;
+	}
+	return x;
+}
+
+/* GlobalMaxPool: reduce_max over every spatial axis, kept as size 1. */
+static bool map_global_maxpool(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_spatial_any(m);
+	if (!x)
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.reduce.keepdims = true;
+	struct ir_type t = x->type;
+	for (unsigned k = 2; k < t.rank; k++) {
+		at.reduce.axes[at.reduce.naxes++] = (int)k;
+		t.dims[k] = 1;
+	}
+	onnx_set_act(m, 0, onnx_emit(m, IR_REDUCE_MAX, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
+}
+
+/* InstanceNormalization: each (n, c) normalized over its spatial axes (a
+ * layer_norm from axis 2 with unit gain and no shift), then the
+ * per-channel scale and bias as [C, 1, ...] operands of mul and add. */
+static bool map_instance_norm(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_spatial_any(m);
+	if (!x)
+		return false;
+	unsigned r = x->type.rank;
+	const int64_t *c = &x->type.dims[1];
+	struct onnx_tensor *scale = const_in(m, 1, "scale", 1, c), *bias = NULL;
+	if (!scale || !(bias = const_in(m, 2, "B", 1, c)))
+		return false;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.bn.axis = 2;
+	at.bn.epsilon = onnx_attr_float(m, "epsilon", 1e-5f);
+	at.bn.layout = IR_LAYOUT_NONE;
+	int64_t n = onnx_numel(r - 2, &x->type.dims[2]);
+	float *one = arena_array(m->a, (size_t)n, sizeof *one), *zero;
+	zero = arena_array(m->a, (size_t)n, sizeof *zero); /* zeroed */
+	for (int64_t i = 0; i < n; i++)
+		one[i] = 1.0f;
+	uint32_t param[2] = {
+		onnx_ir_weight(m, onnx_name_tmp(m, "unit"), one, r - 2, &x->type.dims[2]),
+		onnx_ir_weight(m, onnx_name_tmp(m, "zero"), zero, r - 2, &x->type.dims[2]),
+	};
+	uint32_t y = onnx_emit(m, IR_LAYER_NORM, onnx_name_tmp(m, "norm"), &x->ir, 1, &at);
+	memcpy(m->g->nodes[m->g->vals[y].node].param, param, sizeof param);
+	int64_t cd[IR_MAX_RANK];
+	for (unsigned k = 0; k + 1 < r; k++)
+		cd[k] = k ? 1 : c[0];
+	const char *op_name[2] = { "scale", "bias" };
+	const struct onnx_tensor *t[2] = { scale, bias };
+	for (unsigned k = 0; k < 2; k++) {
+		memset(&at, 0, sizeof at);
+		at.binary.op = k ? IR_BINOP_ADD : IR_BINOP_MUL;
+		uint32_t in[2] = { y, onnx_ir_weight(m, onnx_name_tmp(m, op_name[k]), t[k]->data,
+		                                     r - 1, cd) };
+		y = onnx_emit(m, IR_BINARY, k ? onnx_name_out(m, 0) : onnx_name_tmp(m, "scaled"), in,
+		              2, &at);
+	}
+	onnx_set_act(m, 0, y, &x->type);
+	return true;
+}
+
 const struct onnx_op_map onnx_nn_table[] = {
 	{ "Conv", map_conv }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
-	{ "GlobalAveragePool", map_global_avgpool }, { "ReduceMean", map_reduce },
+	{ "GlobalAveragePool", map_global_avgpool }, { "GlobalMaxPool", map_global_maxpool },
+	{ "InstanceNormalization", map_instance_norm }, { "ReduceMean", map_reduce },
 	{ "ReduceSum", map_reduce }, { "ReduceMax", map_reduce }, { "ReduceMin", map_reduce },
 	{ "ReduceProd", map_reduce }, { "ReduceL1", map_reduce }, { "ReduceL2", map_reduce },
 	{ "ReduceSumSquare", map_reduce }, { "ReduceLogSum", map_reduce },

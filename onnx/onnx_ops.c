@@ -110,6 +110,42 @@ static bool map_celu(struct onnx_imp *m)
 	return eltwise_step(m, IR_STEP_CELU, alpha, 0);
 }
 
+/* the elementwise functions without attributes, by ONNX name */
+static const struct {
+	const char *onnx;
+	enum ir_step_kind step;
+} plain_steps[] = {
+	{ "Sin", IR_STEP_SIN }, { "Cos", IR_STEP_COS }, { "Tan", IR_STEP_TAN },
+	{ "Asin", IR_STEP_ASIN }, { "Acos", IR_STEP_ACOS }, { "Atan", IR_STEP_ATAN },
+	{ "Sinh", IR_STEP_SINH }, { "Cosh", IR_STEP_COSH }, { "Asinh", IR_STEP_ASINH },
+	{ "Acosh", IR_STEP_ACOSH }, { "Atanh", IR_STEP_ATANH }, { "Ceil", IR_STEP_CEIL },
+	{ "Floor", IR_STEP_FLOOR }, { "Round", IR_STEP_ROUND }, { "Sign", IR_STEP_SIGN },
+};
+
+static bool map_plain_step(struct onnx_imp *m)
+{
+	for (unsigned i = 0; i < sizeof plain_steps / sizeof plain_steps[0]; i++)
+		if (!strcmp(m->node->op_type, plain_steps[i].onnx))
+			return eltwise_step(m, plain_steps[i].step, 0, 0);
+	DLC_UNREACHABLE("map_plain_step: an operator not in plain_steps");
+}
+
+static bool map_gelu(struct onnx_imp *m)
+{
+	const char *approx = onnx_attr_str(m, "approximate", "none");
+	if (strcmp(approx, "none") && strcmp(approx, "tanh")) {
+		onnx_error(m, "approximate='%s' is not 'none' or 'tanh'", approx);
+		return false;
+	}
+	return eltwise_step(m, strcmp(approx, "tanh") ? IR_STEP_GELU : IR_STEP_GELU_TANH, 0, 0);
+}
+
+static bool map_shrink(struct onnx_imp *m)
+{
+	return eltwise_step(m, IR_STEP_SHRINK, onnx_attr_float(m, "lambd", 0.5f),
+	                    onnx_attr_float(m, "bias", 0.0f));
+}
+
 static bool map_thresholded_relu(struct onnx_imp *m)
 {
 	return eltwise_step(m, IR_STEP_THRESHOLDED_RELU, onnx_attr_float(m, "alpha", 1.0f), 0);
@@ -188,12 +224,19 @@ static bool fold_bias(struct onnx_imp *m, struct onnx_value *x, struct onnx_tens
 
 static enum ir_binop binop_of(const char *op)
 {
-	switch (op[0]) {
-	case 'A': return IR_BINOP_ADD;
-	case 'S': return IR_BINOP_SUB;
-	case 'M': return IR_BINOP_MUL;
-	default: return IR_BINOP_DIV;
-	}
+	static const struct {
+		const char *onnx;
+		enum ir_binop op;
+	} ops[] = {
+		{ "Add", IR_BINOP_ADD }, { "Sub", IR_BINOP_SUB }, { "Mul", IR_BINOP_MUL },
+		{ "Div", IR_BINOP_DIV }, { "Pow", IR_BINOP_POW }, { "Min", IR_BINOP_MIN },
+		{ "Max", IR_BINOP_MAX }, { "Sum", IR_BINOP_ADD }, { "Mean", IR_BINOP_ADD },
+		{ "PRelu", IR_BINOP_PRELU },
+	};
+	for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (!strcmp(op, ops[i].onnx))
+			return ops[i].op;
+	DLC_UNREACHABLE("binop_of: an operator without a binary op");
 }
 
 /* x OP c for a one-element constant c as one affine step, when c does
@@ -215,6 +258,10 @@ static bool affine(struct onnx_imp *m, struct onnx_value *x, struct onnx_tensor 
 		if (v == 0.0f || a * v != 1.0f)
 			return false; /* x / v and x * (1/v) would differ */
 		break;
+	case IR_BINOP_POW:
+	case IR_BINOP_MIN:
+	case IR_BINOP_MAX:
+	case IR_BINOP_PRELU: return false;
 	case IR_BINOP_NONE: DLC_UNREACHABLE("binary op");
 	}
 	union ir_attrs at;
@@ -280,6 +327,63 @@ static bool map_binary(struct onnx_imp *m)
 	memset(&at, 0, sizeof at);
 	at.binary.op = op;
 	return set_out(m, 0, onnx_emit(m, IR_BINARY, onnx_name_out(m, 0), in, 2, &at), r, dims);
+}
+
+/* Sum, Mean, Min and Max of one or more inputs: a chain of binary nodes
+ * that broadcast as they go; Mean scales the sum by 1/n at the end. */
+static bool map_variadic(struct onnx_imp *m)
+{
+	unsigned n = onnx_nin(m);
+	bool mean = !strcmp(m->node->op_type, "Mean");
+	if (n == 2 && !mean)
+		return map_binary(m);
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = binop_of(m->node->op_type);
+	uint32_t acc = IR_NONE;
+	unsigned ra = 0;
+	int64_t da[IR_MAX_RANK];
+	for (unsigned k = 0; k < n; k++) {
+		struct onnx_value *v = onnx_in(m, k);
+		if (!v) {
+			onnx_error(m, "input %u is missing", k);
+			return false;
+		}
+		if (v->kind == ONNX_ACT && v->type.dtype != IR_DT_F32) {
+			onnx_error(m, "input '%s' must be float", v->name);
+			return false;
+		}
+		const int64_t *d;
+		unsigned r;
+		uint32_t in[2] = { acc, operand(m, v, &d, &r) };
+		if (k == 0) {
+			acc = in[1], ra = r;
+			memcpy(da, d, r * sizeof *d);
+			continue;
+		}
+		int64_t dims[IR_MAX_RANK];
+		unsigned rr;
+		if (!onnx_broadcast(ra, da, r, d, &rr, dims)) {
+			onnx_error(m, "input %u cannot be broadcast with the inputs before it", k);
+			return false;
+		}
+		bool last = k + 1 == n && !mean;
+		acc = onnx_emit(m, IR_BINARY, last ? onnx_name_out(m, 0) : onnx_name_tmp(m, "acc"),
+		                in, 2, &at);
+		ra = rr;
+		memcpy(da, dims, rr * sizeof *dims);
+	}
+	if (n == 0) {
+		onnx_error(m, "needs at least one input");
+		return false;
+	}
+	if (mean || n == 1) {
+		memset(&at, 0, sizeof at);
+		at.eltwise.nsteps = 1;
+		at.eltwise.steps[0] = (struct ir_eltwise_step){ IR_STEP_AFFINE, 1.0f / (float)n, 0 };
+		acc = onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 0), &acc, 1, &at);
+	}
+	return set_out(m, 0, acc, ra, da);
 }
 
 /* W = B^T (times alpha) as a dense weight [N, K] named after B. */
@@ -529,6 +633,66 @@ static bool map_transpose(struct onnx_imp *m)
 	return set_out(m, 0, y, r, dims);
 }
 
+/* DepthToSpace and SpaceToDepth as reshape, transpose, reshape of a 4-D
+ * [N, C, H, W] input through six axes (ONNX's own definition):
+ *   DepthToSpace DCR  [N, b, b, C/b^2, H, W]  perm 0 3 4 1 5 2
+ *   DepthToSpace CRD  [N, C/b^2, b, b, H, W]  perm 0 1 4 2 5 3
+ *   SpaceToDepth      [N, C, H/b, b, W/b, b]  perm 0 3 5 1 2 4 */
+static bool map_depth_space(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	if (x->type.rank != 4) {
+		onnx_error(m, "needs a 4-D [N, C, H, W] input");
+		return false;
+	}
+	bool to_space = !strcmp(m->node->op_type, "DepthToSpace");
+	int64_t b = onnx_attr_int(m, "blocksize", 0);
+	const char *mode = to_space ? onnx_attr_str(m, "mode", "DCR") : "DCR";
+	const int64_t *d = x->type.dims, n = d[0], c = d[1], h = d[2], w = d[3];
+	if (b < 1 || b > 4096) {
+		onnx_error(m, "blocksize must be given, between 1 and 4096");
+		return false;
+	}
+	if (strcmp(mode, "DCR") && strcmp(mode, "CRD")) {
+		onnx_error(m, "mode '%s' is not DCR or CRD", mode);
+		return false;
+	}
+	if (to_space && c % (b * b)) {
+		onnx_error(m, "%" PRId64 " channels are not a multiple of blocksize^2 = %" PRId64, c,
+		           b * b);
+		return false;
+	}
+	if (!to_space && (h % b || w % b)) {
+		onnx_error(m, "height %" PRId64 " and width %" PRId64 " must be multiples of "
+		           "blocksize %" PRId64, h, w, b);
+		return false;
+	}
+	int64_t cb = c / (b * b);
+	int64_t dcr[6] = { n, b, b, cb, h, w }, crd[6] = { n, cb, b, b, h, w };
+	int64_t s2d[6] = { n, c, h / b, b, w / b, b };
+	static const uint8_t p_dcr[6] = { 0, 3, 4, 1, 5, 2 }, p_crd[6] = { 0, 1, 4, 2, 5, 3 };
+	static const uint8_t p_s2d[6] = { 0, 3, 5, 1, 2, 4 };
+	bool is_crd = !strcmp(mode, "CRD");
+	const int64_t *six = !to_space ? s2d : is_crd ? crd : dcr;
+	const uint8_t *perm = !to_space ? p_s2d : is_crd ? p_crd : p_dcr;
+	uint32_t y = onnx_reshape(m, onnx_name_tmp(m, "blocks"), x->ir, &x->type, 6, six);
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.transpose.rank = 6;
+	struct ir_type t = { IR_DT_F32, 6, { 0 } };
+	for (unsigned i = 0; i < 6; i++) {
+		at.transpose.perm[i] = perm[i];
+		t.dims[i] = six[perm[i]];
+	}
+	y = onnx_emit(m, IR_TRANSPOSE, onnx_name_tmp(m, "moved"), &y, 1, &at);
+	int64_t out[4] = { n, to_space ? cb : c * b * b, to_space ? h * b : h / b,
+		           to_space ? w * b : w / b };
+	y = onnx_reshape(m, onnx_name_out(m, 0), y, &t, 4, out);
+	return set_out(m, 0, y, 4, out);
+}
+
 static bool map_concat(struct onnx_imp *m)
 {
 	unsigned n = onnx_nin(m);
@@ -752,7 +916,16 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "Reciprocal", map_reciprocal }, { "Softplus", map_softplus }, { "Softsign", map_softsign },
 	{ "Mish", map_mish }, { "Elu", map_elu }, { "Selu", map_selu }, { "Celu", map_celu },
 	{ "ThresholdedRelu", map_thresholded_relu },
+	{ "Sin", map_plain_step }, { "Cos", map_plain_step }, { "Tan", map_plain_step },
+	{ "Asin", map_plain_step }, { "Acos", map_plain_step }, { "Atan", map_plain_step },
+	{ "Sinh", map_plain_step }, { "Cosh", map_plain_step }, { "Asinh", map_plain_step },
+	{ "Acosh", map_plain_step }, { "Atanh", map_plain_step }, { "Ceil", map_plain_step },
+	{ "Floor", map_plain_step }, { "Round", map_plain_step }, { "Sign", map_plain_step },
+	{ "Shrink", map_shrink }, { "Gelu", map_gelu },
+	{ "DepthToSpace", map_depth_space }, { "SpaceToDepth", map_depth_space },
 	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
+	{ "Pow", map_binary }, { "Sum", map_variadic }, { "Mean", map_variadic },
+	{ "Min", map_variadic }, { "Max", map_variadic }, { "PRelu", map_binary },
 	{ "MatMul", map_matmul }, { "Gemm", map_gemm }, { "Identity", map_identity },
 	{ "Dropout", map_identity }, { "Reshape", map_reshape }, { "Flatten", map_flatten },
 	{ "Squeeze", map_squeeze }, { "Unsqueeze", map_squeeze }, { "Transpose", map_transpose },

@@ -85,7 +85,7 @@ static int resolve_axis(struct sh *s, int64_t axis)
 
 static bool infer_binary(struct sh *s, struct ir_type *y)
 {
-	DLC_ASSERT(s->n->attr.binary.op > IR_BINOP_NONE && s->n->attr.binary.op <= IR_BINOP_DIV);
+	DLC_ASSERT(s->n->attr.binary.op > IR_BINOP_NONE && s->n->attr.binary.op <= IR_BINOP_LAST);
 	struct ir_type t;
 	if (ir_broadcast_type(in_t(s, 0), in_t(s, 1), &t))
 		return finish(s, y, t.rank, t.dims);

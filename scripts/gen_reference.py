@@ -937,6 +937,35 @@ output e, d
 
 
 @case
+def tensor_binary_minmax_nchw(W, X):
+    """pow, min, max and prelu after an NCHW conv (so -O2's NHWC layout
+    hands them their operands), a per-channel PReLU slope as PyTorch
+    exports it, and pow of a positive base to fractional exponents."""
+    dl = """model tensor_binary_minmax_nchw
+input x: f32[1, 3, 5, 6] nchw
+input y: f32[4, 5, 6]
+%s
+conv = conv2d(4, 3, padding=1)(x)
+slope = constant(f32[4, 1, 1])
+expo = constant(f32[6], params="expo.weight")
+p = prelu()(conv, slope)
+lo = min()(conv, y)
+hi = max()(y, p)
+s = sigmoid()(x)
+b = pow()(s, expo)
+output p, lo, hi, b
+""" % HDR
+    x = X(1, 3, 5, 6)
+    y = X(4, 5, 6)
+    conv_ = conv(x, W.conv("conv", 4, 3, 3, 3), "nchw", 1, 1)
+    slope = W._keep("slope", W.uniform(4, 1, 1, lo=-0.5, hi=0.5))
+    expo = W._keep("expo.weight", W.uniform(6, lo=-2.0, hi=3.0))
+    p = torch.where(conv_ < 0, conv_ * slope, conv_)
+    return dl, [x, y], [p, torch.minimum(conv_, y), torch.maximum(y, p),
+                        torch.pow(torch.sigmoid(x), expo)]
+
+
+@case
 def tensor_matmul(W, X):
     dl = """model tensor_matmul
 input x: f32[2, 3, 5]
@@ -1069,6 +1098,72 @@ output e, e2, s, c, p, g, m, t
     x[3, :4] = torch.tensor([24.0, -24.0, 0.0, 2.0 ** -10], dtype=x.dtype)
     return dl, [x], [F.elu(x), F.elu(x, 0.5), F.selu(x), F.celu(x, 2.0), F.softplus(x),
                      F.softsign(x), F.mish(x), torch.where(x > 0.3, x, torch.zeros_like(x))]
+
+
+@case
+def eltwise_math(W, X):
+    """the libm functions (trigonometric, hyperbolic and their inverses on
+    their domains), ceil, floor, round with ties to even, sign of +-0,
+    and shrink with default and given numbers (Hardshrink, Softshrink)."""
+    dl = """model eltwise_math
+input x: f32[3, 16]
+input u: f32[2, 8]
+input v: f32[2, 8]
+s = sin()(x)
+c = cos()(x)
+t = tan()(x)
+at = atan()(x)
+sh = sinh()(x)
+ch = cosh()(x)
+ash = asinh()(x)
+as = asin()(u)
+ac = acos()(u)
+ath = atanh()(u)
+ach = acosh()(v)
+ce = ceil()(x)
+fl = floor()(x)
+r = round()(x)
+sg = sign()(x)
+hs = shrink()(x)
+ss = shrink(lambd=1.5, bias=1.5)(x)
+output s, c, t, at, sh, ch, ash, as, ac, ath, ach, ce, fl, r, sg, hs, ss
+"""
+    x = X(3, 16, scale=3.0)
+    x[2, :8] = torch.tensor([2.5, -2.5, 0.5, -1.5, 0.0, -0.0, 1.5, 3.0], dtype=x.dtype)
+    u = torch.tanh(X(2, 8, scale=1.0)) * 0.95
+    u = u.float().double()
+    v = 1.05 + X(2, 8, scale=1.0).abs() * 2
+    v = v.float().double()
+
+    def shrink(x, lambd, bias):
+        return torch.where(x < -lambd, x + bias,
+                           torch.where(x > lambd, x - bias, torch.zeros_like(x)))
+    return dl, [x, u, v], [torch.sin(x), torch.cos(x), torch.tan(x), torch.atan(x),
+                           torch.sinh(x), torch.cosh(x), torch.asinh(x), torch.asin(u),
+                           torch.acos(u), torch.atanh(u), torch.acosh(v), torch.ceil(x),
+                           torch.floor(x), torch.round(x), torch.sign(x), shrink(x, 0.5, 0),
+                           shrink(x, 1.5, 1.5)]
+
+
+@case
+def eltwise_gelu(W, X):
+    """gelu and gelu_tanh fused after a dense layer (a transformer's
+    feed-forward) and alone, on inputs up to +-9, against F.gelu."""
+    dl = """model eltwise_gelu
+input x: f32[2, 5, 12]
+%s
+d = dense(16)(x)
+g = gelu()(d)
+t = gelu_tanh()(d)
+ga = gelu()(x)
+ta = gelu_tanh()(x)
+output g, t, ga, ta
+""" % HDR
+    x = X(2, 5, 12, scale=3.0)
+    x[1, 4, :4] = torch.tensor([9.0, -9.0, 0.0, -0.5], dtype=x.dtype)
+    d = dense(x, W.dense("d", 16, 12))
+    return dl, [x], [F.gelu(d), F.gelu(d, approximate="tanh"), F.gelu(x),
+                     F.gelu(x, approximate="tanh")]
 
 
 @case

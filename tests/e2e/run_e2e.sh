@@ -28,9 +28,9 @@ fail() { echo "run_e2e: $(basename "$dir"): $*" >&2; exit 1; }
 cc ${DLC_E2E_CFLAGS:-} -O1 -I"$tmp" -I"$rtdir" "$harness" "$tmp/model.o" "$rtlib" -lm -lpthread -o "$tmp/run"
 
 ins=() outs=() refs=() runargs=()
-for f in $(ls "$dir"/input*.bin | sort); do ins+=("$f"); runargs+=(--input "$f"); done
+for f in $(ls "$dir"/input*.bin | sort -V); do ins+=("$f"); runargs+=(--input "$f"); done
 i=0
-for f in $(ls "$dir"/expected*.bin | sort); do
+for f in $(ls "$dir"/expected*.bin | sort -V); do
   outs+=("$tmp/out$i.bin"); refs+=("$tmp/ref$i.bin"); runargs+=(--output "$tmp/ref$i.bin")
   i=$((i+1))
 done
@@ -39,7 +39,7 @@ done
 tol="1e-5 1e-4"
 [ -f "$dir/tolerance" ] && tol=$(cat "$dir/tolerance")
 i=0
-for f in $(ls "$dir"/expected*.bin | sort); do
+for f in $(ls "$dir"/expected*.bin | sort -V); do
   "$cmp" "${outs[$i]}" "$f" $tol || fail "output $i differs from $(basename "$f")"
   "$cmp" "${outs[$i]}" "${refs[$i]}" 1e-5 1e-4 || fail "output $i differs from dlc run"
   i=$((i+1))
@@ -56,7 +56,7 @@ i=0
 for o in "${outs[@]}"; do o0outs+=("$tmp/o0/out$i.bin"); i=$((i+1)); done
 "$tmp/o0/run" "${ins[@]}" "${o0outs[@]}" || fail "-O0 harness failed"
 i=0
-for f in $(ls "$dir"/expected*.bin | sort); do
+for f in $(ls "$dir"/expected*.bin | sort -V); do
   "$cmp" "${o0outs[$i]}" "$f" $tol || fail "-O0 output $i differs from $(basename "$f")"
   "$cmp" "${o0outs[$i]}" "${refs[$i]}" 1e-5 1e-4 || fail "-O0 output $i differs from dlc run"
   "$cmp" "${outs[$i]}" "${o0outs[$i]}" 1e-5 1e-4 || fail "-O2 output $i differs from -O0"

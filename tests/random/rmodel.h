@@ -32,6 +32,10 @@
 enum { RM_UNIT = 1, /* |x| <= 1 */
        RM_POS = 2 /* x in about [0.3, 3] */ };
 
+/* the binary ops RM_BINARY and RM_BINCONST draw (q[0]): add, sub, mul,
+ * div, min, max, prelu */
+#define RM_NBINOPS 7
+
 enum rm_kind {
 	RM_KNONE,
 	RM_CONV,
@@ -67,7 +71,7 @@ enum rm_kind {
 enum rm_unary { RU_RELU, RU_SIGMOID, RU_TANH, RU_RELU6, RU_HARD_SWISH, RU_NEG, RU_ABS,
                 RU_LEAKY, RU_HARD_SIGMOID, RU_CLIP, RU_RESCALE, RU_DROPOUT, RU_EXP, RU_LOG,
                 RU_SQRT, RU_SILU, RU_ELU, RU_SELU, RU_CELU, RU_SOFTPLUS, RU_SOFTSIGN, RU_MISH,
-                RU_THRESHOLDED, RU_COUNT };
+                RU_THRESHOLDED, RU_SIN, RU_COS, RU_ATAN, RU_SHRINK, RU_COUNT };
 
 struct rm_shape {
 	int rank;

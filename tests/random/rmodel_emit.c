@@ -210,7 +210,7 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 		[RU_RELU6] = "relu6()", [RU_HARD_SWISH] = "hard_swish()", [RU_NEG] = "neg()",
 		[RU_ABS] = "abs()", [RU_EXP] = "exp()", [RU_LOG] = "log()", [RU_SQRT] = "sqrt()",
 		[RU_SILU] = "silu()", [RU_SOFTPLUS] = "softplus()", [RU_SOFTSIGN] = "softsign()",
-		[RU_MISH] = "mish()",
+		[RU_MISH] = "mish()", [RU_SIN] = "sin()", [RU_COS] = "cos()", [RU_ATAN] = "atan()",
 	};
 	static const char *const elu[4] = { "", "0.5", "alpha=1", "0.1" };
 	static const char *const selu[4] = { "", "1.5", "alpha=1.2, gamma=0.9", "gamma=1" };
@@ -221,6 +221,9 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 	static const char *const clip[4] = { "-1, 1", "0, 6", "min=-0.5, max=0.5", "0, 1" };
 	static const char *const resc[4] = { "scale=1/255", "0.5, 0.25", "2, offset=-1",
 		                             "scale=-1, offset=0.5" };
+	/* softshrink (lambd = bias): continuous, so O0 and O2 stay close */
+	static const char *const shrink[4] = { "lambd=0.5, bias=0.5", "0.25, 0.25",
+		                               "lambd=0, bias=0", "1, 1" };
 	static const char *const drop[4] = { "", "0.1", "rate=0.25", "0.5" };
 	int k = Q(1);
 	switch (Q(0)) {
@@ -250,6 +253,9 @@ static void emit_unary(const struct rm_layer *l, FILE *dl)
 		break;
 	case RU_THRESHOLDED:
 		fprintf(dl, "thresholded_relu(%s)", thr[k]);
+		break;
+	case RU_SHRINK:
+		fprintf(dl, "shrink(%s)", shrink[k]);
 		break;
 	default:
 		fprintf(dl, "%s", plain[Q(0)]);
@@ -319,7 +325,7 @@ static void emit_constant(const struct rm_model *m, const struct rm_layer *l, in
 	rm_add_tensor(w, key, rank, dims, l->wseed, lo, hi);
 }
 
-static const char *const binops[4] = { "add", "sub", "mul", "div" };
+static const char *const binops[RM_NBINOPS] = { "add", "sub", "mul", "div", "min", "max", "prelu" };
 
 static void emit_binconst(const struct rm_model *m, const struct rm_layer *l, int v, FILE *dl,
                           struct rm_weights *w)

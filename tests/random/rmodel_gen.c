@@ -144,7 +144,8 @@ static int add_layer(struct gen *g, enum rm_kind kind, int nin, const int *in, c
 			                   RU_HARD_SIGMOID, RU_CLIP, RU_RESCALE, RU_DROPOUT,
 			                   RU_EXP, RU_SIGMOID, RU_RELU, RU_LEAKY, RU_SILU, RU_SILU,
 			                   RU_ELU, RU_SELU, RU_CELU, RU_SOFTPLUS, RU_SOFTSIGN,
-			                   RU_MISH, RU_THRESHOLDED };
+			                   RU_MISH, RU_THRESHOLDED, RU_SIN, RU_COS, RU_ATAN,
+			                   RU_SHRINK };
 		l->raw[0] = ops[pick(g, (int)(sizeof ops / sizeof ops[0]))];
 		break;
 	}
@@ -228,12 +229,12 @@ static int partners(struct gen *g, int x, enum rm_kind kind, int op, int axr, in
 static int gen_join(struct gen *g, int x)
 {
 	if (pick(g, 4) == 0) {
-		int fix[] = { 0, pick(g, 4), -1 };
+		int fix[] = { 0, pick(g, RM_NBINOPS), -1 };
 		return add1(g, RM_BINCONST, x, fix);
 	}
 	bool concat = !pick(g, 3);
 	enum rm_kind kind = concat ? RM_CONCAT : RM_BINARY;
-	int op = concat ? pick(g, 3) : pick(g, 4), axr = pick(g, 8), cand[RM_MAX_VALUES];
+	int op = concat ? pick(g, 3) : pick(g, RM_NBINOPS), axr = pick(g, 8), cand[RM_MAX_VALUES];
 	int n = partners(g, x, kind, op, axr, cand), y;
 	if (n && pick(g, 2)) {
 		y = cand[pick(g, n)];

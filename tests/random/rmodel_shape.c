@@ -276,12 +276,16 @@ static bool lg_unary(const struct rm_model *m, struct rm_layer *l, const struct 
 		f = Q(1) == 1 ? unit : RM_UNIT; /* only clip(0, 6) is wider */
 		break;
 	case RU_SOFTSIGN:
+	case RU_SIN:
+	case RU_COS:
 		f = RM_UNIT;
 		break;
 	case RU_ELU:     /* alpha <= 1: |elu(x)| <= |x| */
 	case RU_CELU:    /* alpha >= 0.5: min(0, ..) >= -|x| */
 	case RU_MISH:    /* |mish(x)| <= |x| */
 	case RU_THRESHOLDED:
+	case RU_ATAN:    /* |atan(x)| <= |x| */
+	case RU_SHRINK:  /* softshrink: |y| <= |x| */
 		f = unit;
 		break;
 	case RU_SELU:
@@ -377,7 +381,7 @@ static unsigned binary_flags(int op, unsigned a, unsigned b)
 
 static bool lg_binary(const struct rm_model *m, struct rm_layer *l, const struct rm_shape **in)
 {
-	Q(0) = l->raw[0] % 4;
+	Q(0) = l->raw[0] % RM_NBINOPS;
 	if (l->nin > 2 && Q(0) != 0)
 		return false;
 	struct rm_shape o = *in[0];
@@ -420,7 +424,7 @@ static bool lg_concat(const struct rm_model *m, struct rm_layer *l, const struct
  * constant's rank and dims at q[5..] */
 static bool lg_binconst(const struct rm_model *m, struct rm_layer *l, const struct rm_shape *x)
 {
-	Q(0) = l->raw[0] % 4;
+	Q(0) = l->raw[0] % RM_NBINOPS;
 	Q(1) = l->raw[1] % 4;
 	Q(2) = l->raw[2] & 1;
 	Q(3) = l->raw[3] % 4 == 0;
