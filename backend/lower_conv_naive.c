@@ -115,3 +115,12 @@ void lower_conv2d(struct cg *c, const struct ir_node *n)
 	cg_store(c, cg_vstep(c, &a->act, r), c->addr[n->out], at);
 	cg_nest4_end(c, &ns);
 }
+
+/* conv_transpose never reaches the back end: the lower-conv-transpose pass
+ * (codegen only, at every -O level) rewrites it into conv2d, a pixel
+ * shuffle and a crop, which are lowered instead. */
+void lower_conv_transpose(struct cg *c, const struct ir_node *n)
+{
+	(void)c, (void)n;
+	DLC_UNREACHABLE("conv_transpose reached the back end without lower-conv-transpose");
+}

@@ -155,6 +155,7 @@ struct ir_conv_attr {
 	int64_t pad[4]; /* top, left, bottom, right (after shape inference) */
 	enum ir_pad_mode pad_mode;
 	int64_t groups;
+	int64_t out_pad[2]; /* conv_transpose: extra rows/columns at the end */
 	bool bias;
 	enum ir_layout layout;
 	struct ir_eltwise_step act; /* fused activation (IR_STEP_NONE: none) */

@@ -225,6 +225,36 @@ static bool fused_conv2d(const struct ir_node *n)
 }
 KIND_FULL(conv2d, check_conv2d, NULL, fused_conv2d);
 
+/* ---- conv_transpose (conv2d's attributes, stride-1 dilation of the
+ * output, plus output_padding) ---- */
+
+static void print_conv_transpose(FILE *out, const struct ir_node *n)
+{
+	print_conv2d(out, n);
+	if (n->attr.conv.out_pad[0] || n->attr.conv.out_pad[1])
+		print_pair(out, "output_padding", n->attr.conv.out_pad);
+}
+
+static void dot_conv_transpose(FILE *out, const struct ir_node *n)
+{
+	dot_conv2d(out, n);
+	ir_dot_text(out, " transposed");
+}
+
+static const char *check_conv_transpose(const struct ir_graph *g, const struct ir_node *n)
+{
+	(void)g;
+	const struct ir_conv_attr *a = &n->attr.conv;
+	if (a->pad_mode == IR_PAD_SAME)
+		return "conv_transpose has no same padding";
+	for (int i = 0; i < 2; i++)
+		if (a->out_pad[i] < 0 || (a->out_pad[i] >= a->stride[i] &&
+		                          a->out_pad[i] >= a->dilation[i]))
+			return "output_padding must be below the stride or the dilation";
+	return pads_check(a->pad);
+}
+KIND_FULL(conv_transpose, check_conv_transpose, NULL, fused_conv2d);
+
 /* ---- dense ---- */
 
 static void print_dense(FILE *out, const struct ir_node *n)

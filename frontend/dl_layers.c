@@ -21,7 +21,7 @@ static enum fe_layer_id act_layer(enum ir_op op)
 void write_conv_dense(struct writer *w, const struct ir_node *n, const struct ir_node *act,
                       const char *ident)
 {
-	bool conv = n->op == IR_CONV2D;
+	bool transposed = n->op == IR_CONV_TRANSPOSE, conv = n->op == IR_CONV2D || transposed;
 	const struct ir_tile *tile = conv ? &n->attr.conv.tile : &n->attr.dense.tile;
 	enum ir_step_kind fused = conv ? n->attr.conv.act.kind : n->attr.dense.act.kind;
 	if (n->nin != 1 || fused != IR_STEP_NONE || tile->packed) {
@@ -29,7 +29,9 @@ void write_conv_dense(struct writer *w, const struct ir_node *n, const struct ir
 		             "the optimizer creates; write the graph before optimization");
 		return;
 	}
-	dlw_begin(w, ident, conv ? FE_LAYER_CONV2D : FE_LAYER_DENSE);
+	dlw_begin(w, ident, transposed ? FE_LAYER_CONV2D_TRANSPOSE
+	                    : conv     ? FE_LAYER_CONV2D
+	                               : FE_LAYER_DENSE);
 	if (conv) {
 		const struct ir_conv_attr *c = &n->attr.conv;
 		dlw_check_layout(w, c->layout);
@@ -42,6 +44,8 @@ void write_conv_dense(struct writer *w, const struct ir_node *n, const struct ir
 			dlw_arg_int2(w, "dilation", c->dilation);
 		if (c->groups != 1)
 			dlw_arg(w, "groups=%" PRId64, c->groups);
+		if (c->out_pad[0] || c->out_pad[1])
+			dlw_arg_int2(w, "output_padding", c->out_pad);
 	} else {
 		dlw_arg(w, "%" PRId64, n->attr.dense.units);
 	}
@@ -54,6 +58,11 @@ void write_conv_dense(struct writer *w, const struct ir_node *n, const struct ir
 }
 
 void write_conv2d(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	write_conv_dense(w, n, NULL, ident);
+}
+
+void write_conv_transpose(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	write_conv_dense(w, n, NULL, ident);
 }

@@ -107,8 +107,8 @@ static void fuse_activation(struct writer *w, uint32_t b)
 	    (n->attr.axis.log || n->attr.axis.axis != (int)dlw_rank(w, n->out) - 1))
 		return;
 	const struct ir_node *l = dlw_def_node(w, n->in[0]);
-	if (!l || (l->op != IR_CONV2D && l->op != IR_DENSE) || l->nin != 1 ||
-	    w->uses[l->out] != 1)
+	bool conv_dense = l && (l->op == IR_CONV2D || l->op == IR_CONV_TRANSPOSE || l->op == IR_DENSE);
+	if (!conv_dense || l->nin != 1 || w->uses[l->out] != 1)
 		return;
 	uint32_t li = ir_val(w->g, l->out)->node;
 	size_t len = strlen(l->name);
@@ -364,7 +364,8 @@ static void put_outputs(struct writer *w)
 static enum ir_layout window_layout(const struct ir_node *n)
 {
 	switch (n->op) {
-	case IR_CONV2D: return n->attr.conv.layout;
+	case IR_CONV2D:
+	case IR_CONV_TRANSPOSE: return n->attr.conv.layout;
 	case IR_MAXPOOL2D:
 	case IR_AVGPOOL2D: return n->attr.pool.layout;
 	default: return IR_LAYOUT_NONE;

@@ -47,6 +47,21 @@ static void conv_attrs(const struct sema_layer *l, enum ir_layout layout, union 
 	c->layout = layout;
 }
 
+static void conv_transpose_attrs(const struct sema_layer *l, enum ir_layout layout,
+                                 union ir_attrs *at)
+{
+	struct ir_conv_attr *c = &at->conv;
+	c->filters = ARG(l, CONV2D_TRANSPOSE, filters)->i[0];
+	copy2(c->kernel, ARG(l, CONV2D_TRANSPOSE, kernel));
+	copy2(c->stride, ARG(l, CONV2D_TRANSPOSE, stride));
+	copy2(c->dilation, ARG(l, CONV2D_TRANSPOSE, dilation));
+	copy2(c->out_pad, ARG(l, CONV2D_TRANSPOSE, output_padding));
+	set_pad(c->pad, &c->pad_mode, ARG(l, CONV2D_TRANSPOSE, padding));
+	c->groups = ARG(l, CONV2D_TRANSPOSE, groups)->i[0];
+	c->bias = ARG(l, CONV2D_TRANSPOSE, bias)->i[0] != 0;
+	c->layout = layout;
+}
+
 /* maxpool2d and avgpool2d share their parameter order. */
 static void pool_attrs(const struct sema_layer *l, enum ir_layout layout, union ir_attrs *at)
 {
@@ -181,6 +196,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	memset(at, 0, sizeof *at);
 	switch (l->id) {
 	case FE_LAYER_CONV2D: conv_attrs(l, layout, at); break;
+	case FE_LAYER_CONV2D_TRANSPOSE: conv_transpose_attrs(l, layout, at); break;
 	case FE_LAYER_DENSE:
 		at->dense.units = ARG(l, DENSE, units)->i[0];
 		at->dense.bias = ARG(l, DENSE, bias)->i[0] != 0;
@@ -318,6 +334,8 @@ static enum ir_op layer_activation(const struct sema_layer *l)
 		return ARG(l, CONV2D, activation)->op;
 	if (l->id == FE_LAYER_DENSE)
 		return ARG(l, DENSE, activation)->op;
+	if (l->id == FE_LAYER_CONV2D_TRANSPOSE)
+		return ARG(l, CONV2D_TRANSPOSE, activation)->op;
 	return IR_OP_NONE;
 }
 
@@ -326,7 +344,8 @@ static void add_params(struct lowerer *lw, const struct sema_layer *l, enum ir_o
                        const union ir_attrs *at, uint32_t *param)
 {
 	struct ir_graph *g = lw->g;
-	bool bias = op == IR_CONV2D ? at->conv.bias : op == IR_DENSE ? at->dense.bias : true;
+	bool conv = op == IR_CONV2D || op == IR_CONV_TRANSPOSE;
+	bool bias = conv ? at->conv.bias : op == IR_DENSE ? at->dense.bias : true;
 	bool keras = lw->s->weights.convention == IR_CONV_KERAS;
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++) {
 		param[k] = IR_NONE;

@@ -228,6 +228,62 @@ void interp_conv2d(const struct ir_graph *g, const struct ir_node *n, const floa
 				}
 }
 
+/* The transposed convolution, as ONNX ConvTranspose defines it: input
+ * pixel (ih, iw) adds x * w[ic, oc, kh, kw] to output pixel (ih * sh -
+ * pad_top + kh * dh, ...). Gathered per output point: the sum over ic of
+ * its group, kh, kw (ascending, from 0.0f) of the taps with oh + pad_top -
+ * kh * dh a multiple of sh inside the input (iw likewise); then + b[oc],
+ * then the activation. Weights [C_in, C_out / groups, KH, KW]. */
+/* One output point of conv_transpose (output channel ocl of the group
+ * whose input channels start at c0; w_g: that group's first weight). */
+static float transposed_point(const struct ir_conv_attr *a, const struct t4 *xi, const float *x,
+                              const float *w_g, int64_t icpg, int64_t ocpg, int64_t n, int64_t c0,
+                              int64_t oh, int64_t ow)
+{
+	float acc = 0.0f;
+	int64_t kh_n = a->kernel[0], kw_n = a->kernel[1];
+	for (int64_t ic = 0; ic < icpg; ic++) {
+		const float *w_ic = w_g + ic * ocpg * kh_n * kw_n;
+		for (int64_t kh = 0; kh < kh_n; kh++) {
+			int64_t th = oh + a->pad[0] - kh * a->dilation[0], ih = th / a->stride[0];
+			if (th < 0 || th % a->stride[0] || ih >= xi->h)
+				continue;
+			for (int64_t kw = 0; kw < kw_n; kw++) {
+				int64_t tw = ow + a->pad[1] - kw * a->dilation[1], iw = tw / a->stride[1];
+				if (tw < 0 || tw % a->stride[1] || iw >= xi->w)
+					continue;
+				acc += x[t4_at(xi, n, c0 + ic, ih, iw)] * w_ic[kh * kw_n + kw];
+			}
+		}
+	}
+	return acc;
+}
+
+void interp_conv_transpose(const struct ir_graph *g, const struct ir_node *n,
+                           const float *const *in, const float *const *param, float *out)
+{
+	const float *x = in[0], *w = param[0], *b = param[1];
+	const struct ir_conv_attr *a = &n->attr.conv;
+	struct t4 xi = t4_of(in_type(g, n, 0), a->layout);
+	struct t4 yo = t4_of(out_type(g, n), a->layout);
+	int64_t icpg = xi.c / a->groups, ocpg = yo.c / a->groups;
+	int64_t ksize = a->kernel[0] * a->kernel[1];
+	DLC_ASSERT(param_type(g, n, 0)->dims[0] == xi.c && param_type(g, n, 0)->dims[1] == ocpg);
+	for (int64_t bn = 0; bn < yo.n; bn++)
+		for (int64_t oc = 0; oc < yo.c; oc++) {
+			int64_t c0 = (oc / ocpg) * icpg;
+			const float *w_g = w + (c0 * ocpg + oc % ocpg) * ksize;
+			for (int64_t oh = 0; oh < yo.h; oh++)
+				for (int64_t ow = 0; ow < yo.w; ow++) {
+					float acc = transposed_point(a, &xi, x, w_g, icpg, ocpg, bn, c0,
+					                             oh, ow);
+					if (b)
+						acc += b[oc];
+					out[t4_at(&yo, bn, oc, oh, ow)] = eltwise_step(&a->act, acc);
+				}
+		}
+}
+
 /* y[n, o] = act(sum over i (ascending, from 0.0f) of x[n, i] * W[o, i],
  * then + b[o], then + res[n, o]). A rank-3+ input [N, ..., F] is the
  * same with rows n over all leading positions (time-distributed). */

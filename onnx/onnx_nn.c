@@ -233,6 +233,139 @@ static bool map_conv(struct onnx_imp *m)
 	return true;
 }
 
+/* ConvTranspose's pads (top, left, bottom, right) from pads, or from
+ * output_shape or auto_pad SAME_* (ONNX: total = s * (in - 1) +
+ * output_padding + span - out; SAME_UPPER puts the odd one at the end,
+ * output_shape without it at the start). */
+static bool transpose_pads(struct onnx_imp *m, const int64_t *in, struct ir_conv_attr *c,
+                           int64_t *pad, unsigned sd)
+{
+	const char *mode = onnx_attr_str(m, "auto_pad", "NOTSET");
+	bool upper = !strcmp(mode, "SAME_UPPER"), same = upper || !strcmp(mode, "SAME_LOWER");
+	if (!same && strcmp(mode, "NOTSET") && strcmp(mode, "VALID")) {
+		onnx_error(m, "unknown auto_pad '%s'", mode);
+		return false;
+	}
+	int64_t p[4] = { 0 }, want[2];
+	int n = onnx_attr_ints(m, "pads", p, 4), no = onnx_attr_ints(m, "output_shape", want, 2);
+	if (n == -2 || no == -2)
+		return false;
+	if ((n >= 0 && n != 2 * (int)sd) || (no >= 0 && no != (int)sd)) {
+		onnx_error(m, "pads must have %u values and output_shape %u", 2 * sd, sd);
+		return false;
+	}
+	for (int i = 0; i < 4; i++) {
+		pad[i] = sd == 1 ? (i % 2 ? p[i / 2] : 0) : p[i];
+		if (pad[i] < 0 || pad[i] > INT32_MAX) {
+			onnx_error(m, "pads must be between 0 and 2^31 - 1");
+			return false;
+		}
+	}
+	if (no < 0 && !same)
+		return true;
+	for (unsigned i = 0; i < 2; i++) {
+		int64_t span = window_span(c->kernel[i], c->dilation[i]);
+		int64_t out = no >= 0 ? (sd == 1 && i == 0 ? 1 : want[sd == 1 ? 0 : i])
+		                      : in[i] * c->stride[i];
+		int64_t total = c->stride[i] * (in[i] - 1) + c->out_pad[i] + span - out;
+		/* floor division, as ONNX's reference: a total of -1 is one more
+		 * row at the end, which is output_padding */
+		int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+		pad[i] = upper || no < 0 ? half : total - half;
+		pad[i + 2] = total - pad[i];
+		if (pad[i + 2] < 0) {
+			c->out_pad[i] -= pad[i + 2];
+			pad[i + 2] = 0;
+		}
+		if (out < 1 || pad[i] < 0 ||
+		    (c->out_pad[i] >= c->stride[i] && c->out_pad[i] >= c->dilation[i])) {
+			onnx_error(m, "output_shape %" PRId64 " is out of reach of the transposed "
+			           "convolution (%" PRId64 " without padding)", out, out + total);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ConvTranspose: 2-D, or 1-D as 2-D of height 1; weight [C_in, C_out /
+ * group, kh, kw], as conv_transpose takes it. */
+static bool map_conv_transpose(struct onnx_imp *m)
+{
+	unsigned sd;
+	struct onnx_value *x = act_spatial(m, &sd), *wv = onnx_in(m, 1);
+	if (!x)
+		return false;
+	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != sd + 2 || wv->t->dtype != IR_DT_F32) {
+		onnx_error(m, "the weight must be a %u-D float initializer (a constant)", sd + 2);
+		return false;
+	}
+	const struct onnx_tensor *w = wv->t;
+	int64_t wd[4] = { w->dims[0], w->dims[1], sd == 1 ? 1 : w->dims[2], w->dims[sd + 1] };
+	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1];
+	if (group < 1 || group > c || c % group || w->dims[0] != c) {
+		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", ...] "
+		           "with group=%" PRId64, c, w->name, w->dims[0], group);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	struct ir_conv_attr *cv = &at.conv;
+	int64_t ks[2];
+	if (!attr2(m, "kernel_shape", 0, 1, ks, sd) || !attr2(m, "strides", 1, 1, cv->stride, sd) ||
+	    !attr2(m, "dilations", 1, 1, cv->dilation, sd) ||
+	    !attr2(m, "output_padding", 0, 0, cv->out_pad, sd))
+		return false;
+	if ((ks[0] && ks[0] != wd[2]) || (ks[1] && ks[1] != wd[3])) {
+		onnx_error(m, "kernel_shape disagrees with weight '%s'", w->name);
+		return false;
+	}
+	cv->kernel[0] = wd[2];
+	cv->kernel[1] = wd[3];
+	for (int i = 0; i < 2; i++)
+		if (cv->out_pad[i] >= cv->stride[i] && cv->out_pad[i] >= cv->dilation[i]) {
+			onnx_error(m, "output_padding %" PRId64 " must be smaller than the stride or "
+			           "the dilation", cv->out_pad[i]);
+			return false;
+		}
+	struct ir_type t;
+	uint32_t xin = lift_1d(m, x, sd, &t);
+	if (!transpose_pads(m, t.dims + 2, cv, cv->pad, sd))
+		return false;
+	int64_t o = wd[1] * group, out[2];
+	for (int i = 0; i < 2; i++) {
+		out[i] = (t.dims[2 + i] - 1) * cv->stride[i] + window_span(cv->kernel[i], cv->dilation[i]) +
+		         cv->out_pad[i] - cv->pad[i] - cv->pad[i + 2];
+		if (out[i] < 1) {
+			onnx_error(m, "the pads leave no output");
+			return false;
+		}
+	}
+	cv->filters = o;
+	cv->pad_mode = IR_PAD_EXPLICIT;
+	cv->groups = group;
+	cv->layout = IR_LAYOUT_NCHW;
+	uint32_t bias = IR_NONE;
+	if (onnx_in(m, 2)) {
+		struct onnx_tensor *b = const_in(m, 2, "bias", 1, &o);
+		if (!b)
+			return false;
+		bias = onnx_ir_const(m, b);
+	}
+	cv->bias = bias != IR_NONE;
+	uint32_t weight = sd == 2 ? onnx_ir_const(m, wv->t)
+	                          : onnx_ir_weight(m, onnx_unique(m, w->name), w->data, 4, wd);
+	uint32_t y = onnx_emit(m, IR_CONV_TRANSPOSE,
+	                       sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "conv"), &xin, 1, &at);
+	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
+	n->param[0] = weight;
+	n->param[1] = bias;
+	t.dims[1] = o;
+	t.dims[2] = out[0];
+	t.dims[3] = out[1];
+	set_window_out(m, y, &t, sd);
+	return true;
+}
+
 /* MaxPool, AveragePool: 2-D, or 1-D as 2-D of height 1. */
 static bool map_pool(struct onnx_imp *m)
 {
@@ -658,7 +791,7 @@ static bool map_instance_norm(struct onnx_imp *m)
 }
 
 const struct onnx_op_map onnx_nn_table[] = {
-	{ "Conv", map_conv }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
+	{ "Conv", map_conv }, { "ConvTranspose", map_conv_transpose }, { "MaxPool", map_pool }, { "AveragePool", map_pool },
 	{ "GlobalAveragePool", map_global_avgpool }, { "GlobalMaxPool", map_global_maxpool },
 	{ "InstanceNormalization", map_instance_norm }, { "ReduceMean", map_reduce },
 	{ "ReduceSum", map_reduce }, { "ReduceMax", map_reduce }, { "ReduceMin", map_reduce },

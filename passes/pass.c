@@ -18,6 +18,7 @@ const struct pass *const pass_pipeline[] = {
 	&pass_verify,
 	&pass_remove_dropout,
 	&pass_dce,
+	&pass_lower_conv_transpose,
 	&pass_fold_constants,
 	&pass_fold_batchnorm,
 	&pass_fold_rescale,

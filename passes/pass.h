@@ -50,6 +50,7 @@ extern const struct pass pass_shape_infer;  /* shape inference and checks */
 extern const struct pass pass_bind_weights; /* load and check the weights */
 extern const struct pass pass_remove_dropout;
 extern const struct pass pass_dce;          /* dead-layer removal */
+extern const struct pass pass_lower_conv_transpose; /* conv_transpose as conv2d + shuffle */
 extern const struct pass pass_fold_constants; /* constant subgraphs evaluated */
 extern const struct pass pass_fold_batchnorm; /* batchnorm into conv/dense or scale_bias */
 extern const struct pass pass_fold_rescale;   /* input preprocessing into the first layer */

@@ -96,7 +96,7 @@ static bool keras_transposed(struct binder *b, const struct bind_param *p)
 {
 	enum ir_op op = b->g->nodes[p->node].op;
 	return b->g->weights.convention == IR_CONV_KERAS && p->slot == 0 &&
-	       (op == IR_CONV2D || op == IR_DENSE);
+	       (op == IR_CONV2D || op == IR_CONV_TRANSPOSE || op == IR_DENSE);
 }
 
 /* A parameter of a recurrent layer under the Keras convention. */
@@ -147,8 +147,11 @@ static void keras_rnn_copy(struct binder *b, const struct bind_param *p,
 /* perm[k] = the file axis that becomes IR axis k. */
 static void keras_perm(enum ir_op op, unsigned *perm)
 {
+	/* conv [kh, kw, in, out] -> [out, in, kh, kw]; conv_transpose (Keras
+	 * Conv2DTranspose) [kh, kw, out, in] -> [in, out, kh, kw] alike */
 	static const unsigned conv[4] = { 3, 2, 0, 1 }, dense[2] = { 1, 0 };
-	memcpy(perm, op == IR_CONV2D ? conv : dense, (op == IR_CONV2D ? 4 : 2) * sizeof *perm);
+	bool c = op == IR_CONV2D || op == IR_CONV_TRANSPOSE;
+	memcpy(perm, c ? conv : dense, (c ? 4 : 2) * sizeof *perm);
 }
 
 /* The dims the file must hold for parameter p; returns the rank. */
@@ -350,11 +353,14 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
 			          "keras gru biases are [2, 3 * units] (input and recurrent bias, "
 			          "reset_after=True)");
 		if (keras_transposed(b, p) && !b->hinted_layout) {
+			enum ir_op op = b->g->nodes[p->node].op;
 			diag_note(b->d, b->g->weights.path_loc,
 			          "keras files hold %s kernels as %s",
-			          b->g->nodes[p->node].op == IR_CONV2D ? "conv2d" : "dense",
-			          b->g->nodes[p->node].op == IR_CONV2D ? "[kh, kw, in/groups, out]"
-			                                               : "[in, out]");
+			          op == IR_CONV2D ? "conv2d" : op == IR_DENSE ? "dense"
+			                                                      : "conv2d_transpose",
+			          op == IR_CONV2D ? "[kh, kw, in/groups, out]"
+			          : op == IR_DENSE ? "[in, out]"
+			                           : "[kh, kw, out/groups, in]");
 			b->hinted_layout = true;
 		}
 		ok = false;

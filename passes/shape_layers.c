@@ -144,15 +144,10 @@ static bool window_extent(struct shape_ctx *s, const struct ir_node *n, unsigned
 	return true;
 }
 
-static bool infer_conv(struct shape_ctx *s, struct ir_node *n, const struct ir_type *x,
-                       struct ir_type *y)
+/* groups of conv2d or conv_transpose n divide both channel counts */
+static bool check_groups(struct shape_ctx *s, const struct ir_node *n, int64_t cin)
 {
-	struct ir_conv_attr *a = &n->attr.conv;
-	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
-		return false;
-	int h, w, c;
-	hwc_axes(a->layout, &h, &w, &c);
-	int64_t cin = x->dims[c];
+	const struct ir_conv_attr *a = &n->attr.conv;
 	bool ok = true;
 	if (cin % a->groups) {
 		diag_error(s->d, n->loc, "groups=%" PRId64 " of '%s' does not divide its %" PRId64
@@ -164,6 +159,67 @@ static bool infer_conv(struct shape_ctx *s, struct ir_node *n, const struct ir_t
 		           " filters", a->groups, n->name, a->filters);
 		ok = false;
 	}
+	return ok;
+}
+
+/* conv_transpose: out = (in - 1) * stride + (kernel - 1) * dilation + 1
+ * - pad_begin - pad_end + output_padding, at least 1. */
+static bool infer_conv_transpose(struct shape_ctx *s, struct ir_node *n, const struct ir_type *x,
+                                 struct ir_type *y)
+{
+	struct ir_conv_attr *a = &n->attr.conv;
+	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+		return false;
+	if (a->pad_mode == IR_PAD_SAME) {
+		diag_error(s->d, n->loc, "conv2d_transpose '%s' takes explicit padding, not same",
+		           n->name);
+		return false;
+	}
+	if (a->pad_mode != IR_PAD_EXPLICIT)
+		memset(a->pad, 0, sizeof a->pad); /* valid: nothing cropped */
+	int h, w, c;
+	hwc_axes(a->layout, &h, &w, &c);
+	int64_t cin = x->dims[c], dims[4];
+	bool ok = check_groups(s, n, cin);
+	int ax[2] = { h, w };
+	for (unsigned i = 0; i < 2; i++) {
+		const char *axis = i ? "width" : "height";
+		if (a->out_pad[i] >= a->stride[i] && a->out_pad[i] >= a->dilation[i]) {
+			diag_error(s->d, n->loc, "output_padding %" PRId64 " of '%s' must be smaller "
+			           "than its stride or its dilation", a->out_pad[i], n->name);
+			ok = false;
+			continue;
+		}
+		/* attributes are range-checked (< 2^31) and dims bounded: no overflow */
+		int64_t full = (x->dims[ax[i]] - 1) * a->stride[i] +
+		               window_span(a->kernel[i], a->dilation[i]) + a->out_pad[i];
+		dims[ax[i]] = full - a->pad[i] - a->pad[i + 2];
+		if (dims[ax[i]] < 1) {
+			diag_error(s->d, n->loc, "padding of '%s' leaves no output %s (%" PRId64
+			           " before padding)", n->name, axis, full);
+			ok = false;
+		}
+	}
+	if (!ok)
+		return false;
+	dims[0] = x->dims[0];
+	dims[c] = a->filters;
+	int64_t wd[4] = { cin, a->filters / a->groups, a->kernel[0], a->kernel[1] };
+	set_param(s, n, 0, 4, wd);
+	set_param(s, n, 1, 1, &a->filters);
+	return make_type(s, n, y, IR_DT_F32, 4, dims);
+}
+
+static bool infer_conv(struct shape_ctx *s, struct ir_node *n, const struct ir_type *x,
+                       struct ir_type *y)
+{
+	struct ir_conv_attr *a = &n->attr.conv;
+	if (!need_rank(s, n, x, 4, a->layout == IR_LAYOUT_NCHW ? "nchw" : "nhwc"))
+		return false;
+	int h, w, c;
+	hwc_axes(a->layout, &h, &w, &c);
+	int64_t cin = x->dims[c];
+	bool ok = check_groups(s, n, cin);
 	int64_t oh, ow;
 	ok = window_extent(s, n, 0, x->dims[h], a->kernel[0], a->stride[0], a->dilation[0],
 	                   a->pad_mode, false, a->pad, &oh) && ok;
@@ -461,6 +517,11 @@ bool shape_same(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
 bool shape_conv2d(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
 {
 	return infer_conv(s, n, in_type(s, n), y) && check_residual(s, n, y);
+}
+
+bool shape_conv_transpose(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
+{
+	return infer_conv_transpose(s, n, in_type(s, n), y);
 }
 
 bool shape_dense(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)

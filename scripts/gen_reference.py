@@ -965,6 +965,51 @@ output p, lo, hi, b
                         torch.pow(torch.sigmoid(x), expo)]
 
 
+def conv_transposes(W, x, layout, name):
+    """conv2d_transpose the ways U-Nets, GANs and decoders use it: 2x2
+    stride 2, 3x3 stride 2 with padding 1 and output_padding 1 (and a
+    ReLU), 4x4 stride 2 padding 1 grouped, dilated with asymmetric pads
+    and strides, against F.conv_transpose2d."""
+    dl = """model %s
+input x: f32[%s] %s
+%s
+up = conv2d_transpose(6, 2, stride=2)(x)
+odd = conv2d_transpose(5, 3, stride=2, padding=1, output_padding=1, activation=relu)(x)
+grp = conv2d_transpose(4, 4, stride=2, padding=1, groups=2, bias=false)(x)
+dil = conv2d_transpose(3, [3, 2], stride=[1, 3], padding=[1, 0, 2, 1], dilation=2)(x)
+output up, odd, grp, dil
+""" % (name, ", ".join(map(str, x.shape)), layout, HDR)
+    xn = to_nchw(x, layout)
+    cin = xn.shape[1]
+
+    def wt(n, cout, kh, kw, groups=1, bias=True):
+        w = W._keep(n + ".weight", W.randn(cin, cout // groups, kh, kw,
+                                           scale=(cin * kh * kw / groups) ** -0.5))
+        b = W._keep(n + ".bias", W.randn(cout, scale=0.2)) if bias else None
+        return w, b
+
+    w, b = wt("up", 6, 2, 2)
+    up = F.conv_transpose2d(xn, w, b, stride=2)
+    w, b = wt("odd", 5, 3, 3)
+    odd = F.relu(F.conv_transpose2d(xn, w, b, stride=2, padding=1, output_padding=1))
+    w, _ = wt("grp", 4, 4, 4, groups=2, bias=False)
+    grp = F.conv_transpose2d(xn, w, None, stride=2, padding=1, groups=2)
+    w, b = wt("dil", 3, 3, 2)
+    full = F.conv_transpose2d(xn, w, b, stride=(1, 3), dilation=2)
+    dil = full[:, :, 1:full.shape[2] - 2, 0:full.shape[3] - 1]
+    return dl, [x], [from_nchw(t, layout) for t in (up, odd, grp, dil)]
+
+
+@case
+def conv_transpose_nchw(W, X):
+    return conv_transposes(W, X(2, 4, 5, 6), "nchw", "conv_transpose_nchw")
+
+
+@case
+def conv_transpose_nhwc(W, X):
+    return conv_transposes(W, X(1, 5, 6, 4), "nhwc", "conv_transpose_nhwc")
+
+
 @case
 def tensor_matmul(W, X):
     dl = """model tensor_matmul

@@ -48,7 +48,8 @@ static struct ir_graph *compile_dl(struct arena *a, struct capture *cap, const c
 	struct ir_graph *g = fe_lower(a, &cap->d, fe_parse(a, &cap->d, file), dir);
 	if (!g)
 		return NULL;
-	struct pass_options o = { .opt_level = 0, .model_dir = dir };
+	/* as dlc import: without the rewrites for code generation */
+	struct pass_options o = { .opt_level = 0, .model_dir = dir, .for_interpreter = true };
 	bool stopped;
 	return pass_run_pipeline(g, &cap->d, &o, &stopped) ? g : NULL;
 }

@@ -395,6 +395,27 @@ def errors():
               [vi("x", [1, 4])], [vi("a", [1, 2]), vi("b", [1, 2])], [sizes])
     save_error("split_overflow", m, "node 'split' (Split): split size 4611686018427387904 of "
                "output 0 is outside 0..4")
+    # an operator whose form changed before opset 7 (legacy broadcast)
+    m = model([helper.make_node("Add", ["x", "x"], ["y"], name="add")], [vi("x", [1, 4])],
+              [vi("y", [1, 4])], [], opset=6)
+    save_error("legacy_opset", m, "node 'add' (Add): opset 6's Add differs from the form dlc "
+               "reads (opset 7 and later); export the model at opset 7 or later")
+    # the new operators' malformed attributes (no random data: case_conv1d's stays)
+    w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
+    m = model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[2, 2],
+                                output_padding=[2, 0])],
+              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 3, 10, 9])], [w])
+    save_error("convtranspose_outpad", m, "node 'up' (ConvTranspose): output_padding 2 must be "
+               "smaller than the stride or the dilation")
+    m = model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[2, 2],
+                                output_shape=[20, 9])],
+              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 3, 20, 9])], [w])
+    save_error("convtranspose_shape", m, "node 'up' (ConvTranspose): output_shape 20 is out of "
+               "reach of the transposed convolution")
+    m = model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2)],
+              [vi("x", [1, 6, 2, 2])], [vi("y", [1, 1, 4, 4])], [])
+    save_error("depthtospace_channels", m, "node 'd2s' (DepthToSpace): 6 channels are not a "
+               "multiple of blocksize^2 = 4")
 
 
 if __name__ == "__main__":
