@@ -39,6 +39,7 @@ enum { RM_UNIT = 1, /* |x| <= 1 */
 enum rm_kind {
 	RM_KNONE,
 	RM_CONV,
+	RM_CONVT, /* conv2d_transpose */
 	RM_DENSE,
 	RM_POOL,
 	RM_GAP,

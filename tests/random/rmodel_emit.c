@@ -160,6 +160,40 @@ static void emit_conv(const struct rm_model *m, const struct rm_layer *l, const 
 		add_bias(w, name, "bias", f, l->wseed + 1);
 }
 
+static void emit_convt(const struct rm_model *m, const struct rm_layer *l, const char *name,
+                       FILE *dl, struct rm_weights *w)
+{
+	const struct rm_shape *x = rm_value_shape(m, l->rin[0]);
+	int c = x->d[rm_channel_axis(m, 4)], g = Q(14), f = Q(0);
+	fprintf(dl, "conv2d_transpose(%d", f);
+	emit_int2(dl, "kernel", Q(1), Q(2), SPELL(1), SPELL(2));
+	if (Q(3) != 1 || Q(4) != 1 || SPELL(3))
+		emit_int2(dl, "stride", Q(3), Q(4), true, SPELL(2));
+	if (Q(7) || Q(8) || Q(9) || Q(10))
+		fprintf(dl, ", padding=[%d, %d, %d, %d]", Q(7), Q(8), Q(9), Q(10));
+	if (Q(11) || Q(12))
+		emit_int2(dl, "output_padding", Q(11), Q(12), true, false);
+	if (Q(5) != 1 || Q(6) != 1)
+		emit_int2(dl, "dilation", Q(5), Q(6), true, false);
+	if (g != 1)
+		fprintf(dl, ", groups=%d", g);
+	if (!Q(13))
+		fprintf(dl, ", bias=false");
+	if (Q(15))
+		fprintf(dl, ", activation=relu");
+	fprintf(dl, ")");
+	int fan = c / g * Q(1) * Q(2);
+	if (m->keras) {
+		int d[4] = { Q(1), Q(2), f / g, c };
+		rm_add_weight(w, name, "kernel", 4, d, l->wseed, fan);
+	} else {
+		int d[4] = { c, f / g, Q(1), Q(2) };
+		rm_add_weight(w, name, "weight", 4, d, l->wseed, fan);
+	}
+	if (Q(13))
+		add_bias(w, name, "bias", f, l->wseed + 1);
+}
+
 static void emit_dense(const struct rm_model *m, const struct rm_layer *l, const char *name,
                        FILE *dl, struct rm_weights *w)
 {
@@ -388,6 +422,9 @@ void rm_emit_layer(const struct rm_model *m, int k, int prev, FILE *dl, struct r
 	switch (l->kind) {
 	case RM_CONV:
 		emit_conv(m, l, name, dl, w);
+		break;
+	case RM_CONVT:
+		emit_convt(m, l, name, dl, w);
 		break;
 	case RM_DENSE:
 		emit_dense(m, l, name, dl, w);

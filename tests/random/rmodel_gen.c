@@ -129,6 +129,12 @@ static int add_layer(struct gen *g, enum rm_kind kind, int nin, const int *in, c
 			l->raw[4] = 1 + pick(g, 3);
 		break;
 	}
+	case RM_CONVT:
+		l->raw[0] = small(g, 1, 16);
+		l->raw[1] = l->raw[2] = 1 + pick(g, 5);
+		l->raw[3] = l->raw[4] = 1 + pick(g, 3);
+		l->raw[5] = l->raw[6] = pick(g, 4) ? 1 : 2;
+		break;
 	case RM_DENSE:
 		l->raw[0] = small(g, 1, 40);
 		break;
@@ -313,8 +319,10 @@ static const enum rm_kind tensor_kinds[6] = { RM_SLICE, RM_PAD, RM_TRANSPOSE, RM
 static int gen_rank4(struct gen *g, int x)
 {
 	int r = pick(g, 100);
-	if (r < 30)
+	if (r < 27)
 		return add1(g, RM_CONV, x, NULL);
+	if (r < 30)
+		return add1(g, RM_CONVT, x, NULL);
 	if (r < 40)
 		return add1(g, RM_POOL, x, NULL);
 	if (r < 50)

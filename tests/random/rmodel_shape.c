@@ -77,6 +77,46 @@ static void seed_pads(int mode, int seed, const int lim[2], int pads[4])
 
 /* conv2d: q = filters, kh, kw, sh, sw, dh, dw, padmode, pt, pl, pb, pr,
  * groups, bias, activation. */
+/* conv2d_transpose: q = filters, kernel h w, stride h w, dilation h w,
+ * pads t l b r, output_padding h w, bias, groups, relu */
+static bool lg_convt(const struct rm_model *m, struct rm_layer *l, const struct rm_shape *x)
+{
+	if (x->rank != 4)
+		return false;
+	int ca = rm_channel_axis(m, 4), ha = m->nchw ? 2 : 1, c = x->d[ca];
+	int f = clampi(l->raw[0], 1, 32), groups = 1;
+	if (l->raw[9] % 3 == 2) {
+		groups = nth_divisor(gcd(c, f), 1 + l->raw[9] / 3 % 3);
+	}
+	struct rm_shape o = *x;
+	for (int i = 0; i < 2; i++) {
+		int k = clampi(l->raw[1 + i], 1, 5), s = clampi(l->raw[3 + i], 1, 3);
+		int d = clampi(l->raw[5 + i], 1, 2), span = d * (k - 1) + 1;
+		int op = l->raw[11 + i] % (s > d ? s : d);
+		int full = (x->d[ha + i] - 1) * s + span + op;
+		int pb = l->raw[7 + i] % span, pe = l->raw[13 + i] % span;
+		if (pb + pe >= full)
+			pb = pe = 0;
+		o.d[ha + i] = full - pb - pe;
+		Q(1 + i) = k, Q(3 + i) = s, Q(5 + i) = d;
+		Q(7 + i) = pb, Q(9 + i) = pe, Q(11 + i) = op;
+	}
+	int64_t per = rm_count(x) / x->d[ca] / x->d[ha] / x->d[ha + 1] * o.d[ha] * o.d[ha + 1];
+	if (f * per > m->budget) {
+		f = (int)(m->budget / per) / groups * groups;
+		if (f < groups)
+			return false;
+	}
+	o.d[ca] = f;
+	o.flags = 0;
+	Q(0) = f;
+	Q(13) = l->raw[10] & 1;
+	Q(14) = groups;
+	Q(15) = l->raw[10] / 2 % 3 == 0;
+	l->out = o;
+	return fits(m, &o);
+}
+
 static bool lg_conv(const struct rm_model *m, struct rm_layer *l, const struct rm_shape *x)
 {
 	if (x->rank != 4)
@@ -505,6 +545,8 @@ bool rm_legalize(const struct rm_model *m, struct rm_layer *l)
 	switch (l->kind) {
 	case RM_CONV:
 		return lg_conv(m, l, x);
+	case RM_CONVT:
+		return lg_convt(m, l, x);
 	case RM_DENSE:
 		return lg_dense(m, l, x);
 	case RM_POOL:
