@@ -22,7 +22,10 @@ googlenet (inception concats, ceil_mode pools), regnet_x_400mf (grouped
 depthwise 5x5/2), mobilenet_v3_small (hardswish, SE), shufflenet_v2
 (channel shuffle), resnext50 (32 groups), densenet121 (very deep,
 concats), squeezenet (small odd shapes), alexnet (11x11/4 stem, wide
-dense), wide_resnet50 (very wide).
+dense), wide_resnet50 (very wide); and unet, a small U-Net on 3x128x128
+(four levels of two 3x3 conv + batch norm + ReLU, 32 to 256 channels,
+2x2 max pools down, 2x2 stride-2 ConvTranspose up, skip concats, a 1x1
+conv to 2 classes per pixel).
 
 Batch-norm layers get randomized running statistics and affine parameters
 (so the exporter's and dlc's folding of batch norm is exercised with
@@ -108,6 +111,43 @@ class GRUClassifier(nn.Module):
         return torch.sigmoid(self.head(y[:, -1, :]))
 
 
+class UNet(nn.Module):
+    """A small U-Net (Ronneberger et al.) for 2-class segmentation."""
+
+    @staticmethod
+    def block(cin, cout):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                             nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+    def __init__(self, widths=(32, 64, 128, 256)):
+        super().__init__()
+        self.down = nn.ModuleList()
+        cin = 3
+        for w in widths:
+            self.down.append(self.block(cin, w))
+            cin = w
+        self.up = nn.ModuleList()
+        self.dec = nn.ModuleList()
+        for w in reversed(widths[:-1]):
+            self.up.append(nn.ConvTranspose2d(cin, w, 2, stride=2))
+            self.dec.append(self.block(2 * w, w))
+            cin = w
+        self.head = nn.Conv2d(cin, 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, blk in enumerate(self.down):
+            x = blk(x)
+            if i + 1 < len(self.down):
+                skips.append(x)
+                x = torch.max_pool2d(x, 2)
+        for up, dec in zip(self.up, self.dec):
+            x = dec(torch.cat([up(x), skips.pop()], 1))
+        return self.head(x)
+
+
 def mlp():
     return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
                          nn.Linear(256, 10))
@@ -141,6 +181,7 @@ MODELS = {
     "squeezenet": (lambda: tv("squeezenet1_1"), (1, 3, 224, 224), "f32"),  # small odd shapes
     "alexnet": (lambda: tv("alexnet"), (1, 3, 224, 224), "f32"),  # 11x11/4 stem, wide dense
     "wide_resnet50": (lambda: tv("wide_resnet50_2"), (1, 3, 224, 224), "f32"),  # very wide
+    "unet": (UNet, (1, 3, 128, 128), "f32"),  # ConvTranspose 2x2/2, skip concats
 }
 
 
