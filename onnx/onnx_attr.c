@@ -73,6 +73,23 @@ int onnx_attr_ints(struct onnx_imp *m, const char *name, int64_t *out, unsigned 
 	return (int)a->n_ints;
 }
 
+int onnx_attr_floats(struct onnx_imp *m, const char *name, float *out, unsigned max)
+{
+	const Onnx__AttributeProto *a = onnx_attr(m, name);
+	if (!a)
+		return -1;
+	if (!attr_is(m, a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, "a list of numbers"))
+		return -2;
+	if (a->n_floats > max) {
+		onnx_error(m, "attribute '%s' has %zu values, at most %u are supported", name,
+		           a->n_floats, max);
+		return -2;
+	}
+	if (a->n_floats)
+		memcpy(out, a->floats, a->n_floats * sizeof *out);
+	return (int)a->n_floats;
+}
+
 bool onnx_axis(struct onnx_imp *m, int64_t axis, unsigned rank, int *out)
 {
 	if (axis < -(int64_t)rank || axis >= (int64_t)rank) {

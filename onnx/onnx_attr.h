@@ -14,6 +14,8 @@ const char *onnx_attr_str(struct onnx_imp *m, const char *name, const char *def)
 /* Reads an ints attribute into out (at most max); returns the count, -1
  * when absent, -2 (reported) when malformed or too long. */
 int onnx_attr_ints(struct onnx_imp *m, const char *name, int64_t *out, unsigned max);
+/* The same for a floats attribute. */
+int onnx_attr_floats(struct onnx_imp *m, const char *name, float *out, unsigned max);
 /* Normalizes axis against rank (negative counts from the end); false and
  * reported when out of range. */
 bool onnx_axis(struct onnx_imp *m, int64_t axis, unsigned rank, int *out);

@@ -693,6 +693,127 @@ static bool map_depth_space(struct onnx_imp *m)
 	return set_out(m, 0, y, 4, out);
 }
 
+/* The integer factor of each axis of a nearest Resize/Upsample from its
+ * scales (input 2 from opset 11, 1 at opset 10 and Upsample 9, the
+ * attribute at Upsample 7) or sizes (input 3); false (reported) unless
+ * every factor is a whole number >= 1. */
+static bool resize_factors(struct onnx_imp *m, const struct onnx_value *x, int64_t *f)
+{
+	unsigned r = x->type.rank;
+	bool upsample = !strcmp(m->node->op_type, "Upsample");
+	unsigned k = upsample || m->opset < 11 ? 1 : 2;
+	float sc[IR_MAX_RANK];
+	int n = -1;
+	const struct onnx_value *s = onnx_in(m, k), *sz = upsample ? NULL : onnx_in(m, 3);
+	if (upsample && m->opset < 9) {
+		n = onnx_attr_floats(m, "scales", sc, IR_MAX_RANK);
+	} else if (s && !(s->kind == ONNX_CONST && s->t->numel == 0)) {
+		if (s->kind != ONNX_CONST || s->t->dtype != IR_DT_F32 || s->t->numel > r) {
+			onnx_error(m, "scales must be a constant float tensor of at most %u values", r);
+			return false;
+		}
+		n = (int)s->t->numel;
+		memcpy(sc, s->t->data, (size_t)n * sizeof *sc);
+	} else if (sz) {
+		int64_t want[IR_MAX_RANK];
+		if (strcmp(onnx_attr_str(m, "keep_aspect_ratio_policy", "stretch"), "stretch")) {
+			onnx_error(m, "keep_aspect_ratio_policy other than stretch is not supported");
+			return false;
+		}
+		n = onnx_const_ints(m, 3, want, IR_MAX_RANK, "sizes");
+		if (n < 0)
+			return false;
+		for (int i = 0; i < n && i < (int)r; i++) {
+			if (want[i] < 1 || want[i] % x->type.dims[i]) {
+				onnx_error(m, "size %" PRId64 " of axis %d is not a whole multiple of %"
+				           PRId64 " (only integer upsampling is supported)", want[i], i,
+				           x->type.dims[i]);
+				return false;
+			}
+			sc[i] = (float)(want[i] / x->type.dims[i]);
+		}
+	}
+	if (n == -2)
+		return false;
+	if (n != (int)r || onnx_attr_ints(m, "axes", (int64_t[IR_MAX_RANK]){ 0 }, IR_MAX_RANK) >= 0) {
+		onnx_error(m, "needs %u scales or sizes (one per axis, no axes attribute)", r);
+		return false;
+	}
+	for (unsigned i = 0; i < r; i++) {
+		f[i] = (int64_t)sc[i];
+		if (!(sc[i] >= 1.0f && sc[i] <= 4096.0f) || (float)f[i] != sc[i]) {
+			onnx_error(m, "scale %g of axis %u is not a whole factor from 1 to 4096 (only "
+			           "integer upsampling is supported)", (double)sc[i], i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Resize and Upsample in nearest mode by whole factors, where every
+ * output pixel copies input pixel floor(o / factor): each scaled axis d
+ * becomes [d, 1], broadcast to [d, factor] and merged back (a reshape,
+ * a broadcast and a reshape). That holds for the coordinate and rounding
+ * modes PyTorch and Keras export (asymmetric with floor; half_pixel with
+ * either rounding). Linear and cubic modes are not supported yet. */
+static bool map_resize(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	const char *mode = onnx_attr_str(m, "mode", "nearest");
+	const char *ct = onnx_attr_str(m, "coordinate_transformation_mode", "half_pixel");
+	const char *nm = onnx_attr_str(m, "nearest_mode", "round_prefer_floor");
+	if (strcmp(mode, "nearest")) {
+		onnx_error(m, "mode '%s' is not supported (only nearest)", mode);
+		return false;
+	}
+	int64_t f[IR_MAX_RANK];
+	if (!resize_factors(m, x, f))
+		return false;
+	unsigned r = x->type.rank, r2 = 0;
+	bool half = !strcmp(ct, "half_pixel") || !strcmp(ct, "pytorch_half_pixel") ||
+	            !strcmp(ct, "tf_half_pixel_for_nn");
+	bool floor_ok = !strcmp(ct, "asymmetric") && !strcmp(nm, "floor");
+	bool round = !strncmp(nm, "round_prefer_", 13);
+	int64_t fmax = 1, split[2 * IR_MAX_RANK], wide[2 * IR_MAX_RANK], out[IR_MAX_RANK];
+	for (unsigned i = 0; i < r; i++) {
+		fmax = f[i] > fmax ? f[i] : fmax;
+		out[i] = x->type.dims[i] * f[i];
+		split[r2] = wide[r2] = x->type.dims[i];
+		r2++;
+		if (f[i] > 1) {
+			split[r2] = 1, wide[r2] = f[i];
+			r2++;
+		}
+	}
+	/* asymmetric with round_prefer_floor is floor for factors 2 and 1 */
+	bool asym_round = !strcmp(ct, "asymmetric") && !strcmp(nm, "round_prefer_floor") && fmax <= 2;
+	if (!(half && round) && !floor_ok && !asym_round) {
+		onnx_error(m, "coordinate_transformation_mode '%s' with nearest_mode '%s' is not "
+		           "supported (only the modes that copy input pixel floor(o / factor))",
+		           ct, nm);
+		return false;
+	}
+	if (fmax == 1) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
+	if (r2 > IR_MAX_RANK) {
+		onnx_error(m, "too many scaled axes (at most %d dims after splitting)", IR_MAX_RANK);
+		return false;
+	}
+	uint32_t y = onnx_reshape(m, onnx_name_tmp(m, "split"), x->ir, &x->type, r2, split);
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.broadcast.rank = (uint8_t)r2;
+	memcpy(at.broadcast.dims, wide, r2 * sizeof *wide);
+	y = onnx_emit(m, IR_BROADCAST, onnx_name_tmp(m, "repeat"), &y, 1, &at);
+	struct ir_type wt = type_of(r2, wide);
+	y = onnx_reshape(m, onnx_name_out(m, 0), y, &wt, r, out);
+	return set_out(m, 0, y, r, out);
+}
+
 static bool map_concat(struct onnx_imp *m)
 {
 	unsigned n = onnx_nin(m);
@@ -923,6 +1044,7 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "Floor", map_plain_step }, { "Round", map_plain_step }, { "Sign", map_plain_step },
 	{ "Shrink", map_shrink }, { "Gelu", map_gelu },
 	{ "DepthToSpace", map_depth_space }, { "SpaceToDepth", map_depth_space },
+	{ "Resize", map_resize }, { "Upsample", map_resize },
 	{ "Add", map_binary }, { "Sub", map_binary }, { "Mul", map_binary }, { "Div", map_binary },
 	{ "Pow", map_binary }, { "Sum", map_variadic }, { "Mean", map_variadic },
 	{ "Min", map_variadic }, { "Max", map_variadic }, { "PRelu", map_binary },

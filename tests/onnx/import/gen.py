@@ -412,6 +412,11 @@ def errors():
               [vi("x", [1, 2, 4, 4])], [vi("y", [1, 3, 20, 9])], [w])
     save_error("convtranspose_shape", m, "node 'up' (ConvTranspose): output_shape 20 is out of "
                "reach of the transposed convolution")
+    sc = numpy_helper.from_array(np.array([1, 1, 1.5, 2], np.float32), "sc")
+    m = model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode="nearest")],
+              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 6, 8])], [sc])
+    save_error("resize_fraction", m, "node 'up' (Resize): scale 1.5 of axis 2 is not a whole "
+               "factor from 1 to 4096 (only integer upsampling is supported)")
     m = model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2)],
               [vi("x", [1, 6, 2, 2])], [vi("y", [1, 1, 4, 4])], [])
     save_error("depthtospace_channels", m, "node 'd2s' (DepthToSpace): 6 channels are not a "
