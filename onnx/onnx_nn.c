@@ -171,29 +171,28 @@ static bool spatial(struct onnx_imp *m, const int64_t *in, const int64_t *k, con
 	return true;
 }
 
-/* Conv, 2-D, or 1-D as a 2-D conv of height 1 (weights [O, I, 1, K]). */
-static bool map_conv(struct onnx_imp *m)
+/* Conv's and ConvTranspose's weight (input 1) as a 4-D [A, B, kh, kw]
+ * (a 1-D op's [A, B, 1, k]) in wd; NULL (reported) unless a float
+ * initializer of the op's rank. */
+static struct onnx_tensor *conv_weight(struct onnx_imp *m, unsigned sd, int64_t *wd)
 {
-	unsigned sd;
-	struct onnx_value *x = act_spatial(m, &sd), *wv = onnx_in(m, 1);
-	if (!x)
-		return false;
+	struct onnx_value *wv = onnx_in(m, 1);
 	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != sd + 2 || wv->t->dtype != IR_DT_F32) {
 		onnx_error(m, "the weight must be a %u-D float initializer (a constant)", sd + 2);
-		return false;
+		return NULL;
 	}
-	const struct onnx_tensor *w = wv->t;
-	int64_t wd[4] = { w->dims[0], w->dims[1], sd == 1 ? 1 : w->dims[2], w->dims[sd + 1] };
-	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1], o = w->dims[0];
-	if (group < 1 || c % group || o % group || w->dims[1] != c / group) {
-		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", %" PRId64
-		           ", ...] with group=%" PRId64, c, w->name, o, w->dims[1], group);
-		return false;
-	}
-	union ir_attrs at;
-	memset(&at, 0, sizeof at);
-	struct ir_conv_attr *cv = &at.conv;
-	int64_t ks[2], out[2];
+	const int64_t *d = wv->t->dims;
+	int64_t four[4] = { d[0], d[1], sd == 1 ? 1 : d[2], d[sd + 1] };
+	memcpy(wd, four, sizeof four);
+	return wv->t;
+}
+
+/* The kernel (from the weight, checked against kernel_shape), strides and
+ * dilations of a Conv or ConvTranspose. */
+static bool conv_window(struct onnx_imp *m, const struct onnx_tensor *w, const int64_t *wd,
+                        struct ir_conv_attr *cv, unsigned sd)
+{
+	int64_t ks[2];
 	if (!attr2(m, "kernel_shape", 0, 1, ks, sd) || !attr2(m, "strides", 1, 1, cv->stride, sd) ||
 	    !attr2(m, "dilations", 1, 1, cv->dilation, sd))
 		return false;
@@ -203,34 +202,69 @@ static bool map_conv(struct onnx_imp *m)
 	}
 	cv->kernel[0] = wd[2];
 	cv->kernel[1] = wd[3];
-	struct ir_type t;
-	uint32_t xin = lift_1d(m, x, sd, &t);
-	if (!spatial(m, t.dims + 2, cv->kernel, cv->stride, cv->dilation, false, cv->pad, out, sd))
-		return false;
-	cv->filters = o;
+	return true;
+}
+
+/* Emits conv2d or conv_transpose `op` with attributes at (filters set) on
+ * the lifted input xin of 4-D type t, its weight w (shaped wd) and the
+ * optional bias input 2; out: the output's height and width. */
+static bool emit_conv(struct onnx_imp *m, enum ir_op op, union ir_attrs *at, uint32_t xin,
+                      struct ir_type t, struct onnx_tensor *w, const int64_t *wd,
+                      const int64_t *out, unsigned sd)
+{
+	struct ir_conv_attr *cv = &at->conv;
 	cv->pad_mode = IR_PAD_EXPLICIT;
-	cv->groups = group;
 	cv->layout = IR_LAYOUT_NCHW;
 	uint32_t bias = IR_NONE;
 	if (onnx_in(m, 2)) {
-		struct onnx_tensor *b = const_in(m, 2, "bias", 1, &o);
+		struct onnx_tensor *b = const_in(m, 2, "bias", 1, &cv->filters);
 		if (!b)
 			return false;
 		bias = onnx_ir_const(m, b);
 	}
 	cv->bias = bias != IR_NONE;
-	uint32_t weight = sd == 2 ? onnx_ir_const(m, wv->t)
+	uint32_t weight = sd == 2 ? onnx_ir_const(m, w)
 	                          : onnx_ir_weight(m, onnx_unique(m, w->name), w->data, 4, wd);
-	uint32_t y = onnx_emit(m, IR_CONV2D, sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "conv"),
-	                       &xin, 1, &at);
+	uint32_t y = onnx_emit(m, op, sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "conv"), &xin,
+	                       1, at);
 	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
 	n->param[0] = weight;
 	n->param[1] = bias;
-	t.dims[1] = o;
+	t.dims[1] = cv->filters;
 	t.dims[2] = out[0];
 	t.dims[3] = out[1];
 	set_window_out(m, y, &t, sd);
 	return true;
+}
+
+/* Conv, 2-D, or 1-D as a 2-D conv of height 1 (weights [O, I, 1, K]). */
+static bool map_conv(struct onnx_imp *m)
+{
+	unsigned sd;
+	int64_t wd[4];
+	struct onnx_value *x = act_spatial(m, &sd);
+	struct onnx_tensor *w = x ? conv_weight(m, sd, wd) : NULL;
+	if (!w)
+		return false;
+	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1], o = wd[0];
+	if (group < 1 || c % group || o % group || wd[1] != c / group) {
+		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", %" PRId64
+		           ", ...] with group=%" PRId64, c, w->name, o, wd[1], group);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	struct ir_conv_attr *cv = &at.conv;
+	int64_t out[2];
+	if (!conv_window(m, w, wd, cv, sd))
+		return false;
+	struct ir_type t;
+	uint32_t xin = lift_1d(m, x, sd, &t);
+	if (!spatial(m, t.dims + 2, cv->kernel, cv->stride, cv->dilation, false, cv->pad, out, sd))
+		return false;
+	cv->filters = o;
+	cv->groups = group;
+	return emit_conv(m, IR_CONV2D, &at, xin, t, w, wd, out, sd);
 }
 
 /* ConvTranspose's pads (top, left, bottom, right) from pads, or from
@@ -292,35 +326,22 @@ static bool transpose_pads(struct onnx_imp *m, const int64_t *in, struct ir_conv
 static bool map_conv_transpose(struct onnx_imp *m)
 {
 	unsigned sd;
-	struct onnx_value *x = act_spatial(m, &sd), *wv = onnx_in(m, 1);
-	if (!x)
+	int64_t wd[4];
+	struct onnx_value *x = act_spatial(m, &sd);
+	struct onnx_tensor *w = x ? conv_weight(m, sd, wd) : NULL;
+	if (!w)
 		return false;
-	if (!wv || wv->kind != ONNX_CONST || wv->t->rank != sd + 2 || wv->t->dtype != IR_DT_F32) {
-		onnx_error(m, "the weight must be a %u-D float initializer (a constant)", sd + 2);
-		return false;
-	}
-	const struct onnx_tensor *w = wv->t;
-	int64_t wd[4] = { w->dims[0], w->dims[1], sd == 1 ? 1 : w->dims[2], w->dims[sd + 1] };
 	int64_t group = onnx_attr_int(m, "group", 1), c = x->type.dims[1];
-	if (group < 1 || group > c || c % group || w->dims[0] != c) {
+	if (group < 1 || group > c || c % group || wd[0] != c) {
 		onnx_error(m, "input has %" PRId64 " channels, weight '%s' is [%" PRId64 ", ...] "
-		           "with group=%" PRId64, c, w->name, w->dims[0], group);
+		           "with group=%" PRId64, c, w->name, wd[0], group);
 		return false;
 	}
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
 	struct ir_conv_attr *cv = &at.conv;
-	int64_t ks[2];
-	if (!attr2(m, "kernel_shape", 0, 1, ks, sd) || !attr2(m, "strides", 1, 1, cv->stride, sd) ||
-	    !attr2(m, "dilations", 1, 1, cv->dilation, sd) ||
-	    !attr2(m, "output_padding", 0, 0, cv->out_pad, sd))
+	if (!conv_window(m, w, wd, cv, sd) || !attr2(m, "output_padding", 0, 0, cv->out_pad, sd))
 		return false;
-	if ((ks[0] && ks[0] != wd[2]) || (ks[1] && ks[1] != wd[3])) {
-		onnx_error(m, "kernel_shape disagrees with weight '%s'", w->name);
-		return false;
-	}
-	cv->kernel[0] = wd[2];
-	cv->kernel[1] = wd[3];
 	for (int i = 0; i < 2; i++)
 		if (cv->out_pad[i] >= cv->stride[i] && cv->out_pad[i] >= cv->dilation[i]) {
 			onnx_error(m, "output_padding %" PRId64 " must be smaller than the stride or "
@@ -331,39 +352,19 @@ static bool map_conv_transpose(struct onnx_imp *m)
 	uint32_t xin = lift_1d(m, x, sd, &t);
 	if (!transpose_pads(m, t.dims + 2, cv, cv->pad, sd))
 		return false;
-	int64_t o = wd[1] * group, out[2];
+	int64_t out[2];
 	for (int i = 0; i < 2; i++) {
-		out[i] = (t.dims[2 + i] - 1) * cv->stride[i] + window_span(cv->kernel[i], cv->dilation[i]) +
-		         cv->out_pad[i] - cv->pad[i] - cv->pad[i + 2];
+		out[i] = (t.dims[2 + i] - 1) * cv->stride[i] +
+		         window_span(cv->kernel[i], cv->dilation[i]) + cv->out_pad[i] - cv->pad[i] -
+		         cv->pad[i + 2];
 		if (out[i] < 1) {
 			onnx_error(m, "the pads leave no output");
 			return false;
 		}
 	}
-	cv->filters = o;
-	cv->pad_mode = IR_PAD_EXPLICIT;
+	cv->filters = wd[1] * group;
 	cv->groups = group;
-	cv->layout = IR_LAYOUT_NCHW;
-	uint32_t bias = IR_NONE;
-	if (onnx_in(m, 2)) {
-		struct onnx_tensor *b = const_in(m, 2, "bias", 1, &o);
-		if (!b)
-			return false;
-		bias = onnx_ir_const(m, b);
-	}
-	cv->bias = bias != IR_NONE;
-	uint32_t weight = sd == 2 ? onnx_ir_const(m, wv->t)
-	                          : onnx_ir_weight(m, onnx_unique(m, w->name), w->data, 4, wd);
-	uint32_t y = onnx_emit(m, IR_CONV_TRANSPOSE,
-	                       sd == 2 ? onnx_name_out(m, 0) : onnx_name_tmp(m, "conv"), &xin, 1, &at);
-	struct ir_node *n = &m->g->nodes[m->g->vals[y].node];
-	n->param[0] = weight;
-	n->param[1] = bias;
-	t.dims[1] = o;
-	t.dims[2] = out[0];
-	t.dims[3] = out[1];
-	set_window_out(m, y, &t, sd);
-	return true;
+	return emit_conv(m, IR_CONV_TRANSPOSE, &at, xin, t, w, wd, out, sd);
 }
 
 /* MaxPool, AveragePool: 2-D, or 1-D as 2-D of height 1. */

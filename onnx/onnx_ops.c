@@ -337,6 +337,10 @@ static bool map_variadic(struct onnx_imp *m)
 	bool mean = !strcmp(m->node->op_type, "Mean");
 	if (n == 2 && !mean)
 		return map_binary(m);
+	if (n == 0) {
+		onnx_error(m, "needs at least one input");
+		return false;
+	}
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
 	at.binary.op = binop_of(m->node->op_type);
@@ -372,10 +376,6 @@ static bool map_variadic(struct onnx_imp *m)
 		                in, 2, &at);
 		ra = rr;
 		memcpy(da, dims, rr * sizeof *dims);
-	}
-	if (n == 0) {
-		onnx_error(m, "needs at least one input");
-		return false;
 	}
 	if (mean || n == 1) {
 		memset(&at, 0, sizeof at);
