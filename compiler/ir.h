@@ -325,7 +325,19 @@ struct ir_gather_attr {
 	const int64_t *idx;
 };
 
+/* attention (scaled dot-product, multi-head): q [B, Sq, H*dk], k [B, Sk,
+ * H*dk], v [B, Sk, H*dv] (B may be absent), optional in[3] an additive
+ * mask broadcasting to [B, H, Sq, Sk]. scale multiplies q . k; shape
+ * inference turns 0 into 1 / sqrt(dk). causal hides key t from query s
+ * when t > s (PyTorch's is_causal). */
+struct ir_attention_attr {
+	int32_t heads;
+	float scale;
+	bool causal;
+};
+
 union ir_attrs {
+	struct ir_attention_attr attention;
 	struct ir_binary_attr binary;
 	struct ir_reduce_attr reduce;
 	struct ir_slice_attr slice;

@@ -693,3 +693,31 @@ static const char *check_gather(const struct ir_graph *g, const struct ir_node *
 	return NULL;
 }
 KIND(gather, check_gather);
+
+/* ---- attention ---- */
+
+static void print_attention(FILE *out, const struct ir_node *n)
+{
+	const struct ir_attention_attr *a = &n->attr.attention;
+	fprintf(out, " heads=%d scale=%.9g", a->heads, (double)a->scale);
+	if (a->causal)
+		fputs(" causal=true", out);
+}
+
+static void dot_attention(FILE *out, const struct ir_node *n)
+{
+	const struct ir_attention_attr *a = &n->attr.attention;
+	ir_dot_fmt(out, " %d heads", a->heads);
+	if (a->causal)
+		ir_dot_text(out, " causal");
+}
+
+static const char *check_attention(const struct ir_graph *g, const struct ir_node *n)
+{
+	(void)g;
+	const struct ir_attention_attr *a = &n->attr.attention;
+	if (a->heads < 1)
+		return "no heads";
+	return a->scale > 0 ? NULL : "scale not resolved";
+}
+KIND(attention, check_attention);

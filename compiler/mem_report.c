@@ -31,6 +31,14 @@ int64_t mem_report_macs(const struct ir_graph *g, const struct ir_node *n)
 		return mul_sat(ir_type_numel(y), x->dims[x->rank - 1]);
 	if (n->op == IR_MATMUL && x->rank >= 1) /* every output sums over a's last axis */
 		return mul_sat(ir_type_numel(y), x->dims[x->rank - 1]);
+	if (n->op == IR_ATTENTION) {
+		/* per batch row, query and key: H*dk products for the scores of
+		 * all heads, H*dv for the weighted sums */
+		const struct ir_type *k = &g->vals[n->in[1]].type;
+		int64_t sk = k->dims[k->rank - 2];
+		int64_t qk = mul_sat(ir_type_numel(x), sk);
+		return mul_sat(ir_type_numel(y), sk) + qk;
+	}
 	if ((n->op == IR_LSTM || n->op == IR_GRU) && x->rank == 3) {
 		/* per batch row and step: G*H outputs of the input and the
 		 * recurrent product, over F and H inputs */

@@ -14,7 +14,8 @@
 #include "plan.h"
 
 /* Multiply-accumulates of one node: conv2d N*OH*OW*F*(C/groups)*KH*KW,
- * dense N*in*out, matmul numel(y)*K, lstm/gru N*T*G*H*(F+H) (G gates),
+ * dense N*in*out, matmul numel(y)*K, attention (numel(q) + numel(y))*Sk,
+ * lstm/gru N*T*G*H*(F+H) (G gates),
  * everything else 0 (saturates at INT64_MAX). */
 int64_t mem_report_macs(const struct ir_graph *g, const struct ir_node *n);
 

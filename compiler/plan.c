@@ -652,6 +652,11 @@ int64_t plan_rnn_layout(const struct ir_graph *g, const struct ir_node *n, int64
 	return add_size(*c, n->op == IR_LSTM ? align_up(units * 4) : 0);
 }
 
+int64_t plan_attention_kt_bytes(int64_t dk, int64_t sk)
+{
+	return align_up(dk * ((sk + ATTN_PAD - 1) / ATTN_PAD * ATTN_PAD) * 4);
+}
+
 int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n)
 {
 	int64_t proj, gates, h, c;
@@ -665,6 +670,13 @@ int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n)
 		int64_t cs = (cin + t->vec - 1) / t->vec * t->vec;
 		int64_t ks = (kout + t->vec - 1) / t->vec * t->vec;
 		return add_size(align_up(e * t->mc * cs * 4), e * t->mc * ks * 4);
+	}
+	if (n->op == IR_ATTENTION) {
+		/* every factor is bounded by an input tensor's size */
+		const struct ir_type *k = &g->vals[n->in[1]].type;
+		int64_t sk = k->dims[k->rank - 2], dk = k->dims[k->rank - 1] / n->attr.attention.heads;
+		int64_t skp = (sk + ATTN_PAD - 1) / ATTN_PAD * ATTN_PAD;
+		return add_size(plan_attention_kt_bytes(dk, sk), ATTN_MR_MAX * skp * 4);
 	}
 	if (n->op != IR_LSTM && n->op != IR_GRU)
 		return 0;

@@ -70,8 +70,18 @@ struct plan {
 
 /* Bytes of scratch node n needs for itself while it runs (placed like a
  * buffer live at n only): lstm/gru keep their input projections, gate
- * pre-activations and state there (plan_rnn_layout); 0 for other ops. */
+ * pre-activations and state there (plan_rnn_layout), attention its
+ * packed keys and a block of scores, Winograd convs their transformed
+ * tiles; 0 for other ops. */
 int64_t plan_workspace_bytes(const struct ir_graph *g, const struct ir_node *n);
+
+/* The workspace of attention (backend/lower_attention.c): a head's keys
+ * transposed, kt [dk][Skp], then the scores of a block of queries, sc
+ * [ATTN_MR_MAX][Skp], with Skp = Sk rounded up to ATTN_PAD floats (the
+ * widest vector), so the plan is the same for every target. */
+#define ATTN_PAD 16
+#define ATTN_MR_MAX 8
+int64_t plan_attention_kt_bytes(int64_t dk, int64_t sk);
 
 /* The workspace of lstm/gru node n: byte offsets of the projections
  * [N*T, G*H], the gates [G*H], the hidden state h [H] and the cell state

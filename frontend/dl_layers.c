@@ -281,6 +281,17 @@ void write_softmax(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, 1);
 }
 
+void write_attention(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	const struct ir_attention_attr *a = &n->attr.attention;
+	dlw_begin(w, ident, FE_LAYER_ATTENTION);
+	dlw_arg(w, "heads=%d", a->heads);
+	if (a->causal)
+		dlw_arg(w, "causal=true");
+	dlw_arg_float(w, "scale", a->scale);
+	dlw_end(w, n->in, n->nin);
+}
+
 void write_batchnorm(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	dlw_begin(w, ident, FE_LAYER_BATCHNORM);

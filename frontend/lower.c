@@ -219,6 +219,11 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 		at->bn.axis = (int)ARG(l, BATCHNORM, axis)->i[0];
 		at->bn.layout = layout;
 		break;
+	case FE_LAYER_ATTENTION:
+		at->attention.heads = (int32_t)ARG(l, ATTENTION, heads)->i[0];
+		at->attention.causal = ARG(l, ATTENTION, causal)->i[0] != 0;
+		at->attention.scale = (float)ARG(l, ATTENTION, scale)->f;
+		break;
 	case FE_LAYER_LAYER_NORM:
 		at->bn.epsilon = (float)ARG(l, LAYER_NORM, epsilon)->f;
 		at->bn.axis = (int)ARG(l, LAYER_NORM, axis)->i[0];

@@ -255,3 +255,60 @@ void interp_gather(const struct ir_graph *g, const struct ir_node *n, const floa
 				out[(o * a->nidx + j) * inner + r] = x[(o * dim + a->idx[j]) * inner + r];
 		}
 }
+
+/* Multi-head scaled dot-product attention. For batch b, head h and query
+ * s: score[t] = scale * sum over i ascending of q[b, s, h*dk + i] *
+ * k[b, t, h*dk + i], plus mask[b, h, s, t] (broadcast), -inf when causal
+ * and t > s; p = softmax over t (max subtracted, as interp_softmax);
+ * y[b, s, h*dv + j] = (sum over t ascending of e^(score[t] - max) *
+ * v[b, t, h*dv + j]) / sum of e^(score[t] - max). The scores are computed
+ * twice (for the maximum, then for the sum) instead of being stored. */
+void interp_attention(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                      const float *const *param, float *out)
+{
+	(void)param;
+	const struct ir_attention_attr *a = &n->attr.attention;
+	const struct ir_type *tq = in_type(g, n, 0), *tk = in_type(g, n, 1), *tv = in_type(g, n, 2);
+	unsigned r = tq->rank;
+	int64_t nb = r == 3 ? tq->dims[0] : 1, sq = tq->dims[r - 2], sk = tk->dims[r - 2];
+	int64_t e = tq->dims[r - 1], ev = tv->dims[r - 1], h_n = a->heads;
+	int64_t dk = e / h_n, dv = ev / h_n, ms[4] = { 0, 0, 0, 0 };
+	const float *mask = n->nin > 3 ? in[3] : NULL;
+	if (mask) {
+		struct ir_type scores = { IR_DT_F32, 4, { nb, h_n, sq, sk } };
+		ir_broadcast_strides(in_type(g, n, 3), &scores, ms);
+	}
+	for (int64_t b = 0; b < nb; b++)
+		for (int64_t h = 0; h < h_n; h++)
+			for (int64_t s = 0; s < sq; s++) {
+				const float *qr = in[0] + (b * sq + s) * e + h * dk;
+				float *yr = out + (b * sq + s) * ev + h * dv;
+				float mx = -INFINITY, sum = 0.0f;
+				for (int pass = 0; pass < 2; pass++) {
+					for (int64_t j = 0; j < dv; j++)
+						yr[j] = 0.0f;
+					for (int64_t t = 0; t < sk; t++) {
+						const float *kr = in[1] + (b * sk + t) * e + h * dk;
+						float dot = 0.0f;
+						for (int64_t i = 0; i < dk; i++)
+							dot += qr[i] * kr[i];
+						float sc = a->scale * dot;
+						if (mask)
+							sc += mask[b * ms[0] + h * ms[1] + s * ms[2] + t * ms[3]];
+						if (a->causal && t > s)
+							sc = -INFINITY;
+						if (pass == 0) {
+							mx = sc > mx ? sc : mx;
+							continue;
+						}
+						float p = expf(sc - mx);
+						sum += p;
+						const float *vr = in[2] + (b * sk + t) * ev + h * dv;
+						for (int64_t j = 0; j < dv; j++)
+							yr[j] += p * vr[j];
+					}
+				}
+				for (int64_t j = 0; j < dv; j++)
+					yr[j] /= sum;
+			}
+}

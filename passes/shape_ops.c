@@ -9,6 +9,7 @@
 #include "shape.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -336,4 +337,75 @@ bool shape_gather(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 {
 	struct sh s = { ctx->g, ctx->d, n };
 	return infer_gather(&s, y);
+}
+
+/* attention: q [B, Sq, H*dk], k [B, Sk, H*dk], v [B, Sk, H*dv] (or all
+ * without B), an optional mask broadcasting to [B, H, Sq, Sk]; the output
+ * is [B, Sq, H*dv]. A scale of 0 becomes 1 / sqrt(dk). */
+static bool infer_attention(struct sh *s, struct ir_type *y)
+{
+	struct ir_attention_attr *a = &s->n->attr.attention;
+	const struct ir_type *q = in_t(s, 0), *k = in_t(s, 1), *v = in_t(s, 2);
+	char x[200], z[200];
+	for (unsigned i = 0; i < 3; i++) {
+		const struct ir_type *t = in_t(s, i);
+		if (t->dtype != IR_DT_F32 || t->rank < 2 || t->rank > 3 || t->rank != q->rank) {
+			diag_error(s->d, s->n->loc, "attention '%s': input '%s' %s must be float [batch, "
+			           "sequence, features] or [sequence, features], as the query is%s",
+			           s->n->name, in_name(s, i), ir_type_str(t, x, sizeof x),
+			           i ? "" : " (all three alike)");
+			return false;
+		}
+		if (q->rank == 3 && t->dims[0] != q->dims[0]) {
+			diag_error(s->d, s->n->loc, "attention '%s': input '%s' %s has another batch than "
+			           "the query '%s' %s", s->n->name, in_name(s, i),
+			           ir_type_str(t, x, sizeof x), in_name(s, 0), ir_type_str(q, z, sizeof z));
+			return false;
+		}
+	}
+	unsigned r = q->rank;
+	int64_t sq = q->dims[r - 2], sk = k->dims[r - 2], e = q->dims[r - 1];
+	if (v->dims[r - 2] != sk) {
+		diag_error(s->d, s->n->loc, "attention '%s': keys '%s' %s and values '%s' %s differ "
+		           "in sequence length", s->n->name, in_name(s, 1), ir_type_str(k, x, sizeof x),
+		           in_name(s, 2), ir_type_str(v, z, sizeof z));
+		return false;
+	}
+	if (k->dims[r - 1] != e) {
+		diag_error(s->d, s->n->loc, "attention '%s': query '%s' %s and keys '%s' %s differ "
+		           "in features", s->n->name, in_name(s, 0), ir_type_str(q, x, sizeof x),
+		           in_name(s, 1), ir_type_str(k, z, sizeof z));
+		return false;
+	}
+	if (e % a->heads || v->dims[r - 1] % a->heads) {
+		diag_error(s->d, s->n->loc, "attention '%s': %d heads do not divide the %" PRId64
+		           " query and %" PRId64 " value features", s->n->name, a->heads, e,
+		           v->dims[r - 1]);
+		return false;
+	}
+	if (s->n->nin > 3) {
+		const struct ir_type *m = in_t(s, 3);
+		struct ir_type scores = { IR_DT_F32, 4, { r == 3 ? q->dims[0] : 1, a->heads, sq, sk } },
+		               t;
+		if (m->dtype != IR_DT_F32 || !ir_broadcast_type(m, &scores, &t) ||
+		    !ir_type_eq(&t, &scores)) {
+			diag_error(s->d, s->n->loc, "attention '%s': mask '%s' %s does not broadcast to "
+			           "the scores %s [batch, heads, queries, keys]", s->n->name,
+			           in_name(s, 3), ir_type_str(m, x, sizeof x),
+			           ir_type_str(&scores, z, sizeof z));
+			return false;
+		}
+	}
+	if (a->scale == 0)
+		a->scale = (float)(1.0 / sqrt((double)(e / a->heads)));
+	int64_t dims[3] = { q->dims[0], sq, v->dims[r - 1] };
+	if (r == 2)
+		dims[0] = sq, dims[1] = v->dims[1];
+	return finish(s, y, r, dims);
+}
+
+bool shape_attention(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	return infer_attention(&s, y);
 }

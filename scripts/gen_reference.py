@@ -1034,6 +1034,63 @@ output y, yb, yv, yl
     return dl, [x], [y, torch.matmul(x, wb), torch.matmul(x, v), torch.matmul(left, y)]
 
 
+def sdpa(q, k, v, heads, mask=None, causal=False, scale=None):
+    """dlc's attention: q [B, Sq, E], k [B, Sk, E], v [B, Sk, Ev] split
+    into heads, softmax(scale * q k^T + mask) v per head, heads merged."""
+    sq, sk = q.shape[-2], k.shape[-2]
+    def split(t):
+        return t.reshape(*t.shape[:-1], heads, t.shape[-1] // heads).transpose(-2, -3)
+    qh, kh, vh = split(q), split(k), split(v)
+    if scale is None:
+        scale = qh.shape[-1] ** -0.5
+    s = scale * (qh @ kh.transpose(-1, -2))
+    if mask is not None:
+        s = s + mask
+    if causal:
+        s = s.masked_fill(torch.ones(sq, sk, dtype=torch.bool).triu(1), float("-inf"))
+    y = torch.softmax(s, -1) @ vh
+    y = y.transpose(-2, -3)
+    return y.reshape(*y.shape[:-2], -1)
+
+
+@case
+def attention(W, X):
+    """attention of dense projections: self-attention with 4 heads,
+    causal with 2, cross-attention over a longer memory with a padding
+    mask (-inf) and 3 value features per head (masked vector lanes), an
+    additive [Sq, Sk] mask with its own scale, and a rank-2 input."""
+    dl = """model attention
+input x: f32[2, 21, 16]
+input m: f32[2, 37, 16]
+input z: f32[5, 8]
+%s
+q = dense(16)(x)
+k = dense(16)(x)
+v = dense(16)(x)
+a = attention(heads=4)(q, k, v)
+c = attention(heads=2, causal=true)(q, k, v)
+mk = dense(16)(m)
+mv = dense(12)(m)
+pad = constant(f32[2, 1, 1, 37])
+cross = attention(4)(q, mk, mv, pad)
+bias = constant(f32[21, 21])
+biased = attention(heads=4, scale=0.5)(q, k, v, bias)
+one = attention(heads=1)(z, z, z)
+output a, c, cross, biased, one
+""" % HDR
+    x, m, z = X(2, 21, 16), X(2, 37, 16), X(5, 8)
+    pad = torch.zeros(2, 1, 1, 37, dtype=torch.float64)
+    pad[0, :, :, 30:] = float("-inf")
+    pad[1, :, :, 3:9] = float("-inf")
+    W._keep("pad", pad)
+    bias = W._keep("bias", W.randn(21, 21))
+    q, k, v = (dense(x, W.dense(n, 16, 16)) for n in ("q", "k", "v"))
+    mk, mv = dense(m, W.dense("mk", 16, 16)), dense(m, W.dense("mv", 12, 16))
+    return dl, [x, m, z], [sdpa(q, k, v, 4), sdpa(q, k, v, 2, causal=True),
+                           sdpa(q, mk, mv, 4, pad), sdpa(q, k, v, 4, bias, scale=0.5),
+                           sdpa(z, z, z, 1)]
+
+
 @case
 def tensor_eltwise(W, X):
     dl = """model tensor_eltwise

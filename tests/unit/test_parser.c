@@ -483,11 +483,11 @@ static void test_every_layer_defaults(void **state)
 			                first ? "" : ", ", v);
 			first = false;
 		}
-		bool two = fe_layers[id].min_in > 1;
+		unsigned nin = fe_layers[id].min_in;
 		/* a constant is a value, not a node, and cannot be the output */
 		bool constant = id == FE_LAYER_CONSTANT;
-		snprintf(src + len, sizeof src - (size_t)len, ")%s\n%s", two ? "(x, x)" : "",
-		         constant ? "relu()(y)\n" : "");
+		snprintf(src + len, sizeof src - (size_t)len, ")%s\n%s",
+		         nin > 2 ? "(x, x, x)" : nin > 1 ? "(x, x)" : "", constant ? "relu()(y)\n" : "");
 		struct run r;
 		struct ir_graph *g = lower_ok(&r, src);
 		if (constant)
