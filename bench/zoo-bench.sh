@@ -44,7 +44,7 @@ err_max=${ERR_MAX:-1e-3}
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(mlp lenet5 cnn lstm gru resnet18 mobilenet_v2 resnet50
   googlenet regnet_x_400mf efficientnet_b0 mobilenet_v3_small shufflenet_v2 resnext50
-  densenet121 squeezenet alexnet wide_resnet50 unet)
+  densenet121 squeezenet alexnet wide_resnet50 unet bert conv1d)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -773,8 +773,10 @@ static int compile(struct options *o)
 	/* The interpreter reads weights in PyTorch layout: dlc run at -O1+
 	 * runs every optimization but the packing of weights for the back
 	 * end's kernels (the codegen_only passes). dlc import writes the
-	 * graph before those rewrites too (conv2d_transpose stays one layer). */
+	 * graph before those rewrites too (conv2d_transpose stays one layer),
+	 * and after the passes that recognize layers (silu, attention). */
 	o->pass.for_interpreter = o->run || o->import;
+	o->pass.importing = o->import;
 	o->disabled[o->ndisabled] = NULL;
 	o->pass.disabled = o->disabled;
 	/* --emit=ir and dlc run stop after the passes correctness needs

@@ -88,17 +88,17 @@ void write_pool2d(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, 1);
 }
 
-/* The language's reshape keeps the batch dimension and takes the others,
- * at most one of them -1; dims the IR leaves as 0 (ONNX: copy) are
- * written as the inferred extents. */
+/* The language's reshape takes the dimensions after the batch, at most
+ * one of them -1, and batch= when the batch dimension changes; dims the
+ * IR leaves as 0 (ONNX: copy) are written as the inferred extents. */
 void write_reshape(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_type *in = &ir_val(w->g, n->in[0])->type,
 	                     *out = &ir_val(w->g, n->out)->type;
 	char a[200], b[200];
-	if (out->rank < 2 || in->dims[0] != out->dims[0]) {
+	if (out->rank < 2) {
 		dlw_error(w,
-		          "the language's reshape keeps the batch dimension; this one turns %s "
+		          "the language's reshape has a batch dimension; this one turns %s "
 		          "into %s",
 		          ir_type_str(in, a, sizeof a), ir_type_str(out, b, sizeof b));
 		return;
@@ -112,6 +112,8 @@ void write_reshape(struct writer *w, const struct ir_node *n, const char *ident)
 	}
 	dlw_begin(w, ident, FE_LAYER_RESHAPE);
 	dlw_arg_ints(w, "shape", (own && infer <= 1 ? r->dims : out->dims) + 1, out->rank - 1u);
+	if (in->dims[0] != out->dims[0])
+		dlw_arg(w, "batch=%" PRId64, out->dims[0]);
 	dlw_end(w, n->in, 1);
 }
 

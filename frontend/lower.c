@@ -207,6 +207,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_RESHAPE: {
 		const struct fe_arg *shape = ARG(l, RESHAPE, shape);
 		at->reshape.rank = (uint8_t)(shape->n + 1);
+		at->reshape.dims[0] = ARG(l, RESHAPE, batch)->i[0]; /* 0: keep */
 		memcpy(&at->reshape.dims[1], shape->i, shape->n * sizeof shape->i[0]);
 		break;
 	}

@@ -58,17 +58,6 @@ static void set_window_out(struct onnx_imp *m, uint32_t y, const struct ir_type 
 	onnx_set_act(m, 0, y, &t);
 }
 
-static struct onnx_value *act4(struct onnx_imp *m)
-{
-	struct onnx_value *x = onnx_in(m, 0);
-	if (!x || x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32 || x->type.rank != 4) {
-		onnx_error(m, "needs a 4-D float input [N, C, H, W] (only 2-D spatial ops are "
-		           "supported)");
-		return NULL;
-	}
-	return x;
-}
-
 /* A float constant input k with the given dims; NULL (reported) if not. */
 static struct onnx_tensor *const_in(struct onnx_imp *m, unsigned k, const char *what,
                                     unsigned rank, const int64_t *dims)
@@ -429,10 +418,16 @@ static bool global_avg(struct onnx_imp *m, struct onnx_value *x, bool keepdims)
 	return true;
 }
 
+static bool global_reduce(struct onnx_imp *m, enum ir_op op);
+
+/* GlobalAveragePool: the global_avgpool layer on [N, C, H, W], else (1-D,
+ * 3-D) reduce_mean over every spatial axis. */
 static bool map_global_avgpool(struct onnx_imp *m)
 {
-	struct onnx_value *x = act4(m);
-	return x && global_avg(m, x, true);
+	struct onnx_value *x = onnx_in(m, 0);
+	if (x && x->kind == ONNX_ACT && x->type.dtype == IR_DT_F32 && x->type.rank == 4)
+		return global_avg(m, x, true);
+	return global_reduce(m, IR_REDUCE_MEAN);
 }
 
 /* The Reduce* operators: the IR op of each, and the opset from which its
@@ -727,8 +722,8 @@ static struct onnx_value *act_spatial_any(struct onnx_imp *m)
 	return x;
 }
 
-/* GlobalMaxPool: reduce_max over every spatial axis, kept as size 1. */
-static bool map_global_maxpool(struct onnx_imp *m)
+/* Reduction op over every spatial axis, kept as size 1. */
+static bool global_reduce(struct onnx_imp *m, enum ir_op op)
 {
 	struct onnx_value *x = act_spatial_any(m);
 	if (!x)
@@ -741,8 +736,14 @@ static bool map_global_maxpool(struct onnx_imp *m)
 		at.reduce.axes[at.reduce.naxes++] = (int)k;
 		t.dims[k] = 1;
 	}
-	onnx_set_act(m, 0, onnx_emit(m, IR_REDUCE_MAX, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
 	return true;
+}
+
+/* GlobalMaxPool: reduce_max over every spatial axis. */
+static bool map_global_maxpool(struct onnx_imp *m)
+{
+	return global_reduce(m, IR_REDUCE_MAX);
 }
 
 /* InstanceNormalization: each (n, c) normalized over its spatial axes (a

@@ -89,3 +89,14 @@ void fold_finish(struct ir_graph *g, const bool *dead, struct arena *scratch)
 		keep[i] = !dead[i];
 	ir_compact(g, keep);
 }
+
+void fold_schedule(struct ir_graph *g, const uint32_t *order)
+{
+	struct ir_node *nodes = arena_array(g->arena, g->nnodes, sizeof *nodes);
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		nodes[i] = g->nodes[order[i]];
+		g->vals[nodes[i].out].node = i;
+	}
+	g->nodes = nodes;
+	g->capnodes = g->nnodes;
+}

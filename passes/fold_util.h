@@ -45,6 +45,10 @@ const char *fold_bias_key(struct ir_graph *g, const char *w);
  * the fused name otherwise. */
 void fold_absorb(struct ir_graph *g, uint32_t prod, uint32_t cons, bool *dead);
 
+/* Puts the nodes in the schedule order[0..nnodes) (a permutation of the
+ * node ids: new nodes placed before their readers), renumbering them. */
+void fold_schedule(struct ir_graph *g, const uint32_t *order);
+
 /* Renames node n (and its value, unless that is a graph output). */
 void fold_rename(struct ir_graph *g, uint32_t n, const char *name);
 

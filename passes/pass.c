@@ -20,6 +20,7 @@ const struct pass *const pass_pipeline[] = {
 	&pass_dce,
 	&pass_lower_conv_transpose,
 	&pass_fold_constants,
+	&pass_fuse_attention,
 	&pass_fold_batchnorm,
 	&pass_fold_rescale,
 	&pass_fold_pad,
@@ -76,7 +77,8 @@ bool pass_run_pipeline(struct ir_graph *g, struct diag *d, const struct pass_opt
 		const struct pass *p = *pp;
 		/* Passes below -O1 are what correctness needs; they cannot be
 		 * disabled. */
-		bool run = o->opt_level >= p->min_opt && !(p->min_opt > 0 && is_disabled(o, p->name)) &&
+		bool run = (o->opt_level >= p->min_opt || (p->recognizes && o->importing)) &&
+		           !(p->min_opt > 0 && is_disabled(o, p->name)) &&
 		           !(p->codegen_only && o->for_interpreter);
 		if (run) {
 			struct arena scratch = { 0 };

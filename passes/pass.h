@@ -25,6 +25,8 @@ struct pass_options {
 	const struct target_desc *target; /* for tiling and packing; NULL = baseline */
 	bool for_interpreter;          /* the IR will run in the interpreter: skip
 	                                  the codegen_only passes */
+	bool importing;                /* dlc import: the recognizing passes
+	                                  (pass.recognizes) run at every -O level */
 };
 
 struct pass_ctx {
@@ -43,6 +45,11 @@ struct pass {
 	bool codegen_only;             /* rewrites weights into layouts only the
 	                                  back end reads (packing): skipped when
 	                                  the interpreter runs the IR */
+	bool recognizes;               /* turns a pattern of primitives into the
+	                                  layer the language has for it (silu,
+	                                  gelu, attention): also runs for dlc
+	                                  import at -O0, so the written program
+	                                  reads as that layer */
 };
 
 /* The passes, each defined in its own file pass_<name>.c. */
@@ -52,6 +59,7 @@ extern const struct pass pass_remove_dropout;
 extern const struct pass pass_dce;          /* dead-layer removal */
 extern const struct pass pass_lower_conv_transpose; /* conv_transpose as conv2d + shuffle */
 extern const struct pass pass_fold_constants; /* constant subgraphs evaluated */
+extern const struct pass pass_fuse_attention; /* softmax(q k^T) v as one attention node */
 extern const struct pass pass_fold_batchnorm; /* batchnorm into conv/dense or scale_bias */
 extern const struct pass pass_fold_rescale;   /* input preprocessing into the first layer */
 extern const struct pass pass_fold_pad;       /* zeropad2d into the conv/avgpool after it */

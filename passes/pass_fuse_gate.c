@@ -12,7 +12,10 @@
  * the mul. The step computes the same float product (in either operand
  * order), so results are bit-identical; it then fuses like any other step:
  * into the conv2d/dense before it (fuse-epilogue) or into a chain
- * (fuse-eltwise), and runs in whatever layout its input has. */
+ * (fuse-eltwise), and runs in whatever layout its input has.
+ *
+ * GELU written out as x * (1 + erf(x / sqrt(2))) / 2 becomes one gelu
+ * step the same way (see fuse_gelu below). */
 #include <string.h>
 
 #include "fold_util.h"
@@ -45,6 +48,176 @@ static uint32_t gate_of(const struct ir_graph *g, uint32_t s, uint32_t x, const 
 	return *kind != IR_STEP_NONE ? p : IR_NONE;
 }
 
+/* ---- GELU written out: x * 0.5 * (1 + erf(x / sqrt(2))) ----
+ * PyTorch's F.gelu before opset 20 exports as Div(x, 1.4142135), Erf,
+ * Add 1, Mul by x, Mul 0.5. The factors may sit anywhere (on x, on the
+ * erf term, after the product), so both operands of the mul are read as
+ * chains of steps from one value x, each affine run merged into one
+ * affine, and the constants are checked by what they multiply to. */
+
+/* The one step value v's node computes on its single activation input
+ * (binary ops with a one-element constant as an affine), if v has no
+ * other use; *in gets that input. */
+static bool step_of(const struct ir_graph *g, uint32_t v, const uint32_t *uses, const bool *dead,
+                    struct ir_eltwise_step *st, uint32_t *in)
+{
+	uint32_t p = fold_producer(g, v);
+	if (p == IR_NONE || dead[p] || uses[v] != 1 || fold_is_output(g, v))
+		return false;
+	const struct ir_node *n = &g->nodes[p];
+	struct ir_eltwise_step steps[IR_MAX_STEPS];
+	if (n->op != IR_BINARY) {
+		if (n->nin != 1 || ir_node_steps(n, steps) != 1)
+			return false;
+		*st = steps[0], *in = n->in[0];
+		return true;
+	}
+	for (unsigned k = 0; k < 2 && n->nin == 2; k++) {
+		const struct ir_value *c = &g->vals[n->in[k]];
+		if (c->kind != IR_VAL_CONST || c->type.dtype != IR_DT_F32 || !c->data ||
+		    ir_type_numel(&c->type) != 1 ||
+		    !ir_type_eq(&g->vals[n->in[1 - k]].type, &g->vals[n->out].type))
+			continue;
+		float x = fold_const_data(g, n->in[k])[0];
+		*in = n->in[1 - k];
+		*st = (struct ir_eltwise_step){ IR_STEP_AFFINE, 1, 0 };
+		switch (n->attr.binary.op) {
+		case IR_BINOP_ADD: st->b = x; return true;
+		case IR_BINOP_SUB: *st = (struct ir_eltwise_step){ IR_STEP_AFFINE, k ? 1 : -1, k ? -x : x };
+			return true;
+		case IR_BINOP_MUL: st->a = x; return true;
+		case IR_BINOP_DIV: st->a = 1 / x; return k == 1 && x != 0;
+		default: return false;
+		}
+	}
+	return false;
+}
+
+struct chain {
+	struct ir_eltwise_step st[4]; /* in order from the root, affines merged */
+	unsigned n;
+	uint32_t nodes[8], nnodes;
+};
+
+/* The steps from root x up to value v, at most 8 nodes; false if v does
+ * not lead back to x that way. */
+static bool chain_to(const struct ir_graph *g, uint32_t v, uint32_t x, const uint32_t *uses,
+                     const bool *dead, struct chain *c)
+{
+	struct ir_eltwise_step rev[8];
+	c->n = c->nnodes = 0;
+	while (v != x) {
+		uint32_t in;
+		if (c->nnodes == 8 || !step_of(g, v, uses, dead, &rev[c->nnodes], &in))
+			return false;
+		c->nodes[c->nnodes++] = g->vals[v].node;
+		v = in;
+	}
+	for (unsigned k = c->nnodes; k-- > 0;) {
+		struct ir_eltwise_step s = rev[k];
+		if (s.kind == IR_STEP_AFFINE && c->n && c->st[c->n - 1].kind == IR_STEP_AFFINE) {
+			struct ir_eltwise_step *t = &c->st[c->n - 1];
+			*t = (struct ir_eltwise_step){ IR_STEP_AFFINE, s.a * t->a, s.a * t->b + s.b };
+			continue;
+		}
+		if (c->n == 4)
+			return false;
+		c->st[c->n++] = s;
+	}
+	return true;
+}
+
+static bool near(double a, double b)
+{
+	return a > b * (1 - 1e-5) && a < b * (1 + 1e-5);
+}
+
+/* Whether c is [affine(1/sqrt(2), 0), erf, affine(f, f)]; *f gets f. */
+static bool is_erf_term(const struct chain *c, double *f)
+{
+	if (c->n != 3 || c->st[0].kind != IR_STEP_AFFINE || c->st[1].kind != IR_STEP_ERF ||
+	    c->st[2].kind != IR_STEP_AFFINE)
+		return false;
+	*f = c->st[2].a;
+	return c->st[0].b == 0 && near(c->st[0].a, 0.70710678118654752) && c->st[2].b == c->st[2].a;
+}
+
+/* Mul node i as gelu(x) times a factor (*f): one operand is the erf term
+ * of x, the other x or affine(a, 0) of x. */
+static bool gelu_mul(struct ir_graph *g, uint32_t i, const uint32_t *uses, const bool *dead,
+                     bool *absorbed, uint32_t *x, double *f)
+{
+	const struct ir_node *m = &g->nodes[i];
+	for (unsigned k = 0; k < 2 * 2; k++) {
+		struct chain t, u;
+		/* the root: the plain operand, or the input of its one affine */
+		uint32_t root = m->in[1 - k / 2], in;
+		struct ir_eltwise_step st;
+		double fu = 1;
+		if (k % 2) {
+			if (!step_of(g, root, uses, dead, &st, &in) || st.kind != IR_STEP_AFFINE ||
+			    st.b != 0)
+				continue;
+			fu = st.a;
+			root = in;
+		}
+		if (!chain_to(g, m->in[k / 2], root, uses, dead, &t) || !is_erf_term(&t, f) ||
+		    !chain_to(g, m->in[1 - k / 2], root, uses, dead, &u))
+			continue;
+		for (unsigned j = 0; j < t.nnodes; j++)
+			absorbed[t.nodes[j]] = true;
+		for (unsigned j = 0; j < u.nnodes; j++)
+			absorbed[u.nodes[j]] = true;
+		*f *= fu;
+		*x = root;
+		return true;
+	}
+	return false;
+}
+
+/* Mul nodes computing gelu(x) (with a factor 1/2 after them absorbed)
+ * become one eltwise gelu step. Not bit-exact: the step computes the same
+ * formula in its own rounding (vector erf). */
+static void fuse_gelu(struct ir_graph *g, const uint32_t *uses, bool *dead, struct arena *a)
+{
+	bool *absorbed = arena_array(a, g->nnodes ? g->nnodes : 1, sizeof *absorbed);
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		struct ir_node *m = &g->nodes[i];
+		if (dead[i] || m->op != IR_BINARY || m->attr.binary.op != IR_BINOP_MUL || m->nin != 2 ||
+		    !ir_type_eq(&g->vals[m->in[0]].type, &g->vals[m->out].type) ||
+		    !ir_type_eq(&g->vals[m->in[1]].type, &g->vals[m->out].type))
+			continue;
+		memset(absorbed, 0, g->nnodes * sizeof *absorbed);
+		uint32_t x, in, post = IR_NONE;
+		double f;
+		if (!gelu_mul(g, i, uses, dead, absorbed, &x, &f))
+			continue;
+		if (!near(f, 0.5)) { /* the rest of the 1/2 in the one step after it */
+			struct ir_eltwise_step st;
+			uint32_t next = IR_NONE;
+			for (uint32_t j = i + 1; j < g->nnodes && next == IR_NONE; j++)
+				if (!dead[j] && g->nodes[j].nin == 1 && g->nodes[j].in[0] == m->out)
+					next = j;
+			if (next == IR_NONE ||
+			    !step_of(g, g->nodes[next].out, uses, dead, &st, &in) || in != m->out ||
+			    uses[m->out] != 1 || fold_is_output(g, m->out) || st.kind != IR_STEP_AFFINE ||
+			    st.b != 0 || !near(f * st.a, 0.5))
+				continue;
+			post = next;
+		}
+		for (uint32_t j = 0; j < g->nnodes; j++)
+			dead[j] = dead[j] || absorbed[j];
+		m->op = IR_ELTWISE;
+		m->nin = 1;
+		m->in[0] = x;
+		memset(&m->attr, 0, sizeof m->attr);
+		m->attr.eltwise.nsteps = 1;
+		m->attr.eltwise.steps[0] = (struct ir_eltwise_step){ IR_STEP_GELU, 0, 0 };
+		if (post != IR_NONE)
+			fold_absorb(g, i, post, dead);
+	}
+}
+
 static bool run(struct pass_ctx *ctx)
 {
 	struct ir_graph *g = ctx->g;
@@ -71,14 +244,16 @@ static bool run(struct pass_ctx *ctx)
 			break;
 		}
 	}
+	fuse_gelu(g, uses, dead, ctx->scratch);
 	fold_finish(g, dead, ctx->scratch);
 	return true;
 }
 
 const struct pass pass_fuse_gate = {
 	.name = "fuse-gate",
-	.summary = "x * sigmoid(x) and x * hard_sigmoid(x) as one silu or hard_swish step",
+	.summary = "x * sigmoid(x), x * hard_sigmoid(x) and x * (1 + erf(x / sqrt 2)) / 2 as one silu, hard_swish or gelu step",
 	.run = run,
 	.stage = IR_STAGE_BOUND,
 	.min_opt = 1,
+	.recognizes = true,
 };

@@ -184,14 +184,9 @@ static bool run(struct pass_ctx *ctx)
 		r.order[r.norder++] = i; /* dropped below */
 	}
 	DLC_ASSERT(r.norder == g->nnodes);
-	struct ir_node *nodes = arena_array(g->arena, g->nnodes, sizeof *nodes);
-	for (uint32_t i = 0; i < g->nnodes; i++) {
-		nodes[i] = g->nodes[r.order[i]];
-		keep[i] = nodes[i].op != IR_CONV_TRANSPOSE;
-		g->vals[nodes[i].out].node = i;
-	}
-	g->nodes = nodes;
-	g->capnodes = g->nnodes;
+	fold_schedule(g, r.order);
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		keep[i] = g->nodes[i].op != IR_CONV_TRANSPOSE;
 	ir_compact(g, keep); /* drops the conv_transposes and their weights */
 	return true;
 }

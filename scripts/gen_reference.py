@@ -21,6 +21,7 @@ examples/digits/ comes from scripts/train_digits.py, which must run first.
 Run: /usr/bin/python3 scripts/gen_reference.py [case ...]   (no case: all)
 """
 
+import math
 import os
 import sys
 import zlib
@@ -1058,7 +1059,8 @@ def attention(W, X):
     """attention of dense projections: self-attention with 4 heads,
     causal with 2, cross-attention over a longer memory with a padding
     mask (-inf) and 3 value features per head (masked vector lanes), an
-    additive [Sq, Sk] mask with its own scale, and a rank-2 input."""
+    additive [Sq, Sk] mask with its own scale, and a rank-2 input; the
+    first result reshaped to rows with a new batch dimension."""
     dl = """model attention
 input x: f32[2, 21, 16]
 input m: f32[2, 37, 16]
@@ -1076,7 +1078,8 @@ cross = attention(4)(q, mk, mv, pad)
 bias = constant(f32[21, 21])
 biased = attention(heads=4, scale=0.5)(q, k, v, bias)
 one = attention(heads=1)(z, z, z)
-output a, c, cross, biased, one
+rows = reshape([16], batch=42)(a)
+output a, c, cross, biased, one, rows
 """ % HDR
     x, m, z = X(2, 21, 16), X(2, 37, 16), X(5, 8)
     pad = torch.zeros(2, 1, 1, 37, dtype=torch.float64)
@@ -1088,7 +1091,7 @@ output a, c, cross, biased, one
     mk, mv = dense(m, W.dense("mk", 16, 16)), dense(m, W.dense("mv", 12, 16))
     return dl, [x, m, z], [sdpa(q, k, v, 4), sdpa(q, k, v, 2, causal=True),
                            sdpa(q, mk, mv, 4, pad), sdpa(q, k, v, 4, bias, scale=0.5),
-                           sdpa(z, z, z, 1)]
+                           sdpa(z, z, z, 1), sdpa(q, k, v, 4).reshape(42, 16)]
 
 
 @case
@@ -1335,6 +1338,119 @@ output s, mx, mn, pr, l1, l2, sq, ls, lse
 
 # ---- writing ----
 
+# ---- PyTorch modules exported to ONNX (the case runs model.onnx) ----
+#
+# A case returning ("@onnx", module, inputs, names) is exported by
+# torch.onnx at opset 17 (float32) into model.onnx; the expected outputs
+# are the module's in float64 on the same inputs.
+
+class Encoder(torch.nn.Module):
+    """nn.TransformerEncoder as users write it: a [B, S] id sequence (or a
+    float one), token and learned positional embeddings, an optional
+    causal mask, a mean-pooled classifier and the whole sequence out."""
+
+    def __init__(self, d, heads, layers, ff, act, batch_first, causal, seq, vocab=50):
+        super().__init__()
+        self.batch_first = batch_first
+        self.tok = torch.nn.Embedding(vocab, d)
+        self.pos = torch.nn.Parameter(torch.randn(1, seq, d) * 0.3)
+        layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation=act,
+                                                 batch_first=batch_first)
+        self.enc = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(d, 3)
+        mask = torch.triu(torch.full((seq, seq), float("-inf")), 1) if causal else None
+        self.register_buffer("mask", mask)
+
+    def forward(self, ids):
+        x = self.tok(ids) + self.pos
+        if not self.batch_first:
+            x = x.transpose(0, 1)
+        y = self.enc(x, mask=self.mask)
+        if not self.batch_first:
+            y = y.transpose(0, 1)
+        return self.head(y.mean(1)), y
+
+
+class BertLayer(torch.nn.Module):
+    """A BERT layer spelled out as Hugging Face does: heads as [B, H, S,
+    dh] by view and permute, scores divided by sqrt(dh) after the matmul,
+    the padding mask (an input: 1 keep, 0 pad) added as (1 - m) * -10000,
+    erf GELU in the feed-forward."""
+
+    def __init__(self, d, heads, ff):
+        super().__init__()
+        self.h = heads
+        self.q, self.k, self.v, self.o = (torch.nn.Linear(d, d) for _ in range(4))
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d), torch.nn.LayerNorm(d)
+        self.f1, self.f2 = torch.nn.Linear(d, ff), torch.nn.Linear(ff, d)
+
+    def forward(self, x, keep):
+        b, s, d = x.shape
+        dh = d // self.h
+
+        def split(t):
+            return t.view(b, s, self.h, dh).permute(0, 2, 1, 3)
+
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        sc = q @ k.transpose(-1, -2) / math.sqrt(dh)
+        sc = sc + (1.0 - keep[:, None, None, :]) * -10000.0
+        y = (sc.softmax(-1) @ v).permute(0, 2, 1, 3).reshape(b, s, d)
+        x = self.ln1(x + self.o(y))
+        return self.ln2(x + self.f2(F.gelu(self.f1(x))))
+
+
+def ids(gen, *shape, vocab=50):
+    return torch.randint(0, vocab, shape, generator=gen)
+
+
+@case
+def onnx_transformer(W, X):
+    """Batch-first encoder, 2 layers, 4 heads, GELU, causal mask: the
+    attention is fused from PyTorch's export (sequence-major heads)."""
+    torch.manual_seed(11)
+    m = Encoder(32, 4, 2, 64, "gelu", True, True, 12)
+    return "@onnx", m, [ids(W.gen, 2, 12)], ["ids"]
+
+
+@case
+def onnx_transformer_seqfirst(W, X):
+    """Sequence-first encoder (batch 3, relu, no mask): the fused
+    attention's operands need a transpose from [S, B, E]."""
+    torch.manual_seed(12)
+    m = Encoder(24, 3, 1, 48, "relu", False, False, 10)
+    return "@onnx", m, [ids(W.gen, 3, 10)], ["ids"]
+
+
+@case
+def onnx_bert_layer(W, X):
+    """Hugging Face style heads [B, H, S, dh] and a padding mask input."""
+    torch.manual_seed(13)
+    m = BertLayer(32, 4, 64)
+    keep = torch.ones(2, 9, dtype=torch.float64)
+    keep[1, 6:] = 0
+    return "@onnx", m, [X(2, 9, 32), keep], ["x", "keep"]
+
+
+def export_case(name, m, inputs, names):
+    d = os.path.join(TESTS, name)
+    clean_case_dir(d)
+    os.makedirs(d, exist_ok=True)
+    m = m.eval()
+    floats = [t.float() if t.is_floating_point() else t for t in inputs]
+    with torch.no_grad():
+        torch.onnx.export(m.float(), tuple(floats), os.path.join(d, "model.onnx"),
+                          opset_version=17, input_names=names)
+        outs = m.double()(*[t.double() if t.is_floating_point() else t for t in inputs])
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    dlcref.write_text(os.path.join(d, "model.ref"), "model.onnx\n")
+    for f, t in zip(numbered("input", len(inputs)), floats):
+        dlcref.write_bin(os.path.join(d, f), t, np.float32 if t.is_floating_point() else np.int64)
+    for f, t in zip(numbered("expected", len(outs)), outs):
+        dlcref.write_bin(os.path.join(d, f), t.float())
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+    print("%-28s %8d bytes" % (name, size))
+
+
 def numbered(prefix, n):
     return [prefix + ".bin"] if n == 1 else ["%s%d.bin" % (prefix, i) for i in range(n)]
 
@@ -1344,7 +1460,7 @@ def clean_case_dir(d):
     if not os.path.isdir(d):
         return
     for f in os.listdir(d):
-        if f in ("model.dl", "weights.safetensors", "tolerance") or \
+        if f in ("model.dl", "model.ref", "model.onnx", "weights.safetensors", "tolerance") or \
                 (f.endswith(".bin") and f.startswith(("input", "expected"))):
             os.remove(os.path.join(d, f))
 
@@ -1376,7 +1492,11 @@ def run_case(fn):
     def X(*shape, scale=1.0, shift=0.0):  # a float32 input, as float64
         return (torch.randn(*shape, generator=gen) * scale + shift).double()
 
-    dl, inputs, outputs = fn(W, X)
+    res = fn(W, X)
+    if res[0] == "@onnx":
+        export_case(fn.__name__, *res[1:])
+        return
+    dl, inputs, outputs = res
     for t in inputs:  # the reference must see exactly the stored inputs
         assert torch.equal(t.float().double(), t.double()), fn.__name__
     uses_weights = "weights " in dl

@@ -3,7 +3,7 @@
 
 Builds the models with PyTorch (Debian's python3-torch and
 python3-torchvision), random but seeded weights, and exports each with
-torch.onnx.export at opset 13, batch 1:
+torch.onnx.export at opset 13 (bert: 17), batch 1:
 
   mlp        784-512-256-10, ReLU
   lenet5     LeNet-5 on 1x28x28 (conv 6@5x5 pad 2, pool, conv 16@5x5, pool,
@@ -25,7 +25,9 @@ concats), squeezenet (small odd shapes), alexnet (11x11/4 stem, wide
 dense), wide_resnet50 (very wide); and unet, a small U-Net on 3x128x128
 (four levels of two 3x3 conv + batch norm + ReLU, 32 to 256 channels,
 2x2 max pools down, 2x2 stride-2 ConvTranspose up, skip concats, a 1x1
-conv to 2 classes per pixel).
+conv to 2 classes per pixel); bert, a BERT-style encoder (4 layers,
+d_model 256, 4 heads, feed-forward 1024, GELU, sequence 128:
+nn.TransformerEncoder); conv1d, a 1-D CNN on 8 x 512 time series.
 
 Batch-norm layers get randomized running statistics and affine parameters
 (so the exporter's and dlc's folding of batch norm is exercised with
@@ -148,6 +150,45 @@ class UNet(nn.Module):
         return self.head(x)
 
 
+class Bert(nn.Module):
+    """A BERT-style encoder: 8000-token vocabulary, learned positions,
+    4 post-norm layers of d_model 256, 4 heads, feed-forward 1024 with
+    GELU (nn.TransformerEncoder, as users build one), sequence 128, and a
+    classifier on the first token."""
+
+    def __init__(self, vocab=8000, d=256, heads=4, layers=4, ff=1024, seq=128, classes=2):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Parameter(torch.randn(1, seq, d) * 0.02)
+        self.norm = nn.LayerNorm(d)
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, activation="gelu",
+                                           batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, ids):
+        x = self.enc(self.norm(self.tok(ids) + self.pos))
+        return self.head(x[:, 0])
+
+
+class Conv1dNet(nn.Module):
+    """A 1-D CNN for multichannel time series: 8 channels x 512 steps,
+    conv 5 + batch norm + ReLU and max pools, a dilated conv, global
+    average pooling, 5 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(
+            nn.Conv1d(8, 32, 5, padding=2), nn.BatchNorm1d(32), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(32, 64, 5, padding=2), nn.BatchNorm1d(64), nn.ReLU(), nn.MaxPool1d(2),
+            nn.Conv1d(64, 128, 3, padding=2, dilation=2), nn.ReLU(),
+            nn.Conv1d(128, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool1d(1))
+        self.head = nn.Linear(128, 5)
+
+    def forward(self, x):
+        return self.head(self.f(x).flatten(1))
+
+
 def mlp():
     return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
                          nn.Linear(256, 10))
@@ -182,6 +223,9 @@ MODELS = {
     "alexnet": (lambda: tv("alexnet"), (1, 3, 224, 224), "f32"),  # 11x11/4 stem, wide dense
     "wide_resnet50": (lambda: tv("wide_resnet50_2"), (1, 3, 224, 224), "f32"),  # very wide
     "unet": (UNet, (1, 3, 128, 128), "f32"),  # ConvTranspose 2x2/2, skip concats
+    # opset 17: LayerNormalization is one node there, as current exporters write it
+    "bert": (Bert, (1, 128), "ids8000", 17),  # attention, layer norm, erf GELU
+    "conv1d": (Conv1dNet, (1, 8, 512), "f32"),  # Conv1d, BatchNorm1d, MaxPool1d
 }
 
 
@@ -189,7 +233,7 @@ def randomize_batchnorm(model, gen):
     """Running statistics and affine parameters away from their defaults
     (mean 0, var 1, weight 1, bias 0), so that folding them matters."""
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             c = m.num_features
             with torch.no_grad():
                 m.running_mean.copy_(torch.randn(c, generator=gen) * 0.1)
@@ -199,35 +243,40 @@ def randomize_batchnorm(model, gen):
 
 
 def make_input(shape, kind, gen):
-    if kind == "ids":
-        return torch.randint(0, 10000, shape, generator=gen, dtype=torch.int64)
+    if kind.startswith("ids"):
+        vocab = int(kind[3:] or 10000)
+        return torch.randint(0, vocab, shape, generator=gen, dtype=torch.int64)
     return torch.randn(shape, generator=gen, dtype=torch.float32)
 
 
 def build(name, out_dir, seed):
-    ctor, shape, kind = MODELS[name]
+    ctor, shape, kind = MODELS[name][:3]
+    opset = MODELS[name][3] if len(MODELS[name]) > 3 else OPSET
     torch.manual_seed(seed)
     model = ctor()
     gen = torch.Generator().manual_seed(seed + 1)
     randomize_batchnorm(model, gen)
     model.eval()
     x = make_input(shape, kind, gen)
+    ids = kind.startswith("ids")
     d = os.path.join(out_dir, name)
     os.makedirs(d, exist_ok=True)
     onnx_path = os.path.join(d, "model.onnx")
+    # exported with gradients on: under no_grad nn.TransformerEncoderLayer
+    # takes its fused fast path, which has no ONNX form
+    torch.onnx.export(model, (x,), onnx_path, opset_version=opset,
+                      input_names=["input"], output_names=["output"],
+                      do_constant_folding=True)
     with torch.no_grad():
-        torch.onnx.export(model, (x,), onnx_path, opset_version=OPSET,
-                          input_names=["input"], output_names=["output"],
-                          do_constant_folding=True)
         y32 = model(x).numpy()
         # The reference in float64 from the float32 weights and input.
-        ref = model.double()(x if kind == "ids" else x.double()).float().numpy()
+        ref = model.double()(x if ids else x.double()).float().numpy()
     # PyTorch's own float32 result misses the reference by rounding that
     # grows with depth (ResNet-50: ~1e-3 on logits of ~700); dlc gets the
     # same absolute allowance, on top of rel 1e-4.
     noise = float(np.abs(y32.astype(np.float64) - ref).max())
     atol = max(1e-5, float("%.1g" % (2 * noise)))
-    raw = x.numpy().astype("<i8" if kind == "ids" else "<f4")
+    raw = x.numpy().astype("<i8" if ids else "<f4")
     raw.tofile(os.path.join(d, "input.bin"))
     ref.astype("<f4").tofile(os.path.join(d, "expected.bin"))
     with open(os.path.join(d, "tolerance"), "w") as f:
@@ -235,11 +284,11 @@ def build(name, out_dir, seed):
     params = sum(p.numel() for p in model.parameters())
     manifest = {
         "name": name,
-        "opset": OPSET,
+        "opset": opset,
         "seed": seed,
         "params": params,
         "onnx_bytes": os.path.getsize(onnx_path),
-        "input": {"name": "input", "dtype": "i64" if kind == "ids" else "f32",
+        "input": {"name": "input", "dtype": "i64" if ids else "f32",
                   "shape": list(shape), "file": "input.bin"},
         "output": {"name": "output", "dtype": "f32", "shape": list(ref.shape),
                    "file": "expected.bin"},

@@ -12,7 +12,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 zoo=${1:-$root/build/zoo}
 build=${BUILD:-$root/build}
-models="mlp lenet5 cnn lstm gru resnet18 mobilenet_v2 resnet50 googlenet regnet_x_400mf efficientnet_b0 mobilenet_v3_small shufflenet_v2 resnext50 densenet121 squeezenet alexnet wide_resnet50 unet"
+models="mlp lenet5 cnn lstm gru resnet18 mobilenet_v2 resnet50 googlenet regnet_x_400mf efficientnet_b0 mobilenet_v3_small shufflenet_v2 resnext50 densenet121 squeezenet alexnet wide_resnet50 unet bert conv1d"
 for f in "$build/dlc" "$build/tests/tensor_cmp" "$build/runtime/libdlcrt.a"; do
   [ -e "$f" ] || { echo "zoo-validate: '$f' not found (build first, or set BUILD)" >&2; exit 2; }
 done

@@ -348,7 +348,7 @@ static void test_unwritable(void **state)
 	    "dlc: error: cannot write node 'backward' (lstm) as a .dl program: a reverse direction alone "
 	    "has no layer; the language runs one only in a bidirectional layer\n"
 	    "dlc: error: cannot write node 'to_vector' (reshape) as a .dl program: the language's "
-	    "reshape keeps the batch dimension; this one turns f32[1, 2] into f32[2]\n"
+	    "reshape has a batch dimension; this one turns f32[1, 2] into f32[2]\n"
 	    "dlc: error: cannot write output 'x' as a .dl program: the language's outputs are layer "
 	    "values, not model inputs\n");
 	capture_end(&cap);
