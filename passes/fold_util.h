@@ -45,6 +45,12 @@ const char *fold_bias_key(struct ir_graph *g, const char *w);
  * the fused name otherwise. */
 void fold_absorb(struct ir_graph *g, uint32_t prod, uint32_t cons, bool *dead);
 
+/* Binary node n with a one-element float constant on one side and the
+ * output's type on the other, as the affine step it computes on that
+ * operand (*in): add, sub (either side), mul, or div by the constant. */
+bool fold_const_affine(const struct ir_graph *g, const struct ir_node *n,
+                       struct ir_eltwise_step *st, uint32_t *in);
+
 /* Puts the nodes in the schedule order[0..nnodes) (a permutation of the
  * node ids: new nodes placed before their readers), renumbering them. */
 void fold_schedule(struct ir_graph *g, const uint32_t *order);

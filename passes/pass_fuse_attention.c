@@ -251,25 +251,10 @@ static uint32_t unscale(struct fa *f, uint32_t v, float *s)
 		*s *= st[0].a;
 		return n->in[0];
 	}
-	if (n->op != IR_BINARY || n->nin != 2)
-		return IR_NONE;
-	enum ir_binop op = n->attr.binary.op;
-	for (unsigned k = 0; k < 2; k++) {
-		const struct ir_value *c = &f->g->vals[n->in[k]];
-		if (c->kind != IR_VAL_CONST || c->type.dtype != IR_DT_F32 ||
-		    ir_type_numel(&c->type) != 1 || !c->data)
-			continue;
-		float x = fold_const_data(f->g, n->in[k])[0];
-		if (!ir_type_eq(&f->g->vals[n->in[1 - k]].type, &f->g->vals[n->out].type) || x == 0)
-			continue;
-		if (op == IR_BINOP_MUL) {
-			*s *= x;
-			return n->in[1 - k];
-		}
-		if (op == IR_BINOP_DIV && k == 1) {
-			*s /= x;
-			return n->in[0];
-		}
+	uint32_t in;
+	if (fold_const_affine(f->g, n, &st[0], &in) && st[0].b == 0 && st[0].a != 0) {
+		*s *= st[0].a;
+		return in;
 	}
 	return IR_NONE;
 }

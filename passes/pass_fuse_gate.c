@@ -72,25 +72,7 @@ static bool step_of(const struct ir_graph *g, uint32_t v, const uint32_t *uses, 
 		*st = steps[0], *in = n->in[0];
 		return true;
 	}
-	for (unsigned k = 0; k < 2 && n->nin == 2; k++) {
-		const struct ir_value *c = &g->vals[n->in[k]];
-		if (c->kind != IR_VAL_CONST || c->type.dtype != IR_DT_F32 || !c->data ||
-		    ir_type_numel(&c->type) != 1 ||
-		    !ir_type_eq(&g->vals[n->in[1 - k]].type, &g->vals[n->out].type))
-			continue;
-		float x = fold_const_data(g, n->in[k])[0];
-		*in = n->in[1 - k];
-		*st = (struct ir_eltwise_step){ IR_STEP_AFFINE, 1, 0 };
-		switch (n->attr.binary.op) {
-		case IR_BINOP_ADD: st->b = x; return true;
-		case IR_BINOP_SUB: *st = (struct ir_eltwise_step){ IR_STEP_AFFINE, k ? 1 : -1, k ? -x : x };
-			return true;
-		case IR_BINOP_MUL: st->a = x; return true;
-		case IR_BINOP_DIV: st->a = 1 / x; return k == 1 && x != 0;
-		default: return false;
-		}
-	}
-	return false;
+	return fold_const_affine(g, n, st, in);
 }
 
 struct chain {
