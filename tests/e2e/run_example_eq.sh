@@ -4,9 +4,10 @@
 # -O0 and at -O2 (linked with the generic harness), the two objects and
 # `dlc run` (the reference interpreter on the unoptimized IR) give outputs
 # that agree within abs 1e-5 + rel 1e-4; `dlc --emit=dot` at both levels
-# renders with Graphviz (dot -Tsvg). The input is DIR/input.bin, else
-# the first 64 samples of DIR/test_images.bin, else two deterministic ramp
-# samples (for models with random weights and no stored input).
+# renders with Graphviz (dot -Tsvg). Each input NAME is the first 64
+# samples of DIR/test_NAME.bin; a one-input model may use DIR/input.bin or
+# DIR/test_images.bin instead, else two deterministic ramp samples (for
+# models with random weights and no stored input).
 set -eu
 dlc=$1 cmp=$2 harness=$3 rtdir=$4 rtlib=$5 ramp=$6 dir=$7
 name=$(basename "$dir")
@@ -28,25 +29,38 @@ for opt in O0 O2; do
     fail "dot -Tsvg rejects the -$opt graph: $(cat "$tmp/dot.err")"
   [ ! -s "$tmp/dot.err" ] || fail "dot -Tsvg warns on the -$opt graph: $(cat "$tmp/dot.err")"
 done
-grep -q '^#define MODEL_NUM_INPUTS 1$' "$tmp/O2/model.h" || fail "expected one input"
 grep -q '^#define MODEL_NUM_OUTPUTS 1$' "$tmp/O2/model.h" || fail "expected one output"
+ninputs=$(sed -n 's/^#define MODEL_NUM_INPUTS //p' "$tmp/O2/model.h")
 
-in0=$(sed -n 's/^#define MODEL_INPUT0_COUNT MODEL_INPUT_\(.*\)_COUNT$/\1/p' "$tmp/O2/model.h")
-count=$(sed -n "s/^#define MODEL_INPUT_${in0}_COUNT //p" "$tmp/O2/model.h")
-if [ -f "$dir/input.bin" ]; then
-  input=$dir/input.bin
-elif [ -f "$dir/test_images.bin" ]; then
-  # the first 64 samples keep the interpreter quick under the sanitizers
-  input=$tmp/images.bin
-  head -c $((64 * count * 4)) "$dir/test_images.bin" >"$input"
-else
-  input=$tmp/ramp.bin
-  "$ramp" "$count" 2 "$input"
-fi
+# Input i, named NAME in the header, comes from the first 64 samples of
+# DIR/test_NAME.bin when the example has one (the interpreter stays quick
+# under the sanitizers); a one-input model may instead have DIR/input.bin
+# or DIR/test_images.bin.
+inputs=()
+for i in $(seq 0 $((ninputs - 1))); do
+  macro=$(sed -n "s/^#define MODEL_INPUT${i}_COUNT MODEL_INPUT_\(.*\)_COUNT$/\1/p" "$tmp/O2/model.h")
+  bytes=$(sed -n "s/^#define MODEL_INPUT_${macro}_BYTES //p" "$tmp/O2/model.h")
+  count=$(sed -n "s/^#define MODEL_INPUT_${macro}_COUNT //p" "$tmp/O2/model.h")
+  file=$dir/test_$(echo "$macro" | tr 'A-Z' 'a-z').bin
+  [ "$ninputs" -gt 1 ] || [ -f "$file" ] || file=$dir/test_images.bin
+  if [ "$ninputs" -eq 1 ] && [ -f "$dir/input.bin" ]; then
+    inputs+=("$dir/input.bin")
+  elif [ -f "$file" ]; then
+    head -c $((64 * bytes)) "$file" >"$tmp/in$i.bin"
+    inputs+=("$tmp/in$i.bin")
+  elif [ "$ninputs" -eq 1 ]; then
+    "$ramp" "$count" 2 "$tmp/in$i.bin"
+    inputs+=("$tmp/in$i.bin")
+  else
+    fail "no $file for input $i"
+  fi
+done
+refargs=()
+for f in "${inputs[@]}"; do refargs+=(--input "$f"); done
 
-"$tmp/O0/run" "$input" "$tmp/O0/out.bin" || fail "-O0 program failed"
-"$tmp/O2/run" "$input" "$tmp/O2/out.bin" || fail "-O2 program failed"
-"$dlc" run "$dir/$name.dl" --input "$input" --output "$tmp/ref.bin"
+"$tmp/O0/run" "${inputs[@]}" "$tmp/O0/out.bin" || fail "-O0 program failed"
+"$tmp/O2/run" "${inputs[@]}" "$tmp/O2/out.bin" || fail "-O2 program failed"
+"$dlc" run "$dir/$name.dl" "${refargs[@]}" --output "$tmp/ref.bin"
 "$cmp" "$tmp/O0/out.bin" "$tmp/ref.bin" 1e-5 1e-4 || fail "-O0 differs from dlc run"
 "$cmp" "$tmp/O2/out.bin" "$tmp/ref.bin" 1e-5 1e-4 || fail "-O2 differs from dlc run"
 "$cmp" "$tmp/O2/out.bin" "$tmp/O0/out.bin" 1e-5 1e-4 || fail "-O2 differs from -O0"
