@@ -75,6 +75,24 @@ LLVMValueRef cg_min(struct cg *c, LLVMValueRef a, LLVMValueRef b, const char *na
 LLVMValueRef cg_elem(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);
 LLVMValueRef cg_load(struct cg *c, LLVMValueRef base, LLVMValueRef i, const char *name);
 void cg_store(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
+/* Loops over every index of a shape, outermost axis first (iv[k] runs
+ * over dims[k]), and the linear position sum of iv[k] * st[k] (axes of
+ * stride 0 skipped). */
+struct cg_nest {
+	struct cg_loop l[IR_MAX_RANK];
+	unsigned rank;
+};
+void cg_nest_begin(struct cg *c, struct cg_nest *ns, const int64_t *dims, unsigned rank,
+                   LLVMValueRef *iv);
+void cg_nest_end(struct cg *c, struct cg_nest *ns);
+LLVMValueRef cg_offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, unsigned rank);
+/* Elements of any dtype: its memory type (bool: i8), and loads and stores
+ * of base[i] as register values (bool: i1, any non-zero byte true; stored
+ * as 0 or 1). */
+LLVMTypeRef cg_dtype(struct cg *c, enum ir_dtype dt);
+LLVMValueRef cg_tload(struct cg *c, enum ir_dtype dt, LLVMValueRef base, LLVMValueRef i,
+                      const char *name);
+void cg_tstore(struct cg *c, enum ir_dtype dt, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
 /* 0 <= i < n, as one unsigned compare. */
 LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name);
 /* Calls llvm.<name>.f32 (exp, sqrt, log). */

@@ -202,3 +202,57 @@ LLVMValueRef cg_tap(struct cg *c, LLVMValueRef out, int64_t stride, int64_t pad,
 	LLVMValueRef base = cg_add(c, cg_mul(c, out, cg_i64(c, stride), ""), cg_i64(c, -pad), "");
 	return cg_madd(c, k, dilation, base, name);
 }
+
+void cg_nest_begin(struct cg *c, struct cg_nest *ns, const int64_t *dims, unsigned rank,
+                   LLVMValueRef *iv)
+{
+	ns->rank = rank;
+	for (unsigned k = 0; k < rank; k++)
+		iv[k] = cg_loop_begin(c, &ns->l[k], dims[k], "d");
+}
+
+void cg_nest_end(struct cg *c, struct cg_nest *ns)
+{
+	for (unsigned k = ns->rank; k-- > 0;)
+		cg_loop_end(c, &ns->l[k]);
+}
+
+LLVMValueRef cg_offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, unsigned rank)
+{
+	LLVMValueRef off = cg_i64(c, 0);
+	for (unsigned k = 0; k < rank; k++)
+		if (st[k])
+			off = cg_madd(c, iv[k], st[k], off, "off");
+	return off;
+}
+
+LLVMTypeRef cg_dtype(struct cg *c, enum ir_dtype dt)
+{
+	switch (ir_dtype_size(dt)) {
+	case 1: return c->t_i8;
+	case 2: return LLVMInt16TypeInContext(c->ctx);
+	case 4: return dt == IR_DT_F32 ? c->t_f32 : c->t_i32;
+	case 8: return c->t_i64;
+	default: break;
+	}
+	DLC_UNREACHABLE("cg_dtype: no such dtype");
+}
+
+LLVMValueRef cg_tload(struct cg *c, enum ir_dtype dt, LLVMValueRef base, LLVMValueRef i,
+                      const char *name)
+{
+	LLVMTypeRef ty = cg_dtype(c, dt);
+	LLVMValueRef p = LLVMBuildInBoundsGEP2(c->b, ty, base, &i, 1, "");
+	LLVMValueRef v = LLVMBuildLoad2(c->b, ty, p, name);
+	if (dt == IR_DT_BOOL)
+		v = LLVMBuildICmp(c->b, LLVMIntNE, v, LLVMConstInt(c->t_i8, 0, 0), name);
+	return v;
+}
+
+void cg_tstore(struct cg *c, enum ir_dtype dt, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i)
+{
+	LLVMTypeRef ty = cg_dtype(c, dt);
+	if (dt == IR_DT_BOOL)
+		v = LLVMBuildZExt(c->b, v, c->t_i8, "");
+	LLVMBuildStore(c->b, v, LLVMBuildInBoundsGEP2(c->b, ty, base, &i, 1, ""));
+}

@@ -16,4 +16,8 @@ struct ir_node;
 	void lower_##lower(struct cg *c, const struct ir_node *n);
 #include "ir_ops.def"
 
+/* binary on integer and bool tensors (lower_typed.c); lower_binary emits
+ * f32 itself. */
+void lower_binary_int(struct cg *c, const struct ir_node *n);
+
 #endif

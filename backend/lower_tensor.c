@@ -13,36 +13,6 @@
 #include "check.h"
 #include "lower.h"
 
-/* Loops over every index of a shape, outermost axis first. */
-struct nest {
-	struct cg_loop l[IR_MAX_RANK];
-	unsigned rank;
-};
-
-static void nest_begin(struct cg *c, struct nest *ns, const int64_t *dims, unsigned rank,
-                       LLVMValueRef *iv)
-{
-	ns->rank = rank;
-	for (unsigned k = 0; k < rank; k++)
-		iv[k] = cg_loop_begin(c, &ns->l[k], dims[k], "d");
-}
-
-static void nest_end(struct cg *c, struct nest *ns)
-{
-	for (unsigned k = ns->rank; k-- > 0;)
-		cg_loop_end(c, &ns->l[k]);
-}
-
-/* sum over k of iv[k] * st[k], axes with stride 0 skipped. */
-static LLVMValueRef offset(struct cg *c, LLVMValueRef *iv, const int64_t *st, unsigned rank)
-{
-	LLVMValueRef off = cg_i64(c, 0);
-	for (unsigned k = 0; k < rank; k++)
-		if (st[k])
-			off = cg_madd(c, iv[k], st[k], off, "off");
-	return off;
-}
-
 static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMValueRef b)
 {
 	LLVMValueRef take_a;
@@ -60,7 +30,8 @@ static LLVMValueRef binop(struct cg *c, enum ir_binop op, LLVMValueRef a, LLVMVa
 	case IR_BINOP_SUB: return LLVMBuildFSub(c->b, a, b, "sub");
 	case IR_BINOP_MUL: return LLVMBuildFMul(c->b, a, b, "mul");
 	case IR_BINOP_DIV: return LLVMBuildFDiv(c->b, a, b, "div");
-	case IR_BINOP_NONE: break;
+	case IR_BINOP_FMOD: return LLVMBuildFRem(c->b, a, b, "fmod");
+	default: break;
 	}
 	DLC_UNREACHABLE("binop: invalid operator");
 }
@@ -74,18 +45,22 @@ static void broadcasting(struct cg *c, const struct ir_node *n)
 	for (unsigned k = 0; k < n->nin; k++)
 		ir_broadcast_strides(cg_type(c, n->in[k]), yt, st[k]);
 	LLVMValueRef iv[IR_MAX_RANK];
-	struct nest ns;
-	nest_begin(c, &ns, yt->dims, yt->rank, iv);
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], offset(c, iv, st[0], yt->rank), "a");
+	struct cg_nest ns;
+	cg_nest_begin(c, &ns, yt->dims, yt->rank, iv);
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_offset(c, iv, st[0], yt->rank), "a");
 	if (n->op == IR_BINARY)
 		v = binop(c, n->attr.binary.op, v,
-		          cg_load(c, c->addr[n->in[1]], offset(c, iv, st[1], yt->rank), "b"));
-	cg_store(c, v, c->addr[n->out], offset(c, iv, ys, yt->rank));
-	nest_end(c, &ns);
+		          cg_load(c, c->addr[n->in[1]], cg_offset(c, iv, st[1], yt->rank), "b"));
+	cg_store(c, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
+	cg_nest_end(c, &ns);
 }
 
 void lower_binary(struct cg *c, const struct ir_node *n)
 {
+	if (ir_dtype_class(cg_type(c, n->out)->dtype) != IR_DC_FLOAT) {
+		lower_binary_int(c, n);
+		return;
+	}
 	broadcasting(c, n);
 }
 
@@ -109,12 +84,12 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 		sy[k] *= m * nn;
 	}
 	LLVMValueRef iv[IR_MAX_RANK], acc = cg_var(c, "acc");
-	struct nest ns;
+	struct cg_nest ns;
 	struct cg_loop li, lj, lk;
-	nest_begin(c, &ns, bt.dims, bt.rank, iv);
-	LLVMValueRef a = cg_elem(c, c->addr[n->in[0]], offset(c, iv, sa, bt.rank), "am");
-	LLVMValueRef b = cg_elem(c, c->addr[n->in[1]], offset(c, iv, sb, bt.rank), "bm");
-	LLVMValueRef y = cg_elem(c, c->addr[n->out], offset(c, iv, sy, bt.rank), "ym");
+	cg_nest_begin(c, &ns, bt.dims, bt.rank, iv);
+	LLVMValueRef a = cg_elem(c, c->addr[n->in[0]], cg_offset(c, iv, sa, bt.rank), "am");
+	LLVMValueRef b = cg_elem(c, c->addr[n->in[1]], cg_offset(c, iv, sb, bt.rank), "bm");
+	LLVMValueRef y = cg_elem(c, c->addr[n->out], cg_offset(c, iv, sy, bt.rank), "ym");
 	LLVMValueRef i = cg_loop_begin(c, &li, m, "i");
 	LLVMValueRef j = cg_loop_begin(c, &lj, nn, "j");
 	LLVMBuildStore(c->b, cg_f32(c, 0), acc);
@@ -127,7 +102,7 @@ void lower_matmul(struct cg *c, const struct ir_node *n)
 	cg_store(c, LLVMBuildLoad2(c->b, c->t_f32, acc, "dot"), y, cg_madd(c, i, nn, j, ""));
 	cg_loop_end(c, &lj);
 	cg_loop_end(c, &li);
-	nest_end(c, &ns);
+	cg_nest_end(c, &ns);
 }
 
 /* acc combined with x, as interp_tensor.c's reduce_step: max and min keep
@@ -195,14 +170,14 @@ static LLVMValueRef reduce_run(struct cg *c, const struct ir_node *n, enum ir_op
                                const struct ir_reduce_split *s, LLVMValueRef base, LLVMValueRef m)
 {
 	LLVMValueRef ir[IR_MAX_RANK], acc = cg_var(c, "acc");
-	struct nest red;
+	struct cg_nest red;
 	LLVMBuildStore(c->b, cg_f32(c, reduce_start(op)), acc);
-	nest_begin(c, &red, s->red, s->nred, ir);
-	LLVMValueRef at = cg_add(c, base, offset(c, ir, s->red_stride, s->nred), "");
+	cg_nest_begin(c, &red, s->red, s->nred, ir);
+	LLVMValueRef at = cg_add(c, base, cg_offset(c, ir, s->red_stride, s->nred), "");
 	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], at, "x");
 	LLVMValueRef old = LLVMBuildLoad2(c->b, c->t_f32, acc, "acc");
 	LLVMBuildStore(c->b, reduce_step(c, op, old, v, m), acc);
-	nest_end(c, &red);
+	cg_nest_end(c, &red);
 	return LLVMBuildLoad2(c->b, c->t_f32, acc, "total");
 }
 
@@ -215,14 +190,14 @@ void lower_reduce(struct cg *c, const struct ir_node *n)
 	int64_t yd[IR_MAX_RANK];
 	ir_dense_strides(s.kept, s.nkept, yd);
 	LLVMValueRef ik[IR_MAX_RANK];
-	struct nest kept;
-	nest_begin(c, &kept, s.kept, s.nkept, ik);
-	LLVMValueRef base = offset(c, ik, s.kept_stride, s.nkept), m = NULL;
+	struct cg_nest kept;
+	cg_nest_begin(c, &kept, s.kept, s.nkept, ik);
+	LLVMValueRef base = cg_offset(c, ik, s.kept_stride, s.nkept), m = NULL;
 	if (n->op == IR_REDUCE_LOG_SUM_EXP)
 		m = reduce_run(c, n, IR_REDUCE_MAX, &s, base, NULL);
 	LLVMValueRef y = reduce_finish(c, n->op, reduce_run(c, n, n->op, &s, base, m), s.count, m);
-	cg_store(c, y, c->addr[n->out], offset(c, ik, yd, s.nkept));
-	nest_end(c, &kept);
+	cg_store(c, y, c->addr[n->out], cg_offset(c, ik, yd, s.nkept));
+	cg_nest_end(c, &kept);
 }
 
 /* outer x len x inner; position i of the axis reads start + i * step. */
@@ -259,8 +234,8 @@ void lower_pad(struct cg *c, const struct ir_node *n)
 	ir_dense_strides(xt->dims, xt->rank, xs);
 	ir_dense_strides(yt->dims, yt->rank, ys);
 	LLVMValueRef iv[IR_MAX_RANK], p[IR_MAX_RANK];
-	struct nest ns;
-	nest_begin(c, &ns, yt->dims, yt->rank, iv);
+	struct cg_nest ns;
+	cg_nest_begin(c, &ns, yt->dims, yt->rank, iv);
 	LLVMValueRef inside = LLVMConstInt(c->t_i1, 1, 0);
 	for (unsigned k = 0; k < yt->rank; k++) {
 		p[k] = cg_add(c, iv[k], cg_i64(c, -a->pads[k]), "p");
@@ -268,10 +243,10 @@ void lower_pad(struct cg *c, const struct ir_node *n)
 	}
 	for (unsigned k = 0; k < yt->rank; k++)
 		p[k] = LLVMBuildSelect(c->b, inside, p[k], cg_i64(c, 0), "");
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], offset(c, p, xs, xt->rank), "x");
+	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_offset(c, p, xs, xt->rank), "x");
 	v = LLVMBuildSelect(c->b, inside, v, cg_f32(c, a->value), "padded");
-	cg_store(c, v, c->addr[n->out], offset(c, iv, ys, yt->rank));
-	nest_end(c, &ns);
+	cg_store(c, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
+	cg_nest_end(c, &ns);
 }
 
 /* A private constant table of the gather's indices. */

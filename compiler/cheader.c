@@ -66,17 +66,30 @@ const char **hdr_param_names(struct ir_graph *g, struct arena *a)
 	return names;
 }
 
-/* The C element type of a tensor: float, int32_t (i32) or int64_t (i64). */
+/* The C element type of a tensor: float, int64_t (i64), uint8_t (bool:
+ * 0 or 1), ... */
 static const char *c_type(const struct ir_type *t)
 {
-	return t->dtype == IR_DT_I64 ? "int64_t" : t->dtype == IR_DT_I32 ? "int32_t" : "float";
+	switch (t->dtype) {
+	case IR_DT_I32: return "int32_t";
+	case IR_DT_I64: return "int64_t";
+	case IR_DT_BOOL: return "uint8_t";
+	case IR_DT_I8: return "int8_t";
+	case IR_DT_U8: return "uint8_t";
+	case IR_DT_I16: return "int16_t";
+	case IR_DT_U16: return "uint16_t";
+	case IR_DT_U32: return "uint32_t";
+	case IR_DT_U64: return "uint64_t";
+	default: return "float";
+	}
 }
 
 /* The buffer alignment the entry point checks: the element size, at least
  * 4 (codegen.c agrees). */
 static int io_align(const struct ir_type *t)
 {
-	return t->dtype == IR_DT_I64 ? 8 : 4;
+	size_t es = ir_dtype_size(t->dtype);
+	return es > 4 ? (int)es : 4;
 }
 
 static void upper(char *dst, const char *src, size_t n)

@@ -278,29 +278,40 @@ void ir_compact(struct ir_graph *g, const bool *keep_node)
 	arena_free(&tmp);
 }
 
+/* name, bytes per element, class; indexed by enum ir_dtype */
+static const struct {
+	const char *name;
+	uint8_t size;
+	enum ir_dtype_class cls;
+} dtypes[IR_DT_LAST + 1] = {
+	[IR_DT_F32] = { "f32", 4, IR_DC_FLOAT },     [IR_DT_I32] = { "i32", 4, IR_DC_SIGNED },
+	[IR_DT_I64] = { "i64", 8, IR_DC_SIGNED },    [IR_DT_BOOL] = { "bool", 1, IR_DC_BOOL },
+	[IR_DT_I8] = { "i8", 1, IR_DC_SIGNED },      [IR_DT_U8] = { "u8", 1, IR_DC_UNSIGNED },
+	[IR_DT_I16] = { "i16", 2, IR_DC_SIGNED },    [IR_DT_U16] = { "u16", 2, IR_DC_UNSIGNED },
+	[IR_DT_U32] = { "u32", 4, IR_DC_UNSIGNED },  [IR_DT_U64] = { "u64", 8, IR_DC_UNSIGNED },
+};
+
 size_t ir_dtype_size(enum ir_dtype dt)
 {
-	switch (dt) {
-	case IR_DT_F32:
-	case IR_DT_I32:
-		return 4;
-	case IR_DT_I64:
-		return 8;
-	case IR_DT_NONE:
-		break;
-	}
-	return 0;
+	return dt > IR_DT_NONE && dt <= IR_DT_LAST ? dtypes[dt].size : 0;
 }
 
 const char *ir_dtype_name(enum ir_dtype dt)
 {
-	switch (dt) {
-	case IR_DT_F32: return "f32";
-	case IR_DT_I32: return "i32";
-	case IR_DT_I64: return "i64";
-	case IR_DT_NONE: break;
-	}
-	return "?";
+	return dt > IR_DT_NONE && dt <= IR_DT_LAST ? dtypes[dt].name : "?";
+}
+
+enum ir_dtype_class ir_dtype_class(enum ir_dtype dt)
+{
+	return dt > IR_DT_NONE && dt <= IR_DT_LAST ? dtypes[dt].cls : IR_DC_NONE;
+}
+
+enum ir_dtype ir_dtype_from_name(const char *name)
+{
+	for (unsigned dt = IR_DT_NONE + 1; dt <= IR_DT_LAST; dt++)
+		if (!strcmp(dtypes[dt].name, name))
+			return (enum ir_dtype)dt;
+	return IR_DT_NONE;
 }
 
 int64_t ir_type_numel(const struct ir_type *t)
@@ -449,7 +460,26 @@ const char *ir_binop_name(enum ir_binop op)
 	case IR_BINOP_MIN: return "min";
 	case IR_BINOP_MAX: return "max";
 	case IR_BINOP_PRELU: return "prelu";
+	case IR_BINOP_MOD: return "mod";
+	case IR_BINOP_FMOD: return "fmod";
+	case IR_BINOP_AND: return "and";
+	case IR_BINOP_OR: return "or";
+	case IR_BINOP_XOR: return "xor";
 	case IR_BINOP_NONE: break;
+	}
+	return "none";
+}
+
+const char *ir_cmp_name(enum ir_cmp op)
+{
+	switch (op) {
+	case IR_CMP_EQ: return "eq";
+	case IR_CMP_NE: return "ne";
+	case IR_CMP_LT: return "lt";
+	case IR_CMP_LE: return "le";
+	case IR_CMP_GT: return "gt";
+	case IR_CMP_GE: return "ge";
+	case IR_CMP_NONE: break;
 	}
 	return "none";
 }

@@ -69,9 +69,11 @@ enum ir_op_flags {
 	IR_F_TENSOR = 1 << 3,      /* a general tensor op (ONNX import): any input may be
 	                              a constant, axes index the declared order, not
 	                              layout-aware */
-	IR_F_IDS = 1 << 4,         /* reads i32/i64 ids (every other op reads f32) */
+	IR_F_IDS = 1 << 4,         /* reads i32/i64 ids (other ops read f32 unless typed) */
 	IR_F_COMPUTE = 1 << 5,     /* does the arithmetic of the model (MACs): Graphviz
 	                              colours it */
+	IR_F_TYPED = 1 << 6,       /* reads and writes the dtypes its shape rule accepts
+	                              (integers, bool), not only f32 */
 };
 
 struct ir_node;
@@ -103,7 +105,17 @@ struct ir_op_info {
 };
 extern const struct ir_op_info ir_op_table[IR_OP_COUNT];
 
-enum ir_dtype { IR_DT_NONE, IR_DT_F32, IR_DT_I32, IR_DT_I64 };
+/* Element types. f32 is what every layer computes; the integer and bool
+ * types carry ids, indices, masks and shapes through the ops flagged
+ * IR_F_TYPED (and ids into IR_F_IDS ops). bool is one byte, 0 or 1 (any
+ * non-zero byte of a model input reads as true). The numbering is the
+ * runtime's enum dlc_dtype (runtime/dlcrt.h). */
+enum ir_dtype { IR_DT_NONE, IR_DT_F32, IR_DT_I32, IR_DT_I64, IR_DT_BOOL, IR_DT_I8, IR_DT_U8,
+	        IR_DT_I16, IR_DT_U16, IR_DT_U32, IR_DT_U64 };
+#define IR_DT_LAST IR_DT_U64
+/* How a dtype's elements compute: IEEE float, two's complement signed or
+ * unsigned integers (wrapping), or truth values. */
+enum ir_dtype_class { IR_DC_NONE, IR_DC_FLOAT, IR_DC_SIGNED, IR_DC_UNSIGNED, IR_DC_BOOL };
 
 struct ir_type {
 	enum ir_dtype dtype; /* IR_DT_NONE = not inferred yet (or in error) */
@@ -273,8 +285,16 @@ struct ir_select_attr {
  * last axis; an axis of size 1 stretches to the other's size). */
 enum ir_binop { IR_BINOP_NONE, IR_BINOP_ADD, IR_BINOP_SUB, IR_BINOP_MUL, IR_BINOP_DIV,
 	        IR_BINOP_POW, IR_BINOP_MIN, IR_BINOP_MAX, /* min, max: NaN if either is */
-	        IR_BINOP_PRELU /* a < 0 ? a * b : a */ };
-#define IR_BINOP_LAST IR_BINOP_PRELU
+	        IR_BINOP_PRELU, /* a < 0 ? a * b : a */
+	        IR_BINOP_MOD,   /* integers: the remainder with the sign of b (ONNX Mod) */
+	        IR_BINOP_FMOD,  /* the remainder with the sign of a (C's fmod, %) */
+	        IR_BINOP_AND, IR_BINOP_OR, IR_BINOP_XOR /* bool only */ };
+/* On integers: add, sub, mul and pow wrap; div truncates toward zero;
+ * div, mod and fmod by 0 give 0 and the signed minimum divided by -1
+ * wraps (no trap, no undefined behaviour); pow with a negative exponent
+ * is 1 / a^-b truncated (0 unless a is 1 or -1). prelu and pow with a
+ * fractional result are f32 only. */
+#define IR_BINOP_LAST IR_BINOP_XOR
 struct ir_binary_attr {
 	enum ir_binop op;
 };
@@ -336,7 +356,33 @@ struct ir_attention_attr {
 	bool causal;
 };
 
+/* compare: y = a OP b (bool) with NumPy broadcasting; a NaN compares
+ * false (ne: true). */
+enum ir_cmp { IR_CMP_NONE, IR_CMP_EQ, IR_CMP_NE, IR_CMP_LT, IR_CMP_LE, IR_CMP_GT, IR_CMP_GE };
+#define IR_CMP_LAST IR_CMP_GE
+struct ir_compare_attr {
+	enum ir_cmp op;
+};
+
+/* cast: every element converted to dtype `to`. float to integer rounds
+ * toward zero and saturates (NaN gives 0); integers wrap to a narrower
+ * type; to bool: x != 0 (NaN is true); from bool: 0 or 1. */
+struct ir_cast_attr {
+	enum ir_dtype to;
+};
+
+/* argmax, argmin: the i64 position along `axis` of the largest (smallest)
+ * element, the first one or with `last` the last one; a NaN wins over
+ * any number (NumPy). keepdims keeps the axis with size 1. */
+struct ir_arg_attr {
+	int axis; /* negative from the end until shape inference */
+	bool keepdims, last;
+};
+
 union ir_attrs {
+	struct ir_compare_attr compare;
+	struct ir_cast_attr cast;
+	struct ir_arg_attr arg;
 	struct ir_attention_attr attention;
 	struct ir_binary_attr binary;
 	struct ir_reduce_attr reduce;
@@ -452,6 +498,9 @@ uint32_t *ir_count_uses(struct ir_graph *g, struct arena *scratch);
 /* ---- types ---- */
 size_t ir_dtype_size(enum ir_dtype dt);
 const char *ir_dtype_name(enum ir_dtype dt);
+enum ir_dtype_class ir_dtype_class(enum ir_dtype dt);
+/* The dtype spelled `name` ("f32", "i64", "bool", ...), or IR_DT_NONE. */
+enum ir_dtype ir_dtype_from_name(const char *name);
 /* Element count of a typed value; fits because of IR_MAX_TENSOR_BYTES. */
 int64_t ir_type_numel(const struct ir_type *t);
 int64_t ir_type_bytes(const struct ir_type *t);
@@ -497,6 +546,7 @@ bool ir_broadcast_type(const struct ir_type *a, const struct ir_type *b, struct 
  * no such axis or size 1 there. */
 void ir_broadcast_strides(const struct ir_type *in, const struct ir_type *out, int64_t *strides);
 const char *ir_binop_name(enum ir_binop op); /* "add", "sub", "mul", "div", "pow", ... */
+const char *ir_cmp_name(enum ir_cmp op);     /* "eq", "ne", "lt", "le", "gt", "ge" */
 /* Whether op is one of the reductions (IR_REDUCE_*, struct ir_reduce_attr). */
 bool ir_op_is_reduce(enum ir_op op);
 

@@ -721,3 +721,60 @@ static const char *check_attention(const struct ir_graph *g, const struct ir_nod
 	return a->scale > 0 ? NULL : "scale not resolved";
 }
 KIND(attention, check_attention);
+
+/* ---- typed ops: compare, cast, argmax/argmin ---- */
+
+static void print_compare(FILE *out, const struct ir_node *n)
+{
+	fprintf(out, " op=%s", ir_cmp_name(n->attr.compare.op));
+}
+
+static void dot_compare(FILE *out, const struct ir_node *n)
+{
+	ir_dot_fmt(out, " %s", ir_cmp_name(n->attr.compare.op));
+}
+
+static const char *check_compare(const struct ir_graph *g, const struct ir_node *n)
+{
+	(void)g;
+	enum ir_cmp op = n->attr.compare.op;
+	return op > IR_CMP_NONE && op <= IR_CMP_LAST ? NULL : "no comparison";
+}
+KIND(compare, check_compare);
+
+static void print_cast(FILE *out, const struct ir_node *n)
+{
+	fprintf(out, " to=%s", ir_dtype_name(n->attr.cast.to));
+}
+
+static void dot_cast(FILE *out, const struct ir_node *n)
+{
+	ir_dot_fmt(out, " to %s", ir_dtype_name(n->attr.cast.to));
+}
+
+static const char *check_cast(const struct ir_graph *g, const struct ir_node *n)
+{
+	(void)g;
+	return ir_dtype_size(n->attr.cast.to) ? NULL : "no target dtype";
+}
+KIND(cast, check_cast);
+
+static void print_arg(FILE *out, const struct ir_node *n)
+{
+	const struct ir_arg_attr *a = &n->attr.arg;
+	fprintf(out, " axis=%d keepdims=%s last=%s", a->axis, bool_str(a->keepdims),
+	        bool_str(a->last));
+}
+
+static void dot_arg(FILE *out, const struct ir_node *n)
+{
+	const struct ir_arg_attr *a = &n->attr.arg;
+	ir_dot_fmt(out, " axis %d%s", a->axis, a->last ? " last" : "");
+}
+
+static const char *check_arg(const struct ir_graph *g, const struct ir_node *n)
+{
+	const struct ir_arg_attr *a = &n->attr.arg;
+	return a->axis < 0 || a->axis >= in0(g, n)->rank ? "axis not resolved" : NULL;
+}
+KIND(arg, check_arg);

@@ -56,13 +56,15 @@ static void check_value_ref(struct vctx *v, uint32_t node, uint32_t id, bool par
 		fail(v, "node '%s' refers to an empty value slot %u", name, id);
 }
 
-/* Integer tensors reach only the ops flagged IR_F_IDS; the attributes
+/* Integer and bool tensors reach only the ops flagged IR_F_IDS (ids) and
+ * IR_F_TYPED (whose shape rules check their dtypes); the attributes
  * are resolved (the op's attrs kind, ir_attrs.c, says what that means). */
 static void check_typed_node(struct vctx *v, const struct ir_node *n)
 {
 	struct ir_graph *g = v->g;
 	bool ids = ir_op_table[n->op].flags & IR_F_IDS;
-	for (unsigned k = 0; k < n->nin; k++) {
+	bool typed = ir_op_table[n->op].flags & IR_F_TYPED;
+	for (unsigned k = 0; k < n->nin && !typed; k++) {
 		if (n->in[k] >= g->nvals)
 			return;
 		enum ir_dtype dt = g->vals[n->in[k]].type.dtype;

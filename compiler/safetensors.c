@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ir.h"
 
 /* JSON numbers are doubles: integers above 2^53 are not exact, and no
  * offset or dimension that large can describe a file below ST_MAX_FILE. */
@@ -476,4 +477,22 @@ struct st_tensor *st_find(const struct st_file *f, const char *name)
 			hi = mid;
 	}
 	return NULL;
+}
+
+enum st_dtype st_dtype_of_ir(int dt)
+{
+	switch ((enum ir_dtype)dt) {
+	case IR_DT_F32: return ST_F32;
+	case IR_DT_I32: return ST_I32;
+	case IR_DT_I64: return ST_I64;
+	case IR_DT_BOOL: return ST_BOOL;
+	case IR_DT_I8: return ST_I8;
+	case IR_DT_U8: return ST_U8;
+	case IR_DT_I16: return ST_I16;
+	case IR_DT_U16: return ST_U16;
+	case IR_DT_U32: return ST_U32;
+	case IR_DT_U64: return ST_U64;
+	case IR_DT_NONE: break;
+	}
+	DLC_UNREACHABLE("st_dtype_of_ir: a tensor without a dtype");
 }

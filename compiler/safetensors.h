@@ -53,5 +53,7 @@ bool st_parse(struct arena *a, struct diag *d, struct src_span at, const char *p
 struct st_tensor *st_find(const struct st_file *f, const char *name);
 const char *st_dtype_name(enum st_dtype dt);
 unsigned st_dtype_size(enum st_dtype dt);
+/* The safetensors dtype of IR dtype dt (compiler/ir.h); every IR dtype has one. */
+enum st_dtype st_dtype_of_ir(int dt);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "check.h"
@@ -147,16 +148,19 @@ static void collect(struct checker *c)
 
 static enum ir_dtype parse_dtype(struct checker *c, struct ast_name n)
 {
-	static const char *const names[] = { "f32", "i32", "i64" };
-	static const enum ir_dtype dts[] = { IR_DT_F32, IR_DT_I32, IR_DT_I64 };
-	for (unsigned i = 0; i < 3; i++)
-		if (!strcmp(n.s, names[i]))
-			return dts[i];
-	const char *best = fe_closest(n.s, names, 3);
+	enum ir_dtype dt = ir_dtype_from_name(n.s);
+	if (dt)
+		return dt;
+	const char *names[IR_DT_LAST];
+	unsigned nn = 0;
+	for (unsigned k = IR_DT_NONE + 1; k <= IR_DT_LAST; k++)
+		names[nn++] = ir_dtype_name((enum ir_dtype)k);
+	const char *best = fe_closest(n.s, names, nn);
 	if (best)
 		diag_error(c->d, n.loc, "unknown dtype '%s'; did you mean '%s'?", n.s, best);
 	else
-		diag_error(c->d, n.loc, "unknown dtype '%s' (expected f32, i32 or i64)", n.s);
+		diag_error(c->d, n.loc, "unknown dtype '%s' (expected f32, i64, i32, bool, i8, u8, "
+		           "i16, u16, u32 or u64)", n.s);
 	return IR_DT_NONE;
 }
 
@@ -555,10 +559,22 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 	switch (l->id) {
 	case FE_LAYER_CONSTANT: {
 		const struct fe_arg *t = &l->args[FE_ARG_INDEX(CONSTANT, type)];
-		int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+		const struct fe_arg *v = &l->args[FE_ARG_INDEX(CONSTANT, value)];
+		int64_t bytes = (int64_t)ir_dtype_size(t->dtype);
 		for (unsigned k = 0; k < t->n; k++)
 			bytes *= t->i[k]; /* in range: the type was checked */
-		if (!l->args[FE_ARG_INDEX(CONSTANT, value)].given || bytes <= FILLED_CONSTANT_MAX_BYTES)
+		enum ir_dtype_class dc = ir_dtype_class(t->dtype);
+		int bits = 8 * (int)ir_dtype_size(t->dtype);
+		bits = bits > 53 ? 53 : bits; /* exact in a double */
+		double lo = dc == IR_DC_UNSIGNED ? 0 : -ldexp(1, bits - 1);
+		double hi = dc == IR_DC_UNSIGNED ? ldexp(1, bits) - 1 : ldexp(1, bits - 1) - 1;
+		if (v->given && (dc == IR_DC_SIGNED || dc == IR_DC_UNSIGNED) &&
+		    (v->f != floor(v->f) || v->f < lo || v->f > hi)) {
+			diag_error(c->d, v->loc, "value= of the %s constant '%s' must be an integer "
+			           "it can hold, got %g", ir_dtype_name(t->dtype), l->name, v->f);
+			return false;
+		}
+		if (!v->given || bytes <= FILLED_CONSTANT_MAX_BYTES)
 			return true;
 		diag_error(c->d, t->loc, "constant '%s' filled with value= has %" PRId64 " bytes, "
 		           "more than the %" PRId64 " allowed; read it from the weights file",

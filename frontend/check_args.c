@@ -106,6 +106,7 @@ static const char *expectation(enum fe_ptype t)
 	case FE_PT_STRING: return "a string";
 	case FE_PT_INTS: return "an integer or a list of integers";
 	case FE_PT_TYPE: return "a tensor type such as f32[1, 8]";
+	case FE_PT_DTYPE: return "a dtype such as f32, i64 or bool";
 	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");
@@ -359,15 +360,24 @@ static bool conv_ints(struct actx *c, const struct ast_value *v, struct fe_arg *
 	return ok;
 }
 
-/* f32[d0, ...]: 1 to IR_MAX_RANK positive dimensions whose size fits. */
+/* The dtype spelled name, or IR_DT_NONE after an error at loc. */
+static enum ir_dtype dtype_named(struct actx *c, const char *name, struct src_span loc)
+{
+	enum ir_dtype dt = ir_dtype_from_name(name);
+	if (!dt)
+		diag_error(c->d, loc, "unknown dtype '%s' in '%s' (expected f32, i64, i32, bool, i8, "
+		           "u8, i16, u16, u32 or u64)", name, c->p->name);
+	return dt;
+}
+
+/* DTYPE[d0, ...]: 1 to IR_MAX_RANK positive dimensions whose size fits. */
 static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *out)
 {
 	if (v->kind != AST_VAL_TYPE)
 		return type_error(c, v);
-	if (strcmp(v->s, "f32")) {
-		diag_error(c->d, v->loc, "'%s' must be an f32 tensor type, got '%s'", c->p->name, v->s);
+	enum ir_dtype dt = dtype_named(c, v->s, v->loc);
+	if (!dt)
 		return false;
-	}
 	unsigned n = v->list.n;
 	if (n == 0 || n > IR_MAX_RANK) {
 		diag_error(c->d, v->loc, "'%s' needs 1 to %d dimensions, got %u", c->p->name,
@@ -375,7 +385,7 @@ static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *
 		return false;
 	}
 	bool ok = true, overflow = false;
-	int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+	int64_t bytes = (int64_t)ir_dtype_size(dt);
 	for (unsigned k = 0; k < n; k++) {
 		const struct ast_value *e = v->list.v[k];
 		if (!get_int(c, e, true, &out->i[k])) {
@@ -394,7 +404,7 @@ static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *
 		           (int64_t)IR_MAX_TENSOR_BYTES);
 		ok = false;
 	}
-	out->dtype = IR_DT_F32;
+	out->dtype = dt;
 	out->n = n;
 	return ok;
 }
@@ -434,6 +444,12 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 		return true;
 	case FE_PT_INTS: return conv_ints(c, v, out);
 	case FE_PT_TYPE: return conv_type(c, v, out);
+	case FE_PT_DTYPE:
+		if (v->kind != AST_VAL_IDENT)
+			return type_error(c, v);
+		out->dtype = dtype_named(c, v->s, v->loc);
+		out->n = 1;
+		return out->dtype != IR_DT_NONE;
 	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");

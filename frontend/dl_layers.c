@@ -378,6 +378,36 @@ void write_binary(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, n->nin);
 }
 
+void write_compare(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	static const enum fe_layer_id layers[] = {
+		[IR_CMP_EQ] = FE_LAYER_EQUAL, [IR_CMP_NE] = FE_LAYER_NOT_EQUAL,
+		[IR_CMP_LT] = FE_LAYER_LESS,  [IR_CMP_LE] = FE_LAYER_LESS_EQUAL,
+		[IR_CMP_GT] = FE_LAYER_GREATER, [IR_CMP_GE] = FE_LAYER_GREATER_EQUAL,
+	};
+	DLC_ASSERT(n->attr.compare.op > IR_CMP_NONE && n->attr.compare.op <= IR_CMP_LAST);
+	dlw_begin(w, ident, layers[n->attr.compare.op]);
+	dlw_end(w, n->in, n->nin);
+}
+
+void write_cast(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	dlw_begin(w, ident, FE_LAYER_CAST);
+	dlw_arg(w, "to=%s", ir_dtype_name(n->attr.cast.to));
+	dlw_end(w, n->in, 1);
+}
+
+void write_arg(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	const struct ir_arg_attr *a = &n->attr.arg;
+	dlw_begin(w, ident, n->op == IR_ARGMAX ? FE_LAYER_ARGMAX : FE_LAYER_ARGMIN);
+	dlw_arg(w, "axis=%d", a->axis);
+	dlw_arg(w, "keepdims=%s", a->keepdims ? "true" : "false");
+	if (a->last)
+		dlw_arg(w, "last=true");
+	dlw_end(w, n->in, 1);
+}
+
 void write_reduce(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_reduce_attr *a = &n->attr.reduce;

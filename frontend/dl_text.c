@@ -163,9 +163,7 @@ void dlw_add_tensor(struct writer *w, const char *key, uint32_t v)
 	struct st_tensor *t = &w->tensors[w->ntensors++];
 	memset(t, 0, sizeof *t);
 	t->name = key;
-	t->dtype = val->type.dtype == IR_DT_F32   ? ST_F32
-	           : val->type.dtype == IR_DT_I32 ? ST_I32
-	                                          : ST_I64;
+	t->dtype = st_dtype_of_ir(val->type.dtype);
 	t->rank = val->type.rank;
 	memcpy(t->dims, val->type.dims, sizeof t->dims);
 	t->data = val->data;

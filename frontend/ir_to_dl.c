@@ -19,6 +19,7 @@
 #include "ir_to_dl.h"
 
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "check.h"
@@ -272,12 +273,29 @@ static void put_constant(struct writer *w, uint32_t v)
 	fprintf(w->out, "%s = %s(%s", ident, fe_layers[FE_LAYER_CONSTANT].name,
 	        ir_type_str(&c->type, buf, sizeof buf));
 	int64_t count = ir_type_numel(&c->type);
-	const float *f = c->data;
-	bool filled = c->type.dtype == IR_DT_F32 && count > 0;
+	size_t es = ir_dtype_size(c->type.dtype);
+	const unsigned char *bytes = c->data;
+	bool filled = count > 0;
 	for (int64_t i = 1; filled && i < count; i++)
-		filled = !memcmp(&f[i], &f[0], sizeof f[0]);
+		filled = !memcmp(bytes + (size_t)i * es, bytes, es);
+	enum ir_dtype_class dc = ir_dtype_class(c->type.dtype);
+	int64_t iv = 0; /* an integer element, sign- or zero-extended */
+	if (dc == IR_DC_SIGNED || dc == IR_DC_UNSIGNED || dc == IR_DC_BOOL) {
+		uint64_t u = 0;
+		memcpy(&u, bytes, es); /* little-endian */
+		unsigned sh = (unsigned)(64 - 8 * es);
+		iv = dc == IR_DC_SIGNED && sh ? (int64_t)(u << sh) >> sh : (int64_t)u;
+		/* value= is a number: exact for integers up to 2^53 */
+		filled = filled && iv >= -((int64_t)1 << 53) && iv <= ((int64_t)1 << 53);
+	}
+	if (filled && c->type.dtype == IR_DT_F32) {
+		float f0;
+		memcpy(&f0, bytes, sizeof f0);
+		fprintf(w->out, ", value=%s)\n", dlw_float(w, buf, sizeof buf, f0));
+		return;
+	}
 	if (filled) {
-		fprintf(w->out, ", value=%s)\n", dlw_float(w, buf, sizeof buf, f[0]));
+		fprintf(w->out, ", value=%" PRId64 ")\n", iv);
 		return;
 	}
 	const char *key = c->name;

@@ -189,6 +189,41 @@ static void tensor_attrs(const struct sema_layer *l, union ir_attrs *at)
 	}
 }
 
+/* The typed layers: integer and bool logic, comparisons, casts. */
+static void typed_attrs(const struct sema_layer *l, union ir_attrs *at)
+{
+	static const struct {
+		enum fe_layer_id id;
+		enum ir_binop op;
+	} binops[] = {
+		{ FE_LAYER_MOD, IR_BINOP_MOD }, { FE_LAYER_FMOD, IR_BINOP_FMOD },
+		{ FE_LAYER_AND, IR_BINOP_AND }, { FE_LAYER_OR, IR_BINOP_OR },
+		{ FE_LAYER_XOR, IR_BINOP_XOR },
+	};
+	static const struct {
+		enum fe_layer_id id;
+		enum ir_cmp op;
+	} cmps[] = {
+		{ FE_LAYER_EQUAL, IR_CMP_EQ }, { FE_LAYER_NOT_EQUAL, IR_CMP_NE },
+		{ FE_LAYER_LESS, IR_CMP_LT },  { FE_LAYER_LESS_EQUAL, IR_CMP_LE },
+		{ FE_LAYER_GREATER, IR_CMP_GT }, { FE_LAYER_GREATER_EQUAL, IR_CMP_GE },
+	};
+	for (unsigned k = 0; k < sizeof binops / sizeof binops[0]; k++)
+		if (binops[k].id == l->id)
+			at->binary.op = binops[k].op;
+	for (unsigned k = 0; k < sizeof cmps / sizeof cmps[0]; k++)
+		if (cmps[k].id == l->id)
+			at->compare.op = cmps[k].op;
+	if (l->id == FE_LAYER_CAST)
+		at->cast.to = ARG(l, CAST, to)->dtype;
+	if (l->id == FE_LAYER_ARGMAX || l->id == FE_LAYER_ARGMIN) {
+		/* argmin has argmax's parameters */
+		at->arg.axis = (int)ARG(l, ARGMAX, axis)->i[0];
+		at->arg.keepdims = ARG(l, ARGMAX, keepdims)->i[0] != 0;
+		at->arg.last = ARG(l, ARGMAX, last)->i[0] != 0;
+	}
+}
+
 /* The attributes of layer l; layouts are the model's. */
 static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_layout layout,
                         union ir_attrs *at)
@@ -322,6 +357,22 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_TRANSPOSE:
 	case FE_LAYER_BROADCAST:
 	case FE_LAYER_GATHER: tensor_attrs(l, at); break;
+	case FE_LAYER_MOD:
+	case FE_LAYER_FMOD:
+	case FE_LAYER_AND:
+	case FE_LAYER_OR:
+	case FE_LAYER_XOR:
+	case FE_LAYER_EQUAL:
+	case FE_LAYER_NOT_EQUAL:
+	case FE_LAYER_LESS:
+	case FE_LAYER_LESS_EQUAL:
+	case FE_LAYER_GREATER:
+	case FE_LAYER_GREATER_EQUAL:
+	case FE_LAYER_CAST:
+	case FE_LAYER_ARGMAX:
+	case FE_LAYER_ARGMIN: typed_attrs(l, at); break;
+	case FE_LAYER_NOT:
+	case FE_LAYER_WHERE:
 	case FE_LAYER_CONSTANT: /* a value, not a node: lower_constant */
 	case FE_LAYER_FLATTEN:
 	case FE_LAYER_RELU:
@@ -453,14 +504,17 @@ static void lower_constant(struct lowerer *lw, uint32_t k)
 	struct ir_graph *g = lw->g;
 	const struct sema_layer *l = &lw->s->layers[k];
 	const struct fe_arg *t = ARG(l, CONSTANT, type), *value = ARG(l, CONSTANT, value);
-	struct ir_type type = { IR_DT_F32, (uint8_t)t->n, { 0 } };
+	struct ir_type type = { t->dtype, (uint8_t)t->n, { 0 } };
 	memcpy(type.dims, t->i, t->n * sizeof *t->i);
-	float *data = NULL;
-	if (value->given) {
-		int64_t n = ir_type_numel(&type);
-		data = arena_array(g->arena, (size_t)n, sizeof *data);
+	unsigned char *data = NULL;
+	if (value->given) { /* integers: the value toward zero (checked integral) */
+		int64_t n = ir_type_numel(&type), es = (int64_t)ir_dtype_size(type.dtype);
+		float f = (float)value->f;
+		int64_t iv = type.dtype == IR_DT_BOOL ? value->f != 0 : (int64_t)value->f;
+		data = arena_alloc(g->arena, (size_t)(n * es));
 		for (int64_t i = 0; i < n; i++)
-			data[i] = (float)value->f;
+			memcpy(data + i * es, type.dtype == IR_DT_F32 ? (const void *)&f : &iv,
+			       (size_t)es); /* an integer's low bytes: little-endian */
 	}
 	lw->val[lw->s->ninputs + k] = ir_add_const(g, l->prefix, type, data, l->stmt->loc);
 }

@@ -8,10 +8,11 @@
  * one plain loop nest per op, indexing through the layout, fp32
  * accumulation in an order stated at each kernel.
  *
- * Values are tracked as untyped byte pointers: model inputs may hold
- * i32/i64 ids, which only embedding and onehot read (shape inference
- * guarantees it); every other operand and every node output is f32. The
- * ids are all range-checked before the first node runs. */
+ * Values are tracked as untyped byte pointers: integer and bool tensors
+ * flow only into embedding and onehot (ids) and the typed ops
+ * (IR_F_TYPED; shape inference guarantees it), which read their operands
+ * in their own dtype; every other operand is f32. Ids are all
+ * range-checked before the first node runs. */
 #include "interp.h"
 
 #include <inttypes.h>
@@ -20,16 +21,18 @@
 
 #include "check.h"
 
-/* Node outputs are f32; ids are only ever model inputs. */
 static void assert_supported(const struct ir_value *v)
 {
-	DLC_ASSERT(v->type.dtype == IR_DT_F32);
+	DLC_ASSERT(ir_dtype_size(v->type.dtype) > 0);
 }
 
-static const float *f32_view(const struct ir_graph *g, const void *const *ptr, uint32_t id)
+/* The elements of value id: f32 unless `typed` (an IR_F_TYPED op's
+ * operand, in its own dtype). */
+static const float *view(const struct ir_graph *g, const void *const *ptr, uint32_t id, bool typed)
 {
 	DLC_ASSERT(id < g->nvals);
 	assert_supported(&g->vals[id]);
+	DLC_ASSERT(typed || g->vals[id].type.dtype == IR_DT_F32);
 	DLC_ASSERT(ptr[id] != NULL);
 	return ptr[id];
 }
@@ -102,7 +105,7 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-/* Gathers the node's operands (f32 arrays; embedding/onehot ids as they are)
+/* Gathers the node's operands (f32 arrays; ids and typed operands as they are)
  * and runs its kernel. */
 static void run_node(struct ir_graph *g, const struct ir_node *n, const void *const *ptr,
                      float *out)
@@ -110,11 +113,12 @@ static void run_node(struct ir_graph *g, const struct ir_node *n, const void *co
 	const float **in = xcalloc(n->nin, sizeof *in);
 	const float *param[IR_MAX_PARAMS] = { 0 };
 	bool ids = ir_op_table[n->op].flags & IR_F_IDS;
+	bool typed = ir_op_table[n->op].flags & IR_F_TYPED;
 	for (unsigned k = 0; k < n->nin; k++)
-		in[k] = ids ? ids_view(g, ptr, n->in[k]) : f32_view(g, ptr, n->in[k]);
+		in[k] = ids ? ids_view(g, ptr, n->in[k]) : view(g, ptr, n->in[k], typed);
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
 		if (n->param[k] != IR_NONE)
-			param[k] = f32_view(g, ptr, n->param[k]);
+			param[k] = view(g, ptr, n->param[k], false);
 	interp_node(g, n, in, param, out);
 	free(in);
 }

@@ -401,7 +401,7 @@ void interp_copy(const struct ir_graph *g, const struct ir_node *n, const float 
 	(void)param;
 	int64_t numel = ir_type_numel(out_type(g, n));
 	DLC_ASSERT(numel == ir_type_numel(in_type(g, n, 0)));
-	memcpy(out, x, (size_t)numel * sizeof *out);
+	memcpy(out, x, (size_t)ir_type_bytes(out_type(g, n)));
 }
 
 /* Along the axis, each input contributes its slice of every outer row in

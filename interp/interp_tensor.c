@@ -15,19 +15,6 @@
 #include "check.h"
 #include "kernel_types.h"
 
-/* Advances idx over dims (C order) and *off by strides; wraps to 0. */
-static void step_index(int64_t *idx, const int64_t *dims, unsigned rank, const int64_t *st,
-                       int64_t *off)
-{
-	for (unsigned k = rank; k-- > 0;) {
-		*off += st[k];
-		if (++idx[k] < dims[k])
-			return;
-		*off -= st[k] * dims[k];
-		idx[k] = 0;
-	}
-}
-
 static float binop(enum ir_binop op, float a, float b)
 {
 	switch (op) {
@@ -39,7 +26,8 @@ static float binop(enum ir_binop op, float a, float b)
 	case IR_BINOP_MIN: return isnan(a) || a < b ? a : b;
 	case IR_BINOP_MAX: return isnan(a) || a > b ? a : b;
 	case IR_BINOP_PRELU: return a < 0 ? a * b : a;
-	case IR_BINOP_NONE: break;
+	case IR_BINOP_FMOD: return fmodf(a, b);
+	default: break;
 	}
 	DLC_UNREACHABLE("binop: invalid operator");
 }
@@ -48,6 +36,10 @@ static float binop(enum ir_binop op, float a, float b)
 void interp_binary(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
                    const float *const *param, float *out)
 {
+	if (ir_dtype_class(out_type(g, n)->dtype) != IR_DC_FLOAT) {
+		interp_binary_int(g, n, (const void *const *)in, out);
+		return;
+	}
 	const float *a = in[0];
 	const float *b = in[1];
 	(void)param;
@@ -58,8 +50,8 @@ void interp_binary(const struct ir_graph *g, const struct ir_node *n, const floa
 	int64_t count = ir_type_numel(yt), oa = 0, ob = 0;
 	for (int64_t i = 0; i < count; i++) {
 		out[i] = binop(n->attr.binary.op, a[oa], b[ob]);
-		step_index(ia, yt->dims, yt->rank, sa, &oa);
-		step_index(ib, yt->dims, yt->rank, sb, &ob);
+		interp_step_index(ia, yt->dims, yt->rank, sa, &oa);
+		interp_step_index(ib, yt->dims, yt->rank, sb, &ob);
 	}
 }
 
@@ -75,7 +67,7 @@ void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const f
 	int64_t count = ir_type_numel(yt), off = 0;
 	for (int64_t i = 0; i < count; i++) {
 		out[i] = x[off];
-		step_index(idx, yt->dims, yt->rank, st, &off);
+		interp_step_index(idx, yt->dims, yt->rank, st, &off);
 	}
 }
 
@@ -104,8 +96,8 @@ void interp_matmul(const struct ir_graph *g, const struct ir_node *n, const floa
 					acc += am[i * kk + k] * bm[k * nn + j];
 				ym[i * nn + j] = acc;
 			}
-		step_index(ia, bt.dims, bt.rank, s.sa, &oa);
-		step_index(ib, bt.dims, bt.rank, s.sb, &ob);
+		interp_step_index(ia, bt.dims, bt.rank, s.sa, &oa);
+		interp_step_index(ib, bt.dims, bt.rank, s.sb, &ob);
 	}
 }
 
@@ -171,17 +163,17 @@ void interp_reduce(const struct ir_graph *g, const struct ir_node *n, const floa
 			m = -INFINITY;
 			for (int64_t r = 0; r < count; r++) {
 				m = reduce_step(IR_REDUCE_MAX, m, x[base + off], 0.0f);
-				step_index(ri, rd, nr, rs, &off);
+				interp_step_index(ri, rd, nr, rs, &off);
 			}
 		}
 		int64_t ri[IR_MAX_RANK] = { 0 }, off = 0;
 		float acc = reduce_start(n->op);
 		for (int64_t r = 0; r < count; r++) {
 			acc = reduce_step(n->op, acc, x[base + off], m);
-			step_index(ri, rd, nr, rs, &off);
+			interp_step_index(ri, rd, nr, rs, &off);
 		}
 		out[o] = reduce_finish(n->op, acc, count, m);
-		step_index(ki, kd, nk, ks, &base);
+		interp_step_index(ki, kd, nk, ks, &base);
 	}
 }
 

@@ -20,4 +20,22 @@ static inline const struct ir_type *out_type(const struct ir_graph *g, const str
 	return &g->vals[n->out].type;
 }
 
+/* Advances idx over dims (C order) and *off by strides; wraps to 0. */
+static inline void interp_step_index(int64_t *idx, const int64_t *dims, unsigned rank,
+                                     const int64_t *st, int64_t *off)
+{
+	for (unsigned k = rank; k-- > 0;) {
+		*off += st[k];
+		if (++idx[k] < dims[k])
+			return;
+		*off -= st[k] * dims[k];
+		idx[k] = 0;
+	}
+}
+
+/* binary on integer and bool tensors (interp_typed.c); interp_binary
+ * runs f32 itself. */
+void interp_binary_int(const struct ir_graph *g, const struct ir_node *n, const void *const *in,
+                       void *out);
+
 #endif

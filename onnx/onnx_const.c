@@ -2,7 +2,7 @@
  *
  * Exporters compute shapes inside the graph (Shape -> Gather -> Unsqueeze
  * -> Concat -> Reshape). dlc's shapes are static, so any node whose inputs
- * are all constant - and Shape of any activation - is evaluated here on
+ * are all constant - and Shape and Size of any activation - is evaluated here on
  * f32/i64 tensors and its outputs become constants; such nodes never
  * reach the IR. Results above ONNX_MAX_EVAL_BYTES are refused. */
 #include <inttypes.h>
@@ -302,6 +302,19 @@ static bool eval_shape(struct onnx_imp *m)
 	return true;
 }
 
+/* Size: the element count of any tensor, a scalar i64. */
+static bool eval_size(struct onnx_imp *m)
+{
+	struct onnx_value *v = onnx_in(m, 0);
+	int64_t n = v->kind == ONNX_CONST ? v->t->numel : onnx_numel(v->type.rank, v->type.dims);
+	struct onnx_tensor *y = new_tensor(m, IR_DT_I64, 0, NULL);
+	if (!y)
+		return false;
+	((int64_t *)y->data)[0] = n;
+	onnx_set_const(m, 0, y);
+	return true;
+}
+
 /* Constant: one of value (a tensor), value_float(s), value_int(s). */
 static bool eval_constant(struct onnx_imp *m)
 {
@@ -462,7 +475,7 @@ bool onnx_const_op(const char *op)
 	for (unsigned k = 0; const_ops[k].op; k++)
 		if (!strcmp(const_ops[k].op, op))
 			return true;
-	return !strcmp(op, "Constant") || !strcmp(op, "Shape");
+	return !strcmp(op, "Constant") || !strcmp(op, "Shape") || !strcmp(op, "Size");
 }
 
 static bool all_const(struct onnx_imp *m)
@@ -484,6 +497,8 @@ bool onnx_try_const(struct onnx_imp *m)
 		return eval_constant(m), true;
 	if (!strcmp(op, "Shape") && onnx_in(m, 0))
 		return eval_shape(m), true;
+	if (!strcmp(op, "Size") && onnx_in(m, 0))
+		return eval_size(m), true;
 	if (!all_const(m))
 		return false;
 	unsigned k = 0;

@@ -111,6 +111,14 @@ uint32_t onnx_emit(struct onnx_imp *m, enum ir_op op, const char *name, const ui
                    unsigned nin, const union ir_attrs *at);
 /* The IR constant for t (made once, f32 data). */
 uint32_t onnx_ir_const(struct onnx_imp *m, struct onnx_tensor *t);
+/* A new IR constant of t's elements converted to dtype dt (integers
+ * truncated, bool: non-zero), for an operand of a typed op. */
+uint32_t onnx_ir_const_as(struct onnx_imp *m, struct onnx_tensor *t, enum ir_dtype dt);
+/* Value v as an IR operand with its shape: an activation as it is, a
+ * constant as an IR constant of dtype dt (its rank as ONNX gives it: 0
+ * for a scalar, whose IR constant has shape [1]). */
+uint32_t onnx_operand(struct onnx_imp *m, enum ir_dtype dt, struct onnx_value *v,
+                      const int64_t **dims, unsigned *rank);
 /* A new IR constant holding data (copied by reference) with this shape. */
 uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data,
                         unsigned rank, const int64_t *dims);

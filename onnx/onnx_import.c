@@ -52,6 +52,9 @@ static onnx_map_fn find_map(const char *op)
 	for (const struct onnx_op_map *t = onnx_nn_table; t->op; t++)
 		if (!strcmp(t->op, op))
 			return t->fn;
+	for (const struct onnx_op_map *t = onnx_typed_table; t->op; t++)
+		if (!strcmp(t->op, op))
+			return t->fn;
 	return NULL;
 }
 

@@ -230,15 +230,10 @@ static bool input_type(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struc
 	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 	int32_t et = tt->has_elem_type ? tt->elem_type : 0;
 	memset(t, 0, sizeof *t);
-	if (et == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-		t->dtype = IR_DT_F32;
-	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
-		t->dtype = IR_DT_I64;
-	else if (et == ONNX__TENSOR_PROTO__DATA_TYPE__INT32)
-		t->dtype = IR_DT_I32;
-	else {
-		diag_error(m->d, m->loc, "input '%s' has element type %s; dlc takes float inputs "
-		           "(and int32/int64 ids for embeddings)", name, onnx_dtype_name(et));
+	t->dtype = onnx_ir_dtype(et);
+	if (!t->dtype) {
+		diag_error(m->d, m->loc, "input '%s' has element type %s; dlc takes float, integer "
+		           "and bool inputs", name, onnx_dtype_name(et));
 		return false;
 	}
 	const struct onnx_input_shape *given = given_shape(m, name);

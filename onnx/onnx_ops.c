@@ -31,6 +31,16 @@ static struct onnx_value *act_in(struct onnx_imp *m, unsigned k)
 	return NULL;
 }
 
+/* Input k as an activation of any dtype (the views), or NULL (reported). */
+static struct onnx_value *any_in(struct onnx_imp *m, unsigned k)
+{
+	struct onnx_value *v = onnx_in(m, k);
+	if (v && v->kind == ONNX_ACT)
+		return v;
+	onnx_error(m, "input %u must be a computed (non-constant) tensor", k);
+	return NULL;
+}
+
 static struct ir_type type_of(unsigned rank, const int64_t *dims)
 {
 	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
@@ -261,7 +271,12 @@ static bool affine(struct onnx_imp *m, struct onnx_value *x, struct onnx_tensor 
 	case IR_BINOP_POW:
 	case IR_BINOP_MIN:
 	case IR_BINOP_MAX:
-	case IR_BINOP_PRELU: return false;
+	case IR_BINOP_PRELU:
+	case IR_BINOP_MOD:
+	case IR_BINOP_FMOD:
+	case IR_BINOP_AND:
+	case IR_BINOP_OR:
+	case IR_BINOP_XOR: return false;
 	case IR_BINOP_NONE: DLC_UNREACHABLE("binary op");
 	}
 	union ir_attrs at;
@@ -271,20 +286,6 @@ static bool affine(struct onnx_imp *m, struct onnx_value *x, struct onnx_tensor 
 	uint32_t y = onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 0), &x->ir, 1, &at);
 	onnx_set_act(m, 0, y, &x->type);
 	return true;
-}
-
-/* The IR operand for value v: the activation or the constant. */
-static uint32_t operand(struct onnx_imp *m, struct onnx_value *v, const int64_t **dims,
-                        unsigned *rank)
-{
-	if (v->kind == ONNX_ACT) {
-		*dims = v->type.dims;
-		*rank = v->type.rank;
-		return v->ir;
-	}
-	*dims = v->t->dims;
-	*rank = v->t->rank;
-	return onnx_ir_const(m, v->t);
 }
 
 static bool map_binary(struct onnx_imp *m)
@@ -297,10 +298,8 @@ static bool map_binary(struct onnx_imp *m)
 	enum ir_binop op = binop_of(m->node->op_type);
 	bool a_act = a->kind == ONNX_ACT;
 	struct onnx_value *x = a_act ? a : b, *c = a_act ? b : a;
-	if (x->type.dtype != IR_DT_F32) {
-		onnx_error(m, "input '%s' must be float", x->name);
-		return false;
-	}
+	if (x->type.dtype != IR_DT_F32 || (c->kind == ONNX_ACT && c->type.dtype != IR_DT_F32))
+		return onnx_map_typed_binary(m, op); /* integers, bool, mixed Pow */
 	if (c->kind == ONNX_CONST) {
 		if (op == IR_BINOP_ADD && fold_bias(m, x, c->t))
 			return true;
@@ -315,7 +314,7 @@ static bool map_binary(struct onnx_imp *m)
 	const int64_t *da, *db;
 	unsigned ra, rb, r;
 	int64_t dims[IR_MAX_RANK];
-	uint32_t in[2] = { operand(m, a, &da, &ra), operand(m, b, &db, &rb) };
+	uint32_t in[2] = { onnx_operand(m, IR_DT_F32, a, &da, &ra), onnx_operand(m, IR_DT_F32, b, &db, &rb) };
 	if (!onnx_broadcast(ra, da, rb, db, &r, dims)) {
 		char sa[160], sb[160];
 		struct ir_type ta = type_of(ra, da), tb = type_of(rb, db);
@@ -347,19 +346,28 @@ static bool map_variadic(struct onnx_imp *m)
 	uint32_t acc = IR_NONE;
 	unsigned ra = 0;
 	int64_t da[IR_MAX_RANK];
+	enum ir_dtype dt = IR_DT_NONE; /* the first activation's */
 	for (unsigned k = 0; k < n; k++) {
 		struct onnx_value *v = onnx_in(m, k);
 		if (!v) {
 			onnx_error(m, "input %u is missing", k);
 			return false;
 		}
-		if (v->kind == ONNX_ACT && v->type.dtype != IR_DT_F32) {
-			onnx_error(m, "input '%s' must be float", v->name);
-			return false;
-		}
+		if (v->kind == ONNX_ACT && !dt)
+			dt = v->type.dtype;
+	}
+	if (!dt)
+		dt = IR_DT_F32;
+	if (dt != IR_DT_F32 && mean) {
+		onnx_error(m, "Mean of %s tensors is not supported (dlc averages f32)",
+		           ir_dtype_name(dt));
+		return false;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct onnx_value *v = onnx_in(m, k);
 		const int64_t *d;
 		unsigned r;
-		uint32_t in[2] = { acc, operand(m, v, &d, &r) };
+		uint32_t in[2] = { acc, onnx_operand(m, dt, v, &d, &r) };
 		if (k == 0) {
 			acc = in[1], ra = r;
 			memcpy(da, d, r * sizeof *d);
@@ -377,13 +385,26 @@ static bool map_variadic(struct onnx_imp *m)
 		ra = rr;
 		memcpy(da, dims, rr * sizeof *dims);
 	}
+	if (n == 1 && dt != IR_DT_F32) { /* the input itself */
+		struct ir_type t = type_of(ra, da);
+		t.dtype = dt;
+		if (onnx_in(m, 0)->kind != ONNX_ACT) {
+			onnx_error(m, "a single constant input is not supported");
+			return false;
+		}
+		onnx_set_act(m, 0, acc, &t);
+		return true;
+	}
 	if (mean || n == 1) {
 		memset(&at, 0, sizeof at);
 		at.eltwise.nsteps = 1;
 		at.eltwise.steps[0] = (struct ir_eltwise_step){ IR_STEP_AFFINE, 1.0f / (float)n, 0 };
 		acc = onnx_emit(m, IR_ELTWISE, onnx_name_out(m, 0), &acc, 1, &at);
 	}
-	return set_out(m, 0, acc, ra, da);
+	struct ir_type t = type_of(ra, da);
+	t.dtype = dt;
+	onnx_set_act(m, 0, acc, &t);
+	return true;
 }
 
 /* W = B^T (times alpha) as a dense weight [N, K] named after B. */
@@ -454,7 +475,7 @@ static bool map_matmul(struct onnx_imp *m)
 		                   dense_weight(m, b->t, false, 1.0f), IR_NONE);
 		return set_out(m, 0, y, a->type.rank, dims);
 	}
-	uint32_t in[2] = { operand(m, a, &da, &ra), operand(m, b, &db, &rb) };
+	uint32_t in[2] = { onnx_operand(m, IR_DT_F32, a, &da, &ra), onnx_operand(m, IR_DT_F32, b, &db, &rb) };
 	if (!matmul_shape(m, ra, da, rb, db, &r, dims))
 		return false;
 	return set_out(m, 0, onnx_emit(m, IR_MATMUL, onnx_name_out(m, 0), in, 2, NULL), r, dims);
@@ -512,7 +533,7 @@ static bool map_gemm(struct onnx_imp *m)
 			onnx_error(m, "beta other than 1 with a non-constant or 2-D C is not supported");
 			return false;
 		}
-		uint32_t in[2] = { y, operand(m, c, &dc, &rc) };
+		uint32_t in[2] = { y, onnx_operand(m, IR_DT_F32, c, &dc, &rc) };
 		if (!onnx_broadcast(2, dims, rc, dc, &r, od) || r != 2 || od[0] != rows || od[1] != units) {
 			onnx_error(m, "C does not broadcast to [%" PRId64 ", %" PRId64 "]", rows, units);
 			return false;
@@ -549,7 +570,7 @@ static bool reshape_to(struct onnx_imp *m, struct onnx_value *x, unsigned r, con
 
 static bool map_reshape(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	if (!x)
 		return false;
 	int64_t shape[IR_MAX_RANK], dims[IR_MAX_RANK];
@@ -566,7 +587,7 @@ static bool map_reshape(struct onnx_imp *m)
 
 static bool map_flatten(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	if (!x)
 		return false;
 	int64_t dims[2];
@@ -574,14 +595,17 @@ static bool map_flatten(struct onnx_imp *m)
 		return false;
 	if (x->type.rank >= 2 && dims[0] == x->type.dims[0] && x->type.rank > 2) {
 		uint32_t y = onnx_emit(m, IR_FLATTEN, onnx_name_out(m, 0), &x->ir, 1, NULL);
-		return set_out(m, 0, y, 2, dims);
+		struct ir_type t = type_of(2, dims);
+		t.dtype = x->type.dtype;
+		onnx_set_act(m, 0, y, &t);
+		return true;
 	}
 	return reshape_to(m, x, 2, dims);
 }
 
 static bool map_squeeze(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	if (!x)
 		return false;
 	int64_t dims[IR_MAX_RANK];
@@ -750,6 +774,24 @@ static bool resize_factors(struct onnx_imp *m, const struct onnx_value *x, int64
 	return true;
 }
 
+/* x viewed as split[0..r2) (size-1 axes inserted), broadcast to
+ * wide[0..r2) and viewed as out[0..r): every element or block repeated
+ * (Resize nearest by integer factors, Tile). */
+static uint32_t split_repeat(struct onnx_imp *m, const struct onnx_value *x, unsigned r2,
+                             const int64_t *split, const int64_t *wide, unsigned r,
+                             const int64_t *out)
+{
+	uint32_t y = onnx_reshape(m, onnx_name_tmp(m, "split"), x->ir, &x->type, r2, split);
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.broadcast.rank = (uint8_t)r2;
+	memcpy(at.broadcast.dims, wide, r2 * sizeof *wide);
+	y = onnx_emit(m, IR_BROADCAST, onnx_name_tmp(m, "repeat"), &y, 1, &at);
+	struct ir_type wt = type_of(r2, wide);
+	wt.dtype = x->type.dtype;
+	return onnx_reshape(m, onnx_name_out(m, 0), y, &wt, r, out);
+}
+
 /* Resize and Upsample in nearest mode by whole factors, where every
  * output pixel copies input pixel floor(o / factor): each scaled axis d
  * becomes [d, 1], broadcast to [d, factor] and merged back (a reshape,
@@ -803,15 +845,7 @@ static bool map_resize(struct onnx_imp *m)
 		onnx_error(m, "too many scaled axes (at most %d dims after splitting)", IR_MAX_RANK);
 		return false;
 	}
-	uint32_t y = onnx_reshape(m, onnx_name_tmp(m, "split"), x->ir, &x->type, r2, split);
-	union ir_attrs at;
-	memset(&at, 0, sizeof at);
-	at.broadcast.rank = (uint8_t)r2;
-	memcpy(at.broadcast.dims, wide, r2 * sizeof *wide);
-	y = onnx_emit(m, IR_BROADCAST, onnx_name_tmp(m, "repeat"), &y, 1, &at);
-	struct ir_type wt = type_of(r2, wide);
-	y = onnx_reshape(m, onnx_name_out(m, 0), y, &wt, r, out);
-	return set_out(m, 0, y, r, out);
+	return set_out(m, 0, split_repeat(m, x, r2, split, wide, r, out), r, out);
 }
 
 static bool map_concat(struct onnx_imp *m)
@@ -832,7 +866,7 @@ static bool map_concat(struct onnx_imp *m)
 			onnx_error(m, "input %u is missing", k);
 			return false;
 		}
-		in[k] = operand(m, v, &d, &rk);
+		in[k] = onnx_operand(m, IR_DT_F32, v, &d, &rk);
 		bool same = rk == r;
 		for (unsigned i = 0; same && i < r; i++)
 			same = (int)i == ax || k == 0 || d[i] == dims[i];
@@ -1006,6 +1040,54 @@ static bool map_gather(struct onnx_imp *m)
 	return true;
 }
 
+/* Tile: x [d0, d1, ...] repeated r_i times along each axis, as a view
+ * [.., 1, d_i, ..] with a new axis before each repeated one, a broadcast
+ * of those axes to r_i and a view [.., r_i * d_i, ..]. */
+static bool map_tile(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	int64_t reps[IR_MAX_RANK];
+	int n = x ? onnx_const_ints(m, 1, reps, IR_MAX_RANK, "repeats") : -1;
+	if (n < 0)
+		return false;
+	unsigned r = x->type.rank, er = 0;
+	if ((unsigned)n != r) {
+		onnx_error(m, "repeats has %d entries for an input of rank %u", n, r);
+		return false;
+	}
+	int64_t split[IR_MAX_RANK], big[IR_MAX_RANK], dims[IR_MAX_RANK];
+	for (unsigned k = 0; k < r; k++) {
+		if (reps[k] < 1) {
+			onnx_error(m, "repeats[%u] is %lld; dlc needs every repeat >= 1", k,
+			           (long long)reps[k]);
+			return false;
+		}
+		if (reps[k] > 1 && x->type.dims[k] > 1) { /* a new axis for the copies */
+			if (er + 2 > IR_MAX_RANK) {
+				onnx_error(m, "tiling this many axes needs more than %d dimensions",
+				           IR_MAX_RANK);
+				return false;
+			}
+			split[er] = 1, big[er++] = reps[k];
+		}
+		split[er] = x->type.dims[k];
+		big[er++] = x->type.dims[k] > 1 ? x->type.dims[k] : reps[k]; /* a 1 stretches */
+		if (ckd_mul_i64(&dims[k], x->type.dims[k], reps[k]) || dims[k] > IR_MAX_TENSOR_BYTES) {
+			onnx_error(m, "the tiled tensor is too large");
+			return false;
+		}
+	}
+	if (!memcmp(dims, x->type.dims, r * sizeof *dims)) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
+	uint32_t v = split_repeat(m, x, er, split, big, r, dims);
+	struct ir_type t = type_of(r, dims);
+	t.dtype = x->type.dtype;
+	onnx_set_act(m, 0, v, &t);
+	return true;
+}
+
 static bool map_expand(struct onnx_imp *m)
 {
 	struct onnx_value *x = act_in(m, 0);
@@ -1052,6 +1134,6 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "Dropout", map_identity }, { "Reshape", map_reshape }, { "Flatten", map_flatten },
 	{ "Squeeze", map_squeeze }, { "Unsqueeze", map_squeeze }, { "Transpose", map_transpose },
 	{ "Concat", map_concat }, { "Slice", map_slice }, { "Split", map_split },
-	{ "Gather", map_gather }, { "Expand", map_expand },
+	{ "Gather", map_gather }, { "Expand", map_expand }, { "Tile", map_tile },
 	{ NULL, NULL },
 };

@@ -211,6 +211,23 @@ const char *onnx_dtype_name(int32_t dt)
 	return dt >= 0 && dt < (int32_t)(sizeof names / sizeof names[0]) ? names[dt] : "unknown";
 }
 
+enum ir_dtype onnx_ir_dtype(int32_t dt)
+{
+	switch (dt) {
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: return IR_DT_F32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: return IR_DT_BOOL;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: return IR_DT_I8;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: return IR_DT_U8;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16: return IR_DT_I16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16: return IR_DT_U16;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: return IR_DT_I32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32: return IR_DT_U32;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: return IR_DT_I64;
+	case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64: return IR_DT_U64;
+	default: return IR_DT_NONE;
+	}
+}
+
 /* Element i of little-endian raw bytes of ONNX type dt, widened. */
 static void load_elem(int32_t dt, const unsigned char *p, float *f, int64_t *i)
 {

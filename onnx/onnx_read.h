@@ -30,5 +30,8 @@ unsigned char *onnx_read_file(struct onnx_imp *m, const char *path, const char *
 /* Bytes per element of ONNX data type dt in raw_data (0 = unsupported). */
 unsigned onnx_elem_size(int32_t dt);
 const char *onnx_dtype_name(int32_t dt);
+/* The IR dtype of ONNX element type dt (float, bool and the integers),
+ * IR_DT_NONE for the others (double, float16, string, ...). */
+enum ir_dtype onnx_ir_dtype(int32_t dt);
 
 #endif

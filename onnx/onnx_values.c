@@ -144,10 +144,10 @@ uint32_t onnx_emit(struct onnx_imp *m, enum ir_op op, const char *name, const ui
 	return ir_node(m->g, id)->out;
 }
 
-uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data, unsigned rank,
-                        const int64_t *dims)
+static uint32_t typed_weight(struct onnx_imp *m, const char *name, enum ir_dtype dt,
+                             const void *data, unsigned rank, const int64_t *dims)
 {
-	struct ir_type t = { IR_DT_F32, (uint8_t)rank, { 0 } };
+	struct ir_type t = { dt, (uint8_t)rank, { 0 } };
 	memcpy(t.dims, dims, rank * sizeof *dims);
 	/* keys keep the initializer's spelling: they are safetensors keys */
 	const char *key = name;
@@ -155,6 +155,48 @@ uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data,
 		key = arena_printf(m->a, "%s_%u", name, i);
 	strmap_put(&m->used_names, key, 0);
 	return ir_add_const(m->g, key, t, data, m->loc);
+}
+
+uint32_t onnx_ir_weight(struct onnx_imp *m, const char *name, const float *data, unsigned rank,
+                        const int64_t *dims)
+{
+	return typed_weight(m, name, IR_DT_F32, data, rank, dims);
+}
+
+uint32_t onnx_ir_const_as(struct onnx_imp *m, struct onnx_tensor *t, enum ir_dtype dt)
+{
+	if (dt == IR_DT_F32)
+		return onnx_ir_const(m, t);
+	size_t es = ir_dtype_size(dt);
+	int64_t n = t->numel ? t->numel : 1, one = 1;
+	unsigned char *data = arena_alloc(m->a, (size_t)n * es);
+	for (int64_t i = 0; i < t->numel; i++) {
+		int64_t v;
+		if (t->dtype == IR_DT_F32) { /* toward zero; NaN and huge values 0 */
+			float f = ((const float *)t->data)[i];
+			v = f > -9.2e18f && f < 9.2e18f ? (int64_t)f : 0;
+		} else {
+			v = ((const int64_t *)t->data)[i];
+		}
+		if (dt == IR_DT_BOOL)
+			v = v != 0;
+		memcpy(data + i * (int64_t)es, &v, es); /* the low bytes: little-endian */
+	}
+	return t->rank ? typed_weight(m, t->name, dt, data, t->rank, t->dims)
+	               : typed_weight(m, t->name, dt, data, 1, &one);
+}
+
+uint32_t onnx_operand(struct onnx_imp *m, enum ir_dtype dt, struct onnx_value *v,
+                      const int64_t **dims, unsigned *rank)
+{
+	if (v->kind == ONNX_ACT) {
+		*dims = v->type.dims;
+		*rank = v->type.rank;
+		return v->ir;
+	}
+	*dims = v->t->dims;
+	*rank = v->t->rank;
+	return onnx_ir_const_as(m, v->t, dt);
 }
 
 uint32_t onnx_ir_const(struct onnx_imp *m, struct onnx_tensor *t)

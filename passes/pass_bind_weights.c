@@ -207,17 +207,6 @@ static void permute_copy(unsigned char *dst, const unsigned char *src, size_t es
 	}
 }
 
-static enum st_dtype st_dtype_of(enum ir_dtype dt)
-{
-	switch (dt) {
-	case IR_DT_F32: return ST_F32;
-	case IR_DT_I32: return ST_I32;
-	case IR_DT_I64: return ST_I64;
-	case IR_DT_NONE: break;
-	}
-	DLC_UNREACHABLE("parameter without a type after shape inference");
-}
-
 /* "[2, 3, 3, 3]" (truncated to n bytes) */
 static void fmt_dims(char *buf, size_t n, const int64_t *dims, unsigned rank)
 {
@@ -327,7 +316,7 @@ static bool check_tensor(struct binder *b, const struct bind_param *p,
 	const struct ir_value *v = &b->g->vals[p->val];
 	struct src_span at = param_loc(b, p);
 	bool ok = true;
-	enum st_dtype want = st_dtype_of(v->type.dtype);
+	enum st_dtype want = st_dtype_of_ir(v->type.dtype);
 	if (t->dtype != want) {
 		diag_error(b->d, at, "weight '%s' has dtype %s, expected %s", v->name,
 		           st_dtype_name(t->dtype), st_dtype_name(want));

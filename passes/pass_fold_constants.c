@@ -8,7 +8,8 @@
  * constant for the nodes after it. Uses are redirected through a remap
  * array in the same sweep (no per-fold rescans), so the pass is linear.
  * Results over FOLD_MAX_BYTES stay computed at run time rather than grow
- * the object; nodes with integer operands are left alone. */
+ * the object; integer operands are folded only into the typed ops
+ * (embedding ids stay run-time). */
 #include "interp.h"
 #include "pass.h"
 
@@ -18,16 +19,17 @@ static bool foldable(struct ir_graph *g, const struct ir_node *n)
 {
 	if (n->nin == 0)
 		return false;
+	bool typed = ir_op_table[n->op].flags & IR_F_TYPED; /* any dtype */
 	for (unsigned k = 0; k < n->nin; k++) {
 		const struct ir_value *v = &g->vals[n->in[k]];
-		if (v->kind != IR_VAL_CONST || !v->data || v->type.dtype != IR_DT_F32)
+		if (v->kind != IR_VAL_CONST || !v->data || (!typed && v->type.dtype != IR_DT_F32))
 			return false;
 	}
 	for (unsigned k = 0; k < IR_MAX_PARAMS; k++)
 		if (n->param[k] != IR_NONE && !g->vals[n->param[k]].data)
 			return false;
 	const struct ir_type *t = &g->vals[n->out].type;
-	return t->dtype == IR_DT_F32 && ir_type_bytes(t) <= FOLD_MAX_BYTES;
+	return (typed || t->dtype == IR_DT_F32) && ir_type_bytes(t) <= FOLD_MAX_BYTES;
 }
 
 static bool run(struct pass_ctx *ctx)

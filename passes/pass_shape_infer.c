@@ -38,8 +38,10 @@ static bool infer_node(struct shape_ctx *s, struct ir_node *n, struct ir_type *y
 {
 	char buf[200];
 	bool ids = ir_op_table[n->op].flags & IR_F_IDS;
-	for (unsigned k = 0; k < n->nin; k++) {
+	bool typed = ir_op_table[n->op].flags & IR_F_TYPED; /* its rule checks dtypes */
+	for (unsigned k = 0; k < n->nin && !typed; k++) {
 		const struct ir_type *t = &s->g->vals[n->in[k]].type;
+		enum ir_dtype_class dc = ir_dtype_class(t->dtype);
 		bool is_int = t->dtype == IR_DT_I32 || t->dtype == IR_DT_I64;
 		if (ids && !is_int) {
 			diag_error(s->d, n->loc, "%s '%s' needs integer ids (i32 or i64), but '%s' is %s",
@@ -51,8 +53,10 @@ static bool infer_node(struct shape_ctx *s, struct ir_node *n, struct ir_type *y
 			diag_error(s->d, n->loc, "%s '%s' needs f32 input, but '%s' is %s",
 			           ir_op_table[n->op].name, n->name, s->g->vals[n->in[k]].name,
 			           tstr(t, buf, sizeof buf));
-			if (is_int)
-				diag_note(s->d, n->loc, "only embedding and onehot read integer tensors");
+			if (dc == IR_DC_SIGNED || dc == IR_DC_UNSIGNED || dc == IR_DC_BOOL)
+				diag_note(s->d, n->loc, "only embedding, onehot and the typed tensor ops "
+				          "(binary, compare, not, where, cast, argmax, argmin, "
+				          "reshape, flatten) read integer tensors");
 			return false;
 		}
 	}

@@ -663,6 +663,22 @@ bool shape_normalize(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
  * binary(add); any other mismatch gets add's equal-shapes message. */
 bool shape_add(struct shape_ctx *s, struct ir_node *n, struct ir_type *y)
 {
+	const struct ir_type *x = in_type(s, n);
+	char buf[200];
+	for (unsigned k = 0; k < n->nin; k++) { /* typed for binary's sake only */
+		const struct ir_value *v = &s->g->vals[n->in[k]];
+		if (v->type.dtype == IR_DT_F32 || (n->nin == 2 && v->type.dtype != IR_DT_BOOL))
+			continue;
+		diag_error(s->d, n->loc, "add '%s' needs f32 input%s, but '%s' is %s", n->name,
+		           n->nin == 2 ? " (or two integer tensors)" : "", v->name,
+		           tstr(&v->type, buf, sizeof buf));
+		return false;
+	}
+	if (x->dtype != IR_DT_F32 || s->g->vals[n->in[1]].type.dtype != IR_DT_F32) {
+		n->op = IR_BINARY; /* integers add through binary */
+		n->attr.binary.op = IR_BINOP_ADD;
+		return shape_binary(s, n, y);
+	}
 	if (add_broadcasts(s, n)) {
 		n->op = IR_BINARY;
 		n->attr.binary.op = IR_BINOP_ADD;

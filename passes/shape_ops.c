@@ -35,6 +35,8 @@ static const char *op_name(const struct sh *s)
 {
 	if (s->n->op == IR_BINARY)
 		return ir_binop_name(s->n->attr.binary.op);
+	if (s->n->op == IR_COMPARE)
+		return ir_cmp_name(s->n->attr.compare.op);
 	return ir_op_table[s->n->op].name;
 }
 
@@ -47,10 +49,11 @@ static const char *dims_str(const int64_t *dims, unsigned rank, char *buf, size_
 	return buf + 3; /* drop "f32" */
 }
 
-/* *y = f32[dims] after checking every extent and the size. */
-static bool finish(struct sh *s, struct ir_type *y, unsigned rank, const int64_t *dims)
+/* *y = dt[dims] after checking every extent and the size. */
+static bool finish_as(struct sh *s, struct ir_type *y, enum ir_dtype dt, unsigned rank,
+                      const int64_t *dims)
 {
-	int64_t bytes = (int64_t)ir_dtype_size(IR_DT_F32);
+	int64_t bytes = (int64_t)ir_dtype_size(dt);
 	for (unsigned i = 0; i < rank; i++) {
 		if (dims[i] <= 0) {
 			diag_error(s->d, s->n->loc, "'%s' would have dimension %u equal to %" PRId64,
@@ -65,10 +68,15 @@ static bool finish(struct sh *s, struct ir_type *y, unsigned rank, const int64_t
 		}
 	}
 	memset(y, 0, sizeof *y);
-	y->dtype = IR_DT_F32;
+	y->dtype = dt;
 	y->rank = (uint8_t)rank;
 	memcpy(y->dims, dims, rank * sizeof *dims);
 	return true;
+}
+
+static bool finish(struct sh *s, struct ir_type *y, unsigned rank, const int64_t *dims)
+{
+	return finish_as(s, y, IR_DT_F32, rank, dims);
 }
 
 /* axis (negative from the end) of input 0 made non-negative, or -1. */
@@ -84,17 +92,76 @@ static int resolve_axis(struct sh *s, int64_t axis)
 	return -1;
 }
 
+/* Whether binop op computes on dtype class dc (ir.h, enum ir_binop). */
+static bool binop_takes(enum ir_binop op, enum ir_dtype_class dc)
+{
+	switch (op) {
+	case IR_BINOP_ADD:
+	case IR_BINOP_SUB:
+	case IR_BINOP_MUL:
+	case IR_BINOP_DIV:
+	case IR_BINOP_POW:
+	case IR_BINOP_MIN:
+	case IR_BINOP_MAX:
+	case IR_BINOP_FMOD: return dc != IR_DC_BOOL;
+	case IR_BINOP_PRELU: return dc == IR_DC_FLOAT;
+	case IR_BINOP_MOD: return dc == IR_DC_SIGNED || dc == IR_DC_UNSIGNED;
+	case IR_BINOP_AND:
+	case IR_BINOP_OR:
+	case IR_BINOP_XOR: return dc == IR_DC_BOOL;
+	case IR_BINOP_NONE: break;
+	}
+	return false;
+}
+
+/* Inputs first..first+count-1 all have input `first`'s dtype. */
+static bool same_dtypes(struct sh *s, unsigned first, unsigned count)
+{
+	char a[200], b[200];
+	for (unsigned k = first + 1; k < first + count; k++)
+		if (in_t(s, k)->dtype != in_t(s, first)->dtype) {
+			diag_error(s->d, s->n->loc, "%s '%s': input '%s' %s and input '%s' %s have "
+			           "different dtypes", op_name(s), s->n->name, in_name(s, first),
+			           ir_type_str(in_t(s, first), a, sizeof a), in_name(s, k),
+			           ir_type_str(in_t(s, k), b, sizeof b));
+			return false;
+		}
+	return true;
+}
+
+/* The NumPy broadcast of inputs 0..nin-1 into *t, or an error naming the
+ * first input that does not fit the ones before it. */
+static bool broadcast_all(struct sh *s, struct ir_type *t)
+{
+	*t = *in_t(s, 0);
+	for (unsigned k = 1; k < s->n->nin; k++) {
+		struct ir_type acc = *t;
+		if (ir_broadcast_type(&acc, in_t(s, k), t))
+			continue;
+		char a[200], b[200];
+		diag_error(s->d, s->n->loc, "%s '%s': cannot broadcast input '%s' %s with input '%s' %s",
+		           op_name(s), s->n->name, in_name(s, k - 1),
+		           ir_type_str(in_t(s, k - 1), a, sizeof a), in_name(s, k),
+		           ir_type_str(in_t(s, k), b, sizeof b));
+		return false;
+	}
+	return true;
+}
+
 static bool infer_binary(struct sh *s, struct ir_type *y)
 {
-	DLC_ASSERT(s->n->attr.binary.op > IR_BINOP_NONE && s->n->attr.binary.op <= IR_BINOP_LAST);
+	enum ir_binop op = s->n->attr.binary.op;
+	DLC_ASSERT(op > IR_BINOP_NONE && op <= IR_BINOP_LAST);
+	enum ir_dtype dt = in_t(s, 0)->dtype;
 	struct ir_type t;
-	if (ir_broadcast_type(in_t(s, 0), in_t(s, 1), &t))
-		return finish(s, y, t.rank, t.dims);
-	char a[200], b[200];
-	diag_error(s->d, s->n->loc, "%s '%s': cannot broadcast input '%s' %s with input '%s' %s",
-	           op_name(s), s->n->name, in_name(s, 0), ir_type_str(in_t(s, 0), a, sizeof a),
-	           in_name(s, 1), ir_type_str(in_t(s, 1), b, sizeof b));
-	return false;
+	if (!same_dtypes(s, 0, 2) || !broadcast_all(s, &t))
+		return false;
+	if (!binop_takes(op, ir_dtype_class(dt))) {
+		diag_error(s->d, s->n->loc, "%s '%s' does not compute on %s tensors (input '%s')",
+		           op_name(s), s->n->name, ir_dtype_name(dt), in_name(s, 0));
+		return false;
+	}
+	return finish_as(s, y, dt, t.rank, t.dims);
 }
 
 /* NumPy matmul: a [..., M, K] x b [..., K, N] -> [batch..., M, N]; a
@@ -408,4 +475,79 @@ bool shape_attention(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y
 {
 	struct sh s = { ctx->g, ctx->d, n };
 	return infer_attention(&s, y);
+}
+
+/* ---- the typed ops ---- */
+
+/* Input k must have dtype class dc (what: how the message names it). */
+static bool needs_class(struct sh *s, unsigned k, bool ok, const char *what)
+{
+	if (ok)
+		return true;
+	char buf[200];
+	diag_error(s->d, s->n->loc, "%s '%s' needs %s input, but '%s' is %s", op_name(s),
+	           s->n->name, what, in_name(s, k), ir_type_str(in_t(s, k), buf, sizeof buf));
+	return false;
+}
+
+bool shape_compare(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	DLC_ASSERT(n->attr.compare.op > IR_CMP_NONE && n->attr.compare.op <= IR_CMP_LAST);
+	struct ir_type t;
+	return same_dtypes(&s, 0, 2) && broadcast_all(&s, &t) &&
+	       finish_as(&s, y, IR_DT_BOOL, t.rank, t.dims);
+}
+
+bool shape_logical_not(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	if (!needs_class(&s, 0, in_t(&s, 0)->dtype == IR_DT_BOOL, "a bool"))
+		return false;
+	*y = *in_t(&s, 0);
+	return true;
+}
+
+/* where(cond, a, b): cond bool, a and b of one dtype, all broadcast. */
+bool shape_where(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	struct ir_type t;
+	return needs_class(&s, 0, in_t(&s, 0)->dtype == IR_DT_BOOL, "a bool condition") &&
+	       same_dtypes(&s, 1, 2) && broadcast_all(&s, &t) &&
+	       finish_as(&s, y, in_t(&s, 1)->dtype, t.rank, t.dims);
+}
+
+bool shape_cast(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	DLC_ASSERT(ir_dtype_size(n->attr.cast.to));
+	const struct ir_type *x = in_t(&s, 0);
+	return finish_as(&s, y, n->attr.cast.to, x->rank, x->dims);
+}
+
+/* argmax, argmin: i64 positions, the axis dropped unless keepdims. */
+bool shape_arg(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	struct ir_arg_attr *a = &n->attr.arg;
+	const struct ir_type *x = in_t(&s, 0);
+	if (!needs_class(&s, 0, x->dtype != IR_DT_BOOL, "a numeric"))
+		return false;
+	int axis = resolve_axis(&s, a->axis);
+	if (axis < 0)
+		return false;
+	a->axis = axis;
+	int64_t dims[IR_MAX_RANK];
+	unsigned rank = 0;
+	for (unsigned k = 0; k < x->rank; k++)
+		if ((int)k != axis || a->keepdims)
+			dims[rank++] = (int)k == axis ? 1 : x->dims[k];
+	if (rank == 0) {
+		char buf[200];
+		diag_error(s.d, n->loc, "%s '%s' of the vector %s would be a scalar; use keepdims=true",
+		           op_name(&s), n->name, ir_type_str(x, buf, sizeof buf));
+		return false;
+	}
+	return finish_as(&s, y, IR_DT_I64, rank, dims);
 }

@@ -18,31 +18,31 @@ const char *dlc_status_str(int status)
 	}
 }
 
+/* name and element size per enum dlc_dtype code */
+static const struct {
+	const char *name;
+	size_t size;
+} dtypes[] = {
+	[DLC_DTYPE_F32] = { "f32", 4 }, [DLC_DTYPE_I32] = { "i32", 4 },
+	[DLC_DTYPE_I64] = { "i64", 8 }, [DLC_DTYPE_BOOL] = { "bool", 1 },
+	[DLC_DTYPE_I8] = { "i8", 1 },   [DLC_DTYPE_U8] = { "u8", 1 },
+	[DLC_DTYPE_I16] = { "i16", 2 }, [DLC_DTYPE_U16] = { "u16", 2 },
+	[DLC_DTYPE_U32] = { "u32", 4 }, [DLC_DTYPE_U64] = { "u64", 8 },
+};
+
+static bool known(int dtype)
+{
+	return dtype > DLC_DTYPE_NONE && dtype <= DLC_DTYPE_U64;
+}
+
 size_t dlc_dtype_size(int dtype)
 {
-	switch (dtype) {
-	case DLC_DTYPE_F32:
-	case DLC_DTYPE_I32:
-		return 4;
-	case DLC_DTYPE_I64:
-		return 8;
-	default:
-		return 0;
-	}
+	return known(dtype) ? dtypes[dtype].size : 0;
 }
 
 const char *dlc_dtype_name(int dtype)
 {
-	switch (dtype) {
-	case DLC_DTYPE_F32:
-		return "f32";
-	case DLC_DTYPE_I32:
-		return "i32";
-	case DLC_DTYPE_I64:
-		return "i64";
-	default:
-		return "?";
-	}
+	return known(dtype) ? dtypes[dtype].name : "?";
 }
 
 bool dlc_is_aligned(const void *p, size_t align)

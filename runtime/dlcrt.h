@@ -25,8 +25,11 @@ enum dlc_status {
 	                            no output was written */
 };
 
-/* Element types, numbered as in the compiler. */
-enum dlc_dtype { DLC_DTYPE_NONE, DLC_DTYPE_F32, DLC_DTYPE_I32, DLC_DTYPE_I64 };
+/* Element types, numbered as in the compiler. BOOL is one byte, 0 or 1
+ * (inputs: any non-zero byte is true). */
+enum dlc_dtype { DLC_DTYPE_NONE, DLC_DTYPE_F32, DLC_DTYPE_I32, DLC_DTYPE_I64, DLC_DTYPE_BOOL,
+	         DLC_DTYPE_I8, DLC_DTYPE_U8, DLC_DTYPE_I16, DLC_DTYPE_U16, DLC_DTYPE_U32,
+	         DLC_DTYPE_U64 };
 
 /* One input or output of a model: a row of <name>_inputs / <name>_outputs. */
 struct dlc_tensor_info {
@@ -42,7 +45,7 @@ struct dlc_tensor_info {
 const char *dlc_status_str(int status);
 /* Size in bytes of one element of dtype, 0 for an unknown code. */
 size_t dlc_dtype_size(int dtype);
-/* "f32", "i32", "i64" or "?". */
+/* "f32", "i32", "i64", "bool", "i8", "u8", "i16", "u16", "u32", "u64" or "?". */
 const char *dlc_dtype_name(int dtype);
 /* True when p is a multiple of align (a power of two). */
 bool dlc_is_aligned(const void *p, size_t align);

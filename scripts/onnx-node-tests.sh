@@ -5,7 +5,8 @@
 # compiled to an object (`dlc model.onnx --name=model`), linked with the e2e
 # harness and the runtime, run on the test's inputs and compared with its
 # outputs at the suite's tolerance, |a - e| <= 1e-7 + 1e-3 |e| per element
-# (integer and bool outputs exactly). Prints one line per failure, then
+# (integer and bool outputs byte for byte, in their own type). Prints one
+# line per failure, then
 # "N passed, M failed" and "attempted A of T"; exits 1 if any test failed.
 #
 # Weights fed as inputs: many tests pass Conv's W, Gemm's B and C,
@@ -142,16 +143,20 @@ run_one() {
   done
   for f in $(ls "$dir"/test_data_set_0/output_*.pb | sort -V); do
     i=${#outs[@]}
-    read -r dt shape < <("$tensor" --f32 "$f" "$w/exp$i.bin" 2>"$w/err") ||
+    read -r dt shape < <("$tensor" "$f" "$w/exp$i.bin" 2>"$w/err") ||
       { echo "FAIL $t: output: $(head -n1 "$w/err")"; rm -rf "$w"; return; }
-    case $dt in float|double) tols+=("1e-7 1e-3") ;; *) tols+=("0 0") ;; esac
+    case $dt in float|double) tols+=("1e-7 1e-3") ;; *) tols+=(exact) ;; esac
     outs+=("$w/out$i.bin") exps+=("$w/exp$i.bin")
   done
   if ! "$w/run" "${ins[@]}" "${outs[@]}" >"$w/err" 2>&1; then
     echo "FAIL $t: run: $(head -n1 "$w/err")"; rm -rf "$w"; return
   fi
   for i in "${!outs[@]}"; do
-    if ! "$cmp" "${outs[$i]}" "${exps[$i]}" ${tols[$i]} >"$w/err" 2>&1; then
+    if [ "${tols[$i]}" = exact ]; then
+      # integers and bool in their own type: byte for byte
+      cmp -s "${outs[$i]}" "${exps[$i]}" ||
+        { echo "FAIL $t: output $i: differs from the expected integers"; rm -rf "$w"; return; }
+    elif ! "$cmp" "${outs[$i]}" "${exps[$i]}" ${tols[$i]} >"$w/err" 2>&1; then
       echo "FAIL $t: output $i: $(head -n1 "$w/err")"; rm -rf "$w"; return
     fi
   done
@@ -172,7 +177,7 @@ if [ $propose -eq 1 ]; then
   sed -n 's/^FAIL \([^:]*\): dlc: .*: error: /\1 /p' "$tmp/results" | sed -E \
     -e 's/^([^ ]+) unsupported operators \(opset [0-9]+\): (.*)$/\1 op unsupported: \2/' \
     -e "s/ \(nodes? '[^)]*\)//g" \
-    -e "s/^([^ ]+) input '[^']*' has element type ([a-z0-9]+);.*/\1 dtype unsupported: \2 input (dlc computes f32)/" \
+    -e "s/^([^ ]+) input '[^']*' has element type ([a-z0-9]+);.*/\1 dtype unsupported: \2 input (dlc computes f32, integers and bool)/" \
     -e "s/^([^ ]+) input '[^']*' has rank 0;.*/\1 scalar (rank-0) input: dlc inputs have 1 to 8 dims/" \
     -e "s/^([^ ]+) input '[^']*' is not a tensor.*/\1 sequence or optional input: dlc inputs are tensors/" \
     -e "s/^([^ ]+) input '[^']*' has a dynamic dim.*/\1 dynamic shapes: symbolic input dims/" \

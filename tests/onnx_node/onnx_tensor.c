@@ -6,9 +6,8 @@
  *
  * Decodes with the protobuf-c code generated from onnx.proto (the
  * importer's), from raw_data or the typed fields. Elements are written in
- * their own type (f32 for float and double, i32 for int32 and smaller
- * integers, i64 for int64, u8 for bool) or, with --f32, as f32: dlc's
- * outputs are f32, so expected outputs are compared as f32. Prints
+ * their own type (f32 for float and double, every integer type in its
+ * own width, u8 0 or 1 for bool) or, with --f32, as f32. Prints
  * "DTYPE d0,d1,..." (the ONNX dtype name, lowercase) on stdout. Exits 1
  * for dtypes it cannot convert (string, complex, 16-bit floats). With
  * --name it prints the tensor's name only (the graph input it feeds, which
@@ -25,20 +24,20 @@ struct kind {
 	int onnx;
 	const char *name;
 	unsigned size; /* bytes per element in raw_data */
-	char out;      /* written as: 'f' f32, 'i' i32, 'l' i64, 'b' u8 */
+	char out;      /* written as: 'f' f32, 'n' the integer in its own width, 'b' u8 0/1 */
 };
 
 static const struct kind kinds[] = {
 	{ ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, "float", 4, 'f' },
 	{ ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE, "double", 8, 'f' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT64, "int64", 8, 'l' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT32, "int32", 4, 'i' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT16, "int16", 2, 'i' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT8, "int8", 1, 'i' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, "uint8", 1, 'i' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT16, "uint16", 2, 'i' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT32, "uint32", 4, 'l' },
-	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT64, "uint64", 8, 'l' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT64, "int64", 8, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT32, "int32", 4, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT16, "int16", 2, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__INT8, "int8", 1, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, "uint8", 1, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT16, "uint16", 2, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT32, "uint32", 4, 'n' },
+	{ ONNX__TENSOR_PROTO__DATA_TYPE__UINT64, "uint64", 8, 'n' },
 	{ ONNX__TENSOR_PROTO__DATA_TYPE__BOOL, "bool", 1, 'b' },
 };
 
@@ -165,16 +164,17 @@ int main(int argc, char **argv)
 		if (kind == 'f') {
 			float f = (float)v;
 			ok = fwrite(&f, 4, 1, out) == 1;
-		} else if (kind == 'i') {
-			int32_t x = (int32_t)v;
-			ok = fwrite(&x, 4, 1, out) == 1;
-		} else if (kind == 'l') {
-			int64_t x = raw && k->size == 8 ? (int64_t)0 : (int64_t)v;
-			if (raw && k->size == 8)
-				memcpy(&x, t->raw_data.data + i * 8, 8); /* exact beyond 2^53 */
-			else if (!raw && k->onnx == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
-				x = t->int64_data[i];
-			ok = fwrite(&x, 8, 1, out) == 1;
+		} else if (kind == 'n') { /* exact: the stored bits, or the typed field */
+			uint64_t x = 0;
+			if (raw)
+				memcpy(&x, t->raw_data.data + i * k->size, k->size);
+			else if (k->onnx == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+				x = (uint64_t)t->int64_data[i];
+			else if (k->onnx == ONNX__TENSOR_PROTO__DATA_TYPE__UINT64)
+				x = t->uint64_data[i];
+			else
+				x = (uint64_t)(int64_t)v;
+			ok = fwrite(&x, k->size, 1, out) == 1; /* the low bytes: little-endian */
 		} else {
 			uint8_t x = v != 0;
 			ok = fwrite(&x, 1, 1, out) == 1;

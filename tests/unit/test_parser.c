@@ -475,6 +475,7 @@ static void test_every_layer_defaults(void **state)
 			 * lists of ints valid for every layer taking one */
 			const char *v = ps[k].type == FE_PT_DIMS                ? "[-1]"
 			                : ps[k].type == FE_PT_TYPE              ? "f32[1]"
+			                : ps[k].type == FE_PT_DTYPE             ? "f32"
 			                : ps[k].type == FE_PT_INTS && id == FE_LAYER_PAD ? "[0, 0]"
 			                : ps[k].type == FE_PT_INTS && id != FE_LAYER_BROADCAST ? "0"
 			                : ps[k].type == FE_PT_FLOAT && !first ? "2"

@@ -318,7 +318,7 @@ static void sequence_errors(void **state)
 	const char *s = capture_text(&f->cap);
 	assert_contains(s, "embedding 'n0' needs integer ids (i32 or i64), but 'x' is f32[1, 4, 3]");
 	assert_contains(s, "lstm 'n1' needs f32 input, but 'ids' is i32[1, 4]");
-	assert_contains(s, "note: only embedding and onehot read integer tensors");
+	assert_contains(s, "note: only embedding, onehot and the typed tensor ops");
 	assert_contains(s, "gru 'n3' expects a rank-3 input ([batch, time steps, features]), got "
 	                   "f32[1, 12]");
 	assert_contains(s, "timestep index 4 of 'n4' is out of range for 4 time steps (input "

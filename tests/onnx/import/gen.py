@@ -316,6 +316,46 @@ def case_conv1d():
     save_case("conv1d", m, [x], [mp.numpy(), ap.numpy()])
 
 
+def case_typed():
+    """Integer and bool tensors as first-class values: a bool mask and
+    int64 input, Greater/LessOrEqual/Equal, And/Or/Not/Xor, Where, ArgMax
+    and ArgMin (select_last_index), Mod and Add on int64, Cast to float,
+    constants converted to the operand's dtype."""
+    x = np.array([[0.5, -1.0, 2.0, 2.0, -0.25], [1.5, 0.0, -3.0, 1.5, 0.75]], np.float32)
+    mask = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 1]], np.bool_)
+    k = np.array([[3, -7, 12, 5, 3], [-1, 8, 3, 0, -9]], np.int64)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [
+        helper.make_node("Greater", ["x", "zero"], ["g"], name="positive"),
+        helper.make_node("And", ["mask", "g"], ["a"], name="both"),
+        helper.make_node("Not", ["a"], ["na"], name="neither"),
+        helper.make_node("Equal", ["k", "three"], ["e"], name="is3"),
+        helper.make_node("Or", ["na", "e"], ["o"], name="pick"),
+        helper.make_node("ArgMax", ["x"], ["am"], name="amax", axis=1, keepdims=1),
+        helper.make_node("Mod", ["k", "four"], ["km"], name="mod4"),
+        helper.make_node("Add", ["km", "am"], ["ks"], name="shift"),
+        helper.make_node("Cast", ["ks"], ["kf"], name="tofloat", to=TensorProto.FLOAT),
+        helper.make_node("Where", ["o", "x", "kf"], ["y"], name="select"),
+        helper.make_node("LessOrEqual", ["x", "half"], ["le"], name="small"),
+        helper.make_node("Xor", ["le", "mask"], ["xo"], name="flip"),
+        helper.make_node("ArgMin", ["x"], ["amin"], name="amin", axis=0, keepdims=0,
+                         select_last_index=1),
+        helper.make_node("Cast", ["amin"], ["aminf"], name="aminf", to=TensorProto.FLOAT),
+        helper.make_node("Where", ["xo", "aminf", "x"], ["y2"], name="select2"),
+    ]
+    m = model(nodes, [vi("x", [2, 5]), vi("mask", [2, 5], TensorProto.BOOL),
+                      vi("k", [2, 5], TensorProto.INT64)],
+              [vi("y", [2, 5]), vi("y2", [2, 5])],
+              [init("zero", np.array([0.0], np.float32)), i64("three", 3), i64("four", [4]),
+               init("half", np.array(0.5, np.float32))])
+    o = np.logical_or(~(mask & (x > 0)), k == 3)
+    ks = np.mod(k, 4) + np.argmax(x, axis=1)[:, None]
+    y = np.where(o, x, ks.astype(np.float32))
+    amin = 1 - np.argmin(x[::-1], axis=0)  # the last minimum of each column
+    y2 = np.where((x <= 0.5) ^ mask, amin.astype(np.float32), x)
+    save_case("typed", m, [x, mask, k], [y, y2])
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -360,8 +400,21 @@ def errors():
     m = model(relu, [vi("x", ["batch", 4])], [vi("y", ["batch", 4])], [])
     save_error("dynamic", m, "input 'x' has a dynamic dim 0 ('batch'); dlc needs static shapes: "
                "give one with --input-shape x=d1,d2,...")
+    m = model(relu, [vi("x", [1, 4], TensorProto.DOUBLE)], [vi("y", [1, 4])], [])
+    save_error("dtype", m, "input 'x' has element type double; dlc takes float, integer and "
+               "bool inputs")
     m = model(relu, [vi("x", [1, 4], TensorProto.UINT8)], [vi("y", [1, 4])], [])
-    save_error("dtype", m, "input 'x' has element type uint8")
+    save_error("dtype_relu", m, "node 'relu' (Relu): input 'x' must be float, got u8")
+    m = model([helper.make_node("Cast", ["x"], ["y"], name="c", to=TensorProto.DOUBLE)],
+              [vi("x", [1, 4])], [vi("y", [1, 4], TensorProto.DOUBLE)], [])
+    save_error("cast_double", m, "node 'c' (Cast): Cast to double is not supported")
+    m = model([helper.make_node("Where", ["x", "x", "x"], ["y"], name="w")],
+              [vi("x", [1, 4])], [vi("y", [1, 4])], [])
+    save_error("where_float_cond", m, "where 'y' needs a bool condition input, but 'x' is "
+               "f32[1, 4]")
+    m = model([helper.make_node("Add", ["x", "k"], ["y"], name="mixed")],
+              [vi("x", [1, 4]), vi("k", [1, 4], TensorProto.INT64)], [vi("y", [1, 4])], [])
+    save_error("mixed_dtypes", m, "have different dtypes")
     nodes = [helper.make_node("NonMaxSuppression", ["x", "x"], ["a"], name="nms_1"),
              helper.make_node("Relu", ["x"], ["r"], name="ok"),
              helper.make_node("Einsum", ["r"], ["b"], name="einsum_0", equation="ij->ji"),
@@ -434,3 +487,4 @@ if __name__ == "__main__":
     case_pool_ceil()
     errors()
     case_conv1d()  # after errors(): the earlier cases keep their random data
+    case_typed()

@@ -1,0 +1,298 @@
+/* onnx_typed.c - the ONNX operators over integer and bool tensors, to the
+ * typed IR ops: Equal, Less, LessOrEqual, Greater, GreaterOrEqual, Not,
+ * And, Or, Xor, Where, Cast, ArgMax, ArgMin, Mod, and Add/Sub/Mul/Div/
+ * Pow/Min/Max on integers (map_binary in onnx_ops.c hands those over).
+ *
+ * An operator's dtype is its first activation's; constant operands are
+ * converted to it (onnx_ir_const_as), as ONNX requires operands of one
+ * type. Mixed Pow (ONNX lets the exponent's type differ) computes in f32:
+ * an integer exponent is cast to f32, an integer base is cast to f32 and
+ * the result back to the base's type. Nodes whose inputs are all
+ * constant were evaluated before (onnx_const.c) where that is defined. */
+#include <string.h>
+
+#include "check.h"
+#include "onnx_attr.h"
+#include "onnx_map.h"
+#include "onnx_read.h"
+#include "onnx_shape.h"
+
+/* The dtype of inputs first..first+n-1: the first activation's, else the
+ * first constant's. */
+static enum ir_dtype common_dtype(struct onnx_imp *m, unsigned first, unsigned n)
+{
+	for (unsigned k = first; k < first + n; k++) {
+		struct onnx_value *v = onnx_in(m, k);
+		if (v && v->kind == ONNX_ACT)
+			return v->type.dtype;
+	}
+	struct onnx_value *v = onnx_in(m, first);
+	return v && v->kind == ONNX_CONST ? v->t->dtype : IR_DT_NONE;
+}
+
+/* An operand: IR value and shape. */
+struct opnd {
+	uint32_t ir;
+	unsigned rank;
+	const int64_t *dims;
+};
+
+/* Inputs 0..nin-1 as operands, input k converted to dts[k] if constant;
+ * false (reported) when one is missing. */
+static bool operands(struct onnx_imp *m, unsigned nin, const enum ir_dtype *dts, struct opnd *o)
+{
+	for (unsigned k = 0; k < nin; k++) {
+		struct onnx_value *v = onnx_in(m, k);
+		if (!v) {
+			onnx_error(m, "needs %u inputs; input %u is missing", nin, k);
+			return false;
+		}
+		o[k].ir = onnx_operand(m, dts[k], v, &o[k].dims, &o[k].rank);
+	}
+	return true;
+}
+
+/* Emits op over the operands (NumPy broadcasting) with output dtype ydt,
+ * named name (or output 0's); returns the IR value, IR_NONE (reported)
+ * when the shapes do not broadcast. Sets output 0 when `out`. */
+static uint32_t emit(struct onnx_imp *m, enum ir_op op, const union ir_attrs *at,
+                     const struct opnd *o, unsigned nin, enum ir_dtype ydt, const char *name,
+                     struct ir_type *yt)
+{
+	int64_t dims[IR_MAX_RANK];
+	unsigned r = o[0].rank;
+	memcpy(dims, o[0].dims, r * sizeof *dims);
+	for (unsigned k = 1; k < nin; k++)
+		if (!onnx_broadcast(r, dims, o[k].rank, o[k].dims, &r, dims)) {
+			onnx_error(m, "input %u cannot be broadcast with the inputs before it", k);
+			return IR_NONE;
+		}
+	if (r == 0) {
+		onnx_error(m, "a scalar (rank-0) result is not supported");
+		return IR_NONE;
+	}
+	uint32_t in[3];
+	DLC_ASSERT(nin <= 3);
+	for (unsigned k = 0; k < nin; k++)
+		in[k] = o[k].ir;
+	memset(yt, 0, sizeof *yt);
+	yt->dtype = ydt;
+	yt->rank = (uint8_t)r;
+	memcpy(yt->dims, dims, r * sizeof *dims);
+	return onnx_emit(m, op, name ? name : onnx_name_out(m, 0), in, nin, at);
+}
+
+/* emit for output 0 of the node. */
+static bool emit_out(struct onnx_imp *m, enum ir_op op, const union ir_attrs *at,
+                     const struct opnd *o, unsigned nin, enum ir_dtype ydt)
+{
+	struct ir_type t;
+	uint32_t y = emit(m, op, at, o, nin, ydt, NULL, &t);
+	if (y == IR_NONE)
+		return false;
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
+/* A cast of operand o to dt, named name. */
+static struct opnd cast_to(struct onnx_imp *m, struct opnd o, enum ir_dtype dt, const char *name)
+{
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.cast.to = dt;
+	return (struct opnd){ onnx_emit(m, IR_CAST, name, &o.ir, 1, &at), o.rank, o.dims };
+}
+
+/* Pow with operands of different types, in f32. */
+static bool mixed_pow(struct onnx_imp *m, enum ir_dtype da, enum ir_dtype db)
+{
+	enum ir_dtype dts[2] = { da, db };
+	struct opnd o[2];
+	if (!operands(m, 2, dts, o))
+		return false;
+	if (da != IR_DT_F32)
+		o[0] = cast_to(m, o[0], IR_DT_F32, onnx_name_tmp(m, "base"));
+	if (db != IR_DT_F32)
+		o[1] = cast_to(m, o[1], IR_DT_F32, onnx_name_tmp(m, "exponent"));
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = IR_BINOP_POW;
+	if (da == IR_DT_F32)
+		return emit_out(m, IR_BINARY, &at, o, 2, IR_DT_F32);
+	struct ir_type t;
+	uint32_t p = emit(m, IR_BINARY, &at, o, 2, IR_DT_F32, onnx_name_tmp(m, "pow"), &t);
+	if (p == IR_NONE)
+		return false;
+	struct opnd y = cast_to(m, (struct opnd){ p, t.rank, t.dims }, da, onnx_name_out(m, 0));
+	t.dtype = da;
+	onnx_set_act(m, 0, y.ir, &t);
+	return true;
+}
+
+/* The dtype of a present input: its own, or its constant's. */
+static enum ir_dtype dtype_of(const struct onnx_value *v)
+{
+	return v->kind == ONNX_ACT ? v->type.dtype : v->t->dtype;
+}
+
+bool onnx_map_typed_binary(struct onnx_imp *m, enum ir_binop op)
+{
+	struct onnx_value *a = onnx_in(m, 0), *b = onnx_in(m, 1);
+	DLC_ASSERT(a && b);
+	enum ir_dtype da = dtype_of(a), db = dtype_of(b);
+	if (op == IR_BINOP_POW && da != db && (da == IR_DT_F32 || db == IR_DT_F32))
+		return mixed_pow(m, da, db);
+	if (op == IR_BINOP_POW && da != db && a->kind == ONNX_ACT && b->kind == ONNX_ACT) {
+		/* two integer types: the exponent in the base's */
+		enum ir_dtype dts[2] = { da, db };
+		struct opnd o[2];
+		if (!operands(m, 2, dts, o))
+			return false;
+		o[1] = cast_to(m, o[1], da, onnx_name_tmp(m, "exponent"));
+		union ir_attrs at;
+		memset(&at, 0, sizeof at);
+		at.binary.op = op;
+		return emit_out(m, IR_BINARY, &at, o, 2, da);
+	}
+	enum ir_dtype dt = common_dtype(m, 0, 2);
+	enum ir_dtype dts[2] = { dt, dt };
+	struct opnd o[2];
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = op;
+	return operands(m, 2, dts, o) && emit_out(m, IR_BINARY, &at, o, 2, dt);
+}
+
+static bool map_compare(struct onnx_imp *m)
+{
+	static const struct {
+		const char *onnx;
+		enum ir_cmp op;
+	} ops[] = {
+		{ "Equal", IR_CMP_EQ }, { "Less", IR_CMP_LT },    { "LessOrEqual", IR_CMP_LE },
+		{ "Greater", IR_CMP_GT }, { "GreaterOrEqual", IR_CMP_GE },
+	};
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (!strcmp(m->node->op_type, ops[i].onnx))
+			at.compare.op = ops[i].op;
+	DLC_ASSERT(at.compare.op != IR_CMP_NONE);
+	enum ir_dtype dt = common_dtype(m, 0, 2);
+	enum ir_dtype dts[2] = { dt, dt };
+	struct opnd o[2];
+	return operands(m, 2, dts, o) && emit_out(m, IR_COMPARE, &at, o, 2, IR_DT_BOOL);
+}
+
+static bool map_logic(struct onnx_imp *m)
+{
+	const char *op = m->node->op_type;
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = !strcmp(op, "And") ? IR_BINOP_AND
+	               : !strcmp(op, "Or") ? IR_BINOP_OR
+	                                   : IR_BINOP_XOR;
+	enum ir_dtype dts[2] = { IR_DT_BOOL, IR_DT_BOOL };
+	struct opnd o[2];
+	return operands(m, 2, dts, o) && emit_out(m, IR_BINARY, &at, o, 2, IR_DT_BOOL);
+}
+
+static bool map_not(struct onnx_imp *m)
+{
+	enum ir_dtype dt = IR_DT_BOOL;
+	struct opnd o;
+	return operands(m, 1, &dt, &o) && emit_out(m, IR_NOT, NULL, &o, 1, IR_DT_BOOL);
+}
+
+static bool map_where(struct onnx_imp *m)
+{
+	enum ir_dtype dt = common_dtype(m, 1, 2);
+	enum ir_dtype dts[3] = { IR_DT_BOOL, dt, dt };
+	struct opnd o[3];
+	return operands(m, 3, dts, o) && emit_out(m, IR_WHERE, NULL, o, 3, dt);
+}
+
+static bool map_mod(struct onnx_imp *m)
+{
+	enum ir_dtype dt = common_dtype(m, 0, 2);
+	bool fmod = onnx_attr_int(m, "fmod", 0) != 0;
+	if (dt == IR_DT_F32 && !fmod) {
+		onnx_error(m, "Mod of float tensors needs fmod=1 (as ONNX requires)");
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = fmod ? IR_BINOP_FMOD : IR_BINOP_MOD;
+	enum ir_dtype dts[2] = { dt, dt };
+	struct opnd o[2];
+	return operands(m, 2, dts, o) && emit_out(m, IR_BINARY, &at, o, 2, dt);
+}
+
+static bool map_cast(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT) {
+		onnx_error(m, "needs a computed (non-constant) input");
+		return false;
+	}
+	int64_t to = onnx_attr_int(m, "to", 0);
+	enum ir_dtype dt = to >= 0 && to <= INT32_MAX ? onnx_ir_dtype((int32_t)to) : IR_DT_NONE;
+	if (!dt) {
+		onnx_error(m, "Cast to %s is not supported: dlc computes float (f32), integer and "
+		           "bool tensors", onnx_dtype_name(to >= 0 && to <= INT32_MAX ? (int32_t)to : -1));
+		return false;
+	}
+	if (dt == x->type.dtype) {
+		onnx_set_act(m, 0, x->ir, &x->type);
+		return true;
+	}
+	struct opnd o = { x->ir, x->type.rank, x->type.dims };
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.cast.to = dt;
+	return emit_out(m, IR_CAST, &at, &o, 1, dt);
+}
+
+static bool map_arg(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT) {
+		onnx_error(m, "needs a computed (non-constant) input");
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	int64_t axis = onnx_attr_int(m, "axis", 0), r = x->type.rank;
+	if (axis < -r || axis >= r) {
+		onnx_error(m, "axis %lld is out of range for rank %lld", (long long)axis, (long long)r);
+		return false;
+	}
+	at.arg.axis = (int)(axis < 0 ? axis + r : axis);
+	at.arg.keepdims = onnx_attr_int(m, "keepdims", 1) != 0;
+	at.arg.last = onnx_attr_int(m, "select_last_index", 0) != 0;
+	enum ir_op op = !strcmp(m->node->op_type, "ArgMax") ? IR_ARGMAX : IR_ARGMIN;
+	struct ir_type t = x->type;
+	t.dtype = IR_DT_I64;
+	if (at.arg.keepdims) {
+		t.dims[at.arg.axis] = 1;
+	} else {
+		for (unsigned k = (unsigned)at.arg.axis; k + 1 < t.rank; k++)
+			t.dims[k] = t.dims[k + 1];
+		t.rank--;
+	}
+	if (t.rank == 0) {
+		onnx_error(m, "a scalar (rank-0) result is not supported");
+		return false;
+	}
+	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
+}
+
+const struct onnx_op_map onnx_typed_table[] = {
+	{ "Equal", map_compare }, { "Less", map_compare },     { "LessOrEqual", map_compare },
+	{ "Greater", map_compare }, { "GreaterOrEqual", map_compare },
+	{ "Not", map_not },       { "And", map_logic },        { "Or", map_logic },
+	{ "Xor", map_logic },     { "Where", map_where },      { "Mod", map_mod },
+	{ "Cast", map_cast },     { "ArgMax", map_arg },       { "ArgMin", map_arg },
+	{ NULL, NULL }
+};

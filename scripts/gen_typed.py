@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""gen_typed.py - NumPy reference data for dlc's typed layers (integer
+and bool tensors: div/mod/fmod/pow/min on i32, casts, comparisons, logic,
+where, argmax/argmin).
+
+Writes tests/models/typed_edges/ (model.dl, input0..2.bin, expected.bin).
+The inputs sit on every edge the IR defines (compiler/ir.h): division and
+remainder by 0 and of INT32_MIN by -1, negative exponents, casts of NaN,
+infinities and out-of-range floats (saturated), ties and NaN in argmax.
+NumPy computes the ordinary cases; where NumPy's answer is undefined or
+platform-dependent (integer division by 0, float-to-integer overflow),
+the value is the one ir.h defines, computed by the helpers below. The
+output is f32 (every result cast and concatenated), so the tolerance
+check of tests/e2e/run_e2e.sh compares exact small integers.
+
+Run: /usr/bin/python3 scripts/gen_typed.py
+"""
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dlcref  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASE = os.path.join(ROOT, "tests", "models", "typed_edges")
+
+DL = """model typed_edges
+input a: i32[1, 8]
+input b: i32[1, 8]
+input f: f32[1, 8]
+
+q = div()(a, b)
+r = mod()(a, b)
+t = fmod()(a, b)
+p = pow()(a, b)
+lo = min()(a, b)
+c8 = cast(to=u8)(f)
+ci = cast(to=i32)(f)
+cb = cast(to=bool)(f)
+gt = greater()(a, b)
+eq = equal()(a, b)
+ne = not()(eq)
+both = and()(gt, ne)
+w = where()(both, a, b)
+zero = constant(f32[1], value=0)
+neg = less()(f, zero)
+k = xor()(neg, cb)
+amax = argmax(axis=1, last=true)(lo)
+amin = argmin(axis=1)(f)
+seven = constant(i64[1, 1], value=7)
+shift = mul()(amax, seven)
+total = add()(shift, amin)
+
+qf = cast(to=f32)(q)
+rf = cast(to=f32)(r)
+tf = cast(to=f32)(t)
+pf = cast(to=f32)(p)
+c8f = cast(to=f32)(c8)
+cif = cast(to=f32)(ci)
+wf = cast(to=f32)(w)
+kf = cast(to=f32)(k)
+totalf = cast(to=f32)(total)
+y = concat(axis=1)(qf, rf, tf, pf, c8f, cif, wf, kf, totalf)
+"""
+
+I32_MIN, I32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+def wrap32(v):
+    return (int(v) + 2 ** 31) % 2 ** 32 - 2 ** 31
+
+
+def div(a, b):  # toward zero; by 0: 0; INT32_MIN / -1 wraps
+    if b == 0:
+        return 0
+    q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+    return wrap32(q)
+
+
+def fmod(a, b):  # the sign of a; by 0 (and by -1): 0
+    return 0 if b == 0 else wrap32(a - div(a, b) * b) if b != -1 else 0
+
+
+def mod(a, b):  # the sign of b
+    if b == 0 or b == -1:
+        return 0
+    r = fmod(a, b)
+    return r + b if r != 0 and (r < 0) != (b < 0) else r
+
+
+def ipow(a, b):
+    if b < 0:
+        return 1 if a == 1 else (-1 if b % 2 else 1) if a == -1 else 0
+    return wrap32(pow(a, b, 2 ** 32))
+
+
+def to_int(f, lo, hi):  # toward zero, saturated, NaN 0
+    if np.isnan(f):
+        return 0
+    return int(min(max(np.trunc(np.float64(f)), lo), hi))
+
+
+def main():
+    a = np.array([[I32_MIN, 7, -7, 7, -7, 0, 5, 100]], np.int32)
+    b = np.array([[-1, 0, 2, -2, 0, 3, 3, 3]], np.int32)
+    f = np.array([[np.nan, 1e20, -1e20, -1.5, 300.7, 2.5, -0.0, np.inf]], np.float32)
+    pairs = list(zip(a[0].tolist(), b[0].tolist()))
+    q = [div(x, y) for x, y in pairs]
+    r = [mod(x, y) for x, y in pairs]
+    t = [fmod(x, y) for x, y in pairs]
+    p = [ipow(x, y) for x, y in pairs]
+    lo = np.minimum(a, b)[0]
+    c8 = [to_int(v, 0, 255) for v in f[0]]
+    ci = [to_int(v, I32_MIN, I32_MAX) for v in f[0]]
+    cb = f[0] != 0  # NaN is true
+    w = np.where((a > b) & (a != b), a, b)[0]
+    k = (f[0] < 0) ^ cb
+    amax = len(lo) - 1 - int(np.argmax(lo[::-1]))  # the last maximum
+    amin = int(np.argmin(f[0]))  # the first NaN (NumPy)
+    total = amax * 7 + amin
+    y = np.concatenate([np.array(v, np.float64).ravel() for v in
+                        (q, r, t, p, c8, ci, w, k, [total])]).astype(np.float32)[None, :]
+    os.makedirs(CASE, exist_ok=True)
+    dlcref.write_text(os.path.join(CASE, "model.dl"), DL)
+    for i, (x, dt) in enumerate(((a, np.int32), (b, np.int32), (f, np.float32))):
+        dlcref.write_bin(os.path.join(CASE, "input%d.bin" % i), x, dt)
+    dlcref.write_bin(os.path.join(CASE, "expected.bin"), y)
+    print("typed_edges: %s" % y.tolist())
+
+
+if __name__ == "__main__":
+    main()
