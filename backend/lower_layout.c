@@ -1,7 +1,8 @@
 /* lower_layout.c - ops that only move data: concat (one memcpy per input
  * and outer row, none for the inputs the memory plan computed straight
  * into their slice of the output) and transpose (a loop nest over the
- * output in memory order, gathering from the input). */
+ * output in memory order, gathering from the input). Both move elements
+ * of any dtype. */
 #include "cg.h"
 
 #include "check.h"
@@ -20,13 +21,16 @@ void lower_concat(struct cg *c, const struct ir_node *n)
 			continue;
 		}
 		int64_t chunk = xs.len * xs.inner;
+		enum ir_dtype dt = cg_type(c, n->out)->dtype;
+		LLVMTypeRef ety = cg_dtype(c, dt);
+		unsigned es = (unsigned)ir_dtype_size(dt);
 		struct cg_loop l;
 		LLVMValueRef o = cg_loop_begin(c, &l, ys.outer, "o");
-		LLVMValueRef dst = cg_elem(c, c->addr[n->out],
-		                           cg_madd(c, o, ys.len * ys.inner, cg_i64(c, off * ys.inner), ""),
-		                           "dst");
-		LLVMValueRef src = cg_elem(c, c->addr[n->in[k]], cg_mul(c, o, cg_i64(c, chunk), ""), "src");
-		LLVMBuildMemCpy(c->b, dst, 4, src, 4, cg_i64(c, chunk * 4));
+		LLVMValueRef at = cg_madd(c, o, ys.len * ys.inner, cg_i64(c, off * ys.inner), "");
+		LLVMValueRef dst = LLVMBuildInBoundsGEP2(c->b, ety, c->addr[n->out], &at, 1, "dst");
+		LLVMValueRef from = cg_mul(c, o, cg_i64(c, chunk), "");
+		LLVMValueRef src = LLVMBuildInBoundsGEP2(c->b, ety, c->addr[n->in[k]], &from, 1, "src");
+		LLVMBuildMemCpy(c->b, dst, es, src, es, cg_i64(c, chunk * es));
 		cg_loop_end(c, &l);
 		off += xs.len;
 	}
@@ -51,7 +55,8 @@ void lower_transpose(struct cg *c, const struct ir_node *n)
 		dst = cg_madd(c, dst, yt->dims[k], i, "dst");
 		src = cg_add(c, src, cg_mul(c, i, cg_i64(c, xstride[a->perm[k]]), ""), "src");
 	}
-	cg_store(c, cg_load(c, c->addr[n->in[0]], src, "x"), c->addr[n->out], dst);
+	cg_tstore(c, yt->dtype, cg_tload(c, yt->dtype, c->addr[n->in[0]], src, "x"), c->addr[n->out],
+	          dst);
 	for (unsigned k = a->rank; k-- > 0;)
 		cg_loop_end(c, &l[k]);
 }

@@ -47,11 +47,12 @@ static void broadcasting(struct cg *c, const struct ir_node *n)
 	LLVMValueRef iv[IR_MAX_RANK];
 	struct cg_nest ns;
 	cg_nest_begin(c, &ns, yt->dims, yt->rank, iv);
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_offset(c, iv, st[0], yt->rank), "a");
+	LLVMValueRef v = cg_tload(c, yt->dtype, c->addr[n->in[0]], cg_offset(c, iv, st[0], yt->rank),
+	                          "a");
 	if (n->op == IR_BINARY)
 		v = binop(c, n->attr.binary.op, v,
 		          cg_load(c, c->addr[n->in[1]], cg_offset(c, iv, st[1], yt->rank), "b"));
-	cg_store(c, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
+	cg_tstore(c, yt->dtype, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
 	cg_nest_end(c, &ns);
 }
 
@@ -217,8 +218,9 @@ void lower_slice(struct cg *c, const struct ir_node *n)
 	LLVMValueRef src = cg_mul(c, cg_madd(c, o, dim, at, ""), cg_i64(c, inner), "src");
 	LLVMValueRef dst = cg_mul(c, cg_madd(c, o, len, i, ""), cg_i64(c, inner), "dst");
 	LLVMValueRef r = cg_loop_begin(c, &lr, inner, "r");
-	cg_store(c, cg_load(c, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"), c->addr[n->out],
-	         cg_add(c, dst, r, ""));
+	enum ir_dtype dt = xt->dtype;
+	cg_tstore(c, dt, cg_tload(c, dt, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"),
+	          c->addr[n->out], cg_add(c, dst, r, ""));
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &li);
 	cg_loop_end(c, &lo);
@@ -243,9 +245,14 @@ void lower_pad(struct cg *c, const struct ir_node *n)
 	}
 	for (unsigned k = 0; k < yt->rank; k++)
 		p[k] = LLVMBuildSelect(c->b, inside, p[k], cg_i64(c, 0), "");
-	LLVMValueRef v = cg_load(c, c->addr[n->in[0]], cg_offset(c, p, xs, xt->rank), "x");
-	v = LLVMBuildSelect(c->b, inside, v, cg_f32(c, a->value), "padded");
-	cg_store(c, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
+	enum ir_dtype dt = xt->dtype;
+	LLVMValueRef v = cg_tload(c, dt, c->addr[n->in[0]], cg_offset(c, p, xs, xt->rank), "x");
+	LLVMValueRef value = dt == IR_DT_F32    ? cg_f32(c, a->value)
+	                     : dt == IR_DT_BOOL ? LLVMConstInt(c->t_i1, a->value != 0, 0)
+	                                        : LLVMConstInt(cg_dtype(c, dt),
+	                                                       (unsigned long long)(int64_t)a->value, 1);
+	v = LLVMBuildSelect(c->b, inside, v, value, "padded");
+	cg_tstore(c, dt, v, c->addr[n->out], cg_offset(c, iv, ys, yt->rank));
 	cg_nest_end(c, &ns);
 }
 
@@ -283,8 +290,9 @@ void lower_gather(struct cg *c, const struct ir_node *n)
 	LLVMValueRef src = cg_mul(c, cg_madd(c, o, dim, at, ""), cg_i64(c, inner), "src");
 	LLVMValueRef dst = cg_mul(c, cg_madd(c, o, a->nidx, j, ""), cg_i64(c, inner), "dst");
 	LLVMValueRef r = cg_loop_begin(c, &lr, inner, "r");
-	cg_store(c, cg_load(c, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"), c->addr[n->out],
-	         cg_add(c, dst, r, ""));
+	enum ir_dtype dt = xt->dtype;
+	cg_tstore(c, dt, cg_tload(c, dt, c->addr[n->in[0]], cg_add(c, src, r, ""), "x"),
+	          c->addr[n->out], cg_add(c, dst, r, ""));
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lj);
 	cg_loop_end(c, &lo);

@@ -5,6 +5,7 @@
 #include "ir.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -304,6 +305,20 @@ const char *ir_dtype_name(enum ir_dtype dt)
 enum ir_dtype_class ir_dtype_class(enum ir_dtype dt)
 {
 	return dt > IR_DT_NONE && dt <= IR_DT_LAST ? dtypes[dt].cls : IR_DC_NONE;
+}
+
+bool ir_dtype_holds(enum ir_dtype dt, double v)
+{
+	enum ir_dtype_class dc = ir_dtype_class(dt);
+	if (dc == IR_DC_FLOAT)
+		return true;
+	if (dc == IR_DC_BOOL)
+		return v == 0 || v == 1;
+	int bits = 8 * (int)ir_dtype_size(dt);
+	bits = bits > 53 ? 53 : bits;
+	double lo = dc == IR_DC_UNSIGNED ? 0 : -ldexp(1, bits - 1);
+	double hi = dc == IR_DC_UNSIGNED ? ldexp(1, bits) - 1 : ldexp(1, bits - 1) - 1;
+	return v == floor(v) && v >= lo && v <= hi;
 }
 
 enum ir_dtype ir_dtype_from_name(const char *name)

@@ -499,6 +499,10 @@ uint32_t *ir_count_uses(struct ir_graph *g, struct arena *scratch);
 size_t ir_dtype_size(enum ir_dtype dt);
 const char *ir_dtype_name(enum ir_dtype dt);
 enum ir_dtype_class ir_dtype_class(enum ir_dtype dt);
+/* Whether number v is an element value of integer or bool dtype dt: an
+ * integer in its range (bool: 0 or 1), at most 2^53 in magnitude (exact
+ * in a double); always true for f32. */
+bool ir_dtype_holds(enum ir_dtype dt, double v);
 /* The dtype spelled `name` ("f32", "i64", "bool", ...), or IR_DT_NONE. */
 enum ir_dtype ir_dtype_from_name(const char *name);
 /* Element count of a typed value; fits because of IR_MAX_TENSOR_BYTES. */

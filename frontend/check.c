@@ -563,15 +563,10 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		int64_t bytes = (int64_t)ir_dtype_size(t->dtype);
 		for (unsigned k = 0; k < t->n; k++)
 			bytes *= t->i[k]; /* in range: the type was checked */
-		enum ir_dtype_class dc = ir_dtype_class(t->dtype);
-		int bits = 8 * (int)ir_dtype_size(t->dtype);
-		bits = bits > 53 ? 53 : bits; /* exact in a double */
-		double lo = dc == IR_DC_UNSIGNED ? 0 : -ldexp(1, bits - 1);
-		double hi = dc == IR_DC_UNSIGNED ? ldexp(1, bits) - 1 : ldexp(1, bits - 1) - 1;
-		if (v->given && (dc == IR_DC_SIGNED || dc == IR_DC_UNSIGNED) &&
-		    (v->f != floor(v->f) || v->f < lo || v->f > hi)) {
-			diag_error(c->d, v->loc, "value= of the %s constant '%s' must be an integer "
-			           "it can hold, got %g", ir_dtype_name(t->dtype), l->name, v->f);
+		if (v->given && !ir_dtype_holds(t->dtype, v->f)) {
+			diag_error(c->d, v->loc, "value=%g does not fit the %s constant '%s' (an "
+			           "integer in its range; bool: 0 or 1)", v->f, ir_dtype_name(t->dtype),
+			           l->name);
 			return false;
 		}
 		if (!v->given || bytes <= FILLED_CONSTANT_MAX_BYTES)

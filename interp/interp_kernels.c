@@ -416,9 +416,10 @@ void interp_concat(const struct ir_graph *g, const struct ir_node *n, const floa
 	for (unsigned k = 0; k < n->nin; k++) {
 		struct ir_split xs = ir_split_at(in_type(g, n, k), axis);
 		DLC_ASSERT(xs.outer == ys.outer && xs.inner == ys.inner);
+		size_t es = out_elem(g, n), row = (size_t)(xs.len * xs.inner) * es;
 		for (int64_t o = 0; o < ys.outer; o++)
-			memcpy(out + (o * ys.len + off) * ys.inner, in[k] + o * xs.len * xs.inner,
-			       (size_t)(xs.len * xs.inner) * sizeof *out);
+			memcpy((char *)out + (size_t)((o * ys.len + off) * ys.inner) * es,
+			       (const char *)in[k] + (size_t)o * row, row);
 		off += xs.len;
 	}
 	DLC_ASSERT(off == ys.len);
@@ -635,7 +636,7 @@ void interp_transpose(const struct ir_graph *g, const struct ir_node *n, const f
 		int64_t src = 0;
 		for (unsigned k = 0; k < a->rank; k++)
 			src += idx[k] * xstride[a->perm[k]];
-		out[o] = x[src];
+		copy_elem(out, o, x, src, out_elem(g, n));
 		for (unsigned k = a->rank; k-- > 0;) { /* odometer over output dims */
 			if (++idx[k] < yt->dims[k])
 				break;

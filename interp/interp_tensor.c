@@ -65,8 +65,9 @@ void interp_broadcast(const struct ir_graph *g, const struct ir_node *n, const f
 	int64_t st[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
 	ir_broadcast_strides(in_type(g, n, 0), yt, st);
 	int64_t count = ir_type_numel(yt), off = 0;
+	size_t es = out_elem(g, n);
 	for (int64_t i = 0; i < count; i++) {
-		out[i] = x[off];
+		copy_elem(out, i, x, off, es);
 		interp_step_index(idx, yt->dims, yt->rank, st, &off);
 	}
 }
@@ -195,7 +196,8 @@ void interp_slice(const struct ir_graph *g, const struct ir_node *n, const float
 			int64_t at = a->start + i * a->step;
 			DLC_ASSERT(at >= 0 && at < dim);
 			for (int64_t r = 0; r < inner; r++)
-				out[(o * len + i) * inner + r] = x[(o * dim + at) * inner + r];
+				copy_elem(out, (o * len + i) * inner + r, x, (o * dim + at) * inner + r,
+				          out_elem(g, n));
 		}
 }
 
@@ -208,6 +210,10 @@ void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *
 	const struct ir_pad_nd_attr *a = &n->attr.pad_nd;
 	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
 	int64_t xs[IR_MAX_RANK], idx[IR_MAX_RANK] = { 0 };
+	size_t es = out_elem(g, n);
+	unsigned char pad[8]; /* the value as an element: integers toward zero */
+	int64_t iv = yt->dtype == IR_DT_BOOL ? a->value != 0 : (int64_t)a->value;
+	memcpy(pad, yt->dtype == IR_DT_F32 ? (const void *)&a->value : &iv, es);
 	ir_dense_strides(xt->dims, xt->rank, xs);
 	int64_t count = ir_type_numel(yt);
 	for (int64_t i = 0; i < count; i++) {
@@ -218,7 +224,10 @@ void interp_pad(const struct ir_graph *g, const struct ir_node *n, const float *
 			inside = inside && p >= 0 && p < xt->dims[k];
 			src += p * xs[k];
 		}
-		out[i] = inside ? x[src] : a->value;
+		if (inside)
+			copy_elem(out, i, x, src, es);
+		else
+			memcpy((char *)out + i * (int64_t)es, pad, es);
 		for (unsigned k = yt->rank; k-- > 0;) {
 			if (++idx[k] < yt->dims[k])
 				break;
@@ -244,7 +253,8 @@ void interp_gather(const struct ir_graph *g, const struct ir_node *n, const floa
 		for (int64_t j = 0; j < a->nidx; j++) {
 			DLC_ASSERT(a->idx[j] >= 0 && a->idx[j] < dim);
 			for (int64_t r = 0; r < inner; r++)
-				out[(o * a->nidx + j) * inner + r] = x[(o * dim + a->idx[j]) * inner + r];
+				copy_elem(out, (o * a->nidx + j) * inner + r, x,
+				          (o * dim + a->idx[j]) * inner + r, out_elem(g, n));
 		}
 }
 

@@ -3,6 +3,8 @@
 #ifndef DLC_INTERP_KERNEL_TYPES_H
 #define DLC_INTERP_KERNEL_TYPES_H
 
+#include <string.h>
+
 #include "check.h"
 #include "ir.h"
 
@@ -31,6 +33,19 @@ static inline void interp_step_index(int64_t *idx, const int64_t *dims, unsigned
 		*off -= st[k] * dims[k];
 		idx[k] = 0;
 	}
+}
+
+/* The bytes of one element of node n's output (data movement kernels
+ * copy elements of any dtype as bytes). */
+static inline size_t out_elem(const struct ir_graph *g, const struct ir_node *n)
+{
+	return ir_dtype_size(out_type(g, n)->dtype);
+}
+
+/* dst[i] = src[j] for elements of es bytes. */
+static inline void copy_elem(void *dst, int64_t i, const void *src, int64_t j, size_t es)
+{
+	memcpy((char *)dst + i * (int64_t)es, (const char *)src + j * (int64_t)es, es);
 }
 
 /* binary on integer and bool tensors (interp_typed.c); interp_binary

@@ -573,8 +573,8 @@ static bool map_softmax(struct onnx_imp *m)
 static bool map_pad(struct onnx_imp *m)
 {
 	struct onnx_value *x = onnx_in(m, 0);
-	if (x->kind != ONNX_ACT || x->type.dtype != IR_DT_F32) {
-		onnx_error(m, "needs a float input");
+	if (x->kind != ONNX_ACT) {
+		onnx_error(m, "needs a computed (non-constant) input");
 		return false;
 	}
 	const char *mode = onnx_attr_str(m, "mode", "constant");
@@ -598,11 +598,12 @@ static bool map_pad(struct onnx_imp *m)
 	}
 	if (m->opset >= 11 && onnx_in(m, 2)) {
 		struct onnx_value *v = onnx_in(m, 2);
-		if (v->kind != ONNX_CONST || v->t->numel != 1 || v->t->dtype != IR_DT_F32) {
-			onnx_error(m, "constant_value must be a float constant");
+		if (v->kind != ONNX_CONST || v->t->numel != 1) {
+			onnx_error(m, "constant_value must be a one-element constant");
 			return false;
 		}
-		value = ((float *)v->t->data)[0];
+		value = v->t->dtype == IR_DT_F32 ? ((float *)v->t->data)[0]
+		                                 : (float)((int64_t *)v->t->data)[0];
 	}
 	struct ir_type t = x->type;
 	for (unsigned i = 0; i < r; i++) {
@@ -619,7 +620,8 @@ static bool map_pad(struct onnx_imp *m)
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
 	enum ir_op op = IR_PAD;
-	if (r == 4 && value == 0.0f && !pads[0] && !pads[1] && !pads[4] && !pads[5]) {
+	if (r == 4 && value == 0.0f && !pads[0] && !pads[1] && !pads[4] && !pads[5] &&
+	    x->type.dtype == IR_DT_F32) {
 		op = IR_ZEROPAD2D;
 		at.pad = (struct ir_pad_attr){ { pads[2], pads[3], pads[6], pads[7] }, IR_LAYOUT_NCHW };
 	} else {

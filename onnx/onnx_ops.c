@@ -623,7 +623,7 @@ static bool map_squeeze(struct onnx_imp *m)
 
 static bool map_transpose(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	if (!x)
 		return false;
 	unsigned r = x->type.rank;
@@ -654,7 +654,10 @@ static bool map_transpose(struct onnx_imp *m)
 		return true;
 	}
 	uint32_t y = onnx_emit(m, IR_TRANSPOSE, onnx_name_out(m, 0), &x->ir, 1, &at);
-	return set_out(m, 0, y, r, dims);
+	struct ir_type t = type_of(r, dims);
+	t.dtype = x->type.dtype;
+	onnx_set_act(m, 0, y, &t);
+	return true;
 }
 
 /* DepthToSpace and SpaceToDepth as reshape, transpose, reshape of a 4-D
@@ -858,6 +861,12 @@ static bool map_concat(struct onnx_imp *m)
 	if (!onnx_axis(m, onnx_attr_int(m, "axis", 0), r, &ax))
 		return false;
 	int64_t dims[IR_MAX_RANK] = { 0 };
+	enum ir_dtype dt = IR_DT_F32; /* the first activation's */
+	for (unsigned k = n; k-- > 0;) {
+		struct onnx_value *v = onnx_in(m, k);
+		if (v && v->kind == ONNX_ACT)
+			dt = v->type.dtype;
+	}
 	for (unsigned k = 0; k < n; k++) {
 		struct onnx_value *v = onnx_in(m, k);
 		const int64_t *d;
@@ -866,7 +875,7 @@ static bool map_concat(struct onnx_imp *m)
 			onnx_error(m, "input %u is missing", k);
 			return false;
 		}
-		in[k] = onnx_operand(m, IR_DT_F32, v, &d, &rk);
+		in[k] = onnx_operand(m, dt, v, &d, &rk);
 		bool same = rk == r;
 		for (unsigned i = 0; same && i < r; i++)
 			same = (int)i == ax || k == 0 || d[i] == dims[i];
@@ -886,7 +895,10 @@ static bool map_concat(struct onnx_imp *m)
 	memset(&at, 0, sizeof at);
 	at.axis.axis = ax;
 	at.axis.layout = r == 4 ? IR_LAYOUT_NCHW : IR_LAYOUT_NONE;
-	return set_out(m, 0, onnx_emit(m, IR_CONCAT, onnx_name_out(m, 0), in, n, &at), r, dims);
+	struct ir_type t = type_of(r, dims);
+	t.dtype = dt;
+	onnx_set_act(m, 0, onnx_emit(m, IR_CONCAT, onnx_name_out(m, 0), in, n, &at), &t);
+	return true;
 }
 
 static uint32_t slice1(struct onnx_imp *m, const char *name, uint32_t x, int axis, int64_t start,
@@ -900,7 +912,7 @@ static uint32_t slice1(struct onnx_imp *m, const char *name, uint32_t x, int axi
 
 static bool map_slice(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	struct onnx_slice s;
 	if (!x || !onnx_slice_params(m, x->type.dims, x->type.rank, &s))
 		return false;
@@ -930,7 +942,7 @@ static bool map_slice(struct onnx_imp *m)
 /* Split: one slice per output, sizes from `split` or equal parts. */
 static bool map_split(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	if (!x)
 		return false;
 	int ax;
@@ -1011,8 +1023,8 @@ static bool map_gather(struct onnx_imp *m)
 		dims[r] = w->dims[1];
 		return set_out(m, 0, y, r + 1, dims);
 	}
-	if (data->type.dtype != IR_DT_F32 || ind->kind != ONNX_CONST || ind->t->rank > 1) {
-		onnx_error(m, "needs a float input and constant 0-D or 1-D indices");
+	if (ind->kind != ONNX_CONST || ind->t->rank > 1) {
+		onnx_error(m, "needs constant 0-D or 1-D indices");
 		return false;
 	}
 	int ax;
@@ -1045,7 +1057,7 @@ static bool map_gather(struct onnx_imp *m)
  * of those axes to r_i and a view [.., r_i * d_i, ..]. */
 static bool map_tile(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	int64_t reps[IR_MAX_RANK];
 	int n = x ? onnx_const_ints(m, 1, reps, IR_MAX_RANK, "repeats") : -1;
 	if (n < 0)
@@ -1090,7 +1102,7 @@ static bool map_tile(struct onnx_imp *m)
 
 static bool map_expand(struct onnx_imp *m)
 {
-	struct onnx_value *x = act_in(m, 0);
+	struct onnx_value *x = any_in(m, 0);
 	int64_t shape[IR_MAX_RANK], dims[IR_MAX_RANK];
 	unsigned r;
 	int n = x ? onnx_const_ints(m, 1, shape, IR_MAX_RANK, "shape") : -1;
@@ -1108,7 +1120,10 @@ static bool map_expand(struct onnx_imp *m)
 	memset(&at, 0, sizeof at);
 	at.broadcast.rank = (uint8_t)n;
 	memcpy(at.broadcast.dims, shape, (unsigned)n * sizeof *shape);
-	return set_out(m, 0, onnx_emit(m, IR_BROADCAST, onnx_name_out(m, 0), &x->ir, 1, &at), r, dims);
+	struct ir_type t = type_of(r, dims);
+	t.dtype = x->type.dtype;
+	onnx_set_act(m, 0, onnx_emit(m, IR_BROADCAST, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
 }
 
 const struct onnx_op_map onnx_ops_table[] = {

@@ -74,9 +74,10 @@ static bool finish_as(struct sh *s, struct ir_type *y, enum ir_dtype dt, unsigne
 	return true;
 }
 
+/* finish_as in input 0's dtype (the data movement ops keep it). */
 static bool finish(struct sh *s, struct ir_type *y, unsigned rank, const int64_t *dims)
 {
-	return finish_as(s, y, IR_DT_F32, rank, dims);
+	return finish_as(s, y, in_t(s, 0)->dtype, rank, dims);
 }
 
 /* axis (negative from the end) of input 0 made non-negative, or -1. */
@@ -304,6 +305,12 @@ static bool infer_pad(struct sh *s, struct ir_type *y)
 		}
 		if (ckd_add_i64(&dims[k], x->dims[k], before) || ckd_add_i64(&dims[k], dims[k], after))
 			dims[k] = INT64_MAX; /* reported as too large */
+	}
+	if (!ir_dtype_holds(x->dtype, a->value)) {
+		diag_error(s->d, s->n->loc, "pad '%s' of the %s tensor %s needs a value it can hold, "
+		           "got %g", s->n->name, ir_dtype_name(x->dtype),
+		           ir_type_str(x, buf, sizeof buf), a->value);
+		return false;
 	}
 	return finish(s, y, x->rank, dims);
 }

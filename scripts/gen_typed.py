@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """gen_typed.py - NumPy reference data for dlc's typed layers (integer
 and bool tensors: div/mod/fmod/pow/min on i32, casts, comparisons, logic,
-where, argmax/argmin).
+where, argmax/argmin, and slice/pad/concat/gather/broadcast/transpose/
+reshape moving i32 and bool elements).
 
 Writes tests/models/typed_edges/ (model.dl, input0..2.bin, expected.bin).
 The inputs sit on every edge the IR defines (compiler/ir.h): division and
@@ -63,7 +64,18 @@ cif = cast(to=f32)(ci)
 wf = cast(to=f32)(w)
 kf = cast(to=f32)(k)
 totalf = cast(to=f32)(total)
-y = concat(axis=1)(qf, rf, tf, pf, c8f, cif, wf, kf, totalf)
+
+sl = slice(axis=1, start=1, end=7, step=2)(w)
+pd = pad(pads=[0, 1, 0, 2], value=-5)(sl)
+cc = concat(axis=1)(pd, w)
+ga = gather(axis=1, indices=[3, 0, 13])(cc)
+bc = broadcast(dims=[1, 2, 3])(ga)
+tt = transpose([0, 2, 1])(bc)
+tr = flatten()(tt)
+trf = cast(to=f32)(tr)
+kk = concat(axis=1)(k, neg)
+kkf = cast(to=f32)(kk)
+y = concat(axis=1)(qf, rf, tf, pf, c8f, cif, wf, kf, totalf, trf, kkf)
 """
 
 I32_MIN, I32_MAX = -2 ** 31, 2 ** 31 - 1
@@ -121,8 +133,14 @@ def main():
     amax = len(lo) - 1 - int(np.argmax(lo[::-1]))  # the last maximum
     amin = int(np.argmin(f[0]))  # the first NaN (NumPy)
     total = amax * 7 + amin
+    sl = w[1:7:2]
+    pd = np.concatenate([[-5], sl, [-5, -5]])
+    cc = np.concatenate([pd, w])
+    ga = cc[[3, 0, 13]]
+    tr = np.broadcast_to(ga, (2, 3)).T.ravel()
+    kk = np.concatenate([k, f[0] < 0])
     y = np.concatenate([np.array(v, np.float64).ravel() for v in
-                        (q, r, t, p, c8, ci, w, k, [total])]).astype(np.float32)[None, :]
+                        (q, r, t, p, c8, ci, w, k, [total], tr, kk)]).astype(np.float32)[None, :]
     os.makedirs(CASE, exist_ok=True)
     dlcref.write_text(os.path.join(CASE, "model.dl"), DL)
     for i, (x, dt) in enumerate(((a, np.int32), (b, np.int32), (f, np.float32))):
