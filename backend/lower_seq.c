@@ -1,10 +1,13 @@
 /* lower_seq.c - code generation of the sequence ops: embedding, onehot,
  * timestep, lstm and gru, and the id checks of the entry point.
  *
- * Ids: embedding and onehot trust their ids because the entry point checked
- * every one before any node ran (cg_check_indices): one loop per id tensor
+ * Ids: ids that are (views of) a model input are checked by the entry
+ * point before any node runs (cg_check_indices): one loop per id tensor
  * ORs "id outside [0, size)" over all elements (vectorizable, no early
  * exit), then returns DLC_ERR_INDEX if any was, so no output is written.
+ * Ids the model computes (a cast, a where, ...) cannot be checked before
+ * the run: embedding clamps them into [0, vocab) and onehot gives an
+ * out-of-range id a zero row, as the interpreter does.
  *
  * Recurrent layers (PyTorch's equations, docs/dsl.md) run in three parts,
  * per the layer's workspace in scratch (plan_rnn_layout):
@@ -134,14 +137,18 @@ void cg_check_indices(struct cg *c)
 /* y[i, :] = weight[ids[i], :] */
 void lower_embedding(struct cg *c, const struct ir_node *n)
 {
-	if (!checked_at_entry(c, n))
-		check_ids(c, n);
 	const struct ir_type *w = &c->g->vals[n->param[0]].type;
 	int64_t dim = w->dims[1];
 	struct cg_loop l;
 	LLVMValueRef i = cg_loop_begin(c, &l, ir_type_numel(&c->g->vals[n->in[0]].type), "i");
-	LLVMValueRef src = cg_elem(c, c->addr[n->param[0]], cg_mul(c, load_id(c, n, i),
-	                                                            cg_i64(c, dim), ""), "row");
+	LLVMValueRef id = load_id(c, n, i);
+	if (!checked_at_entry(c, n)) { /* computed: clamped into [0, vocab) */
+		LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "neg");
+		id = LLVMBuildSelect(c->b, neg, cg_i64(c, 0), id, "");
+		id = cg_min(c, id, cg_i64(c, n->attr.index.size - 1), "id");
+	}
+	LLVMValueRef src = cg_elem(c, c->addr[n->param[0]], cg_mul(c, id, cg_i64(c, dim), ""),
+	                           "row");
 	LLVMValueRef dst = cg_elem(c, c->addr[n->out], cg_mul(c, i, cg_i64(c, dim), ""), "dst");
 	LLVMBuildMemCpy(c->b, dst, 4, src, 4, cg_i64(c, dim * 4));
 	cg_loop_end(c, &l);
@@ -150,14 +157,18 @@ void lower_embedding(struct cg *c, const struct ir_node *n)
 /* y = 0, then y[i, ids[i]] = 1 */
 void lower_onehot(struct cg *c, const struct ir_node *n)
 {
-	if (!checked_at_entry(c, n))
-		check_ids(c, n);
 	int64_t classes = n->attr.index.size;
 	LLVMBuildMemSet(c->b, c->addr[n->out], LLVMConstInt(c->t_i8, 0, 0),
 	                cg_i64(c, ir_type_bytes(&c->g->vals[n->out].type)), 4);
 	struct cg_loop l;
 	LLVMValueRef i = cg_loop_begin(c, &l, ir_type_numel(&c->g->vals[n->in[0]].type), "i");
-	cg_store(c, cg_f32(c, 1), c->addr[n->out], cg_madd(c, i, classes, load_id(c, n, i), "at"));
+	LLVMValueRef id = load_id(c, n, i);
+	LLVMBasicBlockRef after = NULL;
+	if (!checked_at_entry(c, n)) /* computed: a zero row when out of range */
+		after = cg_if_begin(c, cg_in_range(c, id, classes, "inrange"), "hot");
+	cg_store(c, cg_f32(c, 1), c->addr[n->out], cg_madd(c, i, classes, id, "at"));
+	if (after)
+		cg_if_end(c, after);
 	cg_loop_end(c, &l);
 }
 

@@ -277,3 +277,62 @@ void lower_arg(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lo);
 }
+
+/* gather_elements: the index loaded, made non-negative and clamped into
+ * the axis (interp_typed.c), then the element moved. */
+void lower_gather_elements(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_type *xt = cg_type(c, n->in[0]), *it = cg_type(c, n->in[1]);
+	int axis = n->attr.gather_elements.axis;
+	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK], dim = xt->dims[axis];
+	ir_dense_strides(xt->dims, xt->rank, xs);
+	ir_dense_strides(it->dims, it->rank, ys);
+	LLVMValueRef iv[IR_MAX_RANK];
+	struct cg_nest ns;
+	cg_nest_begin(c, &ns, it->dims, it->rank, iv);
+	LLVMValueRef at = cg_offset(c, iv, ys, it->rank);
+	LLVMValueRef id = cg_tload(c, it->dtype, c->addr[n->in[1]], at, "idx");
+	if (it->dtype != IR_DT_I64)
+		id = LLVMBuildSExt(c->b, id, c->t_i64, "idx");
+	LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "neg");
+	id = LLVMBuildSelect(c->b, neg, cg_add(c, id, cg_i64(c, dim), ""), id, "");
+	neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "");
+	id = cg_min(c, LLVMBuildSelect(c->b, neg, cg_i64(c, 0), id, ""), cg_i64(c, dim - 1), "id");
+	LLVMValueRef src = cg_i64(c, 0);
+	for (unsigned k = 0; k < xt->rank; k++)
+		src = cg_add(c, src, cg_mul(c, (int)k == axis ? id : iv[k], cg_i64(c, xs[k]), ""), "src");
+	cg_tstore(c, xt->dtype, cg_tload(c, xt->dtype, c->addr[n->in[0]], src, "x"), c->addr[n->out],
+	          at);
+	cg_nest_end(c, &ns);
+}
+
+/* cumsum: per (outer, inner) position, the running sum in a variable
+ * along the axis (forward or reverse), stored before or after each add as
+ * interp_typed.c does. */
+void lower_cumsum(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_cumsum_attr *a = &n->attr.cumsum;
+	const struct ir_type *xt = cg_type(c, n->in[0]);
+	enum ir_dtype dt = xt->dtype;
+	struct ir_split s = ir_split_at(xt, a->axis);
+	LLVMTypeRef ty = cg_dtype(c, dt);
+	LLVMValueRef acc = cg_entry_var(c, ty, 0, "acc");
+	struct cg_loop lo, lr, lj;
+	LLVMValueRef o = cg_loop_begin(c, &lo, s.outer, "o");
+	LLVMValueRef r = cg_loop_begin(c, &lr, s.inner, "r");
+	LLVMBuildStore(c->b, dt == IR_DT_F32 ? cg_f32(c, 0) : LLVMConstInt(ty, 0, 0), acc);
+	LLVMValueRef step = cg_loop_begin(c, &lj, s.len, "j");
+	LLVMValueRef j = a->reverse ? LLVMBuildSub(c->b, cg_i64(c, s.len - 1), step, "j") : step;
+	LLVMValueRef at = cg_madd(c, cg_madd(c, o, s.len, j, ""), s.inner, r, "at");
+	LLVMValueRef sum = LLVMBuildLoad2(c->b, ty, acc, "sum");
+	if (a->exclusive)
+		cg_tstore(c, dt, sum, c->addr[n->out], at);
+	LLVMValueRef x = cg_tload(c, dt, c->addr[n->in[0]], at, "x");
+	sum = dt == IR_DT_F32 ? LLVMBuildFAdd(c->b, sum, x, "sum") : LLVMBuildAdd(c->b, sum, x, "sum");
+	LLVMBuildStore(c->b, sum, acc);
+	if (!a->exclusive)
+		cg_tstore(c, dt, sum, c->addr[n->out], at);
+	cg_loop_end(c, &lj);
+	cg_loop_end(c, &lr);
+	cg_loop_end(c, &lo);
+}

@@ -112,10 +112,14 @@ static void tensor_macros(FILE *out, const char *P, const char *kind, uint32_t i
 		fprintf(out, " %s", ir_layout_name(v->layout));
 	fprintf(out, " */\n");
 	fprintf(out, "#define %s_%s_%s_RANK %u\n", P, kind, up, t->rank);
-	fprintf(out, "#define %s_%s_%s_SHAPE {", P, kind, up);
-	for (unsigned d = 0; d < t->rank; d++)
-		fprintf(out, "%s%" PRId64, d ? ", " : "", t->dims[d]);
-	fprintf(out, "}\n");
+	if (t->rank) {
+		fprintf(out, "#define %s_%s_%s_SHAPE {", P, kind, up);
+		for (unsigned d = 0; d < t->rank; d++)
+			fprintf(out, "%s%" PRId64, d ? ", " : "", t->dims[d]);
+		fprintf(out, "}\n");
+	} else {
+		fprintf(out, "/* a scalar (rank 0, one element): no _SHAPE or _DIM macros */\n");
+	}
 	for (unsigned d = 0; d < t->rank; d++)
 		fprintf(out, "#define %s_%s_%s_DIM%u %" PRId64 "\n", P, kind, up, d, t->dims[d]);
 	fprintf(out, "#define %s_%s_%s_COUNT %" PRId64 "\n", P, kind, up, ir_type_numel(t));

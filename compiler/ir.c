@@ -279,6 +279,17 @@ void ir_compact(struct ir_graph *g, const bool *keep_node)
 	arena_free(&tmp);
 }
 
+uint32_t ir_view_root(const struct ir_graph *g, uint32_t v)
+{
+	while (g->vals[v].kind == IR_VAL_NODE) {
+		const struct ir_node *n = &g->nodes[g->vals[v].node];
+		if (!(ir_op_table[n->op].flags & IR_F_VIEW) || n->nin != 1)
+			break;
+		v = n->in[0];
+	}
+	return v;
+}
+
 /* name, bytes per element, class; indexed by enum ir_dtype */
 static const struct {
 	const char *name;

@@ -74,6 +74,7 @@ enum ir_op_flags {
 	                              colours it */
 	IR_F_TYPED = 1 << 6,       /* reads and writes the dtypes its shape rule accepts
 	                              (integers, bool), not only f32 */
+	IR_F_SCALAR = 1 << 7,      /* takes rank-0 (scalar) inputs; no other op does */
 };
 
 struct ir_node;
@@ -119,7 +120,7 @@ enum ir_dtype_class { IR_DC_NONE, IR_DC_FLOAT, IR_DC_SIGNED, IR_DC_UNSIGNED, IR_
 
 struct ir_type {
 	enum ir_dtype dtype; /* IR_DT_NONE = not inferred yet (or in error) */
-	uint8_t rank;
+	uint8_t rank;        /* 0: a scalar, one element */
 	int64_t dims[IR_MAX_RANK];
 };
 
@@ -379,7 +380,25 @@ struct ir_arg_attr {
 	bool keepdims, last;
 };
 
+/* gather_elements: y[i] = data[i with axis k replaced by idx[i]], the
+ * output the shape of the indices; a negative index counts from the end
+ * and one still outside [0, dim) is clamped into it (never read out of
+ * bounds; ONNX calls such indices invalid). */
+struct ir_gather_elements_attr {
+	int axis; /* negative from the end until shape inference */
+};
+
+/* cumsum: y[.., j, ..] = the sum of x[.., i, ..] for i <= j along `axis`
+ * (i < j when exclusive; i >= j, i > j with reverse), added in that order
+ * from 0; integers wrap. */
+struct ir_cumsum_attr {
+	int axis; /* negative from the end until shape inference */
+	bool exclusive, reverse;
+};
+
 union ir_attrs {
+	struct ir_cumsum_attr cumsum;
+	struct ir_gather_elements_attr gather_elements;
 	struct ir_compare_attr compare;
 	struct ir_cast_attr cast;
 	struct ir_arg_attr arg;
@@ -494,6 +513,11 @@ void ir_replace_uses(struct ir_graph *g, uint32_t from, uint32_t to);
 void ir_compact(struct ir_graph *g, const bool *keep_node);
 /* use counts per value (graph outputs count as uses); array of nvals. */
 uint32_t *ir_count_uses(struct ir_graph *g, struct arena *scratch);
+
+/* The value whose bytes v is: v itself, or through the views (IR_F_VIEW
+ * nodes: reshape, flatten) it was made by, the first value that is not a
+ * view's output. */
+uint32_t ir_view_root(const struct ir_graph *g, uint32_t v);
 
 /* ---- types ---- */
 size_t ir_dtype_size(enum ir_dtype dt);

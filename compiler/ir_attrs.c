@@ -778,3 +778,41 @@ static const char *check_arg(const struct ir_graph *g, const struct ir_node *n)
 	return a->axis < 0 || a->axis >= in0(g, n)->rank ? "axis not resolved" : NULL;
 }
 KIND(arg, check_arg);
+
+static void print_gather_elements(FILE *out, const struct ir_node *n)
+{
+	fprintf(out, " axis=%d", n->attr.gather_elements.axis);
+}
+
+static void dot_gather_elements(FILE *out, const struct ir_node *n)
+{
+	ir_dot_fmt(out, " axis %d", n->attr.gather_elements.axis);
+}
+
+static const char *check_gather_elements(const struct ir_graph *g, const struct ir_node *n)
+{
+	int a = n->attr.gather_elements.axis;
+	return a < 0 || a >= in0(g, n)->rank ? "axis not resolved" : NULL;
+}
+KIND(gather_elements, check_gather_elements);
+
+static void print_cumsum(FILE *out, const struct ir_node *n)
+{
+	const struct ir_cumsum_attr *a = &n->attr.cumsum;
+	fprintf(out, " axis=%d exclusive=%s reverse=%s", a->axis, bool_str(a->exclusive),
+	        bool_str(a->reverse));
+}
+
+static void dot_cumsum(FILE *out, const struct ir_node *n)
+{
+	const struct ir_cumsum_attr *a = &n->attr.cumsum;
+	ir_dot_fmt(out, " axis %d%s%s", a->axis, a->exclusive ? " exclusive" : "",
+	           a->reverse ? " reverse" : "");
+}
+
+static const char *check_cumsum(const struct ir_graph *g, const struct ir_node *n)
+{
+	int a = n->attr.cumsum.axis;
+	return a < 0 || a >= in0(g, n)->rank ? "axis not resolved" : NULL;
+}
+KIND(cumsum, check_cumsum);

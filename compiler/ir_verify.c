@@ -28,7 +28,7 @@ __attribute__((format(printf, 2, 3))) static void fail(struct vctx *v, const cha
 
 static bool typed(const struct ir_type *t)
 {
-	if (t->dtype == IR_DT_NONE || t->rank == 0 || t->rank > IR_MAX_RANK)
+	if (t->dtype == IR_DT_NONE || t->rank > IR_MAX_RANK) /* rank 0: a scalar */
 		return false;
 	int64_t n = 1;
 	for (unsigned i = 0; i < t->rank; i++) {

@@ -577,8 +577,16 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		return false;
 	}
 	case FE_LAYER_SLICE:
-	case FE_LAYER_GATHER: {
-		_Static_assert(FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(GATHER, axis),
+	case FE_LAYER_GATHER:
+	case FE_LAYER_GATHER_ELEMENTS:
+	case FE_LAYER_CUMSUM:
+	case FE_LAYER_ARGMAX:
+	case FE_LAYER_ARGMIN: {
+		_Static_assert(FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(GATHER, axis) &&
+		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(GATHER_ELEMENTS, axis) &&
+		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(ARGMAX, axis) &&
+		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(ARGMIN, axis) &&
+		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(CUMSUM, axis),
 		               "axis parameters differ");
 		const struct fe_arg *axis = &l->args[FE_ARG_INDEX(SLICE, axis)];
 		if (axis->i[0] < -IR_MAX_RANK || axis->i[0] >= IR_MAX_RANK) {
@@ -586,7 +594,7 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 			           -IR_MAX_RANK, IR_MAX_RANK - 1, axis->i[0]);
 			return false;
 		}
-		if (l->id == FE_LAYER_GATHER || l->args[FE_ARG_INDEX(SLICE, step)].i[0] != 0)
+		if (l->id != FE_LAYER_SLICE || l->args[FE_ARG_INDEX(SLICE, step)].i[0] != 0)
 			return true;
 		diag_error(c->d, l->args[FE_ARG_INDEX(SLICE, step)].loc, "'step' must not be 0");
 		return false;

@@ -397,6 +397,25 @@ void write_cast(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, 1);
 }
 
+void write_gather_elements(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	dlw_begin(w, ident, FE_LAYER_GATHER_ELEMENTS);
+	dlw_arg(w, "axis=%d", n->attr.gather_elements.axis);
+	dlw_end(w, n->in, 2);
+}
+
+void write_cumsum(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	const struct ir_cumsum_attr *a = &n->attr.cumsum;
+	dlw_begin(w, ident, FE_LAYER_CUMSUM);
+	dlw_arg(w, "axis=%d", a->axis);
+	if (a->exclusive)
+		dlw_arg(w, "exclusive=true");
+	if (a->reverse)
+		dlw_arg(w, "reverse=true");
+	dlw_end(w, n->in, 1);
+}
+
 void write_arg(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_arg_attr *a = &n->attr.arg;

@@ -216,6 +216,12 @@ static void typed_attrs(const struct sema_layer *l, union ir_attrs *at)
 			at->compare.op = cmps[k].op;
 	if (l->id == FE_LAYER_CAST)
 		at->cast.to = ARG(l, CAST, to)->dtype;
+	if (l->id == FE_LAYER_GATHER_ELEMENTS)
+		at->gather_elements.axis = (int)ARG(l, GATHER_ELEMENTS, axis)->i[0];
+	if (l->id == FE_LAYER_CUMSUM)
+		at->cumsum = (struct ir_cumsum_attr){ (int)ARG(l, CUMSUM, axis)->i[0],
+			                              ARG(l, CUMSUM, exclusive)->i[0] != 0,
+			                              ARG(l, CUMSUM, reverse)->i[0] != 0 };
 	if (l->id == FE_LAYER_ARGMAX || l->id == FE_LAYER_ARGMIN) {
 		/* argmin has argmax's parameters */
 		at->arg.axis = (int)ARG(l, ARGMAX, axis)->i[0];
@@ -369,6 +375,8 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_GREATER:
 	case FE_LAYER_GREATER_EQUAL:
 	case FE_LAYER_CAST:
+	case FE_LAYER_GATHER_ELEMENTS:
+	case FE_LAYER_CUMSUM:
 	case FE_LAYER_ARGMAX:
 	case FE_LAYER_ARGMIN: typed_attrs(l, at); break;
 	case FE_LAYER_NOT:

@@ -54,11 +54,14 @@ bool interp_check_ids(const struct ir_graph *g, struct diag *d, const void *cons
 		const struct ir_node *n = &g->nodes[k];
 		if (n->op != IR_EMBEDDING && n->op != IR_ONEHOT)
 			continue;
-		const struct ir_value *v = &g->vals[n->in[0]];
-		DLC_ASSERT(ptr[n->in[0]] != NULL);
+		uint32_t root = ir_view_root(g, n->in[0]);
+		if (g->vals[root].kind != IR_VAL_INPUT)
+			continue; /* computed ids: clamped by the kernels */
+		const struct ir_value *v = &g->vals[root];
+		DLC_ASSERT(ptr[root] != NULL);
 		int64_t count = ir_type_numel(&v->type), size = n->attr.index.size;
 		for (int64_t i = 0; i < count; i++) {
-			int64_t id = id_at(v->type.dtype, ptr[n->in[0]], i);
+			int64_t id = id_at(v->type.dtype, ptr[root], i);
 			if (id >= 0 && id < size)
 				continue;
 			diag_error(d, (struct src_span){ 0 },
@@ -82,8 +85,8 @@ void interp_embedding(const struct ir_graph *g, const struct ir_node *n, const f
 	int64_t count = ir_type_numel(xt), dim = n->attr.index.dim;
 	DLC_ASSERT(ir_type_numel(out_type(g, n)) == count * dim);
 	for (int64_t i = 0; i < count; i++) {
-		int64_t id = id_at(xt->dtype, ids, i);
-		DLC_ASSERT(id >= 0 && id < n->attr.index.size); /* interp_check_ids ran */
+		int64_t id = id_at(xt->dtype, ids, i), size = n->attr.index.size;
+		id = id < 0 ? 0 : id >= size ? size - 1 : id; /* computed ids; inputs were checked */
 		memcpy(out + i * dim, w + id * dim, (size_t)dim * sizeof *out);
 	}
 }
@@ -98,8 +101,7 @@ void interp_onehot(const struct ir_graph *g, const struct ir_node *n, const floa
 	int64_t count = ir_type_numel(xt), classes = n->attr.index.size;
 	DLC_ASSERT(ir_type_numel(out_type(g, n)) == count * classes);
 	for (int64_t i = 0; i < count; i++) {
-		int64_t id = id_at(xt->dtype, ids, i);
-		DLC_ASSERT(id >= 0 && id < classes);
+		int64_t id = id_at(xt->dtype, ids, i); /* outside [0, classes): a zero row */
 		for (int64_t c = 0; c < classes; c++)
 			out[i * classes + c] = c == id ? 1.0f : 0.0f;
 	}

@@ -305,3 +305,68 @@ void interp_arg(const struct ir_graph *g, const struct ir_node *n, const float *
 			y[o * s.inner + r] = best;
 		}
 }
+
+/* y[i] = data[i with axis k replaced by idx[i]]; a negative index counts
+ * from the end, one still out of range is clamped (ir.h). */
+void interp_gather_elements(const struct ir_graph *g, const struct ir_node *n,
+                            const float *const *in, const float *const *param, float *out)
+{
+	(void)param;
+	const struct ir_type *xt = in_type(g, n, 0), *it = in_type(g, n, 1);
+	int axis = n->attr.gather_elements.axis;
+	int64_t xs[IR_MAX_RANK], pos[IR_MAX_RANK] = { 0 }, dim = xt->dims[axis];
+	ir_dense_strides(xt->dims, xt->rank, xs);
+	size_t es = out_elem(g, n);
+	int64_t count = ir_type_numel(it);
+	for (int64_t i = 0; i < count; i++) {
+		int64_t id = get_int(in[1], it->dtype, i);
+		id = id < 0 ? id + dim : id;
+		id = id < 0 ? 0 : id >= dim ? dim - 1 : id;
+		int64_t src = 0;
+		for (unsigned k = 0; k < xt->rank; k++)
+			src += ((int)k == axis ? id : pos[k]) * xs[k];
+		copy_elem(out, i, in[0], src, es);
+		for (unsigned k = it->rank; k-- > 0;) { /* odometer over the indices */
+			if (++pos[k] < it->dims[k])
+				break;
+			pos[k] = 0;
+		}
+	}
+}
+
+/* Element at of y: the running sum (f32 in fs, integers in is). */
+static void put_sum(void *y, enum ir_dtype dt, int64_t at, float fs, uint64_t is)
+{
+	if (is_float(dt))
+		((float *)y)[at] = fs;
+	else
+		put_int(y, dt, at, (int64_t)is);
+}
+
+/* Running sums along the axis, in the order ir.h states. */
+void interp_cumsum(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
+{
+	(void)param;
+	const struct ir_cumsum_attr *a = &n->attr.cumsum;
+	const struct ir_type *xt = in_type(g, n, 0);
+	struct ir_split s = ir_split_at(xt, a->axis);
+	bool flt = is_float(xt->dtype);
+	for (int64_t o = 0; o < s.outer; o++)
+		for (int64_t r = 0; r < s.inner; r++) {
+			float fs = 0.0f;
+			uint64_t is = 0;
+			for (int64_t step = 0; step < s.len; step++) {
+				int64_t j = a->reverse ? s.len - 1 - step : step;
+				int64_t at = (o * s.len + j) * s.inner + r;
+				if (a->exclusive)
+					put_sum(out, xt->dtype, at, fs, is);
+				if (flt)
+					fs += in[0][at];
+				else
+					is += (uint64_t)get_int(in[0], xt->dtype, at);
+				if (!a->exclusive)
+					put_sum(out, xt->dtype, at, fs, is);
+			}
+		}
+}

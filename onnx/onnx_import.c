@@ -46,15 +46,13 @@ static void report_unsupported(struct onnx_imp *m)
 
 static onnx_map_fn find_map(const char *op)
 {
-	for (const struct onnx_op_map *t = onnx_ops_table; t->op; t++)
-		if (!strcmp(t->op, op))
-			return t->fn;
-	for (const struct onnx_op_map *t = onnx_nn_table; t->op; t++)
-		if (!strcmp(t->op, op))
-			return t->fn;
-	for (const struct onnx_op_map *t = onnx_typed_table; t->op; t++)
-		if (!strcmp(t->op, op))
-			return t->fn;
+	static const struct onnx_op_map *const tables[] = {
+		onnx_ops_table, onnx_nn_table, onnx_typed_table, onnx_loss_table, onnx_einsum_table,
+	};
+	for (unsigned k = 0; k < sizeof tables / sizeof tables[0]; k++)
+		for (const struct onnx_op_map *t = tables[k]; t->op; t++)
+			if (!strcmp(t->op, op))
+				return t->fn;
 	return NULL;
 }
 

@@ -252,8 +252,8 @@ static bool input_type(struct onnx_imp *m, const Onnx__ValueInfoProto *vi, struc
 		           "%s=d1,d2,...", name, name);
 		return false;
 	}
-	if (tt->shape->n_dim == 0 || tt->shape->n_dim > IR_MAX_RANK) {
-		diag_error(m->d, m->loc, "input '%s' has rank %zu; dlc supports ranks 1 to %d", name,
+	if (tt->shape->n_dim > IR_MAX_RANK) { /* rank 0: a scalar */
+		diag_error(m->d, m->loc, "input '%s' has rank %zu; dlc supports ranks 0 to %d", name,
 		           tt->shape->n_dim, IR_MAX_RANK);
 		return false;
 	}

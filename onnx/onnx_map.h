@@ -18,9 +18,14 @@ struct onnx_op_map {
 extern const struct onnx_op_map onnx_ops_table[];
 extern const struct onnx_op_map onnx_nn_table[];
 extern const struct onnx_op_map onnx_typed_table[];
+extern const struct onnx_op_map onnx_loss_table[]; /* the losses (onnx_loss.c) */
+extern const struct onnx_op_map onnx_einsum_table[]; /* Einsum (onnx_einsum.c) */
 bool onnx_map_rnn(struct onnx_imp *m); /* LSTM, GRU (onnx_rnn.c) */
 /* Add, Sub, Mul, Div, Pow, Min, Max whose activation is an integer or
  * bool tensor, and Pow of mixed types (onnx_typed.c). */
 bool onnx_map_typed_binary(struct onnx_imp *m, enum ir_binop op);
+/* Clip of an integer activation: max and min with its bounds (constants
+ * or activations). */
+bool onnx_map_typed_clip(struct onnx_imp *m);
 
 #endif

@@ -494,10 +494,6 @@ static bool map_reduce(struct onnx_imp *m)
 	for (unsigned i = 0; i < r; i++)
 		if (!red[i] || keep)
 			t.dims[t.rank++] = red[i] ? 1 : x->type.dims[i];
-	if (!t.rank) {
-		onnx_error(m, "reducing to a scalar is not supported");
-		return false;
-	}
 	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
 	return true;
 }

@@ -190,6 +190,9 @@ static bool scalar_in(struct onnx_imp *m, unsigned k, float def, float *out)
 
 static bool map_clip(struct onnx_imp *m)
 {
+	struct onnx_value *x0 = onnx_in(m, 0);
+	if (x0 && x0->kind == ONNX_ACT && x0->type.dtype != IR_DT_F32)
+		return onnx_map_typed_clip(m);
 	struct onnx_value *x = act_in(m, 0);
 	float lo = onnx_attr_float(m, "min", -FLT_MAX), hi = onnx_attr_float(m, "max", FLT_MAX);
 	if (!x || (m->opset >= 11 && (!scalar_in(m, 1, -FLT_MAX, &lo) || !scalar_in(m, 2, FLT_MAX, &hi))))
@@ -554,6 +557,15 @@ static bool map_identity(struct onnx_imp *m)
 		onnx_error(m, "the dropout mask output is not supported");
 		return false;
 	}
+	struct onnx_value *train = !strcmp(m->node->op_type, "Dropout") ? onnx_in(m, 2) : NULL;
+	if (train && train->kind != ONNX_CONST) {
+		onnx_error(m, "training_mode must be a constant (dlc compiles inference)");
+		return false;
+	}
+	if (train && train->t->numel == 1 && ((int64_t *)train->t->data)[0] != 0) {
+		onnx_error(m, "training_mode=true is not supported (inference only)");
+		return false;
+	}
 	onnx_set_act(m, 0, x->ir, &x->type);
 	return true;
 }
@@ -578,10 +590,6 @@ static bool map_reshape(struct onnx_imp *m)
 	if (n < 0 || !onnx_reshape_dims(m, x->type.dims, x->type.rank, shape, (unsigned)n,
 	                                onnx_attr_int(m, "allowzero", 0) != 0, dims))
 		return false;
-	if (n == 0) {
-		onnx_error(m, "reshape to a scalar is not supported");
-		return false;
-	}
 	return reshape_to(m, x, (unsigned)n, dims);
 }
 
@@ -614,10 +622,6 @@ static bool map_squeeze(struct onnx_imp *m)
 	if (sq ? !onnx_squeeze_dims(m, x->type.dims, x->type.rank, dims, &r)
 	       : !onnx_unsqueeze_dims(m, x->type.dims, x->type.rank, dims, &r))
 		return false;
-	if (r == 0) {
-		onnx_error(m, "squeezing to a scalar is not supported");
-		return false;
-	}
 	return reshape_to(m, x, r, dims);
 }
 
@@ -767,8 +771,9 @@ static bool resize_factors(struct onnx_imp *m, const struct onnx_value *x, int64
 		return false;
 	}
 	for (unsigned i = 0; i < r; i++) {
-		f[i] = (int64_t)sc[i];
-		if (!(sc[i] >= 1.0f && sc[i] <= 4096.0f) || (float)f[i] != sc[i]) {
+		bool in_range = sc[i] >= 1.0f && sc[i] <= 4096.0f; /* NaN: false */
+		f[i] = in_range ? (int64_t)sc[i] : 0;
+		if (!in_range || (float)f[i] != sc[i]) {
 			onnx_error(m, "scale %g of axis %u is not a whole factor from 1 to 4096 (only "
 			           "integer upsampling is supported)", (double)sc[i], i);
 			return false;
@@ -1038,11 +1043,7 @@ static bool map_gather(struct onnx_imp *m)
 	t.dims[ax] = ind->t->numel;
 	uint32_t y = onnx_emit(m, IR_GATHER, scalar ? onnx_name_tmp(m, "gather") : onnx_name_out(m, 0),
 	                       &data->ir, 1, &at);
-	if (scalar) {
-		if (t.rank == 1) {
-			onnx_error(m, "gathering a scalar is not supported");
-			return false;
-		}
+	if (scalar) { /* the axis dropped: from a vector, a scalar */
 		struct ir_type g = t;
 		memmove(&t.dims[ax], &t.dims[ax + 1], (t.rank - ax - 1) * sizeof t.dims[0]);
 		t.rank--;
@@ -1050,6 +1051,14 @@ static bool map_gather(struct onnx_imp *m)
 	}
 	onnx_set_act(m, 0, y, &t);
 	return true;
+}
+
+/* Range of computed values (constant ones were evaluated): the output's
+ * length would depend on the inputs. */
+static bool map_range(struct onnx_imp *m)
+{
+	onnx_error(m, "start, limit and delta must be constants (dlc's shapes are static)");
+	return false;
 }
 
 /* Tile: x [d0, d1, ...] repeated r_i times along each axis, as a view
@@ -1150,5 +1159,6 @@ const struct onnx_op_map onnx_ops_table[] = {
 	{ "Squeeze", map_squeeze }, { "Unsqueeze", map_squeeze }, { "Transpose", map_transpose },
 	{ "Concat", map_concat }, { "Slice", map_slice }, { "Split", map_split },
 	{ "Gather", map_gather }, { "Expand", map_expand }, { "Tile", map_tile },
+	{ "Range", map_range },
 	{ NULL, NULL },
 };

@@ -67,10 +67,6 @@ static uint32_t emit(struct onnx_imp *m, enum ir_op op, const union ir_attrs *at
 			onnx_error(m, "input %u cannot be broadcast with the inputs before it", k);
 			return IR_NONE;
 		}
-	if (r == 0) {
-		onnx_error(m, "a scalar (rank-0) result is not supported");
-		return IR_NONE;
-	}
 	uint32_t in[3];
 	DLC_ASSERT(nin <= 3);
 	for (unsigned k = 0; k < nin; k++)
@@ -280,11 +276,127 @@ static bool map_arg(struct onnx_imp *m)
 			t.dims[k] = t.dims[k + 1];
 		t.rank--;
 	}
-	if (t.rank == 0) {
-		onnx_error(m, "a scalar (rank-0) result is not supported");
+	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	return true;
+}
+
+bool onnx_map_typed_clip(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	DLC_ASSERT(x && x->kind == ONNX_ACT);
+	struct opnd y = { x->ir, x->type.rank, x->type.dims };
+	struct ir_type t = x->type;
+	for (unsigned k = 1; k <= 2; k++) { /* max(x, min), then min(., max) */
+		struct onnx_value *b = onnx_in(m, k);
+		if (!b)
+			continue;
+		struct opnd o[2] = { y };
+		o[1].ir = onnx_operand(m, x->type.dtype, b, &o[1].dims, &o[1].rank);
+		union ir_attrs at;
+		memset(&at, 0, sizeof at);
+		at.binary.op = k == 1 ? IR_BINOP_MAX : IR_BINOP_MIN;
+		bool last = k == 2 || !onnx_in(m, 2);
+		y.ir = emit(m, IR_BINARY, &at, o, 2, x->type.dtype,
+		            last ? onnx_name_out(m, 0) : onnx_name_tmp(m, "atleast"), &t);
+		if (y.ir == IR_NONE)
+			return false;
+		y.rank = t.rank, y.dims = t.dims;
+	}
+	onnx_set_act(m, 0, y.ir, &t);
+	return true;
+}
+
+/* Trilu: where(mask, x, 0) with the mask of the kept triangle (upper: j -
+ * i >= k; lower: j - i <= k over the last two axes) a constant. */
+static bool map_trilu(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT || x->type.rank < 2) {
+		onnx_error(m, "needs a computed input of rank 2 or more");
 		return false;
 	}
-	onnx_set_act(m, 0, onnx_emit(m, op, onnx_name_out(m, 0), &x->ir, 1, &at), &t);
+	int64_t k = 0;
+	if (onnx_in(m, 1) && onnx_const_ints(m, 1, &k, 1, "k") != 1) {
+		onnx_error(m, "k must be one constant integer");
+		return false;
+	}
+	bool upper = onnx_attr_int(m, "upper", 1) != 0;
+	unsigned r = x->type.rank;
+	int64_t rows = x->type.dims[r - 2], cols = x->type.dims[r - 1];
+	int64_t dims[2] = { rows, cols };
+	struct onnx_tensor *mask = onnx_tensor_new(m, IR_DT_I64, 2, dims);
+	struct onnx_tensor *zero = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
+	if (!mask || !zero)
+		return false;
+	mask->name = onnx_name_tmp(m, "mask");
+	zero->name = onnx_name_tmp(m, "zero");
+	int64_t *mk = mask->data;
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++) {
+			int64_t d = j - i; /* in range: both below 2^40 */
+			mk[i * cols + j] = upper ? d >= k : d <= k;
+		}
+	((int64_t *)zero->data)[0] = 0;
+	struct opnd o[3] = { { onnx_ir_const_as(m, mask, IR_DT_BOOL), 2, mask->dims },
+		             { x->ir, r, x->type.dims },
+		             { onnx_ir_const_as(m, zero, x->type.dtype), 0, NULL } };
+	return emit_out(m, IR_WHERE, NULL, o, 3, x->type.dtype);
+}
+
+/* GatherElements: run-time indices (constant ones become an i64 IR
+ * constant); out-of-range ones are clamped (ir.h). */
+static bool map_gather_elements(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0), *ix = onnx_in(m, 1);
+	if (!x || !ix) {
+		onnx_error(m, "needs data and indices");
+		return false;
+	}
+	enum ir_dtype dt = dtype_of(x), it = dtype_of(ix);
+	if (it != IR_DT_I64 && it != IR_DT_I32) {
+		onnx_error(m, "indices must be int32 or int64, got %s", ir_dtype_name(it));
+		return false;
+	}
+	struct opnd o[2];
+	enum ir_dtype dts[2] = { dt, it };
+	if (!operands(m, 2, dts, o))
+		return false;
+	int64_t axis = onnx_attr_int(m, "axis", 0), r = o[0].rank;
+	if (o[1].rank != o[0].rank || axis < -r || axis >= r) {
+		onnx_error(m, "indices need the data's rank %lld and axis %lld a valid axis",
+		           (long long)r, (long long)axis);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.gather_elements.axis = (int)(axis < 0 ? axis + r : axis);
+	struct ir_type t = { dt, (uint8_t)o[1].rank, { 0 } };
+	memcpy(t.dims, o[1].dims, o[1].rank * sizeof *t.dims);
+	uint32_t in[2] = { o[0].ir, o[1].ir };
+	onnx_set_act(m, 0, onnx_emit(m, IR_GATHER_ELEMENTS, onnx_name_out(m, 0), in, 2, &at), &t);
+	return true;
+}
+
+/* CumSum(x, axis): axis a constant, exclusive and reverse attributes. */
+static bool map_cumsum(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT) {
+		onnx_error(m, "needs a computed input");
+		return false;
+	}
+	int64_t axis = 0, r = x->type.rank;
+	if (onnx_const_ints(m, 1, &axis, 1, "axis") != 1 || axis < -r || axis >= r) {
+		onnx_error(m, "axis must be one constant integer in [-%lld, %lld)", (long long)r,
+		           (long long)r);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.cumsum = (struct ir_cumsum_attr){ (int)(axis < 0 ? axis + r : axis),
+		                             onnx_attr_int(m, "exclusive", 0) != 0,
+		                             onnx_attr_int(m, "reverse", 0) != 0 };
+	onnx_set_act(m, 0, onnx_emit(m, IR_CUMSUM, onnx_name_out(m, 0), &x->ir, 1, &at), &x->type);
 	return true;
 }
 
@@ -294,5 +406,7 @@ const struct onnx_op_map onnx_typed_table[] = {
 	{ "Not", map_not },       { "And", map_logic },        { "Or", map_logic },
 	{ "Xor", map_logic },     { "Where", map_where },      { "Mod", map_mod },
 	{ "Cast", map_cast },     { "ArgMax", map_arg },       { "ArgMin", map_arg },
+	{ "Trilu", map_trilu },   { "GatherElements", map_gather_elements },
+	{ "CumSum", map_cumsum },
 	{ NULL, NULL }
 };

@@ -60,13 +60,24 @@ static bool infer_node(struct shape_ctx *s, struct ir_node *n, struct ir_type *y
 			return false;
 		}
 	}
+	for (unsigned k = 0; k < n->nin && !(ir_op_table[n->op].flags & IR_F_SCALAR); k++) {
+		const struct ir_value *v = &s->g->vals[n->in[k]];
+		if (v->type.rank > 0)
+			continue;
+		diag_error(s->d, n->loc, "%s '%s' needs an input with at least one dimension, but "
+		           "'%s' is the scalar %s", ir_op_table[n->op].name, n->name, v->name,
+		           tstr(&v->type, buf, sizeof buf));
+		diag_note(s->d, n->loc, "reshape it to [1] first; scalars are read by the "
+		          "elementwise, comparison, where, cast, reshape and broadcast ops");
+		return false;
+	}
 	return rules[n->op](s, n, y);
 }
 
 static bool check_input(struct shape_ctx *s, struct ir_value *v)
 {
 	int64_t bytes = (int64_t)ir_dtype_size(v->type.dtype);
-	if (v->type.rank == 0 || bytes == 0)
+	if (bytes == 0) /* rank 0 is a scalar */
 		return false;
 	for (unsigned i = 0; i < v->type.rank; i++) {
 		if (v->type.dims[i] <= 0 || ckd_mul_i64(&bytes, bytes, v->type.dims[i]) ||

@@ -236,12 +236,6 @@ static bool infer_reduce(struct sh *s, struct ir_type *y)
 		if (!seen[k] || a->keepdims)
 			dims[rank++] = seen[k] ? 1 : x->dims[k];
 	}
-	if (rank == 0) {
-		diag_error(s->d, s->n->loc, "%s '%s' over every axis of %s would be a scalar; "
-		           "use keepdims=true", ir_op_table[s->n->op].name, s->n->name,
-		           ir_type_str(x, buf, sizeof buf));
-		return false;
-	}
 	return finish(s, y, rank, dims);
 }
 
@@ -550,11 +544,45 @@ bool shape_arg(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 	for (unsigned k = 0; k < x->rank; k++)
 		if ((int)k != axis || a->keepdims)
 			dims[rank++] = (int)k == axis ? 1 : x->dims[k];
-	if (rank == 0) {
-		char buf[200];
-		diag_error(s.d, n->loc, "%s '%s' of the vector %s would be a scalar; use keepdims=true",
-		           op_name(&s), n->name, ir_type_str(x, buf, sizeof buf));
+	return finish_as(&s, y, IR_DT_I64, rank, dims);
+}
+
+/* gather_elements: indices of data's rank, i32/i64, no longer than data
+ * on the other axes; the output has their shape and data's dtype. */
+bool shape_gather_elements(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	const struct ir_type *x = in_t(&s, 0), *ix = in_t(&s, 1);
+	char a[200], b[200];
+	if (!needs_class(&s, 1, ix->dtype == IR_DT_I64 || ix->dtype == IR_DT_I32, "i32/i64 index"))
+		return false;
+	int axis = resolve_axis(&s, n->attr.gather_elements.axis);
+	if (axis < 0)
+		return false;
+	bool fits = ix->rank == x->rank;
+	for (unsigned k = 0; fits && k < x->rank; k++)
+		fits = (int)k == axis || ix->dims[k] <= x->dims[k];
+	if (!fits) {
+		diag_error(s.d, n->loc, "gather_elements '%s': indices '%s' %s do not fit data '%s' %s "
+		           "(the same rank, no longer than the data off axis %d)", n->name,
+		           in_name(&s, 1), ir_type_str(ix, b, sizeof b), in_name(&s, 0),
+		           ir_type_str(x, a, sizeof a), axis);
 		return false;
 	}
-	return finish_as(&s, y, IR_DT_I64, rank, dims);
+	n->attr.gather_elements.axis = axis;
+	return finish_as(&s, y, x->dtype, ix->rank, ix->dims);
+}
+
+bool shape_cumsum(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	const struct ir_type *x = in_t(&s, 0);
+	if (!needs_class(&s, 0, x->dtype != IR_DT_BOOL, "a numeric"))
+		return false;
+	int axis = resolve_axis(&s, n->attr.cumsum.axis);
+	if (axis < 0)
+		return false;
+	n->attr.cumsum.axis = axis;
+	*y = *x;
+	return true;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """gen_typed.py - NumPy reference data for dlc's typed layers (integer
 and bool tensors: div/mod/fmod/pow/min on i32, casts, comparisons, logic,
-where, argmax/argmin, and slice/pad/concat/gather/broadcast/transpose/
-reshape moving i32 and bool elements).
+where, argmax/argmin, gather_elements with clamped indices, cumsum, and
+slice/pad/concat/gather/broadcast/transpose/reshape moving i32 and bool
+elements).
 
 Writes tests/models/typed_edges/ (model.dl, input0..2.bin, expected.bin).
 The inputs sit on every edge the IR defines (compiler/ir.h): division and
@@ -75,7 +76,13 @@ tr = flatten()(tt)
 trf = cast(to=f32)(tr)
 kk = concat(axis=1)(k, neg)
 kkf = cast(to=f32)(kk)
-y = concat(axis=1)(qf, rf, tf, pf, c8f, cif, wf, kf, totalf, trf, kkf)
+gi = cast(to=i64)(q)
+ge = gather_elements(axis=1)(w, gi)
+gef = cast(to=f32)(ge)
+cs = cumsum(axis=1, reverse=true)(w)
+csf = cast(to=f32)(cs)
+cx = cumsum(axis=-1, exclusive=true)(rf)
+y = concat(axis=1)(qf, rf, tf, pf, c8f, cif, wf, kf, totalf, trf, kkf, gef, csf, cx)
 """
 
 I32_MIN, I32_MAX = -2 ** 31, 2 ** 31 - 1
@@ -139,8 +146,16 @@ def main():
     ga = cc[[3, 0, 13]]
     tr = np.broadcast_to(ga, (2, 3)).T.ravel()
     kk = np.concatenate([k, f[0] < 0])
-    y = np.concatenate([np.array(v, np.float64).ravel() for v in
-                        (q, r, t, p, c8, ci, w, k, [total], tr, kk)]).astype(np.float32)[None, :]
+    gi = [min(max(v + 8 if v < 0 else v, 0), 7) for v in q]  # from the end, then clamped
+    ge = w[gi]
+    cs = [wrap32(sum(int(v) for v in w[j:])) for j in range(8)]  # reverse, wrapping
+    cx, acc = [], np.float32(0)  # exclusive, f32 sums in order
+    for v in r:
+        cx.append(acc)
+        acc = np.float32(acc + np.float32(v))
+    parts = (q, r, t, p, c8, ci, w, k, [total], tr, kk, ge, cs, cx)
+    y = np.concatenate([np.array(v, np.float64).ravel() for v in parts])
+    y = y.astype(np.float32)[None, :]
     os.makedirs(CASE, exist_ok=True)
     dlcref.write_text(os.path.join(CASE, "model.dl"), DL)
     for i, (x, dt) in enumerate(((a, np.int32), (b, np.int32), (f, np.float32))):

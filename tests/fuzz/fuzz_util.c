@@ -103,7 +103,7 @@ struct ir_graph *fuzz_compile(struct arena *a, struct diag *d, const struct ast_
 struct tagger {
 	struct ir_graph *g;
 	const struct plan *p;
-	uint32_t *scratch;  /* tag per 4-byte element */
+	uint32_t *scratch;  /* tag per byte (elements are 1 to 8 bytes) */
 	uint32_t **outputs; /* per model output buffer */
 	uint32_t *writer;   /* per value: the value whose node wrote its bytes */
 };
@@ -112,23 +112,23 @@ struct tagger {
 static uint32_t *tags_of(struct tagger *t, uint32_t v, int64_t *count)
 {
 	int64_t off = t->p->offset[v], bytes = ir_type_bytes(&t->g->vals[v].type);
-	FUZZ_CHECK(off >= 0 && off % 4 == 0 && bytes % 4 == 0,
-	           "value '%s': offset %lld, %lld bytes", t->g->vals[v].name, (long long)off,
-	           (long long)bytes);
-	*count = bytes / 4;
+	int64_t es = (int64_t)ir_dtype_size(t->g->vals[v].type.dtype);
+	FUZZ_CHECK(off >= 0 && es > 0 && off % es == 0, "value '%s': offset %lld, %lld bytes",
+	           t->g->vals[v].name, (long long)off, (long long)bytes);
+	*count = bytes;
 	switch (t->p->home[v]) {
 	case PLAN_HOME_SCRATCH:
 		FUZZ_CHECK(off + bytes <= t->p->scratch_bytes, "value '%s' [%lld, %lld) beyond "
 		           "scratch %lld", t->g->vals[v].name, (long long)off,
 		           (long long)(off + bytes), (long long)t->p->scratch_bytes);
-		return t->scratch + off / 4;
+		return t->scratch + off;
 	case PLAN_HOME_OUTPUT: {
 		uint32_t o = t->p->index[v];
 		FUZZ_CHECK(o < t->g->noutputs, "value '%s': output %u", t->g->vals[v].name, o);
 		int64_t cap = ir_type_bytes(&t->g->vals[t->g->outputs[o]].type);
 		FUZZ_CHECK(off + bytes <= cap, "value '%s' beyond output buffer %u",
 		           t->g->vals[v].name, o);
-		return t->outputs[o] + off / 4;
+		return t->outputs[o] + off;
 	}
 	case PLAN_HOME_WEIGHTS:
 		FUZZ_CHECK(off + bytes <= t->p->weights_bytes, "constant '%s' beyond the image",
@@ -148,7 +148,7 @@ static void expect_holds(struct tagger *t, uint32_t v, const char *where)
 	int64_t n;
 	uint32_t *tags = tags_of(t, v, &n);
 	for (int64_t i = 0; tags && i < n; i++)
-		FUZZ_CHECK(tags[i] == t->writer[v], "%s: value '%s' element %lld was overwritten "
+		FUZZ_CHECK(tags[i] == t->writer[v], "%s: value '%s' byte %lld was overwritten "
 		           "by value %u", where, t->g->vals[v].name, (long long)i, tags[i]);
 }
 
@@ -195,13 +195,13 @@ static void check_plan(struct ir_graph *g, const struct plan *p, struct arena *a
 	if (p->scratch_bytes > FUZZ_MAX_TAGGED_BYTES || simulated_bytes(g) > FUZZ_MAX_TAGGED_BYTES)
 		return;
 	struct tagger t = { .g = g, .p = p };
-	t.scratch = arena_array(a, (size_t)p->scratch_bytes / 4 + 1, sizeof *t.scratch);
+	t.scratch = arena_array(a, (size_t)p->scratch_bytes + 1, sizeof *t.scratch);
 	t.outputs = arena_array(a, g->noutputs + 1, sizeof *t.outputs);
 	for (uint32_t o = 0; o < g->noutputs; o++) {
 		int64_t bytes = ir_type_bytes(&g->vals[g->outputs[o]].type);
 		if (bytes > FUZZ_MAX_TAGGED_BYTES)
 			return;
-		t.outputs[o] = arena_array(a, (size_t)bytes / 4 + 1, sizeof **t.outputs);
+		t.outputs[o] = arena_array(a, (size_t)bytes + 1, sizeof **t.outputs);
 	}
 	t.writer = arena_array(a, g->nvals + 1, sizeof *t.writer);
 	for (uint32_t v = 0; v < g->nvals; v++)

@@ -471,13 +471,16 @@ static void shape_errors(void **state)
 	                 "expected -3 to 2");
 	fx_done(&f);
 
-	fx_init(&f, TYPE_F32(2, 3));
+	fx_init(&f, TYPE_F32(2, 3)); /* over every axis: a scalar */
 	union ir_attrs r;
 	memset(&r, 0, sizeof r);
 	r.reduce = (struct ir_reduce_attr){ 2, { 0, 1 }, false };
-	op(&f, IR_REDUCE_MEAN, f.x, IR_NONE, &r);
-	expect_error(&f, "reduce_mean 'n0' over every axis of f32[2, 3] would be a scalar");
+	uint32_t mean = op(&f, IR_REDUCE_MEAN, f.x, IR_NONE, &r);
+	uint32_t sm = op(&f, IR_SOFTMAX, mean, IR_NONE, NULL);
+	expect_error(&f, "softmax 'n1' needs an input with at least one dimension, but 'n0' is the "
+	                 "scalar f32[]");
 	fx_done(&f);
+	(void)sm;
 }
 
 int main(void)

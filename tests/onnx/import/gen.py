@@ -356,6 +356,25 @@ def case_typed():
     save_case("typed", m, [x, mask, k], [y, y2])
 
 
+def case_einsum():
+    """Einsum as attention exports it (bhqd,bhkd->bhqk and bhqk,bhkd->bhqd),
+    a matmul with "..." batch axes, an implicit output, a transpose, a sum
+    over one axis and a batched inner product."""
+    q, k, p, v = rnd(2, 3, 4, 5), rnd(2, 3, 6, 5), rnd(2, 3, 4, 6), rnd(2, 3, 6, 5)
+    a, b, c = rnd(2, 3, 4), rnd(2, 4, 5), rnd(4, 7)
+    u, w = rnd(2, 3, 6), rnd(2, 3, 6)
+    eqs = [("scores", ["q", "k"], "bhqd,bhkd->bhqk"), ("ctx", ["p", "v"], "bhqk,bhkd->bhqd"),
+           ("mm", ["a", "b"], "...ij,...jk->...ik"), ("implicit", ["a", "c"], "bij,jk"),
+           ("tr", ["a"], "bij->jbi"), ("rows", ["c"], "ij->i"), ("dot", ["u", "w"], "bij,bij->bi")]
+    nodes = [helper.make_node("Einsum", ins, [name], name=name, equation=eq)
+             for name, ins, eq in eqs]
+    vals = {"q": q, "k": k, "p": p, "v": v, "a": a, "b": b, "c": c, "u": u, "w": w}
+    outs = [torch.einsum(eq, *[T(vals[i]) for i in ins]).numpy() for _, ins, eq in eqs]
+    m = model(nodes, [vi(n, list(x.shape)) for n, x in vals.items()],
+              [vi(name, list(o.shape)) for (name, _, _), o in zip(eqs, outs)], [], opset=13)
+    save_case("einsum", m, list(vals.values()), outs)
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -417,11 +436,11 @@ def errors():
     save_error("mixed_dtypes", m, "have different dtypes")
     nodes = [helper.make_node("NonMaxSuppression", ["x", "x"], ["a"], name="nms_1"),
              helper.make_node("Relu", ["x"], ["r"], name="ok"),
-             helper.make_node("Einsum", ["r"], ["b"], name="einsum_0", equation="ij->ji"),
+             helper.make_node("Det", ["r"], ["b"], name="det_0"),
              helper.make_node("NonMaxSuppression", ["a", "b"], ["y"], name="nms_2")]
     m = model(nodes, [vi("x", [1, 4])], [vi("y", [1, 4])], [])
     save_error("unsupported", m, "error: unsupported operators (opset 13): NonMaxSuppression "
-               "(nodes 'nms_1', 'nms_2'), Einsum (node 'einsum_0')")
+               "(nodes 'nms_1', 'nms_2'), Det (node 'det_0')")
     save_error("ext_absolute", external_model("/etc/passwd"),
                "external data location '/etc/passwd' is an absolute path")
     save_error("ext_dotdot", external_model("sub/../../w.bin"),
@@ -470,6 +489,26 @@ def errors():
               [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 6, 8])], [sc])
     save_error("resize_fraction", m, "node 'up' (Resize): scale 1.5 of axis 2 is not a whole "
                "factor from 1 to 4096 (only integer upsampling is supported)")
+    for name, v in (("resize_huge", 4.8e30), ("resize_zero", 0.0), ("resize_nan", np.nan)):
+        sc = numpy_helper.from_array(np.array([1, 1, v, 2], np.float32), "sc")
+        m = model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up",
+                                    mode="nearest")],
+                  [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 4, 8])], [sc])
+        save_error(name, m, "node 'up' (Resize): scale %g of axis 2 is not a whole factor"
+                   % v if not np.isnan(v) else "node 'up' (Resize): scale nan of axis 2")
+    tri = [helper.make_node("Trilu", ["x", "k"], ["y"], name="tri")]
+    m = model(tri, [vi("x", [4]), vi("k", [], TensorProto.INT64)], [vi("y", [4])], [])
+    save_error("trilu_rank", m, "node 'tri' (Trilu): needs a computed input of rank 2 or more")
+    m = model([helper.make_node("Where", ["c", "x", "k"], ["y"], name="w")],
+              [vi("c", [2, 3], TensorProto.BOOL), vi("x", [2, 3]), vi("k", [4, 3])],
+              [vi("y", [2, 3])], [])
+    save_error("where_broadcast", m, "node 'w' (Where): input 2 cannot be broadcast")
+    m = model([helper.make_node("Einsum", ["x"], ["y"], name="e", equation="ii->i")],
+              [vi("x", [3, 3])], [vi("y", [3])], [])
+    save_error("einsum_diagonal", m, "node 'e' (Einsum): label 'i' repeats within a term")
+    m = model([helper.make_node("Einsum", ["x", "x"], ["y"], name="e", equation="ij,jk->ik")],
+              [vi("x", [3, 4])], [vi("y", [3, 4])], [])
+    save_error("einsum_sizes", m, "node 'e' (Einsum): label 'j' has sizes 4 and 3")
     m = model([helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2)],
               [vi("x", [1, 6, 2, 2])], [vi("y", [1, 1, 4, 4])], [])
     save_error("depthtospace_channels", m, "node 'd2s' (DepthToSpace): 6 channels are not a "
@@ -488,3 +527,4 @@ if __name__ == "__main__":
     errors()
     case_conv1d()  # after errors(): the earlier cases keep their random data
     case_typed()
+    case_einsum()
