@@ -336,3 +336,65 @@ void lower_cumsum(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lo);
 }
+
+/* topk: interp_typed.c's insertion, branch-free inside: per element, the
+ * shifts run over the k - 1 kept positions from the back as selects
+ * ("active" while at or below the insertion start and still beating),
+ * the kept indices living in the output itself. A position is loaded
+ * from x only once it holds an index of an earlier element. */
+void lower_topk(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_topk_attr *a = &n->attr.topk;
+	const struct ir_type *xt = cg_type(c, n->in[0]);
+	enum ir_dtype dt = xt->dtype;
+	struct ir_split s = ir_split_at(xt, a->axis);
+	int64_t k = a->k;
+	LLVMBuilderRef bd = c->b;
+	LLVMValueRef x = c->addr[n->in[0]], y = c->addr[n->out];
+	LLVMValueRef ins = cg_entry_var(c, c->t_i64, 0, "ins");
+	LLVMValueRef moving = cg_entry_var(c, c->t_i1, 0, "moving");
+	struct cg_loop lo, lr, lj, lq;
+	LLVMValueRef o = cg_loop_begin(c, &lo, s.outer, "o");
+	LLVMValueRef r = cg_loop_begin(c, &lr, s.inner, "r");
+	LLVMValueRef base = cg_madd(c, o, s.len * s.inner, r, "base");
+	LLVMValueRef ybase = cg_madd(c, o, k * s.inner, r, "ybase");
+	LLVMValueRef j = cg_loop_begin(c, &lj, s.len, "j");
+	LLVMValueRef v = cg_tload(c, dt, x, cg_madd(c, j, s.inner, base, ""), "v");
+	LLVMValueRef start = cg_min(c, j, cg_i64(c, k - 1), "start");
+	LLVMValueRef full = LLVMBuildICmp(bd, LLVMIntSGE, j, cg_i64(c, k), "full");
+	/* when full, the last kept element must be beaten */
+	LLVMValueRef lastp = cg_madd(c, cg_i64(c, k - 1), s.inner, ybase, "");
+	LLVMValueRef lasti = LLVMBuildSelect(bd, full, cg_tload(c, IR_DT_I64, y, lastp, "lasti"),
+	                                     cg_i64(c, 0), "");
+	LLVMValueRef lastv = cg_tload(c, dt, x, cg_madd(c, lasti, s.inner, base, ""), "lastv");
+	LLVMValueRef enter = LLVMBuildOr(bd, LLVMBuildNot(bd, full, ""),
+	                                 arg_beats(c, dt, v, lastv, a->largest, false), "enter");
+	LLVMBasicBlockRef after = cg_if_begin(c, enter, "insert");
+	LLVMBuildStore(bd, start, ins);
+	LLVMBuildStore(bd, LLVMConstInt(c->t_i1, 1, 0), moving);
+	LLVMValueRef t = cg_loop_begin(c, &lq, k - 1, "t");
+	LLVMValueRef q = LLVMBuildSub(bd, cg_i64(c, k - 1), t, "q"); /* k - 1 down to 1 */
+	LLVMValueRef active = LLVMBuildAnd(bd, LLVMBuildICmp(bd, LLVMIntSLE, q, start, ""),
+	                                   LLVMBuildLoad2(bd, c->t_i1, moving, ""), "active");
+	LLVMValueRef pp = cg_madd(c, LLVMBuildSub(bd, q, cg_i64(c, 1), ""), s.inner, ybase, "pp");
+	LLVMValueRef prev = LLVMBuildSelect(bd, active, cg_tload(c, IR_DT_I64, y, pp, "prev"),
+	                                    cg_i64(c, 0), "");
+	LLVMValueRef pv = cg_tload(c, dt, x, cg_madd(c, prev, s.inner, base, ""), "pv");
+	LLVMValueRef shift = LLVMBuildAnd(bd, active, arg_beats(c, dt, v, pv, a->largest, false),
+	                                  "shift");
+	LLVMValueRef qp = cg_madd(c, q, s.inner, ybase, "qp");
+	LLVMBasicBlockRef moved = cg_if_begin(c, shift, "shift");
+	cg_tstore(c, IR_DT_I64, prev, y, qp);
+	LLVMBuildStore(bd, LLVMBuildSub(bd, q, cg_i64(c, 1), ""), ins);
+	cg_if_end(c, moved);
+	LLVMBuildStore(bd, LLVMBuildAnd(bd, LLVMBuildLoad2(bd, c->t_i1, moving, ""),
+	                                LLVMBuildOr(bd, LLVMBuildNot(bd, active, ""), shift, ""), ""),
+	               moving);
+	cg_loop_end(c, &lq);
+	cg_tstore(c, IR_DT_I64, j, y, cg_madd(c, LLVMBuildLoad2(bd, c->t_i64, ins, "at"), s.inner,
+	                                      ybase, ""));
+	cg_if_end(c, after);
+	cg_loop_end(c, &lj);
+	cg_loop_end(c, &lr);
+	cg_loop_end(c, &lo);
+}

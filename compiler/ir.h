@@ -396,7 +396,17 @@ struct ir_cumsum_attr {
 	bool exclusive, reverse;
 };
 
+/* topk: along `axis`, the positions of the k best elements in order,
+ * best first: largest (or smallest) first, equal elements by position, a
+ * NaN beating every number (argmax's rule). 1 <= k <= the axis. */
+struct ir_topk_attr {
+	int axis; /* negative from the end until shape inference */
+	int64_t k;
+	bool largest;
+};
+
 union ir_attrs {
+	struct ir_topk_attr topk;
 	struct ir_cumsum_attr cumsum;
 	struct ir_gather_elements_attr gather_elements;
 	struct ir_compare_attr compare;

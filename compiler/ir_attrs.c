@@ -816,3 +816,25 @@ static const char *check_cumsum(const struct ir_graph *g, const struct ir_node *
 	return a < 0 || a >= in0(g, n)->rank ? "axis not resolved" : NULL;
 }
 KIND(cumsum, check_cumsum);
+
+static void print_topk(FILE *out, const struct ir_node *n)
+{
+	const struct ir_topk_attr *a = &n->attr.topk;
+	fprintf(out, " axis=%d k=%" PRId64 " largest=%s", a->axis, a->k, bool_str(a->largest));
+}
+
+static void dot_topk(FILE *out, const struct ir_node *n)
+{
+	const struct ir_topk_attr *a = &n->attr.topk;
+	ir_dot_fmt(out, " %s %" PRId64 " axis %d", a->largest ? "largest" : "smallest", a->k, a->axis);
+}
+
+static const char *check_topk(const struct ir_graph *g, const struct ir_node *n)
+{
+	const struct ir_topk_attr *a = &n->attr.topk;
+	const struct ir_type *x = in0(g, n);
+	if (a->axis < 0 || a->axis >= x->rank)
+		return "axis not resolved";
+	return a->k < 1 || a->k > x->dims[a->axis] ? "k outside [1, axis]" : NULL;
+}
+KIND(topk, check_topk);

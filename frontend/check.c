@@ -179,12 +179,13 @@ static enum ir_layout parse_layout(struct checker *c, struct ast_name n)
 	return IR_LAYOUT_NONE;
 }
 
-/* Dimensions: 1 to IR_MAX_RANK positive integers whose product fits. */
+/* Dimensions: 0 (a scalar) to IR_MAX_RANK positive integers whose
+ * product fits. */
 static bool check_dims(struct checker *c, const struct ast_stmt *s, struct ir_type *t)
 {
 	const struct ast_values *l = &s->dims->list;
-	if (l->n == 0 || l->n > IR_MAX_RANK) {
-		diag_error(c->d, s->dims->loc, "input '%s' needs 1 to %d dimensions, got %u",
+	if (l->n > IR_MAX_RANK) {
+		diag_error(c->d, s->dims->loc, "input '%s' needs 0 to %d dimensions, got %u",
 		           s->name.s, IR_MAX_RANK, l->n);
 		return false;
 	}
@@ -580,6 +581,7 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 	case FE_LAYER_GATHER:
 	case FE_LAYER_GATHER_ELEMENTS:
 	case FE_LAYER_CUMSUM:
+	case FE_LAYER_TOPK:
 	case FE_LAYER_ARGMAX:
 	case FE_LAYER_ARGMIN: {
 		_Static_assert(FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(GATHER, axis) &&
@@ -588,7 +590,8 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(ARGMIN, axis) &&
 		               FE_ARG_INDEX(SLICE, axis) == FE_ARG_INDEX(CUMSUM, axis),
 		               "axis parameters differ");
-		const struct fe_arg *axis = &l->args[FE_ARG_INDEX(SLICE, axis)];
+		const struct fe_arg *axis = &l->args[l->id == FE_LAYER_TOPK ? FE_ARG_INDEX(TOPK, axis)
+		                                                            : FE_ARG_INDEX(SLICE, axis)];
 		if (axis->i[0] < -IR_MAX_RANK || axis->i[0] >= IR_MAX_RANK) {
 			diag_error(c->d, axis->loc, "'axis' must be between %d and %d, got %" PRId64,
 			           -IR_MAX_RANK, IR_MAX_RANK - 1, axis->i[0]);

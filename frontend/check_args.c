@@ -370,7 +370,7 @@ static enum ir_dtype dtype_named(struct actx *c, const char *name, struct src_sp
 	return dt;
 }
 
-/* DTYPE[d0, ...]: 1 to IR_MAX_RANK positive dimensions whose size fits. */
+/* DTYPE[d0, ...]: 0 to IR_MAX_RANK positive dimensions whose size fits. */
 static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *out)
 {
 	if (v->kind != AST_VAL_TYPE)
@@ -379,8 +379,8 @@ static bool conv_type(struct actx *c, const struct ast_value *v, struct fe_arg *
 	if (!dt)
 		return false;
 	unsigned n = v->list.n;
-	if (n == 0 || n > IR_MAX_RANK) {
-		diag_error(c->d, v->loc, "'%s' needs 1 to %d dimensions, got %u", c->p->name,
+	if (n > IR_MAX_RANK) { /* 0: a scalar */
+		diag_error(c->d, v->loc, "'%s' needs 0 to %d dimensions, got %u", c->p->name,
 		           IR_MAX_RANK, n);
 		return false;
 	}

@@ -416,6 +416,17 @@ void write_cumsum(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, 1);
 }
 
+void write_topk(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	const struct ir_topk_attr *a = &n->attr.topk;
+	dlw_begin(w, ident, FE_LAYER_TOPK);
+	dlw_arg(w, "k=%" PRId64, a->k);
+	dlw_arg(w, "axis=%d", a->axis);
+	if (!a->largest)
+		dlw_arg(w, "largest=false");
+	dlw_end(w, n->in, 1);
+}
+
 void write_arg(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_arg_attr *a = &n->attr.arg;

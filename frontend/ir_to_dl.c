@@ -431,9 +431,9 @@ static void put_header(struct writer *w, FILE *out, const char *weights_file)
 	        dl_identifier(w->a, g->name && *g->name ? g->name : "model"));
 	for (uint32_t i = 0; i < g->ninputs; i++) {
 		const struct ir_value *v = ir_val(g, g->inputs[i]);
-		if (v->type.rank == 0 || v->type.dtype == IR_DT_NONE) {
-			diag_error(w->d, v->loc, "cannot write input '%s' as a .dl program: the language's "
-			           "inputs have a dtype and 1 to 8 dimensions", v->name);
+		if (v->type.dtype == IR_DT_NONE) {
+			diag_error(w->d, v->loc, "cannot write input '%s' as a .dl program: it has no "
+			           "dtype", v->name);
 			w->ok = false;
 			continue;
 		}

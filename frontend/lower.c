@@ -218,6 +218,9 @@ static void typed_attrs(const struct sema_layer *l, union ir_attrs *at)
 		at->cast.to = ARG(l, CAST, to)->dtype;
 	if (l->id == FE_LAYER_GATHER_ELEMENTS)
 		at->gather_elements.axis = (int)ARG(l, GATHER_ELEMENTS, axis)->i[0];
+	if (l->id == FE_LAYER_TOPK)
+		at->topk = (struct ir_topk_attr){ (int)ARG(l, TOPK, axis)->i[0], ARG(l, TOPK, k)->i[0],
+			                          ARG(l, TOPK, largest)->i[0] != 0 };
 	if (l->id == FE_LAYER_CUMSUM)
 		at->cumsum = (struct ir_cumsum_attr){ (int)ARG(l, CUMSUM, axis)->i[0],
 			                              ARG(l, CUMSUM, exclusive)->i[0] != 0,
@@ -377,6 +380,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_CAST:
 	case FE_LAYER_GATHER_ELEMENTS:
 	case FE_LAYER_CUMSUM:
+	case FE_LAYER_TOPK:
 	case FE_LAYER_ARGMAX:
 	case FE_LAYER_ARGMIN: typed_attrs(l, at); break;
 	case FE_LAYER_NOT:

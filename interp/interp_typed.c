@@ -370,3 +370,31 @@ void interp_cumsum(const struct ir_graph *g, const struct ir_node *n, const floa
 			}
 		}
 }
+
+/* Per (outer, inner) position, an insertion into the k best so far:
+ * element j goes in when it beats the last of them (or fewer than k are
+ * kept), moving past every kept element it beats; ties keep the earlier
+ * position first (arg_beats without `last`). */
+void interp_topk(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                 const float *const *param, float *out)
+{
+	(void)param;
+	const struct ir_topk_attr *a = &n->attr.topk;
+	const struct ir_type *xt = in_type(g, n, 0);
+	struct ir_split s = ir_split_at(xt, a->axis);
+	int64_t k = a->k, *y = (int64_t *)out;
+	for (int64_t o = 0; o < s.outer; o++)
+		for (int64_t r = 0; r < s.inner; r++) {
+			int64_t base = o * s.len * s.inner + r, *best = y + o * k * s.inner + r;
+			for (int64_t j = 0; j < s.len; j++) {
+				int64_t q = j < k ? j : k - 1, at = base + j * s.inner;
+				if (j >= k && !arg_beats(in[0], at, base + best[q * s.inner] * s.inner,
+				                         xt->dtype, a->largest, false))
+					continue;
+				for (; q > 0 && arg_beats(in[0], at, base + best[(q - 1) * s.inner] * s.inner,
+				                          xt->dtype, a->largest, false); q--)
+					best[q * s.inner] = best[(q - 1) * s.inner];
+				best[q * s.inner] = j;
+			}
+		}
+}

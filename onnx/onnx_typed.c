@@ -400,6 +400,43 @@ static bool map_cumsum(struct onnx_imp *m)
 	return true;
 }
 
+/* TopK(X, K): a topk node for the indices (output 1) and the values
+ * (output 0) gathered with them. */
+static bool map_topk(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0);
+	if (!x || x->kind != ONNX_ACT) {
+		onnx_error(m, "needs a computed input");
+		return false;
+	}
+	int64_t k = 0, axis = onnx_attr_int(m, "axis", -1), r = x->type.rank;
+	if (onnx_const_ints(m, 1, &k, 1, "K") != 1 || axis < -r || axis >= r) {
+		onnx_error(m, "K must be one constant integer and axis in [-%lld, %lld)", (long long)r,
+		           (long long)r);
+		return false;
+	}
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.topk = (struct ir_topk_attr){ (int)(axis < 0 ? axis + r : axis), k,
+		                         onnx_attr_int(m, "largest", 1) != 0 };
+	struct ir_type it = x->type;
+	it.dtype = IR_DT_I64;
+	if (k >= 1 && k <= x->type.dims[at.topk.axis])
+		it.dims[at.topk.axis] = k;
+	bool want_idx = onnx_out(m, 1) != NULL;
+	uint32_t idx = onnx_emit(m, IR_TOPK, want_idx ? onnx_name_out(m, 1) : onnx_name_tmp(m, "idx"),
+	                         &x->ir, 1, &at);
+	if (want_idx)
+		onnx_set_act(m, 1, idx, &it);
+	memset(&at, 0, sizeof at);
+	at.gather_elements.axis = (int)(axis < 0 ? axis + r : axis);
+	uint32_t in[2] = { x->ir, idx };
+	struct ir_type vt = it;
+	vt.dtype = x->type.dtype;
+	onnx_set_act(m, 0, onnx_emit(m, IR_GATHER_ELEMENTS, onnx_name_out(m, 0), in, 2, &at), &vt);
+	return true;
+}
+
 const struct onnx_op_map onnx_typed_table[] = {
 	{ "Equal", map_compare }, { "Less", map_compare },     { "LessOrEqual", map_compare },
 	{ "Greater", map_compare }, { "GreaterOrEqual", map_compare },
@@ -407,6 +444,6 @@ const struct onnx_op_map onnx_typed_table[] = {
 	{ "Xor", map_logic },     { "Where", map_where },      { "Mod", map_mod },
 	{ "Cast", map_cast },     { "ArgMax", map_arg },       { "ArgMin", map_arg },
 	{ "Trilu", map_trilu },   { "GatherElements", map_gather_elements },
-	{ "CumSum", map_cumsum },
+	{ "CumSum", map_cumsum }, { "TopK", map_topk },
 	{ NULL, NULL }
 };

@@ -9,11 +9,14 @@
  * to memory twice, through scalar matmul loops.
  *
  * The pattern is found at its core:
- *   p = softmax(axis = last)( [add(mask,)] [scale] matmul(qh, kt) )
+ *   p = softmax(axis = last)( [add(mask,) | where(cond,, -inf)] [scale] matmul(qh, kt) )
  *   o = matmul(p, vh)
  * where qh [..., Sq, dk], kt [..., dk, Sk], vh [..., Sk, dv] and o have the
  * same leading (head) axes, each scale is an eltwise affine(a, 0) or a mul
- * or div by a one-element constant, on the scores or on qh / kt. Then,
+ * or div by a one-element constant, on the scores or on qh / kt; a
+ * where(cond, scores, -inf) (masked_fill, either operand order) becomes
+ * the additive mask where(cond, 0, -inf); a scale after the mask's add
+ * scales the mask as well. Then,
  * instead of matching exporter-specific node sequences, the views around
  * the core are checked by what they compute: each operand's chain of
  * reshape/transpose/flatten nodes back to a source value gives, element by
@@ -234,6 +237,10 @@ struct core {
 	uint32_t m1, soft, m2;   /* nodes */
 	uint32_t qh, kt, vh;     /* head tensors */
 	uint32_t mask;           /* value or IR_NONE */
+	uint32_t cond;           /* a where's bool mask (then mask is IR_NONE), or IR_NONE */
+	bool cond_keeps;         /* where(cond, scores, fill): cond true keeps the score */
+	float mask_scale;        /* a scale after the mask's add multiplies the mask too */
+	float fill;              /* the where's masked value (-inf or below -1e30) */
 	float scale;
 };
 
@@ -277,6 +284,43 @@ static bool same_lead(const struct ir_type *a, const struct ir_type *b)
 	return true;
 }
 
+/* The one f32 element of constant v, in *out; false when v is not one. */
+static bool one_const(const struct ir_graph *g, uint32_t v, float *out)
+{
+	const struct ir_value *c = &g->vals[v];
+	if (c->kind != IR_VAL_CONST || !c->data || c->type.dtype != IR_DT_F32 ||
+	    ir_type_numel(&c->type) != 1)
+		return false;
+	*out = *(const float *)c->data;
+	return true;
+}
+
+/* Scores x made by where(cond, s, fill) or where(cond, fill, s) with a
+ * constant fill of -inf or below -1e30 (masked_fill before a softmax):
+ * the scores s, the condition recorded in c. Adding 0 or fill instead
+ * gives the same softmax (s + fill rounds to fill, exp of it to 0). */
+static uint32_t where_mask(struct fa *f, uint32_t x, const struct ir_type *pt, struct core *c)
+{
+	struct ir_graph *g = f->g;
+	uint32_t w = fold_producer(g, x);
+	if (w == IR_NONE || g->nodes[w].op != IR_WHERE || f->uses[x] != 1 || fold_is_output(g, x))
+		return x;
+	const struct ir_node *n = &g->nodes[w];
+	for (unsigned k = 1; k <= 2; k++) {
+		float fill;
+		uint32_t s = n->in[3 - k];
+		/* a scale after the where scales the fill */
+		if (!one_const(g, n->in[k], &fill) || !(fill * c->mask_scale < -1e30f) ||
+		    !ir_type_eq(&g->vals[s].type, pt))
+			continue;
+		c->cond = n->in[0];
+		c->cond_keeps = k == 2;
+		c->fill = fill * c->mask_scale;
+		return s;
+	}
+	return x;
+}
+
 static bool match_core(struct fa *f, uint32_t soft, struct core *c)
 {
 	struct ir_graph *g = f->g;
@@ -290,8 +334,10 @@ static bool match_core(struct fa *f, uint32_t soft, struct core *c)
 	if (m2 == IR_NONE || g->nodes[m2].op != IR_MATMUL || g->nodes[m2].in[0] != p->out)
 		return false;
 	memset(c, 0, sizeof *c);
-	c->soft = soft, c->m2 = m2, c->mask = IR_NONE, c->scale = 1;
-	uint32_t x = p->in[0], a = fold_producer(g, x);
+	c->soft = soft, c->m2 = m2, c->mask = IR_NONE, c->cond = IR_NONE, c->scale = 1;
+	c->mask_scale = 1;
+	/* a scale of the masked scores scales both the scores and the mask */
+	uint32_t x = peel(f, p->in[0], &c->mask_scale), a = fold_producer(g, x);
 	if (a != IR_NONE && f->uses[x] == 1 && !fold_is_output(g, x) &&
 	    (g->nodes[a].op == IR_ADD ||
 	     (g->nodes[a].op == IR_BINARY && g->nodes[a].attr.binary.op == IR_BINOP_ADD)) &&
@@ -308,6 +354,9 @@ static bool match_core(struct fa *f, uint32_t soft, struct core *c)
 			}
 		}
 	}
+	if (c->mask == IR_NONE)
+		x = where_mask(f, x, pt, c);
+	c->scale = c->mask_scale;
 	x = peel(f, x, &c->scale);
 	uint32_t m1 = fold_producer(g, x);
 	if (m1 == IR_NONE || g->nodes[m1].op != IR_MATMUL || f->uses[x] != 1 ||
@@ -431,6 +480,38 @@ static void replace_result(struct fa *f, uint32_t o, uint32_t att, const int64_t
 	ir_replace_uses(g, o, reshape(f, x, ot.rank, ot.dims, arena_printf(g->arena, "%s.out", name)));
 }
 
+/* mask * s, for a scale applied after the mask was added. */
+static uint32_t scaled(struct fa *f, uint32_t mask, float s, const char *name)
+{
+	struct ir_graph *g = f->g;
+	int64_t one = 1;
+	float *v = arena_alloc(g->arena, sizeof *v);
+	*v = s;
+	uint32_t in[2] = { mask, ir_add_const(g, arena_printf(g->arena, "%s.by", name),
+		                               f32_type(1, &one), v, f->loc) };
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.binary.op = IR_BINOP_MUL;
+	return add(f, IR_BINARY, name, in, 2, &at, &g->vals[mask].type);
+}
+
+/* where(cond, 0, fill) (or where(cond, fill, 0)): the additive mask of
+ * a where-masked core, cond's shape. */
+static uint32_t additive(struct fa *f, const struct core *c, const char *name)
+{
+	struct ir_graph *g = f->g;
+	int64_t one = 1;
+	struct ir_type t1 = f32_type(1, &one);
+	float *zero = arena_alloc(g->arena, sizeof *zero), *fill = arena_alloc(g->arena, sizeof *fill);
+	*zero = 0.0f, *fill = c->fill;
+	uint32_t z = ir_add_const(g, arena_printf(g->arena, "%s.zero", name), t1, zero, f->loc);
+	uint32_t v = ir_add_const(g, arena_printf(g->arena, "%s.fill", name), t1, fill, f->loc);
+	uint32_t in[3] = { c->cond, c->cond_keeps ? z : v, c->cond_keeps ? v : z };
+	struct ir_type t = g->vals[c->cond].type;
+	t.dtype = IR_DT_F32;
+	return add(f, IR_WHERE, name, in, 3, NULL, &t);
+}
+
 static void fuse(struct fa *f, const struct core *c)
 {
 	struct ir_graph *g = f->g;
@@ -453,9 +534,13 @@ static void fuse(struct fa *f, const struct core *c)
 			bh[0] = scores.dims[0] / h, bh[1] = h;
 	}
 	uint32_t in[4];
-	unsigned nin = 3;
-	if (c->mask != IR_NONE) {
-		in[3] = mask_of(f, c->mask, &scores, bh, arena_printf(g->arena, "%s.mask", name));
+	unsigned nin = 3, mask = c->mask;
+	if (c->cond != IR_NONE) /* where's condition as an additive mask */
+		mask = additive(f, c, arena_printf(g->arena, "%s.bias", name));
+	else if (mask != IR_NONE && c->mask_scale != 1)
+		mask = scaled(f, mask, c->mask_scale, arena_printf(g->arena, "%s.scaled", name));
+	if (mask != IR_NONE) {
+		in[3] = mask_of(f, mask, &scores, bh, arena_printf(g->arena, "%s.mask", name));
 		if (in[3] == IR_NONE)
 			return;
 		nin = 4;

@@ -586,3 +586,28 @@ bool shape_cumsum(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 	*y = *x;
 	return true;
 }
+
+/* topk: i64 positions, the axis k long. */
+bool shape_topk(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	const struct ir_type *x = in_t(&s, 0);
+	struct ir_topk_attr *a = &n->attr.topk;
+	if (!needs_class(&s, 0, x->dtype != IR_DT_BOOL, "a numeric"))
+		return false;
+	int axis = resolve_axis(&s, a->axis);
+	if (axis < 0)
+		return false;
+	if (a->k < 1 || a->k > x->dims[axis]) {
+		char buf[200];
+		diag_error(s.d, n->loc, "topk '%s': k = %" PRId64 " is outside [1, %" PRId64
+		           "] for axis %d of %s", n->name, a->k, x->dims[axis], axis,
+		           ir_type_str(x, buf, sizeof buf));
+		return false;
+	}
+	a->axis = axis;
+	int64_t dims[IR_MAX_RANK];
+	memcpy(dims, x->dims, x->rank * sizeof *dims);
+	dims[axis] = a->k;
+	return finish_as(&s, y, IR_DT_I64, x->rank, dims);
+}
