@@ -256,14 +256,16 @@ void lower_pad(struct cg *c, const struct ir_node *n)
 	cg_nest_end(c, &ns);
 }
 
-/* A private constant table of the gather's indices. */
-static LLVMValueRef index_table(struct cg *c, const struct ir_gather_attr *a)
+/* A private constant table of n elements of type ty (i64 or f32). */
+static LLVMValueRef const_table(struct cg *c, LLVMTypeRef ty, const void *data, int64_t n,
+                                const char *name)
 {
-	LLVMValueRef *elems = arena_array(c->arena, (size_t)a->nidx, sizeof *elems);
-	for (int64_t j = 0; j < a->nidx; j++)
-		elems[j] = cg_i64(c, a->idx[j]);
-	LLVMValueRef init = LLVMConstArray2(c->t_i64, elems, (uint64_t)a->nidx);
-	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), "indices");
+	LLVMValueRef *elems = arena_array(c->arena, (size_t)n, sizeof *elems);
+	for (int64_t j = 0; j < n; j++)
+		elems[j] = ty == c->t_i64 ? cg_i64(c, ((const int64_t *)data)[j])
+		                          : cg_f32(c, ((const float *)data)[j]);
+	LLVMValueRef init = LLVMConstArray2(ty, elems, (uint64_t)n);
+	LLVMValueRef gv = LLVMAddGlobal(c->mod, LLVMTypeOf(init), name);
 	LLVMSetInitializer(gv, init);
 	LLVMSetGlobalConstant(gv, 1);
 	LLVMSetLinkage(gv, LLVMPrivateLinkage);
@@ -281,7 +283,7 @@ void lower_gather(struct cg *c, const struct ir_node *n)
 		outer *= xt->dims[k];
 	for (unsigned k = (unsigned)a->axis + 1; k < xt->rank; k++)
 		inner *= xt->dims[k];
-	LLVMValueRef table = index_table(c, a);
+	LLVMValueRef table = const_table(c, c->t_i64, a->idx, a->nidx, "indices");
 	struct cg_loop lo, lj, lr;
 	LLVMValueRef o = cg_loop_begin(c, &lo, outer, "o");
 	LLVMValueRef j = cg_loop_begin(c, &lj, a->nidx, "j");
@@ -296,4 +298,51 @@ void lower_gather(struct cg *c, const struct ir_node *n)
 	cg_loop_end(c, &lr);
 	cg_loop_end(c, &lj);
 	cg_loop_end(c, &lo);
+}
+
+/* resize: the loops over the output; per axis a table of tap positions
+ * and weights (ir_resize_table, as the interpreter); the tap combinations
+ * unrolled in interp_resize's order, weights multiplied in axis order
+ * (axes of one tap have weight 1 and are left out, exactly). */
+void lower_resize(struct cg *c, const struct ir_node *n)
+{
+	const struct ir_resize_attr *a = &n->attr.resize;
+	const struct ir_type *xt = cg_type(c, n->in[0]), *yt = cg_type(c, n->out);
+	unsigned r = xt->rank, nt[IR_MAX_RANK];
+	LLVMValueRef itab[IR_MAX_RANK], wtab[IR_MAX_RANK], iv[IR_MAX_RANK];
+	int64_t xs[IR_MAX_RANK], ys[IR_MAX_RANK], combos = 1;
+	ir_dense_strides(xt->dims, r, xs);
+	ir_dense_strides(yt->dims, r, ys);
+	for (unsigned k = 0; k < r; k++) {
+		int64_t cap = yt->dims[k] * IR_RESIZE_MAX_TAPS;
+		int64_t *idx = arena_array(c->arena, (size_t)cap, sizeof *idx);
+		float *w = arena_array(c->arena, (size_t)cap, sizeof *w);
+		nt[k] = ir_resize_table(a, xt->dims[k], yt->dims[k], a->scale[k], idx, w);
+		itab[k] = const_table(c, c->t_i64, idx, yt->dims[k] * nt[k], "resize.taps");
+		wtab[k] = const_table(c, c->t_f32, w, yt->dims[k] * nt[k], "resize.weights");
+		combos *= nt[k];
+	}
+	struct cg_nest ns;
+	cg_nest_begin(c, &ns, yt->dims, r, iv);
+	LLVMValueRef acc = NULL;
+	for (int64_t comb = 0; comb < combos; comb++) {
+		LLVMValueRef off = cg_i64(c, 0), wt = NULL;
+		int64_t digit[IR_MAX_RANK], rest = comb;
+		for (unsigned k = r; k-- > 0; rest /= nt[k])
+			digit[k] = rest % nt[k];
+		for (unsigned k = 0; k < r; k++) {
+			LLVMValueRef at = cg_madd(c, iv[k], nt[k], cg_i64(c, digit[k]), "tap");
+			LLVMValueRef ip = LLVMBuildInBoundsGEP2(c->b, c->t_i64, itab[k], &at, 1, "");
+			off = cg_madd(c, LLVMBuildLoad2(c->b, c->t_i64, ip, "pos"), xs[k], off, "off");
+			if (nt[k] > 1) {
+				LLVMValueRef w = cg_load(c, wtab[k], at, "w");
+				wt = wt ? LLVMBuildFMul(c->b, wt, w, "wt") : w;
+			}
+		}
+		LLVMValueRef x = cg_load(c, c->addr[n->in[0]], off, "x");
+		LLVMValueRef term = wt ? LLVMBuildFMul(c->b, wt, x, "term") : x;
+		acc = acc ? LLVMBuildFAdd(c->b, acc, term, "acc") : term;
+	}
+	cg_store(c, acc, c->addr[n->out], cg_offset(c, iv, ys, r));
+	cg_nest_end(c, &ns);
 }

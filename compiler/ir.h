@@ -405,7 +405,47 @@ struct ir_topk_attr {
 	bool largest;
 };
 
+/* resize (ONNX Resize of any rank): output element y[o] interpolates x
+ * per axis from the taps of ir_resize_taps (compiler/resize.c): axis k's
+ * output position o_k maps to the input coordinate of `coord` with
+ * scale[k] (ONNX's formulas), then nearest picks one position (rounded
+ * by `nearest`), linear two and cubic four (Keys with coefficient
+ * cubic_a; exclude_outside renormalizes over the in-range ones), indices
+ * clamped into the axis (edge padding). */
+enum ir_resize_mode { IR_RESIZE_NEAREST, IR_RESIZE_LINEAR, IR_RESIZE_CUBIC };
+enum ir_resize_coord { IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ALIGN_CORNERS,
+	               IR_COORD_ASYMMETRIC, IR_COORD_TF_HALF_PIXEL_FOR_NN };
+enum ir_resize_round { IR_ROUND_PREFER_FLOOR, IR_ROUND_PREFER_CEIL, IR_ROUND_FLOOR,
+	               IR_ROUND_CEIL };
+struct ir_resize_attr {
+	uint8_t mode, coord, nearest; /* the enums above */
+	bool exclude_outside;
+	float cubic_a;
+	uint8_t rank;
+	int64_t out[IR_MAX_RANK];     /* output dims */
+	float scale[IR_MAX_RANK];     /* per axis, output / input as ONNX gives it;
+	                                 0: out / in computed exactly (sizes given) */
+};
+#define IR_RESIZE_MAX_TAPS 4
+/* The taps of output position o of an axis of in_len -> out_len with
+ * scale s: at most IR_RESIZE_MAX_TAPS input positions idx[] (in range)
+ * and weights w[]; returns how many. */
+unsigned ir_resize_taps(const struct ir_resize_attr *a, int64_t in_len, int64_t out_len, float s,
+                        int64_t o, int64_t *idx, float *w);
+/* Every output position's taps, each padded to the axis's most taps T
+ * (weight 0): idx and w of out_len * IR_RESIZE_MAX_TAPS entries, position
+ * o's at [o * T, o * T + T); returns T. The interpreter and the back end
+ * both compute from these tables. */
+unsigned ir_resize_table(const struct ir_resize_attr *a, int64_t in_len, int64_t out_len, float s,
+                         int64_t *idx, float *w);
+/* Spellings of the resize enums ("linear", "half_pixel", "floor", ...):
+ * names[value], and the value of a spelling or -1. */
+extern const char *const ir_resize_modes[3], *const ir_resize_coords[5],
+	*const ir_resize_rounds[4];
+int ir_resize_lookup(const char *const *names, unsigned n, const char *s);
+
 union ir_attrs {
+	struct ir_resize_attr resize;
 	struct ir_topk_attr topk;
 	struct ir_cumsum_attr cumsum;
 	struct ir_gather_elements_attr gather_elements;

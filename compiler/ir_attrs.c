@@ -838,3 +838,33 @@ static const char *check_topk(const struct ir_graph *g, const struct ir_node *n)
 	return a->k < 1 || a->k > x->dims[a->axis] ? "k outside [1, axis]" : NULL;
 }
 KIND(topk, check_topk);
+
+static void print_resize(FILE *out, const struct ir_node *n)
+{
+	const struct ir_resize_attr *a = &n->attr.resize;
+	fprintf(out, " mode=%s coord=%s", ir_resize_modes[a->mode], ir_resize_coords[a->coord]);
+	if (a->mode == IR_RESIZE_NEAREST)
+		fprintf(out, " nearest=%s", ir_resize_rounds[a->nearest]);
+	if (a->mode == IR_RESIZE_CUBIC)
+		fprintf(out, " cubic_a=%g exclude_outside=%s", (double)a->cubic_a,
+		        bool_str(a->exclude_outside));
+	fputs(" scales=[", out);
+	for (unsigned k = 0; k < a->rank && k < IR_MAX_RANK; k++)
+		fprintf(out, "%s%g", k ? ", " : "", (double)a->scale[k]);
+	fputs("]", out);
+}
+
+static void dot_resize(FILE *out, const struct ir_node *n)
+{
+	ir_dot_fmt(out, " %s", ir_resize_modes[n->attr.resize.mode]);
+}
+
+static const char *check_resize(const struct ir_graph *g, const struct ir_node *n)
+{
+	const struct ir_resize_attr *a = &n->attr.resize;
+	if (a->mode > IR_RESIZE_CUBIC || a->coord > IR_COORD_TF_HALF_PIXEL_FOR_NN ||
+	    a->nearest > IR_ROUND_CEIL)
+		return "invalid mode";
+	return a->rank == in0(g, n)->rank ? NULL : "rank differs from the input's";
+}
+KIND(resize, check_resize);

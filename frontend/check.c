@@ -602,6 +602,39 @@ static bool check_tensor_args(struct checker *c, const struct sema_layer *l)
 		diag_error(c->d, l->args[FE_ARG_INDEX(SLICE, step)].loc, "'step' must not be 0");
 		return false;
 	}
+	case FE_LAYER_RESIZE: {
+		static const struct {
+			unsigned param, n;
+			const char *const *names;
+		} words[3] = {
+			{ FE_ARG_INDEX(RESIZE, mode), 3, ir_resize_modes },
+			{ FE_ARG_INDEX(RESIZE, coord), 5, ir_resize_coords },
+			{ FE_ARG_INDEX(RESIZE, nearest), 4, ir_resize_rounds },
+		};
+		bool ok = true;
+		for (unsigned k = 0; k < 3; k++) {
+			const struct fe_arg *w = &l->args[words[k].param];
+			if (ir_resize_lookup(words[k].names, words[k].n, w->s) >= 0)
+				continue;
+			diag_error(c->d, w->loc, "'%s' is not a resize %s", w->s,
+			           k == 0 ? "mode (nearest, linear, cubic)"
+			           : k == 1 ? "coordinate mode (half_pixel, pytorch_half_pixel, "
+			                      "align_corners, asymmetric, tf_half_pixel_for_nn)"
+			                    : "rounding (round_prefer_floor, round_prefer_ceil, floor, ceil)");
+			ok = false;
+		}
+		const struct fe_arg *sz = &l->args[FE_ARG_INDEX(RESIZE, size)];
+		const struct fe_arg *sc = &l->args[FE_ARG_INDEX(RESIZE, scales)];
+		if (sc->given && sc->n != sz->n) {
+			diag_error(c->d, sc->loc, "'scales' needs one value per axis of 'size' (%u), got %u",
+			           sz->n, sc->n);
+			ok = false;
+		}
+		if (!ok)
+			return false;
+		a = sz;
+		break;
+	}
 	case FE_LAYER_TRANSPOSE: a = &l->args[FE_ARG_INDEX(TRANSPOSE, perm)]; break;
 	case FE_LAYER_BROADCAST: a = &l->args[FE_ARG_INDEX(BROADCAST, dims)]; break;
 	case FE_LAYER_PAD:

@@ -107,6 +107,7 @@ static const char *expectation(enum fe_ptype t)
 	case FE_PT_INTS: return "an integer or a list of integers";
 	case FE_PT_TYPE: return "a tensor type such as f32[1, 8]";
 	case FE_PT_DTYPE: return "a dtype such as f32, i64 or bool";
+	case FE_PT_WORD: return "a word such as linear";
 	case FE_PT_NONE: break;
 	}
 	DLC_UNREACHABLE("parameter without a type");
@@ -444,6 +445,12 @@ static bool convert(struct actx *c, const struct ast_value *v, struct fe_arg *ou
 		return true;
 	case FE_PT_INTS: return conv_ints(c, v, out);
 	case FE_PT_TYPE: return conv_type(c, v, out);
+	case FE_PT_WORD:
+		if (v->kind != AST_VAL_IDENT)
+			return type_error(c, v);
+		out->s = v->s;
+		out->n = 1;
+		return true;
 	case FE_PT_DTYPE:
 		if (v->kind != AST_VAL_IDENT)
 			return type_error(c, v);

@@ -427,6 +427,24 @@ void write_topk(struct writer *w, const struct ir_node *n, const char *ident)
 	dlw_end(w, n->in, 1);
 }
 
+void write_resize(struct writer *w, const struct ir_node *n, const char *ident)
+{
+	const struct ir_resize_attr *a = &n->attr.resize;
+	dlw_begin(w, ident, FE_LAYER_RESIZE);
+	dlw_arg_ints(w, "size", a->out, a->rank);
+	dlw_arg_floats(w, "scales", a->scale, a->rank);
+	dlw_arg(w, "mode=%s", ir_resize_modes[a->mode]);
+	dlw_arg(w, "coord=%s", ir_resize_coords[a->coord]);
+	if (a->mode == IR_RESIZE_NEAREST)
+		dlw_arg(w, "nearest=%s", ir_resize_rounds[a->nearest]);
+	if (a->mode == IR_RESIZE_CUBIC) {
+		dlw_arg_float(w, "cubic_a", a->cubic_a);
+		if (a->exclude_outside)
+			dlw_arg(w, "exclude_outside=true");
+	}
+	dlw_end(w, n->in, 1);
+}
+
 void write_arg(struct writer *w, const struct ir_node *n, const char *ident)
 {
 	const struct ir_arg_attr *a = &n->attr.arg;

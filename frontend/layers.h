@@ -37,6 +37,7 @@ enum fe_ptype {
 	FE_PT_INTS,   /* an integer or a list of integers (any length >= 1) */
 	FE_PT_TYPE,   /* a tensor type: f32[d0, d1, ...] (any dtype) */
 	FE_PT_DTYPE,  /* a dtype: f32 | i64 | i32 | bool | i8 | u8 | ... */
+	FE_PT_WORD,   /* a word (identifier) the layer's check knows: linear, ... */
 };
 
 /* Bounds checked on every number of a parameter. */

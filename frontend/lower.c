@@ -218,6 +218,20 @@ static void typed_attrs(const struct sema_layer *l, union ir_attrs *at)
 		at->cast.to = ARG(l, CAST, to)->dtype;
 	if (l->id == FE_LAYER_GATHER_ELEMENTS)
 		at->gather_elements.axis = (int)ARG(l, GATHER_ELEMENTS, axis)->i[0];
+	if (l->id == FE_LAYER_RESIZE) { /* the words and counts were checked */
+		struct ir_resize_attr *r = &at->resize;
+		const struct fe_arg *size = ARG(l, RESIZE, size), *sc = ARG(l, RESIZE, scales);
+		r->mode = (uint8_t)ir_resize_lookup(ir_resize_modes, 3, ARG(l, RESIZE, mode)->s);
+		r->coord = (uint8_t)ir_resize_lookup(ir_resize_coords, 5, ARG(l, RESIZE, coord)->s);
+		r->nearest = (uint8_t)ir_resize_lookup(ir_resize_rounds, 4, ARG(l, RESIZE, nearest)->s);
+		r->cubic_a = (float)ARG(l, RESIZE, cubic_a)->f;
+		r->exclude_outside = ARG(l, RESIZE, exclude_outside)->i[0] != 0;
+		r->rank = (uint8_t)size->n;
+		for (unsigned k = 0; k < size->n && k < IR_MAX_RANK; k++) {
+			r->out[k] = size->is[k];
+			r->scale[k] = sc->n == size->n ? sc->fs[k] : 0; /* 0: shape inference */
+		}
+	}
 	if (l->id == FE_LAYER_TOPK)
 		at->topk = (struct ir_topk_attr){ (int)ARG(l, TOPK, axis)->i[0], ARG(l, TOPK, k)->i[0],
 			                          ARG(l, TOPK, largest)->i[0] != 0 };
@@ -381,6 +395,7 @@ static void layer_attrs(struct arena *a, const struct sema_layer *l, enum ir_lay
 	case FE_LAYER_GATHER_ELEMENTS:
 	case FE_LAYER_CUMSUM:
 	case FE_LAYER_TOPK:
+	case FE_LAYER_RESIZE:
 	case FE_LAYER_ARGMAX:
 	case FE_LAYER_ARGMIN: typed_attrs(l, at); break;
 	case FE_LAYER_NOT:

@@ -24,7 +24,7 @@
  *   ACT           op (IR_OP_NONE for none)
  *   FLOATS        fs[0..n)
  *   DIMS          i[0..n)
- *   STRING        s
+ *   STRING, WORD  s
  *   INTS          is[0..n)
  *   TYPE          dtype, i[0..n) the dims */
 struct fe_arg {

@@ -11,6 +11,7 @@
 #include "interp.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "check.h"
 #include "kernel_types.h"
@@ -313,4 +314,52 @@ void interp_attention(const struct ir_graph *g, const struct ir_node *n, const f
 				for (int64_t j = 0; j < dv; j++)
 					yr[j] /= sum;
 			}
+}
+
+/* y[o] = sum over the tap combinations (the last axis's taps fastest) of
+ * the product of the axes' weights (axis 0 first) times x at the taps'
+ * positions, from 0.0f; tables from ir_resize_table. */
+void interp_resize(const struct ir_graph *g, const struct ir_node *n, const float *const *in,
+                   const float *const *param, float *out)
+{
+	(void)param;
+	const struct ir_resize_attr *a = &n->attr.resize;
+	const struct ir_type *xt = in_type(g, n, 0), *yt = out_type(g, n);
+	unsigned r = xt->rank, nt[IR_MAX_RANK];
+	int64_t *idx[IR_MAX_RANK], xs[IR_MAX_RANK], pos[IR_MAX_RANK] = { 0 }, combos = 1;
+	float *w[IR_MAX_RANK];
+	ir_dense_strides(xt->dims, r, xs);
+	for (unsigned k = 0; k < r; k++) {
+		idx[k] = malloc((size_t)yt->dims[k] * IR_RESIZE_MAX_TAPS * sizeof *idx[k]);
+		w[k] = malloc((size_t)yt->dims[k] * IR_RESIZE_MAX_TAPS * sizeof *w[k]);
+		if (!idx[k] || !w[k])
+			dlc_fatal_oom((size_t)yt->dims[k] * IR_RESIZE_MAX_TAPS * 8);
+		nt[k] = ir_resize_table(a, xt->dims[k], yt->dims[k], a->scale[k], idx[k], w[k]);
+		combos *= nt[k];
+	}
+	int64_t count = ir_type_numel(yt);
+	for (int64_t i = 0; i < count; i++) {
+		float acc = 0.0f;
+		for (int64_t c = 0; c < combos; c++) {
+			int64_t at[IR_MAX_RANK], off = 0, rest = c; /* c's digit per axis */
+			for (unsigned k = r; k-- > 0; rest /= nt[k])
+				at[k] = pos[k] * nt[k] + rest % nt[k];
+			float wt = 1.0f;
+			for (unsigned k = 0; k < r; k++) {
+				wt *= w[k][at[k]];
+				off += idx[k][at[k]] * xs[k];
+			}
+			acc += wt * in[0][off];
+		}
+		out[i] = acc;
+		for (unsigned k = r; k-- > 0;) {
+			if (++pos[k] < yt->dims[k])
+				break;
+			pos[k] = 0;
+		}
+	}
+	for (unsigned k = 0; k < r; k++) {
+		free(idx[k]);
+		free(w[k]);
+	}
 }

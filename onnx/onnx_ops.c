@@ -11,6 +11,7 @@
  * reshapes, and Identity/Dropout no node at all. */
 #include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "check.h"
@@ -724,18 +725,18 @@ static bool map_depth_space(struct onnx_imp *m)
 	return set_out(m, 0, y, 4, out);
 }
 
-/* The integer factor of each axis of a nearest Resize/Upsample from its
- * scales (input 2 from opset 11, 1 at opset 10 and Upsample 9, the
- * attribute at Upsample 7) or sizes (input 3); false (reported) unless
- * every factor is a whole number >= 1. */
-static bool resize_factors(struct onnx_imp *m, const struct onnx_value *x, int64_t *f)
+/* The scale and output size of each axis of Resize/Upsample: from
+ * scales (out = floor(in * scale)) or sizes (scale = out / in). */
+static bool resize_params(struct onnx_imp *m, const struct onnx_value *x, float *sc,
+                          int64_t *out)
 {
 	unsigned r = x->type.rank;
 	bool upsample = !strcmp(m->node->op_type, "Upsample");
 	unsigned k = upsample || m->opset < 11 ? 1 : 2;
-	float sc[IR_MAX_RANK];
 	int n = -1;
 	const struct onnx_value *s = onnx_in(m, k), *sz = upsample ? NULL : onnx_in(m, 3);
+	int64_t want[IR_MAX_RANK];
+	bool sizes = false;
 	if (upsample && m->opset < 9) {
 		n = onnx_attr_floats(m, "scales", sc, IR_MAX_RANK);
 	} else if (s && !(s->kind == ONNX_CONST && s->t->numel == 0)) {
@@ -746,36 +747,39 @@ static bool resize_factors(struct onnx_imp *m, const struct onnx_value *x, int64
 		n = (int)s->t->numel;
 		memcpy(sc, s->t->data, (size_t)n * sizeof *sc);
 	} else if (sz) {
-		int64_t want[IR_MAX_RANK];
 		if (strcmp(onnx_attr_str(m, "keep_aspect_ratio_policy", "stretch"), "stretch")) {
 			onnx_error(m, "keep_aspect_ratio_policy other than stretch is not supported");
 			return false;
 		}
 		n = onnx_const_ints(m, 3, want, IR_MAX_RANK, "sizes");
-		if (n < 0)
-			return false;
-		for (int i = 0; i < n && i < (int)r; i++) {
-			if (want[i] < 1 || want[i] % x->type.dims[i]) {
-				onnx_error(m, "size %" PRId64 " of axis %d is not a whole multiple of %"
-				           PRId64 " (only integer upsampling is supported)", want[i], i,
-				           x->type.dims[i]);
-				return false;
-			}
-			sc[i] = (float)(want[i] / x->type.dims[i]);
-		}
+		sizes = true;
 	}
-	if (n == -2)
+	if (n == -2 || (sizes && n < 0))
 		return false;
 	if (n != (int)r || onnx_attr_ints(m, "axes", (int64_t[IR_MAX_RANK]){ 0 }, IR_MAX_RANK) >= 0) {
 		onnx_error(m, "needs %u scales or sizes (one per axis, no axes attribute)", r);
 		return false;
 	}
 	for (unsigned i = 0; i < r; i++) {
-		bool in_range = sc[i] >= 1.0f && sc[i] <= 4096.0f; /* NaN: false */
-		f[i] = in_range ? (int64_t)sc[i] : 0;
-		if (!in_range || (float)f[i] != sc[i]) {
-			onnx_error(m, "scale %g of axis %u is not a whole factor from 1 to 4096 (only "
-			           "integer upsampling is supported)", (double)sc[i], i);
+		int64_t in = x->type.dims[i];
+		if (sizes) {
+			if (want[i] < 1 || want[i] > 4096 * in) {
+				onnx_error(m, "size %" PRId64 " of axis %u is not from 1 to 4096 times the "
+				           "input's %" PRId64, want[i], i, in);
+				return false;
+			}
+			out[i] = want[i];
+			sc[i] = want[i] % in ? 0.0f : (float)(want[i] / in); /* 0: exactly out / in */
+			continue;
+		}
+		if (!(sc[i] > 0.0f && sc[i] <= 4096.0f)) { /* NaN: false */
+			onnx_error(m, "scale %g of axis %u is not in (0, 4096]", (double)sc[i], i);
+			return false;
+		}
+		out[i] = (int64_t)floor((double)in * (double)sc[i]);
+		if (out[i] < 1) {
+			onnx_error(m, "scale %g of axis %u leaves no element of its %" PRId64,
+			           (double)sc[i], i, in);
 			return false;
 		}
 	}
@@ -800,27 +804,12 @@ static uint32_t split_repeat(struct onnx_imp *m, const struct onnx_value *x, uns
 	return onnx_reshape(m, onnx_name_out(m, 0), y, &wt, r, out);
 }
 
-/* Resize and Upsample in nearest mode by whole factors, where every
- * output pixel copies input pixel floor(o / factor): each scaled axis d
- * becomes [d, 1], broadcast to [d, factor] and merged back (a reshape,
- * a broadcast and a reshape). That holds for the coordinate and rounding
- * modes PyTorch and Keras export (asymmetric with floor; half_pixel with
- * either rounding). Linear and cubic modes are not supported yet. */
-static bool map_resize(struct onnx_imp *m)
+/* Nearest upsampling by whole factors in the modes that copy input pixel
+ * floor(o / factor): a broadcast of the input viewed with an axis of size
+ * 1 after each scaled one. Returns false (nothing reported) otherwise. */
+static bool resize_repeat(struct onnx_imp *m, struct onnx_value *x, const float *sc,
+                          const char *ct, const char *nm)
 {
-	struct onnx_value *x = act_in(m, 0);
-	if (!x)
-		return false;
-	const char *mode = onnx_attr_str(m, "mode", "nearest");
-	const char *ct = onnx_attr_str(m, "coordinate_transformation_mode", "half_pixel");
-	const char *nm = onnx_attr_str(m, "nearest_mode", "round_prefer_floor");
-	if (strcmp(mode, "nearest")) {
-		onnx_error(m, "mode '%s' is not supported (only nearest)", mode);
-		return false;
-	}
-	int64_t f[IR_MAX_RANK];
-	if (!resize_factors(m, x, f))
-		return false;
 	unsigned r = x->type.rank, r2 = 0;
 	bool half = !strcmp(ct, "half_pixel") || !strcmp(ct, "pytorch_half_pixel") ||
 	            !strcmp(ct, "tf_half_pixel_for_nn");
@@ -828,32 +817,66 @@ static bool map_resize(struct onnx_imp *m)
 	bool round = !strncmp(nm, "round_prefer_", 13);
 	int64_t fmax = 1, split[2 * IR_MAX_RANK], wide[2 * IR_MAX_RANK], out[IR_MAX_RANK];
 	for (unsigned i = 0; i < r; i++) {
-		fmax = f[i] > fmax ? f[i] : fmax;
-		out[i] = x->type.dims[i] * f[i];
+		int64_t f = (int64_t)sc[i];
+		if ((float)f != sc[i] || f < 1)
+			return false;
+		fmax = f > fmax ? f : fmax;
+		out[i] = x->type.dims[i] * f;
 		split[r2] = wide[r2] = x->type.dims[i];
 		r2++;
-		if (f[i] > 1) {
-			split[r2] = 1, wide[r2] = f[i];
+		if (f > 1) {
+			if (r2 == IR_MAX_RANK)
+				return false;
+			split[r2] = 1, wide[r2] = f;
 			r2++;
 		}
 	}
 	/* asymmetric with round_prefer_floor is floor for factors 2 and 1 */
 	bool asym_round = !strcmp(ct, "asymmetric") && !strcmp(nm, "round_prefer_floor") && fmax <= 2;
-	if (!(half && round) && !floor_ok && !asym_round) {
-		onnx_error(m, "coordinate_transformation_mode '%s' with nearest_mode '%s' is not "
-		           "supported (only the modes that copy input pixel floor(o / factor))",
-		           ct, nm);
+	if (!(half && round) && !floor_ok && !asym_round)
 		return false;
-	}
-	if (fmax == 1) {
+	if (fmax == 1)
 		onnx_set_act(m, 0, x->ir, &x->type);
-		return true;
-	}
-	if (r2 > IR_MAX_RANK) {
-		onnx_error(m, "too many scaled axes (at most %d dims after splitting)", IR_MAX_RANK);
+	else
+		set_out(m, 0, split_repeat(m, x, r2, split, wide, r, out), r, out);
+	return true;
+}
+
+static bool map_resize(struct onnx_imp *m)
+{
+	struct onnx_value *x = act_in(m, 0);
+	if (!x)
+		return false;
+	/* Upsample and Resize-10 have no modes: asymmetric, floor */
+	bool old = !strcmp(m->node->op_type, "Upsample") || m->opset < 11;
+	const char *mode = onnx_attr_str(m, "mode", "nearest");
+	const char *ct = old ? "asymmetric"
+	                     : onnx_attr_str(m, "coordinate_transformation_mode", "half_pixel");
+	const char *nm = old ? "floor" : onnx_attr_str(m, "nearest_mode", "round_prefer_floor");
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	struct ir_resize_attr *a = &at.resize;
+	int md = ir_resize_lookup(ir_resize_modes, 3, mode);
+	int co = ir_resize_lookup(ir_resize_coords, 5, ct);
+	int ro = ir_resize_lookup(ir_resize_rounds, 4, nm);
+	if (md < 0 || co < 0 || ro < 0 || onnx_attr_int(m, "antialias", 0)) {
+		onnx_error(m, "mode '%s', coordinate_transformation_mode '%s', nearest_mode '%s'%s is "
+		           "not supported", mode, ct, nm,
+		           onnx_attr_int(m, "antialias", 0) ? " with antialias" : "");
 		return false;
 	}
-	return set_out(m, 0, split_repeat(m, x, r2, split, wide, r, out), r, out);
+	float sc[IR_MAX_RANK];
+	if (!resize_params(m, x, sc, a->out))
+		return false;
+	if (md == IR_RESIZE_NEAREST && resize_repeat(m, x, sc, ct, nm))
+		return true;
+	a->mode = (uint8_t)md, a->coord = (uint8_t)co, a->nearest = (uint8_t)ro;
+	a->cubic_a = onnx_attr_float(m, "cubic_coeff_a", -0.75f);
+	a->exclude_outside = onnx_attr_int(m, "exclude_outside", 0) != 0;
+	a->rank = x->type.rank;
+	memcpy(a->scale, sc, a->rank * sizeof *sc);
+	return set_out(m, 0, onnx_emit(m, IR_RESIZE, onnx_name_out(m, 0), &x->ir, 1, &at), a->rank,
+	               a->out);
 }
 
 static bool map_concat(struct onnx_imp *m)

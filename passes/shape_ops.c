@@ -611,3 +611,23 @@ bool shape_topk(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
 	dims[axis] = a->k;
 	return finish_as(&s, y, IR_DT_I64, x->rank, dims);
 }
+
+/* resize: the attribute's output dims, positive scales. */
+bool shape_resize(struct shape_ctx *ctx, struct ir_node *n, struct ir_type *y)
+{
+	struct sh s = { ctx->g, ctx->d, n };
+	struct ir_resize_attr *a = &n->attr.resize;
+	const struct ir_type *x = in_t(&s, 0);
+	char buf[200];
+	bool ok = a->rank == x->rank;
+	for (unsigned k = 0; ok && k < x->rank; k++) /* scale 0: output / input */
+		ok = a->scale[k] >= 0 && a->scale[k] < 1e6f && a->out[k] >= 1 &&
+		     a->out[k] <= 4096 * x->dims[k];
+	if (!ok) {
+		diag_error(s.d, n->loc, "resize '%s' needs a scale (0: size / input) and an output "
+		           "size of 1 to 4096 times the input for each of the %u axes of %s", n->name,
+		           x->rank, ir_type_str(x, buf, sizeof buf));
+		return false;
+	}
+	return finish(&s, y, x->rank, a->out);
+}

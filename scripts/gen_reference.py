@@ -1431,6 +1431,31 @@ def onnx_bert_layer(W, X):
     return "@onnx", m, [X(2, 9, 32), keep], ["x", "keep"]
 
 
+class PaddedEncoder(torch.nn.Module):
+    """nn.TransformerEncoderLayer with a bool src_key_padding_mask input
+    (True hides a token): the exporter writes the mask as Where(pad, -inf,
+    0) added to the scores."""
+
+    def __init__(self, d, heads, ff):
+        super().__init__()
+        self.layer = torch.nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0,
+                                                      batch_first=True)
+
+    def forward(self, x, pad):
+        with torch.enable_grad():  # no fused fast path: it does not export
+            return self.layer(x, src_key_padding_mask=pad)
+
+
+@case
+def onnx_encoder_padmask(W, X):
+    """A PyTorch encoder layer with a boolean padding mask input."""
+    torch.manual_seed(17)
+    m = PaddedEncoder(32, 4, 64)
+    pad = torch.zeros(2, 10, dtype=torch.bool)
+    pad[1, 7:] = True
+    return "@onnx", m, [X(2, 10, 32), pad], ["x", "pad"]
+
+
 def export_case(name, m, inputs, names):
     d = os.path.join(TESTS, name)
     clean_case_dir(d)
@@ -1444,7 +1469,8 @@ def export_case(name, m, inputs, names):
     outs = outs if isinstance(outs, tuple) else (outs,)
     dlcref.write_text(os.path.join(d, "model.ref"), "model.onnx\n")
     for f, t in zip(numbered("input", len(inputs)), floats):
-        dlcref.write_bin(os.path.join(d, f), t, np.float32 if t.is_floating_point() else np.int64)
+        dlcref.write_bin(os.path.join(d, f), t, np.float32 if t.is_floating_point()
+                         else np.bool_ if t.dtype == torch.bool else np.int64)
     for f, t in zip(numbered("expected", len(outs)), outs):
         dlcref.write_bin(os.path.join(d, f), t.float())
     size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))

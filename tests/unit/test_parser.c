@@ -477,6 +477,7 @@ static void test_every_layer_defaults(void **state)
 			                : ps[k].type == FE_PT_TYPE              ? "f32[1]"
 			                : ps[k].type == FE_PT_DTYPE             ? "f32"
 			                : ps[k].type == FE_PT_INTS && id == FE_LAYER_PAD ? "[0, 0]"
+			                : ps[k].type == FE_PT_INTS && id == FE_LAYER_RESIZE ? "[1]"
 			                : ps[k].type == FE_PT_INTS && id != FE_LAYER_BROADCAST ? "0"
 			                : ps[k].type == FE_PT_FLOAT && !first ? "2"
 			                                                        : "1";

@@ -375,6 +375,34 @@ def case_einsum():
     save_case("einsum", m, list(vals.values()), outs)
 
 
+def case_resize():
+    """Resize beyond whole-factor nearest: bilinear and bicubic upsampling
+    (half_pixel, PyTorch's align_corners=False), bilinear with
+    align_corners, and nearest downsampling to given sizes (asymmetric,
+    floor: PyTorch's nearest)."""
+    x = rnd(1, 2, 5, 6, scale=1.0)
+    sc = numpy_helper.from_array(np.array([1, 1, 2, 1.5], np.float32), "sc")
+    sz = numpy_helper.from_array(np.array([1, 2, 3, 4], np.int64), "sz")
+    nodes = [
+        helper.make_node("Resize", ["x", "", "sc"], ["lin"], name="lin", mode="linear"),
+        helper.make_node("Resize", ["x", "", "sc"], ["cub"], name="cub", mode="cubic"),
+        helper.make_node("Resize", ["x", "", "sc"], ["ac"], name="ac", mode="linear",
+                         coordinate_transformation_mode="align_corners"),
+        helper.make_node("Resize", ["x", "", "", "sz"], ["near"], name="near", mode="nearest",
+                         coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    ]
+    t = T(x)
+    lin = F.interpolate(t, size=(10, 9), mode="bilinear", align_corners=False)
+    cub = F.interpolate(t, size=(10, 9), mode="bicubic", align_corners=False)
+    ac = F.interpolate(t, size=(10, 9), mode="bilinear", align_corners=True)
+    near = F.interpolate(t, size=(3, 4), mode="nearest")
+    outs = [lin, cub, ac, near]
+    m = model(nodes, [vi("x", [1, 2, 5, 6])],
+              [vi(n, list(o.shape)) for n, o in zip(["lin", "cub", "ac", "near"], outs)],
+              [sc, sz], opset=13)
+    save_case("resize", m, [x], [o.numpy() for o in outs])
+
+
 def save_error(name, m, expect, raw=None):
     d = os.path.join(HERE, "errors")
     os.makedirs(d, exist_ok=True)
@@ -484,18 +512,13 @@ def errors():
               [vi("x", [1, 2, 4, 4])], [vi("y", [1, 3, 20, 9])], [w])
     save_error("convtranspose_shape", m, "node 'up' (ConvTranspose): output_shape 20 is out of "
                "reach of the transposed convolution")
-    sc = numpy_helper.from_array(np.array([1, 1, 1.5, 2], np.float32), "sc")
-    m = model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode="nearest")],
-              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 6, 8])], [sc])
-    save_error("resize_fraction", m, "node 'up' (Resize): scale 1.5 of axis 2 is not a whole "
-               "factor from 1 to 4096 (only integer upsampling is supported)")
     for name, v in (("resize_huge", 4.8e30), ("resize_zero", 0.0), ("resize_nan", np.nan)):
         sc = numpy_helper.from_array(np.array([1, 1, v, 2], np.float32), "sc")
         m = model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up",
                                     mode="nearest")],
                   [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 4, 8])], [sc])
-        save_error(name, m, "node 'up' (Resize): scale %g of axis 2 is not a whole factor"
-                   % v if not np.isnan(v) else "node 'up' (Resize): scale nan of axis 2")
+        save_error(name, m, "node 'up' (Resize): scale %s of axis 2 is not in (0, 4096]"
+                   % ("%g" % v if not np.isnan(v) else "nan"))
     tri = [helper.make_node("Trilu", ["x", "k"], ["y"], name="tri")]
     m = model(tri, [vi("x", [4]), vi("k", [], TensorProto.INT64)], [vi("y", [4])], [])
     save_error("trilu_rank", m, "node 'tri' (Trilu): needs a computed input of rank 2 or more")
@@ -528,3 +551,4 @@ if __name__ == "__main__":
     case_conv1d()  # after errors(): the earlier cases keep their random data
     case_typed()
     case_einsum()
+    case_resize()
