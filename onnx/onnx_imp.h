@@ -35,6 +35,7 @@
  * booleans (ONNX's other integer types are widened when read). */
 struct onnx_tensor {
 	enum ir_dtype dtype;
+	enum ir_dtype elem; /* the file's element type (bool, i32, ...) where known, else 0 */
 	uint8_t rank;
 	int64_t dims[IR_MAX_RANK];
 	int64_t numel;

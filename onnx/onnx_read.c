@@ -176,7 +176,8 @@ struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsign
 	struct onnx_tensor *t = arena_alloc(m->a, sizeof *t);
 	t->dtype = dt;
 	t->rank = (uint8_t)rank;
-	memcpy(t->dims, dims, rank * sizeof *dims);
+	if (rank) /* a scalar may come without dims */
+		memcpy(t->dims, dims, rank * sizeof *dims);
 	t->numel = onnx_numel(rank, dims);
 	t->data = arena_alloc(m->a, (size_t)(t->numel * (int64_t)ir_dtype_size(dt)) + 1);
 	t->irval = IR_NONE;
@@ -454,6 +455,7 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 	                dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
 	struct onnx_tensor *t = arena_alloc(m->a, sizeof *t);
 	t->dtype = is_float ? IR_DT_F32 : IR_DT_I64;
+	t->elem = onnx_ir_dtype(dt);
 	t->rank = (uint8_t)tp->n_dims;
 	if (tp->n_dims) /* a scalar has no dims array at all */
 		memcpy(t->dims, tp->dims, tp->n_dims * sizeof *t->dims);

@@ -17,8 +17,10 @@ bool onnx_broadcast(unsigned ra, const int64_t *a, unsigned rb, const int64_t *b
 	DLC_ASSERT(ra <= IR_MAX_RANK && rb <= IR_MAX_RANK);
 	struct ir_type ta = { IR_DT_F32, (uint8_t)ra, { 0 } }, tb = { IR_DT_F32, (uint8_t)rb, { 0 } };
 	struct ir_type t;
-	memcpy(ta.dims, a, ra * sizeof *a);
-	memcpy(tb.dims, b, rb * sizeof *b);
+	if (ra) /* a scalar's dims may be NULL */
+		memcpy(ta.dims, a, ra * sizeof *a);
+	if (rb)
+		memcpy(tb.dims, b, rb * sizeof *b);
 	if (!ir_broadcast_type(&ta, &tb, &t))
 		return false;
 	*rank = t.rank;

@@ -59,9 +59,10 @@ static uint32_t emit(struct onnx_imp *m, enum ir_op op, const union ir_attrs *at
                      const struct opnd *o, unsigned nin, enum ir_dtype ydt, const char *name,
                      struct ir_type *yt)
 {
-	int64_t dims[IR_MAX_RANK];
+	int64_t dims[IR_MAX_RANK] = { 0 };
 	unsigned r = o[0].rank;
-	memcpy(dims, o[0].dims, r * sizeof *dims);
+	if (r)
+		memcpy(dims, o[0].dims, r * sizeof *dims);
 	for (unsigned k = 1; k < nin; k++)
 		if (!onnx_broadcast(r, dims, o[k].rank, o[k].dims, &r, dims)) {
 			onnx_error(m, "input %u cannot be broadcast with the inputs before it", k);
@@ -437,6 +438,99 @@ static bool map_topk(struct onnx_imp *m)
 	return true;
 }
 
+/* OneHot(indices, depth, values): negative indices count from the end
+ * (where(i < 0, i + depth, i)), onehot gives an out-of-range one a zero
+ * row, then where(hot, on, off) in the values' dtype, its class axis moved
+ * to `axis`. */
+static bool map_onehot(struct onnx_imp *m)
+{
+	struct onnx_value *x = onnx_in(m, 0), *dv = onnx_in(m, 1), *vals = onnx_in(m, 2);
+	double dd = 0; /* depth: a float or integer one-element constant */
+	if (dv && dv->kind == ONNX_CONST && dv->t->numel == 1)
+		dd = dv->t->dtype == IR_DT_F32 ? ((const float *)dv->t->data)[0]
+		                               : (double)((const int64_t *)dv->t->data)[0];
+	int64_t depth = dd >= 1 && dd <= 1e9 ? (int64_t)dd : 0;
+	if (!x || x->kind != ONNX_ACT || depth < 1 || (double)depth != dd || !vals ||
+	    vals->kind != ONNX_CONST || vals->t->numel != 2) {
+		onnx_error(m, "needs computed indices, a constant depth >= 1 and two constant values");
+		return false;
+	}
+	unsigned r = x->type.rank;
+	int64_t axis = onnx_attr_int(m, "axis", -1);
+	if (axis < -(int64_t)r - 1 || axis > (int64_t)r || r + 1 > IR_MAX_RANK) {
+		onnx_error(m, "axis %lld is out of range for %u-D indices", (long long)axis, r);
+		return false;
+	}
+	axis = axis < 0 ? axis + r + 1 : axis;
+	struct ir_type it = x->type;
+	struct opnd i = { x->ir, r, x->type.dims };
+	if (it.dtype != IR_DT_I64) {
+		i = cast_to(m, i, IR_DT_I64, onnx_name_tmp(m, "ids"));
+		it.dtype = IR_DT_I64;
+	}
+	struct onnx_tensor *dt = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
+	struct onnx_tensor *zt = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
+	if (!dt || !zt)
+		return false;
+	dt->name = onnx_name_tmp(m, "depth"), zt->name = onnx_name_tmp(m, "zero");
+	((int64_t *)dt->data)[0] = depth, ((int64_t *)zt->data)[0] = 0;
+	struct opnd d = { onnx_ir_const_as(m, dt, IR_DT_I64), 0, NULL };
+	struct opnd z = { onnx_ir_const_as(m, zt, IR_DT_I64), 0, NULL };
+	union ir_attrs at;
+	memset(&at, 0, sizeof at);
+	at.compare.op = IR_CMP_LT;
+	struct ir_type t;
+	struct opnd cmp[2] = { i, z };
+	struct opnd neg = { emit(m, IR_COMPARE, &at, cmp, 2, IR_DT_BOOL, onnx_name_tmp(m, "neg"), &t),
+		            r, x->type.dims };
+	memset(&at, 0, sizeof at);
+	at.binary.op = IR_BINOP_ADD;
+	struct opnd sum[2] = { i, d };
+	struct opnd wrapped = { emit(m, IR_BINARY, &at, sum, 2, IR_DT_I64, onnx_name_tmp(m, "wrap"),
+		                     &t), r, x->type.dims };
+	struct opnd pick[3] = { neg, wrapped, i };
+	uint32_t ids = emit(m, IR_WHERE, NULL, pick, 3, IR_DT_I64, onnx_name_tmp(m, "from_end"), &t);
+	if (neg.ir == IR_NONE || wrapped.ir == IR_NONE || ids == IR_NONE)
+		return false;
+	memset(&at, 0, sizeof at);
+	at.index.size = depth;
+	uint32_t hot = onnx_emit(m, IR_ONEHOT, onnx_name_tmp(m, "hot"), &ids, 1, &at);
+	struct ir_type ht = it;
+	ht.dims[ht.rank++] = depth;
+	struct opnd h = cast_to(m, (struct opnd){ hot, ht.rank, ht.dims }, IR_DT_BOOL,
+	                        onnx_name_tmp(m, "on"));
+	enum ir_dtype wide = vals->t->dtype, vt = vals->t->elem ? vals->t->elem : wide;
+	struct onnx_tensor *on = onnx_tensor_new(m, wide, 0, NULL);
+	struct onnx_tensor *off = onnx_tensor_new(m, wide, 0, NULL);
+	if (!on || !off)
+		return false;
+	on->name = onnx_name_tmp(m, "on_value"), off->name = onnx_name_tmp(m, "off_value");
+	size_t es = wide == IR_DT_F32 ? 4 : 8;
+	memcpy(off->data, vals->t->data, es);
+	memcpy(on->data, (char *)vals->t->data + es, es);
+	struct opnd sel[3] = { h, { onnx_ir_const_as(m, on, vt), 0, NULL },
+		               { onnx_ir_const_as(m, off, vt), 0, NULL } };
+	bool last = axis == (int64_t)r;
+	uint32_t y = emit(m, IR_WHERE, NULL, sel, 3, vt,
+	                  last ? onnx_name_out(m, 0) : onnx_name_tmp(m, "values"), &t);
+	if (y == IR_NONE)
+		return false;
+	if (!last) { /* the class axis (last) to `axis` */
+		memset(&at, 0, sizeof at);
+		at.transpose.rank = (uint8_t)(r + 1);
+		struct ir_type yt = t;
+		for (unsigned k = 0, src = 0; k <= r; k++) {
+			unsigned from = (int64_t)k == axis ? r : src++;
+			at.transpose.perm[k] = (uint8_t)from;
+			yt.dims[k] = t.dims[from];
+		}
+		y = onnx_emit(m, IR_TRANSPOSE, onnx_name_out(m, 0), &y, 1, &at);
+		t = yt;
+	}
+	onnx_set_act(m, 0, y, &t);
+	return true;
+}
+
 const struct onnx_op_map onnx_typed_table[] = {
 	{ "Equal", map_compare }, { "Less", map_compare },     { "LessOrEqual", map_compare },
 	{ "Greater", map_compare }, { "GreaterOrEqual", map_compare },
@@ -444,6 +538,6 @@ const struct onnx_op_map onnx_typed_table[] = {
 	{ "Xor", map_logic },     { "Where", map_where },      { "Mod", map_mod },
 	{ "Cast", map_cast },     { "ArgMax", map_arg },       { "ArgMin", map_arg },
 	{ "Trilu", map_trilu },   { "GatherElements", map_gather_elements },
-	{ "CumSum", map_cumsum }, { "TopK", map_topk },
+	{ "CumSum", map_cumsum }, { "TopK", map_topk },       { "OneHot", map_onehot },
 	{ NULL, NULL }
 };
