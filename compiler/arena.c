@@ -52,7 +52,8 @@ void *arena_array(struct arena *a, size_t n, size_t size)
 char *arena_strndup(struct arena *a, const char *s, size_t len)
 {
 	char *p = arena_alloc(a, len + 1);
-	memcpy(p, s, len);
+	if (len) /* an empty string may come as NULL (protobuf-c) */
+		memcpy(p, s, len);
 	p[len] = 0;
 	return p;
 }

@@ -519,6 +519,11 @@ def errors():
                   [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 4, 8])], [sc])
         save_error(name, m, "node 'up' (Resize): scale %s of axis 2 is not in (0, 4096]"
                    % ("%g" % v if not np.isnan(v) else "nan"))
+    sc = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "sc")
+    m = model([helper.make_node("Resize", ["x", "", "sc"], ["y"], name="up", mode="")],
+              [vi("x", [1, 2, 4, 4])], [vi("y", [1, 2, 8, 8])], [sc])
+    save_error("resize_empty_mode", m, "node 'up' (Resize): mode '', coordinate_transformation_"
+               "mode 'half_pixel', nearest_mode 'round_prefer_floor' is not supported")
     tri = [helper.make_node("Trilu", ["x", "k"], ["y"], name="tri")]
     m = model(tri, [vi("x", [4]), vi("k", [], TensorProto.INT64)], [vi("y", [4])], [])
     save_error("trilu_rank", m, "node 'tri' (Trilu): needs a computed input of rank 2 or more")
