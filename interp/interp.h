@@ -11,11 +11,12 @@
 #include "ir.h"
 
 /* Runs a typed, bound graph. inputs[i] points at g->inputs[i]'s elements
- * (f32, or i32/i64 for integer inputs), outputs[i] receives
+ * (in its dtype: f32, an integer type or bool), outputs[i] receives
  * g->outputs[i]'s. Returns false (with a diagnostic) if intermediate
- * tensors would need more than `max_bytes` of memory, or if an id read by
- * embedding/onehot is outside [0, vocab/classes): every id is checked
- * before any node runs, and no output is written then. */
+ * tensors would need more than `max_bytes` of memory, or if an id that a
+ * model input gives embedding/onehot is outside [0, vocab/classes): those
+ * ids are checked before any node runs, and no output is written then
+ * (computed ids are clamped or give zero rows, docs/ir.md). */
 bool interp_run(struct ir_graph *g, struct diag *d, const void *const *inputs,
                 void *const *outputs, int64_t max_bytes);
 

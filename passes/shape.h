@@ -3,7 +3,9 @@
  * tensor ops in shape_ops.c.
  *
  * shape_<rule>(s, n, y) types node n's output into *y (its inputs are
- * typed, f32 unless the op has IR_F_IDS; checked by the pass), resolving
+ * typed: f32 unless the op has IR_F_IDS, ranked unless it has
+ * IR_F_SCALAR, both checked by the pass; an IR_F_TYPED rule checks its
+ * dtypes itself), resolving
  * padding modes, negative axes, starts and indices in place and setting
  * the expected types of its weight params. A user error is reported at
  * the node's statement (both shapes of a mismatch shown) and false
