@@ -93,6 +93,8 @@ LLVMTypeRef cg_dtype(struct cg *c, enum ir_dtype dt);
 LLVMValueRef cg_tload(struct cg *c, enum ir_dtype dt, LLVMValueRef base, LLVMValueRef i,
                       const char *name);
 void cg_tstore(struct cg *c, enum ir_dtype dt, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i);
+/* i clamped into [0, n) (signed i64). */
+LLVMValueRef cg_clamp_index(struct cg *c, LLVMValueRef i, int64_t n, const char *name);
 /* 0 <= i < n, as one unsigned compare. */
 LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name);
 /* Calls llvm.<name>.f32 (exp, sqrt, log). */

@@ -109,6 +109,13 @@ void cg_store(struct cg *c, LLVMValueRef v, LLVMValueRef base, LLVMValueRef i)
 	LLVMBuildStore(c->b, v, cg_elem(c, base, i, ""));
 }
 
+LLVMValueRef cg_clamp_index(struct cg *c, LLVMValueRef i, int64_t n, const char *name)
+{
+	LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, i, cg_i64(c, 0), "neg");
+	i = LLVMBuildSelect(c->b, neg, cg_i64(c, 0), i, "");
+	return cg_min(c, i, cg_i64(c, n - 1), name);
+}
+
 LLVMValueRef cg_in_range(struct cg *c, LLVMValueRef i, int64_t n, const char *name)
 {
 	return LLVMBuildICmp(c->b, LLVMIntULT, i, cg_i64(c, n), name);

@@ -142,11 +142,8 @@ void lower_embedding(struct cg *c, const struct ir_node *n)
 	struct cg_loop l;
 	LLVMValueRef i = cg_loop_begin(c, &l, ir_type_numel(&c->g->vals[n->in[0]].type), "i");
 	LLVMValueRef id = load_id(c, n, i);
-	if (!checked_at_entry(c, n)) { /* computed: clamped into [0, vocab) */
-		LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "neg");
-		id = LLVMBuildSelect(c->b, neg, cg_i64(c, 0), id, "");
-		id = cg_min(c, id, cg_i64(c, n->attr.index.size - 1), "id");
-	}
+	if (!checked_at_entry(c, n)) /* computed: clamped into [0, vocab) */
+		id = cg_clamp_index(c, id, n->attr.index.size, "id");
 	LLVMValueRef src = cg_elem(c, c->addr[n->param[0]], cg_mul(c, id, cg_i64(c, dim), ""),
 	                           "row");
 	LLVMValueRef dst = cg_elem(c, c->addr[n->out], cg_mul(c, i, cg_i64(c, dim), ""), "dst");

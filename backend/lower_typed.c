@@ -296,8 +296,7 @@ void lower_gather_elements(struct cg *c, const struct ir_node *n)
 		id = LLVMBuildSExt(c->b, id, c->t_i64, "idx");
 	LLVMValueRef neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "neg");
 	id = LLVMBuildSelect(c->b, neg, cg_add(c, id, cg_i64(c, dim), ""), id, "");
-	neg = LLVMBuildICmp(c->b, LLVMIntSLT, id, cg_i64(c, 0), "");
-	id = cg_min(c, LLVMBuildSelect(c->b, neg, cg_i64(c, 0), id, ""), cg_i64(c, dim - 1), "id");
+	id = cg_clamp_index(c, id, dim, "id");
 	LLVMValueRef src = cg_i64(c, 0);
 	for (unsigned k = 0; k < xt->rank; k++)
 		src = cg_add(c, src, cg_mul(c, (int)k == axis ? id : iv[k], cg_i64(c, xs[k]), ""), "src");

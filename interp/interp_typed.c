@@ -320,8 +320,7 @@ void interp_gather_elements(const struct ir_graph *g, const struct ir_node *n,
 	int64_t count = ir_type_numel(it);
 	for (int64_t i = 0; i < count; i++) {
 		int64_t id = get_int(in[1], it->dtype, i);
-		id = id < 0 ? id + dim : id;
-		id = id < 0 ? 0 : id >= dim ? dim - 1 : id;
+		id = clamp_index(id < 0 ? id + dim : id, dim);
 		int64_t src = 0;
 		for (unsigned k = 0; k < xt->rank; k++)
 			src += ((int)k == axis ? id : pos[k]) * xs[k];

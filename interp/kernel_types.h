@@ -48,6 +48,12 @@ static inline void copy_elem(void *dst, int64_t i, const void *src, int64_t j, s
 	memcpy((char *)dst + i * (int64_t)es, (const char *)src + j * (int64_t)es, es);
 }
 
+/* i clamped into [0, n). */
+static inline int64_t clamp_index(int64_t i, int64_t n)
+{
+	return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
 /* binary on integer and bool tensors (interp_typed.c); interp_binary
  * runs f32 itself. */
 void interp_binary_int(const struct ir_graph *g, const struct ir_node *n, const void *const *in,

@@ -61,16 +61,11 @@ static struct val sum(struct onnx_imp *m, const char *suffix, struct val x, bool
 	return emit1(m, IR_REDUCE_SUM, suffix, &x.ir, 1, &at, t);
 }
 
-/* A one-element constant of dtype dt holding v (int64 data, converted). */
+/* A one-element constant of dtype dt holding v. */
 static struct val scalar(struct onnx_imp *m, const char *suffix, enum ir_dtype dt, int64_t v)
 {
-	struct onnx_tensor *c = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
-	if (!c)
-		return (struct val){ IR_NONE, { 0 } };
-	c->name = onnx_name_tmp(m, suffix);
-	((int64_t *)c->data)[0] = v;
 	struct ir_type t = { dt, 1, { 1 } };
-	return (struct val){ onnx_ir_const_as(m, c, dt), t };
+	return (struct val){ onnx_ir_scalar(m, suffix, dt, v), t };
 }
 
 /* The loss of log-probabilities x [N, C, d...] against targets t. */

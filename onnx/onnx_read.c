@@ -184,6 +184,16 @@ struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsign
 	return t;
 }
 
+uint32_t onnx_ir_scalar(struct onnx_imp *m, const char *suffix, enum ir_dtype dt, int64_t v)
+{
+	struct onnx_tensor *c = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
+	if (!c)
+		return IR_NONE;
+	c->name = onnx_name_tmp(m, suffix);
+	((int64_t *)c->data)[0] = v;
+	return onnx_ir_const_as(m, c, dt);
+}
+
 /* Bytes per element of an ONNX data type dlc reads, 0 for the others. */
 unsigned onnx_elem_size(int32_t dt)
 {

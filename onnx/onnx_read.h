@@ -17,6 +17,9 @@ struct onnx_tensor *onnx_read_tensor(struct onnx_imp *m, const Onnx__TensorProto
 /* A new zeroed tensor; false (reported) when too large. */
 struct onnx_tensor *onnx_tensor_new(struct onnx_imp *m, enum ir_dtype dt, unsigned rank,
                                     const int64_t *dims);
+/* A new one-element IR constant (shape [1]) of dtype dt holding integer
+ * v, named after the node (base.suffix); IR_NONE after an error. */
+uint32_t onnx_ir_scalar(struct onnx_imp *m, const char *suffix, enum ir_dtype dt, int64_t v);
 
 /* Opens a regular file, reported as what; on success *size is its length. */
 int onnx_open_regular(struct onnx_imp *m, const char *path, int64_t *size, const char *what);

@@ -326,21 +326,18 @@ static bool map_trilu(struct onnx_imp *m)
 	int64_t rows = x->type.dims[r - 2], cols = x->type.dims[r - 1];
 	int64_t dims[2] = { rows, cols };
 	struct onnx_tensor *mask = onnx_tensor_new(m, IR_DT_I64, 2, dims);
-	struct onnx_tensor *zero = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
-	if (!mask || !zero)
+	if (!mask)
 		return false;
 	mask->name = onnx_name_tmp(m, "mask");
-	zero->name = onnx_name_tmp(m, "zero");
 	int64_t *mk = mask->data;
 	for (int64_t i = 0; i < rows; i++)
 		for (int64_t j = 0; j < cols; j++) {
 			int64_t d = j - i; /* in range: both below 2^40 */
 			mk[i * cols + j] = upper ? d >= k : d <= k;
 		}
-	((int64_t *)zero->data)[0] = 0;
 	struct opnd o[3] = { { onnx_ir_const_as(m, mask, IR_DT_BOOL), 2, mask->dims },
 		             { x->ir, r, x->type.dims },
-		             { onnx_ir_const_as(m, zero, x->type.dtype), 0, NULL } };
+		             { onnx_ir_scalar(m, "zero", x->type.dtype, 0), 0, NULL } };
 	return emit_out(m, IR_WHERE, NULL, o, 3, x->type.dtype);
 }
 
@@ -468,14 +465,8 @@ static bool map_onehot(struct onnx_imp *m)
 		i = cast_to(m, i, IR_DT_I64, onnx_name_tmp(m, "ids"));
 		it.dtype = IR_DT_I64;
 	}
-	struct onnx_tensor *dt = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
-	struct onnx_tensor *zt = onnx_tensor_new(m, IR_DT_I64, 0, NULL);
-	if (!dt || !zt)
-		return false;
-	dt->name = onnx_name_tmp(m, "depth"), zt->name = onnx_name_tmp(m, "zero");
-	((int64_t *)dt->data)[0] = depth, ((int64_t *)zt->data)[0] = 0;
-	struct opnd d = { onnx_ir_const_as(m, dt, IR_DT_I64), 0, NULL };
-	struct opnd z = { onnx_ir_const_as(m, zt, IR_DT_I64), 0, NULL };
+	struct opnd d = { onnx_ir_scalar(m, "depth", IR_DT_I64, depth), 0, NULL };
+	struct opnd z = { onnx_ir_scalar(m, "zero", IR_DT_I64, 0), 0, NULL };
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
 	at.compare.op = IR_CMP_LT;

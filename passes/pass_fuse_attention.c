@@ -480,34 +480,34 @@ static void replace_result(struct fa *f, uint32_t o, uint32_t att, const int64_t
 	ir_replace_uses(g, o, reshape(f, x, ot.rank, ot.dims, arena_printf(g->arena, "%s.out", name)));
 }
 
-/* mask * s, for a scale applied after the mask was added. */
-static uint32_t scaled(struct fa *f, uint32_t mask, float s, const char *name)
+/* A new f32[1] constant holding v, named base + suffix. */
+static uint32_t one_value(struct fa *f, const char *base, const char *suffix, float v)
 {
 	struct ir_graph *g = f->g;
 	int64_t one = 1;
-	float *v = arena_alloc(g->arena, sizeof *v);
-	*v = s;
-	uint32_t in[2] = { mask, ir_add_const(g, arena_printf(g->arena, "%s.by", name),
-		                               f32_type(1, &one), v, f->loc) };
+	float *data = arena_alloc(g->arena, sizeof *data);
+	*data = v;
+	return ir_add_const(g, arena_printf(g->arena, "%s.%s", base, suffix), f32_type(1, &one), data,
+	                    f->loc);
+}
+
+/* mask * s, for a scale applied after the mask was added. */
+static uint32_t scaled(struct fa *f, uint32_t mask, float s, const char *name)
+{
+	uint32_t in[2] = { mask, one_value(f, name, "by", s) };
 	union ir_attrs at;
 	memset(&at, 0, sizeof at);
 	at.binary.op = IR_BINOP_MUL;
-	return add(f, IR_BINARY, name, in, 2, &at, &g->vals[mask].type);
+	return add(f, IR_BINARY, name, in, 2, &at, &f->g->vals[mask].type);
 }
 
 /* where(cond, 0, fill) (or where(cond, fill, 0)): the additive mask of
  * a where-masked core, cond's shape. */
 static uint32_t additive(struct fa *f, const struct core *c, const char *name)
 {
-	struct ir_graph *g = f->g;
-	int64_t one = 1;
-	struct ir_type t1 = f32_type(1, &one);
-	float *zero = arena_alloc(g->arena, sizeof *zero), *fill = arena_alloc(g->arena, sizeof *fill);
-	*zero = 0.0f, *fill = c->fill;
-	uint32_t z = ir_add_const(g, arena_printf(g->arena, "%s.zero", name), t1, zero, f->loc);
-	uint32_t v = ir_add_const(g, arena_printf(g->arena, "%s.fill", name), t1, fill, f->loc);
+	uint32_t z = one_value(f, name, "zero", 0.0f), v = one_value(f, name, "fill", c->fill);
 	uint32_t in[3] = { c->cond, c->cond_keeps ? z : v, c->cond_keeps ? v : z };
-	struct ir_type t = g->vals[c->cond].type;
+	struct ir_type t = f->g->vals[c->cond].type;
 	t.dtype = IR_DT_F32;
 	return add(f, IR_WHERE, name, in, 3, NULL, &t);
 }
